@@ -1,0 +1,366 @@
+//! The validated, typed configuration every stage takes by reference.
+//!
+//! Names that point elsewhere (a transfer's stores, a function's schema) are
+//! already resolved: downstream code never looks a name up by string again,
+//! except topics, which are the bus's own keys.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+use crate::cron::CronSchedule;
+use crate::schema::TableSchema;
+use crate::store_url::StoreUrl;
+
+/// A whole, validated `ponte.toml`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file.
+    pub path: PathBuf,
+    /// Its folder: relative paths in the config resolve against it.
+    pub base_dir: PathBuf,
+    /// Project-wide settings.
+    pub project: Project,
+    /// Object stores by name.
+    pub stores: BTreeMap<String, Arc<Store>>,
+    /// Where tables live.
+    pub warehouse: Warehouse,
+    /// Transfer jobs, in file order.
+    pub transfers: Vec<TransferJob>,
+    /// Schedules, in file order.
+    pub schedules: Vec<Schedule>,
+    /// Topics, in file order.
+    pub topics: Vec<Topic>,
+    /// Functions, in file order.
+    pub functions: Vec<Function>,
+    /// Model and dashboard files.
+    pub semantic: SemanticFiles,
+    /// The HTTP server.
+    pub server: Server,
+}
+
+impl Config {
+    /// A transfer job by name.
+    pub fn transfer(&self, name: &str) -> Option<&TransferJob> {
+        self.transfers.iter().find(|t| t.name == name)
+    }
+
+    /// A schedule by name.
+    pub fn schedule(&self, name: &str) -> Option<&Schedule> {
+        self.schedules.iter().find(|s| s.name == name)
+    }
+
+    /// A function by name.
+    pub fn function(&self, name: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.name == name)
+    }
+}
+
+/// `[project]`
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Shown in logs and pages.
+    pub name: String,
+    /// Runs, queue and manifests live here (default `.ponte`, resolved).
+    pub state_dir: PathBuf,
+    /// Default zone for schedules that name none.
+    pub time_zone: Tz,
+}
+
+/// `[stores.NAME]`: an object store and how to reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Store {
+    /// The key under `[stores]`.
+    pub name: String,
+    /// Where the objects live.
+    pub url: StoreUrl,
+    /// Connection options; only those that apply to the URL's scheme are set.
+    pub options: StoreOptions,
+}
+
+/// Connection options of a store. Credentials are named by environment
+/// variable, never written in the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// S3 or GCS endpoint override (a local S3 server, GCS's emulator).
+    pub endpoint: Option<String>,
+    /// S3 region.
+    pub region: Option<String>,
+    /// Allow `http://` endpoints (local servers only).
+    pub allow_http: bool,
+    /// S3 virtual-hosted-style requests; `false` means path-style.
+    pub virtual_hosted_style: bool,
+    /// Env var holding the S3 access key id.
+    pub access_key_id_env: Option<String>,
+    /// Env var holding the S3 secret access key.
+    pub secret_access_key_env: Option<String>,
+    /// Env var holding an S3 session token.
+    pub session_token_env: Option<String>,
+    /// Env var holding the path of a GCS service-account JSON file.
+    pub service_account_path_env: Option<String>,
+    /// Env var holding a GCS service-account JSON key itself.
+    pub service_account_key_env: Option<String>,
+    /// Request retries.
+    pub retry: RetryOptions,
+}
+
+/// How requests to a store are retried (object_store's retry settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryOptions {
+    /// Attempts after the first.
+    pub max_retries: usize,
+    /// Give up retrying a request after this long.
+    pub retry_timeout: Duration,
+    /// First backoff.
+    pub init_backoff: Duration,
+    /// Longest backoff.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryOptions {
+    fn default() -> Self {
+        Self {
+            max_retries: 10,
+            retry_timeout: Duration::from_secs(180),
+            init_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(15),
+        }
+    }
+}
+
+/// `[warehouse]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warehouse {
+    /// Parquet snapshots queried by DataFusion.
+    Embedded {
+        /// Where tables live (a directory or an object-store URL).
+        location: StoreUrl,
+        /// Old snapshots kept per table, for readers still on them.
+        snapshots_to_keep: usize,
+    },
+    /// Google BigQuery over its REST API.
+    BigQuery {
+        /// GCP project id.
+        project: String,
+        /// Dataset holding the tables.
+        dataset: String,
+        /// Dataset location (`US`, `southamerica-east1`, …).
+        location: Option<String>,
+        /// Env var holding a service-account JSON key or its path.
+        credentials_env: Option<String>,
+    },
+}
+
+/// How a transfer decides whether to overwrite an object already in the sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OverwriteWhen {
+    /// When size or content differ (the default).
+    #[default]
+    Different,
+    /// Never overwrite.
+    Never,
+    /// Always overwrite.
+    Always,
+}
+
+/// The most deletes one run may make before it refuses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MaxDelete {
+    /// A number of objects.
+    Count(u64),
+    /// A percentage of the objects in the sink's scope (0–100).
+    Percent(f64),
+}
+
+impl Default for MaxDelete {
+    fn default() -> Self {
+        Self::Percent(50.0)
+    }
+}
+
+impl MaxDelete {
+    /// The number of deletes allowed when the sink scope holds `sink_objects`.
+    pub fn limit(self, sink_objects: u64) -> u64 {
+        match self {
+            Self::Count(n) => n,
+            Self::Percent(p) => ((sink_objects as f64) * p / 100.0).floor() as u64,
+        }
+    }
+}
+
+/// `[[transfers]]`: a Storage-Transfer-Service-style job.
+#[derive(Debug, Clone)]
+pub struct TransferJob {
+    /// Unique name.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Where objects come from.
+    pub source: TransferSource,
+    /// Where they go.
+    pub sink: TransferSink,
+    /// When to overwrite what the sink has.
+    pub overwrite_when: OverwriteWhen,
+    /// Delete sink objects (in the filters' scope) that the source lacks.
+    pub delete_unique_in_sink: bool,
+    /// Refuse a run that would delete more than this.
+    pub max_delete: MaxDelete,
+    /// Skip source objects modified less than this long before the run.
+    pub min_age: Option<Duration>,
+    /// Objects copied at once.
+    pub concurrency: usize,
+    /// The job's own schedule, if any.
+    pub schedule: Option<CronSchedule>,
+    /// Topic to publish to when a run finishes.
+    pub notify_topic: Option<String>,
+}
+
+/// The source side of a transfer.
+#[derive(Debug, Clone)]
+pub struct TransferSource {
+    /// The store.
+    pub store: Arc<Store>,
+    /// Root path inside the store (no leading or trailing `/`).
+    pub path: String,
+    /// Only keys (relative to `path`) starting with one of these.
+    pub include_prefixes: Vec<String>,
+    /// Never keys (relative to `path`) starting with one of these.
+    pub exclude_prefixes: Vec<String>,
+}
+
+/// The sink side of a transfer.
+#[derive(Debug, Clone)]
+pub struct TransferSink {
+    /// The store.
+    pub store: Arc<Store>,
+    /// Root path inside the store (no leading or trailing `/`).
+    pub path: String,
+}
+
+/// `[[schedules]]`: a Cloud Scheduler job with a Pub/Sub target.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// Unique name.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// When it fires.
+    pub cron: CronSchedule,
+    /// Where it publishes.
+    pub topic: String,
+    /// Message data.
+    pub data: String,
+    /// Message attributes.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// `[[topics]]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topic {
+    /// Unique name.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+}
+
+/// `[[functions]]`: what runs when a message arrives on its topic.
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// Unique name.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// The topic it subscribes to.
+    pub trigger_topic: String,
+    /// Deliveries before a message is dead-lettered.
+    pub max_attempts: u32,
+    /// What it does.
+    pub load: LoadSpec,
+}
+
+/// Replace (or append to) a table from every parquet file under a prefix.
+#[derive(Debug, Clone)]
+pub struct LoadSpec {
+    /// The store holding the files.
+    pub store: Arc<Store>,
+    /// Folder of the files inside the store (no leading or trailing `/`).
+    pub prefix: String,
+    /// Target table.
+    pub table: String,
+    /// Schema file the table follows.
+    pub schema_file: PathBuf,
+    /// The table's schema, read from that file.
+    pub schema: Arc<TableSchema>,
+    /// Replace or append.
+    pub write: WriteMode,
+    /// Accept an empty folder (and so an empty table).
+    pub allow_empty: bool,
+}
+
+/// `truncate` (replace the table) or `append`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WriteMode {
+    /// Replace the table's contents (BigQuery WRITE_TRUNCATE).
+    #[default]
+    Truncate,
+    /// Add rows (BigQuery WRITE_APPEND).
+    Append,
+}
+
+/// `[semantic]`: model and dashboard files (resolved paths).
+#[derive(Debug, Clone, Default)]
+pub struct SemanticFiles {
+    /// Model files.
+    pub models: Vec<PathBuf>,
+    /// Dashboard files.
+    pub dashboards: Vec<PathBuf>,
+}
+
+/// `[server]`
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// The URL users reach the server at, when it differs from `bind`.
+    pub public_url: Option<String>,
+    /// Origins allowed to frame embedded pages.
+    pub embed_domains: Vec<String>,
+    /// Embed signing secrets; several are active at once during rotation.
+    pub embed_secrets: Vec<EmbedSecret>,
+    /// API clients.
+    pub api_clients: Vec<ApiClient>,
+}
+
+/// An embed secret, named by its environment variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbedSecret {
+    /// Env var holding the secret.
+    pub env: String,
+    /// HMAC algorithm.
+    pub algorithm: EmbedAlgorithm,
+}
+
+/// Signed-embed HMAC algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmbedAlgorithm {
+    /// `hmac/sha-1`, Looker's original.
+    Sha1,
+    /// `hmac/sha-256`.
+    #[default]
+    Sha256,
+}
+
+/// An API client: credentials by env var name, plus its user attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiClient {
+    /// Env var holding the client id.
+    pub client_id_env: String,
+    /// Env var holding the client secret.
+    pub client_secret_env: String,
+    /// Attributes access filters read.
+    pub user_attributes: BTreeMap<String, String>,
+}

@@ -1,0 +1,208 @@
+//! `[[topics]]`, `[[schedules]]` and `[[functions]]`: what fires, what
+//! carries the message and what runs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use toml::Spanned;
+
+use super::transfers::{list_or_none, store_ref, topic_ref};
+use super::{Checker, store_path};
+use crate::cron::CronSchedule;
+use crate::diagnostic::{Diagnostic, Position};
+use crate::model::{Function, LoadSpec, Project, Schedule, Store, Topic, WriteMode};
+use crate::raw::{RawFunction, RawSchedule, RawTopic};
+use crate::schema::{SchemaError, SchemaFile, load_schema_file};
+use crate::store_url::resolve_path;
+
+/// Deliveries of a message to a function before it is dead-lettered.
+const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+
+pub(super) fn topics(raw: &[Spanned<RawTopic>], checker: &mut Checker<'_>) -> Vec<Topic> {
+    checker.unique_names("topic", raw.iter().filter_map(|t| t.get_ref().name.as_ref()));
+    let mut out = Vec::new();
+    for (i, t) in raw.iter().enumerate() {
+        let Some(name) = checker.required(&t.get_ref().name, t.span(), "name", &format!("topics[{i}]")) else {
+            continue;
+        };
+        if checker.resource_name(name, "topic") && !out.iter().any(|x: &Topic| &x.name == name.get_ref()) {
+            out.push(Topic {
+                name: name.get_ref().clone(),
+                description: t.get_ref().description.as_ref().map(|d| d.get_ref().clone()),
+            });
+        }
+    }
+    out
+}
+
+pub(super) fn schedules(
+    raw: &[Spanned<RawSchedule>],
+    topics: &[Topic],
+    project: &Project,
+    checker: &mut Checker<'_>,
+) -> Vec<Schedule> {
+    checker.unique_names("schedule", raw.iter().filter_map(|s| s.get_ref().name.as_ref()));
+    let mut out = Vec::new();
+    for (i, spanned) in raw.iter().enumerate() {
+        let s = spanned.get_ref();
+        let span = spanned.span();
+        let name = checker.required(&s.name, span.clone(), "name", &format!("schedules[{i}]"));
+        if let Some(n) = name {
+            checker.resource_name(n, "schedule");
+        }
+        let place = name.map_or_else(|| format!("schedules[{i}]"), |n| format!("schedule `{}`", n.get_ref()));
+        let tz = checker.time_zone(s.time_zone.as_ref(), project.time_zone);
+        let cron = checker.required(&s.cron, span.clone(), "cron", &place).and_then(|c| {
+            match CronSchedule::parse(c.get_ref(), tz) {
+                Ok(cron) => Some(cron),
+                Err(e) => {
+                    checker.error(c.span(), format!("bad cron expression: {e}"));
+                    None
+                }
+            }
+        });
+        let topic = checker.required(&s.topic, span, "topic", &place).and_then(|t| topic_ref(t, topics, checker));
+        let (Some(name), Some(cron), Some(topic)) = (name, cron, topic) else { continue };
+        out.push(Schedule {
+            name: name.get_ref().clone(),
+            description: s.description.as_ref().map(|d| d.get_ref().clone()),
+            cron,
+            topic,
+            data: s.data.as_ref().map(|d| d.get_ref().clone()).unwrap_or_default(),
+            attributes: s.attributes.iter().flatten().map(|(k, v)| (k.clone(), v.get_ref().clone())).collect(),
+        });
+    }
+    out
+}
+
+pub(super) fn functions(
+    raw: &[Spanned<RawFunction>],
+    stores: &BTreeMap<String, Arc<Store>>,
+    topics: &[Topic],
+    published: &BTreeSet<String>,
+    checker: &mut Checker<'_>,
+) -> Vec<Function> {
+    checker.unique_names("function", raw.iter().filter_map(|f| f.get_ref().name.as_ref()));
+    let mut schemas: BTreeMap<PathBuf, Option<Arc<SchemaFile>>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (i, spanned) in raw.iter().enumerate() {
+        let f = spanned.get_ref();
+        let span = spanned.span();
+        let name = checker.required(&f.name, span.clone(), "name", &format!("functions[{i}]"));
+        if let Some(n) = name {
+            checker.resource_name(n, "function");
+        }
+        let place = name.map_or_else(|| format!("functions[{i}]"), |n| format!("function `{}`", n.get_ref()));
+        let trigger = checker.required(&f.trigger_topic, span.clone(), "trigger_topic", &place).and_then(|t| {
+            let topic = topic_ref(t, topics, checker)?;
+            if !published.contains(&topic) {
+                checker.error(
+                    t.span(),
+                    format!("{place} waits on topic `{topic}`, but nothing publishes it: no schedule's `topic` or transfer's `notify_topic` names it"),
+                );
+            }
+            Some(topic)
+        });
+        let max_attempts = match &f.max_attempts {
+            None => DEFAULT_MAX_ATTEMPTS,
+            Some(n) => match u32::try_from(*n.get_ref()) {
+                Ok(v) if (1..=100).contains(&v) => v,
+                _ => {
+                    checker.error(n.span(), format!("max_attempts {} is out of range 1-100", n.get_ref()));
+                    DEFAULT_MAX_ATTEMPTS
+                }
+            },
+        };
+        let load = checker.required(&f.load, span, "load", &place).and_then(|l| {
+            let raw = l.get_ref();
+            let lplace = format!("{place} load");
+            let store = store_ref(raw.store.as_ref(), l.span(), &lplace, stores, checker);
+            let table = checker.required(&raw.table, l.span(), "table", &lplace);
+            if let Some(t) = table {
+                let v = t.get_ref();
+                if v.is_empty() || v.len() > 1024 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    checker.error(
+                        t.span(),
+                        format!("bad table name `{v}`: letters, digits and underscores, at most 1024"),
+                    );
+                }
+            }
+            let schema_key = checker.required(&raw.schema_file, l.span(), "schema_file", &lplace);
+            let write = raw.write.as_ref().and_then(|w| {
+                checker.choice(w, "write", &[("truncate", WriteMode::Truncate), ("append", WriteMode::Append)])
+            });
+            let schema_path = schema_key.map(|k| resolve_path(checker.base_dir, k.get_ref()));
+            let file = match (schema_key, &schema_path) {
+                (Some(key), Some(path)) => {
+                    schemas.entry(path.clone()).or_insert_with(|| schema_file(path, key, checker)).clone()
+                }
+                _ => None,
+            };
+            let schema = match (&file, table) {
+                (Some(file), Some(t)) => match file.table(t.get_ref()) {
+                    Some(s) => Some(Arc::new(s.clone())),
+                    None => {
+                        checker.error(
+                            t.span(),
+                            format!(
+                                "schema file {} has no table `{}` (it has: {})",
+                                file.path.display(),
+                                t.get_ref(),
+                                list_or_none(&file.table_names())
+                            ),
+                        );
+                        None
+                    }
+                },
+                _ => None,
+            };
+            Some(LoadSpec {
+                store: store?,
+                prefix: store_path(raw.prefix.as_ref()),
+                table: table?.get_ref().clone(),
+                schema_file: schema_path?,
+                schema: schema?,
+                write: write.unwrap_or_default(),
+                allow_empty: raw.allow_empty.as_ref().is_some_and(|v| *v.get_ref()),
+            })
+        });
+        let (Some(name), Some(trigger_topic), Some(load)) = (name, trigger, load) else { continue };
+        out.push(Function {
+            name: name.get_ref().clone(),
+            description: f.description.as_ref().map(|d| d.get_ref().clone()),
+            trigger_topic,
+            max_attempts,
+            load,
+        });
+    }
+    out
+}
+
+/// Reads a schema file, turning its problems into diagnostics that name the
+/// schema file (and where the config points at it).
+fn schema_file(path: &std::path::Path, key: &Spanned<String>, checker: &mut Checker<'_>) -> Option<Arc<SchemaFile>> {
+    let referenced = checker.src.position(key.span().start);
+    let from = format!("(schema file named at {}:{})", checker.src.path.display(), referenced.line);
+    match load_schema_file(path) {
+        Ok(f) => Some(Arc::new(f)),
+        Err(SchemaError::Io { source, .. }) => {
+            checker.error(key.span(), format!("cannot read schema file {}: {source}", path.display()));
+            None
+        }
+        Err(SchemaError::Json { line, column, message, .. }) => {
+            checker.push(Diagnostic {
+                file: path.to_owned(),
+                position: Some(Position { line, column }),
+                message: format!("not valid JSON: {message} {from}"),
+            });
+            None
+        }
+        Err(SchemaError::Invalid { problems, .. }) => {
+            for p in problems {
+                checker.push(Diagnostic { file: path.to_owned(), position: None, message: format!("{p} {from}") });
+            }
+            None
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! `[semantic]` and `[server]`.
+
+use std::net::SocketAddr;
+
+use toml::Spanned;
+
+use super::Checker;
+use crate::model::{ApiClient, EmbedAlgorithm, EmbedSecret, SemanticFiles, Server};
+use crate::raw::{RawSemantic, RawServer};
+use crate::store_url::resolve_path;
+
+/// Where `ponte serve` listens unless told otherwise.
+pub(crate) const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+pub(super) fn semantic(raw: Option<&Spanned<RawSemantic>>, checker: &mut Checker<'_>) -> SemanticFiles {
+    let Some(s) = raw else { return SemanticFiles::default() };
+    let mut files = |list: &Option<Vec<Spanned<String>>>, what: &str| {
+        let mut out = Vec::new();
+        for p in list.iter().flatten() {
+            let path = resolve_path(checker.base_dir, p.get_ref());
+            if !path.is_file() {
+                checker.error(p.span(), format!("{what} file {} does not exist", path.display()));
+            }
+            out.push(path);
+        }
+        out
+    };
+    let models = files(&s.get_ref().models, "model");
+    let dashboards = files(&s.get_ref().dashboards, "dashboard");
+    SemanticFiles { models, dashboards }
+}
+
+pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>) -> Option<Server> {
+    let default_bind: SocketAddr = DEFAULT_BIND.parse().expect("default bind address parses");
+    let Some(spanned) = raw else {
+        return Some(Server {
+            bind: default_bind,
+            public_url: None,
+            embed_domains: Vec::new(),
+            embed_secrets: Vec::new(),
+            api_clients: Vec::new(),
+        });
+    };
+    let s = spanned.get_ref();
+    let bind = match &s.bind {
+        None => default_bind,
+        Some(b) => match b.get_ref().parse() {
+            Ok(a) => a,
+            Err(_) => {
+                checker.error(
+                    b.span(),
+                    format!(
+                        "bad bind address `{}`; expected IP:port such as 127.0.0.1:8080 or 0.0.0.0:8080",
+                        b.get_ref()
+                    ),
+                );
+                default_bind
+            }
+        },
+    };
+    if let Some(u) = &s.public_url
+        && !(u.get_ref().starts_with("http://") || u.get_ref().starts_with("https://"))
+    {
+        checker.error(u.span(), format!("public_url `{}` must start with http:// or https://", u.get_ref()));
+    }
+    let mut embed_domains = Vec::new();
+    for d in s.embed_domains.iter().flatten() {
+        if is_origin(d.get_ref()) {
+            embed_domains.push(d.get_ref().trim_end_matches('/').to_owned());
+        } else {
+            checker.error(
+                d.span(),
+                format!("embed domain `{}` is not an origin; expected scheme://host[:port] such as https://portal.example.com", d.get_ref()),
+            );
+        }
+    }
+    let mut embed_secrets = Vec::new();
+    for (i, e) in s.embed_secrets.iter().flatten().enumerate() {
+        let place = format!("server.embed_secrets[{i}]");
+        let env = checker.required(&e.get_ref().env, e.span(), "env", &place).and_then(|v| checker.env_name(v));
+        let algorithm = match &e.get_ref().algorithm {
+            None => Some(EmbedAlgorithm::default()),
+            Some(a) => checker.choice(
+                a,
+                "algorithm",
+                &[("hmac/sha-256", EmbedAlgorithm::Sha256), ("hmac/sha-1", EmbedAlgorithm::Sha1)],
+            ),
+        };
+        if let (Some(env), Some(algorithm)) = (env, algorithm) {
+            embed_secrets.push(EmbedSecret { env, algorithm });
+        }
+    }
+    let mut api_clients = Vec::new();
+    for (i, c) in s.api_clients.iter().flatten().enumerate() {
+        let place = format!("server.api_clients[{i}]");
+        let raw = c.get_ref();
+        let id =
+            checker.required(&raw.client_id_env, c.span(), "client_id_env", &place).and_then(|v| checker.env_name(v));
+        let secret = checker
+            .required(&raw.client_secret_env, c.span(), "client_secret_env", &place)
+            .and_then(|v| checker.env_name(v));
+        if let (Some(client_id_env), Some(client_secret_env)) = (id, secret) {
+            api_clients.push(ApiClient {
+                client_id_env,
+                client_secret_env,
+                user_attributes: raw
+                    .user_attributes
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+                    .collect(),
+            });
+        }
+    }
+    Some(Server {
+        bind,
+        public_url: s.public_url.as_ref().map(|u| u.get_ref().clone()),
+        embed_domains,
+        embed_secrets,
+        api_clients,
+    })
+}
+
+/// `scheme://host[:port]` with nothing after it.
+fn is_origin(s: &str) -> bool {
+    let s = s.trim_end_matches('/');
+    let Some((scheme, rest)) = s.split_once("://") else { return false };
+    matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', ' ', '@'])
+}
