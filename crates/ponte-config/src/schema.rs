@@ -200,7 +200,7 @@ impl SchemaFile {
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
     /// The file could not be read.
-    #[error("{}: cannot read schema file: {source}", path.display())]
+    #[error("cannot read schema file {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,

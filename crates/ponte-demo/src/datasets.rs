@@ -31,8 +31,11 @@ pub struct Dataset {
     pub name: &'static str,
     schema: fn() -> Schema,
     rows: fn(&Scale) -> u64,
-    build: fn(Ctx<'_>, Range<u64>, NaiveDate) -> Result<Vec<ArrayRef>, ArrowError>,
+    build: BuildColumns,
 }
+
+/// Builds the columns of a range of rows of one day's file.
+type BuildColumns = fn(Ctx<'_>, Range<u64>, NaiveDate) -> Result<Vec<ArrayRef>, ArrowError>;
 
 impl Dataset {
     /// The Arrow schema of every file of this dataset.

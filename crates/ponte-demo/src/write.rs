@@ -100,7 +100,7 @@ pub struct DemoDataReport {
 #[derive(Debug, thiserror::Error)]
 pub enum DemoDataError {
     /// A file or folder could not be written.
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}", path.display())]
     Io {
         /// The path at fault.
         path: PathBuf,
@@ -109,7 +109,7 @@ pub enum DemoDataError {
         source: std::io::Error,
     },
     /// The parquet writer failed.
-    #[error("cannot write parquet file {}: {source}", path.display())]
+    #[error("cannot write parquet file {}", path.display())]
     Parquet {
         /// The file.
         path: PathBuf,
@@ -118,7 +118,7 @@ pub enum DemoDataError {
         source: parquet::errors::ParquetError,
     },
     /// Building a batch failed (a bug: the schemas are fixed).
-    #[error("cannot build rows for {dataset}: {source}")]
+    #[error("cannot build rows for {dataset}")]
     Arrow {
         /// The dataset.
         dataset: &'static str,

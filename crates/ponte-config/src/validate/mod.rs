@@ -29,11 +29,14 @@ pub(crate) struct Checker<'a> {
     pub src: SourceText<'a>,
     pub base_dir: &'a Path,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every store and topic name written in the file, valid or not: a
+    /// reference to one that has problems of its own is not reported again.
+    pub declared: BTreeSet<String>,
 }
 
 impl<'a> Checker<'a> {
     pub fn new(src: SourceText<'a>, base_dir: &'a Path) -> Self {
-        Self { src, base_dir, diagnostics: Vec::new() }
+        Self { src, base_dir, diagnostics: Vec::new(), declared: BTreeSet::new() }
     }
 
     /// A problem at `span` of the config file.
@@ -159,6 +162,12 @@ impl<'a> Checker<'a> {
 
 /// Validates the whole raw config.
 pub(crate) fn validate(raw: &RawConfig, checker: &mut Checker<'_>) -> Option<Config> {
+    checker.declared = raw
+        .stores
+        .keys()
+        .map(|k| format!("store:{k}"))
+        .chain(raw.topics.iter().filter_map(|t| t.get_ref().name.as_ref()).map(|n| format!("topic:{}", n.get_ref())))
+        .collect();
     let project = project(raw.project.as_ref(), checker);
     let stores = stores::stores(&raw.stores, checker);
     let warehouse = stores::warehouse(raw.warehouse.as_ref(), &project, checker);

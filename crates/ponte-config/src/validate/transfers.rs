@@ -143,6 +143,7 @@ pub(super) fn store_ref(
     };
     match stores.get(name.get_ref()) {
         Some(s) => Some(s.clone()),
+        None if checker.declared.contains(&format!("store:{}", name.get_ref())) => None,
         None => {
             let known: Vec<&str> = stores.keys().map(String::as_str).collect();
             checker.error(
@@ -158,6 +159,8 @@ pub(super) fn store_ref(
 pub(super) fn topic_ref(name: &Spanned<String>, topics: &[Topic], checker: &mut Checker<'_>) -> Option<String> {
     if topics.iter().any(|t| &t.name == name.get_ref()) {
         Some(name.get_ref().clone())
+    } else if checker.declared.contains(&format!("topic:{}", name.get_ref())) {
+        None
     } else {
         let known: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
         checker.error(

@@ -1,0 +1,225 @@
+//! The command line: every subcommand and flag, with the help text users read.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// ponte mirrors S3 prefixes into a landing bucket, loads every parquet file
+/// of a folder into a warehouse table on a schedule, and serves the tables as
+/// embeddable dashboards and a Looker-compatible JSON API — one binary, with
+/// no cloud at all on its embedded defaults.
+///
+/// Start with `ponte demo`: it writes the reference deployment and sample
+/// data into ./ponte-demo and runs it.
+#[derive(Debug, Parser)]
+#[command(name = "ponte", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// The config file [default: ./ponte.toml].
+    #[arg(long, short = 'c', global = true, env = "PONTE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+
+    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate sample data, then run every stage of the reference deployment on it.
+    ///
+    /// Copies examples/comerc into the work folder, writes a few years of
+    /// sample parquet files into its local "S3" folder and validates the
+    /// config. Each stage that exists runs in order; the summary says what
+    /// ran. Re-running reuses the folder and converges.
+    Demo(DemoArgs),
+    /// Write deterministic sample data for the seven datasets.
+    ///
+    /// Files are laid out as the S3 source holds them:
+    /// <DIR>/<dataset>/<yyyy-mm-dd>.parquet, one per day. The same seed gives
+    /// the same bytes. --rows sets the invoice count; the other datasets scale
+    /// from it (one unit per 36 invoices, one customer per 40 units).
+    DemoData(DemoDataArgs),
+    /// Check ponte.toml and every file it points to; report every problem at once.
+    ///
+    /// Exits 0 only when the whole config is sound. Each problem is printed as
+    /// file:line:column: what is wrong and what was expected.
+    Validate,
+    /// Mirror a transfer job's source into its sink (Storage Transfer Service semantics).
+    Sync(SyncArgs),
+    /// Replace a function's table with every parquet file of its folder.
+    Load(LoadArgs),
+    /// Run a SQL SELECT against the embedded warehouse.
+    Sql {
+        /// The statement.
+        statement: String,
+    },
+    /// Publish a schedule's message now, run its subscribers, wait, exit with their status.
+    Trigger {
+        /// The schedule's name.
+        schedule: String,
+    },
+    /// Inspect schedules.
+    #[command(subcommand)]
+    Schedules(SchedulesCommand),
+    /// Show run history.
+    Runs {
+        /// Most recent runs to show.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a query through the semantic layer.
+    Query(QueryArgs),
+    /// Sign an embed URL for a user.
+    EmbedUrl(EmbedUrlArgs),
+    /// Serve the API, dashboards and embedding over HTTP.
+    Serve {
+        /// Listen address [default: server.bind from the config].
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// The daemon: schedules, topics, functions and the HTTP server in one process.
+    Run,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Work folder.
+    #[arg(long, default_value = "ponte-demo")]
+    pub dir: PathBuf,
+    /// Invoice rows of sample data.
+    #[arg(long, default_value_t = 100_000)]
+    pub rows: u64,
+    /// Run every stage, print a summary and exit (0 only if every stage succeeded).
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoDataArgs {
+    /// Output folder.
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// Invoice rows; the other datasets scale from it.
+    #[arg(long, default_value_t = 100_000)]
+    pub rows: u64,
+    /// Days of daily files, ending 2025-11-21.
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub days: u32,
+    /// Seed: the same seed writes the same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The transfer job.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub job: Option<String>,
+    /// Every transfer job.
+    #[arg(long)]
+    pub all: bool,
+    /// Print the plan (+ copy, ~ update, - delete, = skip) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Machine-readable report.
+    #[arg(long)]
+    pub json: bool,
+    /// Carry out deletes that the safety checks would refuse.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// The function whose load to run.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub function: Option<String>,
+    /// Every function.
+    #[arg(long)]
+    pub all: bool,
+    /// Machine-readable report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchedulesCommand {
+    /// Print a schedule's next fire times, one per line, RFC 3339 with the zone's offset.
+    Next {
+        /// The schedule's name.
+        schedule: String,
+        /// How many.
+        #[arg(long, default_value_t = 5)]
+        count: usize,
+        /// Start after this instant (RFC 3339) [default: now].
+        #[arg(long)]
+        after: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// model/explore
+    pub explore: String,
+    /// Fields, comma-separated (view.field).
+    #[arg(long, value_delimiter = ',')]
+    pub fields: Vec<String>,
+    /// field=Looker filter expression; repeatable.
+    #[arg(long = "filter")]
+    pub filters: Vec<String>,
+    /// Sort field (append " desc" to reverse).
+    #[arg(long)]
+    pub sort: Vec<String>,
+    /// Row limit.
+    #[arg(long)]
+    pub limit: Option<String>,
+    /// Output format.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct EmbedUrlArgs {
+    /// The page to embed, e.g. /embed/dashboards/1.
+    pub target: String,
+    /// external_user_id.
+    #[arg(long)]
+    pub user: String,
+    /// User attribute key=value; repeatable.
+    #[arg(long = "attr")]
+    pub attrs: Vec<String>,
+    /// Permissions, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub permissions: Vec<String>,
+    /// Models, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub models: Vec<String>,
+    /// Session length in seconds.
+    #[arg(long)]
+    pub session_length: Option<u64>,
+    /// Host to sign for.
+    #[arg(long)]
+    pub host: Option<String>,
+}

@@ -1,0 +1,36 @@
+//! One module per subcommand.
+
+mod demo;
+mod demo_data;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, SchedulesCommand};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.clone().unwrap_or_else(|| PathBuf::from("ponte.toml"));
+    match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::DemoData(args) => demo_data::run(&args),
+        Command::Validate => validate::run(&config),
+        Command::Sync(_) => not_built("sync", "the transfer engine"),
+        Command::Load(_) => not_built("load", "the loader"),
+        Command::Sql { .. } => not_built("sql", "the embedded warehouse"),
+        Command::Trigger { .. } => not_built("trigger", "schedules and topics"),
+        Command::Schedules(SchedulesCommand::Next { .. }) => not_built("schedules next", "schedules and topics"),
+        Command::Runs { .. } => not_built("runs", "the run history"),
+        Command::Query(_) => not_built("query", "the semantic layer"),
+        Command::EmbedUrl(_) => not_built("embed-url", "signed embedding"),
+        Command::Serve { .. } => not_built("serve", "the server"),
+        Command::Run => not_built("run", "the daemon"),
+    }
+}
+
+/// A subcommand whose stage does not exist yet: one line, exit 2.
+fn not_built(command: &str, stage: &str) -> anyhow::Result<ExitCode> {
+    eprintln!("ponte {command}: not built yet ({stage} is still to come)");
+    Ok(ExitCode::from(2))
+}

@@ -1,0 +1,106 @@
+//! The binary end to end: exit codes, located errors, the demo.
+
+use std::process::{Command, Output};
+
+fn ponte(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ponte")).args(args).env_remove("PONTE_CONFIG").output().expect("ponte runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn example() -> std::path::PathBuf {
+    ponte_testkit::repo_root().join("examples/comerc/ponte.toml")
+}
+
+#[test]
+fn validate_accepts_the_reference_deployment() {
+    let out = ponte(&["validate", "--config", example().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("7 transfer(s) · 7 schedule(s) · 7 topic(s) · 7 function(s)"), "{stdout}");
+}
+
+/// A copy of the example with one fault of each kind gets one located
+/// error for each, and exit 1.
+#[test]
+fn validate_locates_every_fault_of_a_broken_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = ponte_testkit::repo_root().join("examples/comerc");
+    std::fs::create_dir_all(dir.path().join("schemas")).unwrap();
+    std::fs::copy(src.join("schemas/comerc.json"), dir.path().join("schemas/comerc.json")).unwrap();
+    let original = std::fs::read_to_string(src.join("ponte.toml")).unwrap();
+    let broken = original
+        .replacen("cron = \"0 8 * * 1-5\"", "cron = \"0 8 * * MON#2\"", 1)
+        .replacen("topic = \"ps_objeto_mailing_powerview\"", "topic = \"ps_typo\"", 1)
+        .replacen("url = \"file://./data/s3\"", "url = \"sftp://data/s3\"", 1)
+        .replacen("overwrite_when = \"different\"", "overwrite_when = \"diferent\"", 1)
+        .replacen("schema_file = \"schemas/comerc.json\"", "schema_file = \"schemas/nope.json\"", 1);
+    assert_ne!(broken, original);
+    let path = dir.path().join("ponte.toml");
+    std::fs::write(&path, &broken).unwrap();
+
+    let out = ponte(&["validate", "--config", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    let line_of = |needle: &str| broken.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let p = path.display();
+    for (needle, message) in [
+        ("MON#2", "Quartz extension"),
+        ("ps_typo", "unknown topic `ps_typo`"),
+        ("sftp://", "unknown scheme `sftp://`"),
+        ("diferent", "bad `overwrite_when`"),
+        ("schemas/nope.json", "cannot read schema file"),
+    ] {
+        let prefix = format!("{p}:{}:", line_of(needle));
+        assert!(
+            stderr.lines().any(|l| l.starts_with(&prefix) && l.contains(message)),
+            "no `{message}` at {prefix}\n{stderr}"
+        );
+    }
+    // The function on ps_objeto_mailing_powerview now waits on a topic nothing publishes.
+    assert!(stderr.contains("nothing publishes it"), "{stderr}");
+    assert!(stderr.trim_end().ends_with(&format!("6 problems found in {p}")), "{stderr}");
+}
+
+#[test]
+fn a_missing_config_is_one_clear_error() {
+    let out = ponte(&["validate", "--config", "/nonexistent/ponte.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: cannot read config file /nonexistent/ponte.toml: No such file or directory (os error 2)"
+    );
+}
+
+#[test]
+fn stages_not_built_yet_say_so_in_one_line_and_exit_2() {
+    for args in [&["sync", "--all"][..], &["load", "--all"], &["serve"], &["run"], &["runs"]] {
+        let out = ponte(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("not built yet"), "{stderr}");
+    }
+}
+
+#[test]
+fn demo_writes_the_deployment_and_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("demo");
+    let out = ponte(&["demo", "--dir", work.to_str().unwrap(), "--rows", "5000", "--no-serve"]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(work.join("ponte.toml").is_file());
+    assert!(work.join("schemas/comerc.json").is_file());
+    let invoices = work.join("data/s3/objeto_dados_energia_gestao_faturas_v2");
+    assert_eq!(std::fs::read_dir(&invoices).unwrap().count(), 365);
+    // The demo folder is a working deployment: validate it from elsewhere.
+    let out = ponte(&["validate", "--config", work.join("ponte.toml").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Running again converges on the same files.
+    let before = std::fs::read(invoices.join("2025-11-21.parquet")).unwrap();
+    let out = ponte(&["demo", "--dir", work.to_str().unwrap(), "--rows", "5000", "--no-serve"]);
+    assert!(out.status.success());
+    assert_eq!(before, std::fs::read(invoices.join("2025-11-21.parquet")).unwrap());
+}
