@@ -1,11 +1,19 @@
 //! Object stores by URL: `s3://`, `gs://`, `file://` and `memory://`, all
-//! behind `object_store::ObjectStore`, built from a [`ponte_config::Store`]
-//! with its endpoint, region, retry and credential settings (credentials
-//! always read from the environment variables the config names).
+//! behind [`object_store::ObjectStore`], built from a [`ponte_config::Store`]
+//! with its endpoint, region and retry settings. Credentials are read from
+//! the environment variables the config names, at the moment the store is
+//! opened, and never appear in an error message.
 //!
-//! It will also hold the wrappers that tests put around a real store — fault
-//! injection and added latency — as implementations of the same trait, the
-//! way `object_store`'s own `throttle` and `limit` wrappers are.
+//! ```no_run
+//! # fn f(config: &ponte_config::Config) -> Result<(), ponte_store::StoreError> {
+//! let landing = ponte_store::open(&config.stores["landing"], ponte_store::Access::ReadWrite)?;
+//! # Ok(()) }
+//! ```
 //!
-//! Status: the transfer engine brings this crate to life; for now it only
-//! marks the place in the workspace.
+//! [`faults`] holds a wrapper that injects failures and latency into any
+//! store, for tests of what sits on top.
+
+pub mod faults;
+mod open;
+
+pub use open::{Access, StoreError, open};

@@ -1,0 +1,117 @@
+//! Opening the database and keeping its schema current.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::Connection;
+
+/// Why the state could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The state folder could not be created.
+    #[error("cannot create state folder {}", path.display())]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// SQLite failed.
+    #[error("state database {}", path.display())]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A lock file could not be opened.
+    #[error("cannot open lock file {}", path.display())]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Schema changes, applied in order; `PRAGMA user_version` counts them.
+const MIGRATIONS: &[&str] = &["CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        trigger TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL,
+        counters TEXT,
+        error TEXT
+    );
+    CREATE INDEX runs_by_name ON runs (kind, name, id);
+    CREATE TABLE transfer_fingerprints (
+        job TEXT NOT NULL,
+        key TEXT NOT NULL,
+        source_etag TEXT,
+        source_size INTEGER NOT NULL,
+        source_mtime_us INTEGER NOT NULL,
+        sink_etag TEXT,
+        sink_size INTEGER NOT NULL,
+        md5 TEXT NOT NULL,
+        crc32c INTEGER NOT NULL,
+        copied_at TEXT NOT NULL,
+        PRIMARY KEY (job, key)
+    ) WITHOUT ROWID;"];
+
+/// The state database. Cheap to share behind an `Arc`; calls are short and
+/// serialised on one connection.
+#[derive(Debug)]
+pub struct StateDb {
+    pub(crate) path: PathBuf,
+    pub(crate) dir: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl StateDb {
+    /// Opens (creating when needed) `<state_dir>/ponte.db`.
+    pub fn open(state_dir: &Path) -> Result<Self, StateError> {
+        std::fs::create_dir_all(state_dir)
+            .map_err(|source| StateError::Folder { path: state_dir.to_owned(), source })?;
+        let path = state_dir.join("ponte.db");
+        let err = |source| StateError::Sqlite { path: path.clone(), source };
+        let conn = Connection::open(&path).map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(err)?;
+        let db = Self { path: path.clone(), dir: state_dir.to_owned(), conn: Mutex::new(conn) };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn migrate(&self) -> Result<(), StateError> {
+        let mut conn = self.conn();
+        let err = |source| StateError::Sqlite { path: self.path.clone(), source };
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction().map_err(err)?;
+            tx.execute_batch(sql).map_err(err)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(err)?;
+            tx.commit().map_err(err)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn err(&self, source: rusqlite::Error) -> StateError {
+        StateError::Sqlite { path: self.path.clone(), source }
+    }
+
+    /// The state folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}

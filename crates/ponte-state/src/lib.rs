@@ -1,0 +1,23 @@
+//! ponte's durable state, in one SQLite file (`<state_dir>/ponte.db`, WAL
+//! mode, so readers never block the writer): the run history every stage
+//! writes, and the fingerprints the transfer engine records of each copy.
+//! Run locks are files beside it, held with an OS lock that the kernel
+//! releases when the holder dies, so a killed run never blocks the next.
+//!
+//! ```no_run
+//! let db = ponte_state::StateDb::open(".ponte".as_ref())?;
+//! for run in db.runs(10)? {
+//!     println!("{} {} {}", run.kind, run.name, run.status);
+//! }
+//! # Ok::<(), ponte_state::StateError>(())
+//! ```
+
+mod db;
+mod fingerprints;
+mod lock;
+mod runs;
+
+pub use db::{StateDb, StateError};
+pub use fingerprints::Fingerprint;
+pub use lock::RunLock;
+pub use runs::{RunId, RunRecord, RunStatus};
