@@ -181,6 +181,25 @@ mod tests {
 
     use super::*;
 
+    /// With no faults the wrapper is invisible: object_store's own
+    /// conformance suite passes through it.
+    #[tokio::test]
+    async fn without_faults_it_passes_object_stores_conformance_suite() {
+        use object_store::integration::*;
+        let s = FaultInjectingStore::new(
+            Arc::new(InMemory::new()),
+            FaultPlan { failure_rate: 0.0, latency: Duration::ZERO, seed: 1 },
+        );
+        put_get_delete_list(&s).await;
+        get_opts(&s).await;
+        list_uses_directories_correctly(&s).await;
+        list_with_delimiter(&s).await;
+        rename_and_copy(&s).await;
+        copy_if_not_exists(&s).await;
+        stream_get(&s).await;
+        multipart_out_of_order(&s).await;
+    }
+
     #[tokio::test]
     async fn fails_about_the_share_asked_for() {
         let store = FaultInjectingStore::new(

@@ -85,7 +85,9 @@ pub fn open(store: &Store, access: Access) -> Result<Arc<dyn ObjectStore>, Store
             } else if !path.is_dir() {
                 return Err(StoreError::MissingFolder { store: store.name.clone(), path: path.clone() });
             }
-            (Arc::new(LocalFileSystem::new_with_prefix(path).map_err(build)?), "")
+            // Deleting a folder's last object removes the folder, as an object store would.
+            let folder = LocalFileSystem::new_with_prefix(path).map_err(build)?.with_automatic_cleanup(true);
+            (Arc::new(folder), "")
         }
         StoreUrl::Memory { name } => {
             let mut stores = MEMORY.lock().expect("no panics while held");
@@ -186,6 +188,22 @@ mod tests {
         assert!(err.to_string().contains("does not exist"), "{err}");
         open(&store(StoreUrl::File { path: path.clone() }), Access::ReadWrite).unwrap();
         assert!(path.is_dir());
+    }
+
+    /// Keys as a listing returns them (`Path::parse`, not `Path::from`, which
+    /// percent-encodes non-ASCII) are file names byte for byte.
+    #[tokio::test]
+    async fn non_ascii_keys_are_file_names() {
+        use futures::TryStreamExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ação=1.txt"), "y").unwrap();
+        let s = open(&store(StoreUrl::File { path: dir.path().to_owned() }), Access::ReadWrite).unwrap();
+        let listed: Vec<_> = s.list(None).try_collect().await.unwrap();
+        assert_eq!(listed[0].location.as_ref(), "ação=1.txt");
+        s.put(&Path::parse("relatório/日本.bin").unwrap(), "x".into()).await.unwrap();
+        assert!(dir.path().join("relatório/日本.bin").is_file());
+        s.delete(&Path::parse("relatório/日本.bin").unwrap()).await.unwrap();
+        assert!(!dir.path().join("relatório").exists(), "empty folders are removed");
     }
 
     #[test]

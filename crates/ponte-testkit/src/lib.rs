@@ -40,3 +40,11 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
     assert!(out.status.success(), "python failed:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
+
+mod moto;
+pub use moto::{ACCESS_KEY, Moto, SECRET_KEY};
+
+/// A free TCP port on the loopback interface.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback").local_addr().expect("local addr").port()
+}

@@ -1,9 +1,165 @@
 //! Mirroring a source prefix into a sink with Storage Transfer Service's
-//! semantics: list both sides, compute a plan (copy / update / skip /
-//! delete) as a plain value, execute it with bounded concurrency and
-//! streaming integrity checks, and report STS's counters.
+//! semantics, safer than the tools users fear.
 //!
-//! Deletes wait until every copy succeeded and are refused outright when the
-//! source side is empty or they exceed `max_delete`.
+//! A run goes list → [`plan()`] → check → execute → report, each step a
+//! function from one plain value to the next:
 //!
-//! Status: still to come; this crate marks its place in the workspace.
+//! - both sides are listed within the job's scope (STS's string prefixes;
+//!   a sink object outside them is never touched);
+//! - the plan marks every key copy / update / skip / delete, deciding
+//!   "different" by size, by MD5 where both sides expose one, or by the
+//!   fingerprint of ponte's last copy — never by size alone;
+//! - deletes are refused before anything changes when the source side is
+//!   empty or they exceed `max_delete` (unless forced), and are carried out
+//!   only after every copy succeeded;
+//! - copies stream with bounded memory, hash every byte and never leave a
+//!   partial object visible;
+//! - the report uses STS's counter names and lands in the run history.
+//!
+//! ```no_run
+//! # async fn f(config: &ponte_config::Config) -> Result<(), Box<dyn std::error::Error>> {
+//! let state = ponte_state::StateDb::open(&config.project.state_dir)?;
+//! let job = config.transfer("sts_dados_infomerc").unwrap();
+//! let report = ponte_transfer::sync(job, &state, &ponte_transfer::SyncOptions::default(), ponte_transfer::quiet()).await?;
+//! println!("{} copied", report.counters.objects_copied_to_sink);
+//! # Ok(()) }
+//! ```
+
+mod copy;
+mod execute;
+mod listing;
+mod plan;
+mod report;
+mod scope;
+
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+use ponte_config::TransferJob;
+use ponte_state::{StateDb, StateError};
+use ponte_store::{Access, StoreError};
+
+pub use copy::PART_SIZE;
+pub use listing::{ObjectInfo, list_side, md5_of_etag};
+pub use plan::{Action, Plan, PlanItem, PlanSettings, Reason, Refusal, check_deletes, plan};
+pub use report::{Counters, ErrorCode, ErrorLogEntry, ErrorSummary, Outcome, TransferReport};
+pub use scope::Scope;
+
+/// What a run reports as it goes, for progress bars. Every method has a
+/// do-nothing default.
+pub trait Observer: Send + Sync {
+    /// The copies the run will make: objects and bytes.
+    fn planned(&self, _objects: u64, _bytes: u64) {}
+    /// Bytes streamed.
+    fn bytes(&self, _n: u64) {}
+    /// One object finished (copied, vanished or failed).
+    fn object_done(&self) {}
+}
+
+struct Quiet;
+impl Observer for Quiet {}
+
+/// An observer that reports nothing.
+pub fn quiet() -> Arc<dyn Observer> {
+    Arc::new(Quiet)
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Plan and report only; change nothing.
+    pub dry_run: bool,
+    /// Carry out deletes the safety checks refuse.
+    pub force: bool,
+    /// What started the run, for the history (`cli`, `schedule:cs_x`, …).
+    pub trigger: String,
+    /// Bytes of object data held in memory at once, across all copies.
+    pub memory_budget: usize,
+    /// Attempts per object before it counts as failed.
+    pub attempts: u32,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self { dry_run: false, force: false, trigger: "cli".into(), memory_budget: 96 * 1024 * 1024, attempts: 3 }
+    }
+}
+
+/// Why a run did not happen or could not finish its plan.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// Another run of the job holds its lock; this start was recorded as skipped.
+    #[error("transfer `{job}` is already running; this start was recorded as skipped")]
+    AlreadyRunning {
+        /// The job.
+        job: String,
+    },
+    /// A store could not be opened.
+    #[error("transfer `{job}`")]
+    Store {
+        /// The job.
+        job: String,
+        /// Why.
+        #[source]
+        source: Box<StoreError>,
+    },
+    /// A listing failed: nothing was planned, nothing changed.
+    #[error("transfer `{job}`: cannot list the {side} {url}; nothing was changed")]
+    List {
+        /// The job.
+        job: String,
+        /// `source` or `sink`.
+        side: &'static str,
+        /// Where.
+        url: String,
+        /// Why.
+        #[source]
+        source: Box<object_store::Error>,
+    },
+    /// The plan's deletes were refused: nothing changed.
+    #[error("transfer `{job}`: {refusal}")]
+    Refused {
+        /// The job.
+        job: String,
+        /// Why.
+        refusal: Refusal,
+    },
+    /// The state database failed.
+    #[error("transfer `{job}`: state database")]
+    State {
+        /// The job.
+        job: String,
+        /// Why.
+        #[source]
+        source: StateError,
+    },
+}
+
+/// Runs a transfer job: opens its stores and syncs.
+pub async fn sync(
+    job: &TransferJob,
+    state: &StateDb,
+    options: &SyncOptions,
+    observer: Arc<dyn Observer>,
+) -> Result<TransferReport, TransferError> {
+    let open = |store, access| {
+        ponte_store::open(store, access)
+            .map_err(|e| TransferError::Store { job: job.name.clone(), source: Box::new(e) })
+    };
+    let source = open(&job.source.store, Access::ReadOnly)?;
+    let sink = open(&job.sink.store, if options.dry_run { Access::ReadOnly } else { Access::ReadWrite })
+        .or_else(|e| if options.dry_run { Ok(Arc::new(object_store::memory::InMemory::new()) as _) } else { Err(e) })?;
+    sync_stores(job, source, sink, state, options, observer).await
+}
+
+/// Runs a transfer job against stores the caller opened (wrapped, in tests).
+pub async fn sync_stores(
+    job: &TransferJob,
+    source: Arc<dyn ObjectStore>,
+    sink: Arc<dyn ObjectStore>,
+    state: &StateDb,
+    options: &SyncOptions,
+    observer: Arc<dyn Observer>,
+) -> Result<TransferReport, TransferError> {
+    execute::run(job, source, sink, state, options, observer).await
+}

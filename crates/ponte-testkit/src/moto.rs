@@ -1,0 +1,56 @@
+//! A real S3 server for tests: moto's standalone server, started on a free
+//! loopback port and stopped when the handle drops.
+
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running moto server.
+pub struct Moto {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub endpoint: String,
+}
+
+/// Credentials moto accepts (it checks none).
+pub const ACCESS_KEY: &str = "testing";
+/// See [`ACCESS_KEY`].
+pub const SECRET_KEY: &str = "testing";
+
+impl Moto {
+    /// Starts a server and waits until it answers.
+    pub fn start() -> Self {
+        let port = crate::free_port();
+        let child = Command::new(crate::python())
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto starts");
+        let moto = Self { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    /// Creates buckets.
+    pub fn create_buckets(&self, names: &[&str]) {
+        let script = "import sys, boto3\n\
+            s3 = boto3.client('s3', endpoint_url=sys.argv[1], aws_access_key_id='testing', \
+            aws_secret_access_key='testing', region_name='us-east-1')\n\
+            for b in sys.argv[2:]:\n    s3.create_bucket(Bucket=b)\n";
+        let mut args = vec![self.endpoint.as_str()];
+        args.extend_from_slice(names);
+        crate::run_python(script, &args);
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,88 @@
+//! Listing one side of a transfer: every object in scope, by relative key.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use object_store::ObjectStore;
+use object_store::path::Path;
+
+use crate::scope::Scope;
+
+/// What a listing says of an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// Bytes.
+    pub size: u64,
+    /// The store's ETag, as listed.
+    pub e_tag: Option<String>,
+    /// Last modification.
+    pub last_modified: DateTime<Utc>,
+}
+
+impl ObjectInfo {
+    /// The MD5 the ETag stands for, where the store says so: a single-part
+    /// S3 object's or a non-composite GCS object's ETag is the hex MD5 of its
+    /// bytes. Local folders and in-memory stores use other ETags.
+    pub fn md5(&self) -> Option<String> {
+        md5_of_etag(self.e_tag.as_deref()?)
+    }
+}
+
+/// The hex MD5 an ETag holds, if it is one.
+pub fn md5_of_etag(e_tag: &str) -> Option<String> {
+    let t = e_tag.trim_matches('"');
+    (t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())).then(|| t.to_ascii_lowercase())
+}
+
+/// Every object under `root` in `scope`, keyed by its path relative to
+/// `root`, in key order.
+pub async fn list_side(
+    store: &Arc<dyn ObjectStore>,
+    root: &str,
+    scope: &Scope,
+) -> object_store::Result<BTreeMap<String, ObjectInfo>> {
+    let mut out = BTreeMap::new();
+    let root_prefix = if root.is_empty() { String::new() } else { format!("{root}/") };
+    for folder in scope.folders_to_list() {
+        let full = match (root.is_empty(), folder.is_empty()) {
+            (true, true) => None,
+            (true, false) => Some(Path::from(folder.as_str())),
+            (false, true) => Some(Path::from(root)),
+            (false, false) => Some(Path::from(format!("{root}/{folder}"))),
+        };
+        let mut listing = store.list(full.as_ref());
+        while let Some(meta) = listing.try_next().await? {
+            let Some(key) = meta.location.as_ref().strip_prefix(root_prefix.as_str()) else { continue };
+            if scope.contains(key) {
+                out.insert(
+                    key.to_owned(),
+                    ObjectInfo { size: meta.size, e_tag: meta.e_tag, last_modified: meta.last_modified },
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The store path of a relative key below `root`. Keys come from listings,
+/// already in object_store's encoded form, so they are parsed, not encoded
+/// again (a `%` in a key must not become `%25`).
+pub fn path_of(root: &str, key: &str) -> Path {
+    let full = if root.is_empty() { key.to_owned() } else { format!("{root}/{key}") };
+    Path::parse(&full).unwrap_or_else(|_| Path::from(full))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_md5_etags_count() {
+        assert_eq!(md5_of_etag("\"9E107D9D372BB6826BD81D3542A419D6\"").unwrap(), "9e107d9d372bb6826bd81d3542a419d6");
+        assert!(md5_of_etag("\"9e107d9d372bb6826bd81d3542a419d6-2\"").is_none());
+        assert!(md5_of_etag("4f2a-18c3e-10").is_none());
+        assert!(md5_of_etag("3").is_none());
+    }
+}

@@ -1,0 +1,82 @@
+//! Helpers for the transfer tests: jobs from TOML, stores, trees of objects.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use futures::TryStreamExt;
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt};
+use ponte_config::{Config, TransferJob};
+use ponte_state::StateDb;
+
+/// A config holding one transfer `t` from `source_url` to `sink_url`, with
+/// extra TOML lines for the job.
+pub fn job(dir: &Path, source_url: &str, sink_url: &str, source_extra: &str, job_extra: &str) -> TransferJob {
+    let text = format!(
+        r#"
+[stores.src]
+url = "{source_url}"
+[stores.dst]
+url = "{sink_url}"
+
+[[transfers]]
+name = "t"
+source = {{ store = "src"{source_extra} }}
+sink = {{ store = "dst" }}
+delete_unique_in_sink = true
+{job_extra}
+"#
+    );
+    let config: Config = ponte_config::parse(&dir.join("ponte.toml"), &text, dir).unwrap_or_else(|e| panic!("{e}"));
+    config.transfers[0].clone()
+}
+
+pub fn local(dir: &Path) -> Arc<dyn ObjectStore> {
+    std::fs::create_dir_all(dir).unwrap();
+    Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir).unwrap().with_automatic_cleanup(true))
+}
+
+pub fn s3(endpoint: &str, bucket: &str) -> Arc<dyn ObjectStore> {
+    Arc::new(
+        AmazonS3Builder::new()
+            .with_endpoint(endpoint)
+            .with_allow_http(true)
+            .with_bucket_name(bucket)
+            .with_region("us-east-1")
+            .with_access_key_id(ponte_testkit::ACCESS_KEY)
+            .with_secret_access_key(ponte_testkit::SECRET_KEY)
+            .build()
+            .unwrap(),
+    )
+}
+
+/// Puts objects under keys written as users see them (`Path::parse`:
+/// `Path::from` would percent-encode non-ASCII characters).
+pub async fn put_all(store: &Arc<dyn ObjectStore>, files: &[(&str, Vec<u8>)]) {
+    for (key, bytes) in files {
+        store.put(&StorePath::parse(*key).unwrap(), bytes.clone().into()).await.unwrap();
+    }
+}
+
+/// Every object of a store, key → bytes.
+pub async fn snapshot(store: &Arc<dyn ObjectStore>) -> BTreeMap<String, Vec<u8>> {
+    let metas: Vec<_> = store.list(None).try_collect().await.unwrap();
+    let mut out = BTreeMap::new();
+    for m in metas {
+        let bytes = store.get(&m.location).await.unwrap().bytes().await.unwrap();
+        out.insert(m.location.to_string(), bytes.to_vec());
+    }
+    out
+}
+
+pub fn state(dir: &Path) -> StateDb {
+    StateDb::open(&dir.join("state")).unwrap()
+}
+
+/// Deterministic bytes of a given length.
+pub fn bytes(seed: u8, len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+}
