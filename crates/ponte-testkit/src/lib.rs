@@ -48,3 +48,37 @@ pub use moto::{ACCESS_KEY, Moto, SECRET_KEY};
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback").local_addr().expect("local addr").port()
 }
+
+/// Compares two trees with rclone (`rclone check --download`: every byte
+/// of both sides is read and compared), an oracle independent of ponte.
+/// Remotes are local paths or `moto:bucket/prefix` for the given moto
+/// server. Returns rclone's report when they differ.
+pub fn rclone_check(a: &str, b: &str, moto: Option<&Moto>) -> Result<(), String> {
+    let mut cmd = Command::new("rclone");
+    cmd.args(["check", "--download", a, b]);
+    if let Some(m) = moto {
+        // The endpoint is plain HTTP on loopback; a CA bundle set for the
+        // machine only trips rclone's AWS SDK.
+        cmd.env_remove("AWS_CA_BUNDLE")
+            .env("RCLONE_CONFIG_MOTO_TYPE", "s3")
+            .env("RCLONE_CONFIG_MOTO_PROVIDER", "Other")
+            .env("RCLONE_CONFIG_MOTO_ENDPOINT", &m.endpoint)
+            .env("RCLONE_CONFIG_MOTO_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("RCLONE_CONFIG_MOTO_SECRET_ACCESS_KEY", SECRET_KEY)
+            .env("RCLONE_CONFIG_MOTO_REGION", "us-east-1")
+            .env("RCLONE_CONFIG_MOTO_FORCE_PATH_STYLE", "true");
+    }
+    let out = cmd.output().expect("rclone runs (scripts/install-test-tools.sh installs it)");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+/// This process's peak resident memory so far (VmHWM), in bytes.
+pub fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("procfs");
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM line");
+    line.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()).expect("a number of kB") * 1024
+}

@@ -1,0 +1,50 @@
+//! A 100 MB object, both ways between a folder and S3 (moto): multipart in
+//! parts of 8 MiB, never held whole in memory, verified byte for byte.
+//! Alone in its test binary so the peak-memory reading is its own.
+
+mod common;
+
+use std::io::Write;
+
+use common::{job, local, s3, state};
+use ponte_testkit::{Moto, peak_rss, rclone_check};
+use ponte_transfer::{SyncOptions, quiet, sync_stores};
+
+const SIZE: usize = 100 * 1024 * 1024;
+
+#[tokio::test]
+async fn a_100_mb_object_streams_through_in_bounded_memory() {
+    let moto = Moto::start();
+    moto.create_buckets(&["big"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (from, to) = (dir.path().join("from"), dir.path().join("to"));
+    std::fs::create_dir_all(from.join("dados")).unwrap();
+    // Written a MiB at a time, so the test itself never holds it either.
+    let mut f = std::io::BufWriter::new(std::fs::File::create(from.join("dados/big.parquet")).unwrap());
+    let mib: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
+    for i in 0..SIZE / mib.len() {
+        let mut chunk = mib.clone();
+        chunk[0] = i as u8;
+        f.write_all(&chunk).unwrap();
+    }
+    f.write_all(b"tail").unwrap();
+    drop(f);
+
+    let before = peak_rss();
+    let db = state(dir.path());
+    let up = job(dir.path(), &format!("file://{}", from.display()), "s3://big", "", "");
+    let r =
+        sync_stores(&up, local(&from), s3(&moto.endpoint, "big"), &db, &SyncOptions::default(), quiet()).await.unwrap();
+    assert_eq!(r.counters.bytes_copied_to_sink, SIZE as u64 + 4, "{r:?}");
+    let down = job(dir.path(), "s3://big", &format!("file://{}", to.display()), "", "");
+    let r =
+        sync_stores(&down, s3(&moto.endpoint, "big"), local(&to), &db, &SyncOptions::default(), quiet()).await.unwrap();
+    assert_eq!(r.counters.objects_copied_to_sink, 1, "{r:?}");
+    let growth = peak_rss().saturating_sub(before);
+
+    rclone_check(from.to_str().unwrap(), "moto:big", Some(&moto)).unwrap();
+    rclone_check(from.to_str().unwrap(), to.to_str().unwrap(), None).unwrap();
+    // Parts of 8 MiB, two in flight plus one filling: far below the object's size.
+    assert!(growth < 64 * 1024 * 1024, "peak memory grew by {} MiB copying 100 MiB", growth / (1024 * 1024));
+    eprintln!("peak memory growth: {} MiB", growth / (1024 * 1024));
+}

@@ -1,0 +1,80 @@
+//! Sync against a real S3 server (moto): S3 → S3 (standing in for S3 → GCS
+//! through its S3-compatible endpoint), S3 → folder and folder → S3, with
+//! rclone checking the result byte for byte.
+
+mod common;
+
+use common::{bytes, job, local, put_all, s3, snapshot, state};
+use ponte_testkit::{Moto, rclone_check};
+use ponte_transfer::{Outcome, Reason, SyncOptions, quiet, sync_stores};
+
+/// The sink starts with one stale object in scope: deleting it is 100% of the sink.
+const JOB_OPTS: &str = r#"max_delete = "100%""#;
+
+fn tricky() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("dados_infomerc/2024-01-01.parquet", bytes(1, 3000)),
+        ("dados_infomerc/2024-01-02.parquet", bytes(2, 3100)),
+        ("dados_infomerc/with space/ação ü 日本.parquet", bytes(3, 10)),
+        ("dados_infomerc/dt=2024-01-03/part=0.parquet", bytes(4, 20)),
+        ("dados_infomerc/a/b/c/d/e/f/deep.bin", bytes(5, 30)),
+        ("dados_infomerc/empty", vec![]),
+        ("outro/not-in-scope.parquet", bytes(6, 40)),
+    ]
+}
+
+#[tokio::test]
+async fn s3_to_s3_mirrors_a_prefix_and_rclone_agrees() {
+    let moto = Moto::start();
+    moto.create_buckets(&["src", "dst"]);
+    let dir = tempfile::tempdir().unwrap();
+    let job = job(dir.path(), "s3://src", "s3://dst", r#", include_prefixes = ["dados_infomerc/"]"#, JOB_OPTS);
+    let (src, dst, db) = (s3(&moto.endpoint, "src"), s3(&moto.endpoint, "dst"), state(dir.path()));
+    put_all(&src, &tricky()).await;
+    put_all(&dst, &[("dados_infomerc/stale.parquet", bytes(9, 5)), ("outro/keep", bytes(8, 5))]).await;
+
+    let r = sync_stores(&job, src.clone(), dst.clone(), &db, &SyncOptions::default(), quiet()).await.unwrap();
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:?}");
+    assert_eq!((r.counters.objects_copied_to_sink, r.counters.objects_deleted_from_sink), (6, 1));
+    rclone_check("moto:src/dados_infomerc", "moto:dst/dados_infomerc", Some(&moto)).unwrap();
+    assert!(snapshot(&dst).await.contains_key("outro/keep"), "out of scope: never deleted");
+
+    // S3 ETags are MD5s: the second run decides by MD5 and copies nothing.
+    let r = sync_stores(&job, src.clone(), dst.clone(), &db, &SyncOptions::default(), quiet()).await.unwrap();
+    assert_eq!((r.counters.objects_copied_to_sink, r.counters.objects_from_source_skipped_by_sync), (0, 6));
+
+    // Same size, other bytes: found by MD5, not by size.
+    put_all(&src, &[("dados_infomerc/2024-01-01.parquet", bytes(7, 3000))]).await;
+    let dry = SyncOptions { dry_run: true, ..Default::default() };
+    let plan = sync_stores(&job, src.clone(), dst.clone(), &db, &dry, quiet()).await.unwrap().plan.unwrap();
+    assert_eq!(plan.len(), 1);
+    assert_eq!(plan[0].reason, Reason::Md5Differs);
+    sync_stores(&job, src.clone(), dst.clone(), &db, &SyncOptions::default(), quiet()).await.unwrap();
+    rclone_check("moto:src/dados_infomerc", "moto:dst/dados_infomerc", Some(&moto)).unwrap();
+}
+
+#[tokio::test]
+async fn s3_to_folder_and_back() {
+    let moto = Moto::start();
+    moto.create_buckets(&["lake", "back"]);
+    let dir = tempfile::tempdir().unwrap();
+    let landing = dir.path().join("landing");
+    let down = job(dir.path(), "s3://lake", &format!("file://{}", landing.display()), "", "");
+    let up = job(dir.path(), &format!("file://{}", landing.display()), "s3://back", "", "");
+    let (lake, folder, back, db) =
+        (s3(&moto.endpoint, "lake"), local(&landing), s3(&moto.endpoint, "back"), state(dir.path()));
+    put_all(&lake, &tricky()).await;
+
+    let r = sync_stores(&down, lake.clone(), folder.clone(), &db, &SyncOptions::default(), quiet()).await.unwrap();
+    assert_eq!(r.counters.objects_copied_to_sink, 7);
+    rclone_check("moto:lake", landing.to_str().unwrap(), Some(&moto)).unwrap();
+    assert!(landing.join("dados_infomerc/with space/ação ü 日本.parquet").is_file());
+    // The folder reports no MD5: the second run decides by the last copy's fingerprint.
+    let r = sync_stores(&down, lake.clone(), folder.clone(), &db, &SyncOptions::default(), quiet()).await.unwrap();
+    assert_eq!((r.counters.objects_copied_to_sink, r.counters.objects_from_source_skipped_by_sync), (0, 7));
+
+    let r = sync_stores(&up, folder.clone(), back.clone(), &db, &SyncOptions::default(), quiet()).await.unwrap();
+    assert_eq!(r.counters.objects_copied_to_sink, 7);
+    rclone_check(landing.to_str().unwrap(), "moto:back", Some(&moto)).unwrap();
+    assert_eq!(snapshot(&back).await, snapshot(&lake).await);
+}
