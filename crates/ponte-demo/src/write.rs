@@ -236,8 +236,19 @@ fn write_file(dir: &Path, file: &PlannedFile, ctx: Ctx<'_>) -> Result<WrittenFil
     out.sync_all().map_err(io)?;
     let bytes = out.metadata().map_err(io)?.len();
     drop(out);
-    std::fs::rename(&tmp, &path).map_err(|source| DemoDataError::Io { path: path.clone(), source })?;
+    // Same bytes as the file already there: keep that one, so its mtime
+    // stays and a sync of the folder has nothing to do.
+    if same_contents(&tmp, &path) {
+        std::fs::remove_file(&tmp).map_err(io)?;
+    } else {
+        std::fs::rename(&tmp, &path).map_err(|source| DemoDataError::Io { path: path.clone(), source })?;
+    }
     Ok(WrittenFile { key: file.key.clone(), rows: rows.end - rows.start, bytes })
+}
+
+fn same_contents(a: &Path, b: &Path) -> bool {
+    let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) else { return false };
+    ma.len() == mb.len() && std::fs::read(a).ok() == std::fs::read(b).ok()
 }
 
 /// Removes day files (`yyyy-mm-dd.parquet`) in the dataset folders that the

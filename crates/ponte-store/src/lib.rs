@@ -17,3 +17,6 @@ pub mod faults;
 mod open;
 
 pub use open::{Access, StoreError, open};
+
+mod staging;
+pub use staging::remove_staging_files;

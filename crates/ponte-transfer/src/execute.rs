@@ -53,11 +53,34 @@ pub(crate) async fn run(
     } else {
         Some(state.start_run("transfer", &job.name, &options.trigger).map_err(state_err)?)
     };
+    if !options.dry_run {
+        sweep_staging(job);
+    }
     let result = run_locked(job, source, sink, state, options, observer).await;
     if let Some(id) = run_id {
         record(state, id, &result).map_err(state_err)?;
     }
     result
+}
+
+/// Removes what a killed run's writes left in a local sink, within this
+/// job's scope (we hold its lock).
+fn sweep_staging(job: &TransferJob) {
+    let StoreUrl::File { path } = &job.sink.store.url else { return };
+    let root = if job.sink.path.is_empty() { path.clone() } else { path.join(&job.sink.path) };
+    let scope = Scope { include: job.source.include_prefixes.clone(), exclude: Vec::new() };
+    for folder in scope.folders_to_list() {
+        let dir = if folder.is_empty() { root.clone() } else { root.join(&folder) };
+        match ponte_store::remove_staging_files(&dir) {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(job = %job.name, folder = %dir.display(), removed = n, "removed files of interrupted writes")
+            }
+            Err(e) => {
+                tracing::warn!(job = %job.name, folder = %dir.display(), error = %e, "cannot clean up interrupted writes")
+            }
+        }
+    }
 }
 
 fn record(

@@ -76,7 +76,7 @@ fn a_missing_config_is_one_clear_error() {
 
 #[test]
 fn stages_not_built_yet_say_so_in_one_line_and_exit_2() {
-    for args in [&["sync", "--all"][..], &["load", "--all"], &["serve"], &["run"], &["runs"]] {
+    for args in [&["load", "--all"][..], &["sql", "select 1"], &["serve"], &["run"], &["trigger", "cs_x"]] {
         let out = ponte(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = text(&out.stderr);

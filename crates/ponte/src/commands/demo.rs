@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use ponte_config::{Config, StoreUrl};
 use ponte_demo::DemoDataOptions;
+use ponte_state::StateDb;
+use ponte_transfer::SyncOptions;
 
 use super::demo_data;
 use crate::cli::DemoArgs;
@@ -27,13 +29,49 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let files: u64 = report.datasets.iter().map(|d| d.files).sum();
     println!("  ✓ sample data  {files} files, {rows} rows in {}", source.display());
 
-    for stage in ["sync", "load", "serve"] {
+    let synced = sync_all(&config)?;
+
+    for stage in ["load", "serve"] {
         println!("  · {stage:<12} not built yet");
     }
     if !args.no_serve {
         println!("Nothing to serve yet: the server is still to come.");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if synced { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Runs every transfer job once, as their schedules would.
+fn sync_all(config: &Config) -> anyhow::Result<bool> {
+    let state = StateDb::open(&config.project.state_dir)?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let options = SyncOptions { trigger: "demo".into(), ..SyncOptions::default() };
+    let (mut copied, mut current, mut deleted, mut failed) = (0, 0, 0, Vec::new());
+    for job in &config.transfers {
+        match runtime.block_on(super::sync::sync_one(job, &state, &options, true)) {
+            Ok(r) => {
+                copied += r.counters.objects_copied_to_sink;
+                current += r.counters.objects_from_source_skipped_by_sync;
+                deleted += r.counters.objects_deleted_from_sink;
+                if !r.succeeded() {
+                    failed.push(format!("{}: {} object(s) failed", job.name, r.counters.objects_from_source_failed));
+                }
+            }
+            Err(e) => failed.push(format!("{:#}", anyhow::Error::new(e))),
+        }
+    }
+    let sink = config.transfers.first().map(|t| t.sink.store.url.to_string()).unwrap_or_default();
+    if failed.is_empty() {
+        println!(
+            "  ✓ sync         {} jobs: {copied} copied, {current} already up to date, {deleted} deleted → {sink}",
+            config.transfers.len()
+        );
+    } else {
+        println!("  ✗ sync         {} of {} jobs failed:", failed.len(), config.transfers.len());
+        for f in &failed {
+            println!("                 {f}");
+        }
+    }
+    Ok(failed.is_empty())
 }
 
 /// Writes the built-in example into `dir`, replacing earlier copies of its

@@ -2,6 +2,8 @@
 
 mod demo;
 mod demo_data;
+mod runs;
+mod sync;
 mod validate;
 
 use std::path::PathBuf;
@@ -16,12 +18,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&args),
         Command::DemoData(args) => demo_data::run(&args),
         Command::Validate => validate::run(&config),
-        Command::Sync(_) => not_built("sync", "the transfer engine"),
+        Command::Sync(args) => sync::run(&config, &args),
         Command::Load(_) => not_built("load", "the loader"),
         Command::Sql { .. } => not_built("sql", "the embedded warehouse"),
         Command::Trigger { .. } => not_built("trigger", "schedules and topics"),
         Command::Schedules(SchedulesCommand::Next { .. }) => not_built("schedules next", "schedules and topics"),
-        Command::Runs { .. } => not_built("runs", "the run history"),
+        Command::Runs { limit, json } => runs::run(&config, limit, json),
         Command::Query(_) => not_built("query", "the semantic layer"),
         Command::EmbedUrl(_) => not_built("embed-url", "signed embedding"),
         Command::Serve { .. } => not_built("serve", "the server"),
