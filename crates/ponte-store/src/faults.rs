@@ -15,8 +15,8 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use object_store::path::Path;
 use object_store::{
-    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore, PutMultipartOptions,
-    PutOptions, PutPayload, PutResult, Result, UploadPart,
+    CopyOptions, GetOptions, GetResult, GetResultPayload, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult, Result, UploadPart,
 };
 
 /// How often to fail and how slow to be.
@@ -26,6 +26,9 @@ pub struct FaultPlan {
     pub failure_rate: f64,
     /// Added to every request.
     pub latency: Duration,
+    /// Share of reads (0.0–1.0) whose bytes arrive with one bit flipped, as
+    /// a faulty network or disk would deliver them.
+    pub corrupt_rate: f64,
     /// Seeds which requests fail, so a test run can be repeated.
     pub seed: u64,
 }
@@ -55,16 +58,20 @@ impl FaultInjectingStore {
     }
 }
 
+/// A uniform draw in [0, 1) for the n-th call.
+fn draw(seed: u64, n: u64) -> f64 {
+    let mut z = seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+}
+
 async fn enter(plan: &FaultPlan, calls: &AtomicU64, injected: &AtomicU64, op: &'static str) -> Result<()> {
     if !plan.latency.is_zero() {
         tokio::time::sleep(plan.latency).await;
     }
     let n = calls.fetch_add(1, Ordering::Relaxed);
-    let mut z = plan.seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    let draw = ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64;
-    if draw < plan.failure_rate {
+    if draw(plan.seed, n) < plan.failure_rate {
         injected.fetch_add(1, Ordering::Relaxed);
         return Err(object_store::Error::Generic { store: "faults", source: format!("injected fault in {op}").into() });
     }
@@ -97,7 +104,31 @@ impl ObjectStore for FaultInjectingStore {
 
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
         self.enter("get").await?;
-        self.inner.get_opts(location, options).await
+        let result = self.inner.get_opts(location, options).await?;
+        let n = self.calls.fetch_add(1, Ordering::Relaxed);
+        if self.plan.corrupt_rate == 0.0
+            || draw(self.plan.seed ^ 0xc0, n) >= self.plan.corrupt_rate
+            || result.meta.size == 0
+        {
+            return Ok(result);
+        }
+        self.injected.fetch_add(1, Ordering::Relaxed);
+        let (meta, range, attributes) = (result.meta.clone(), result.range.clone(), result.attributes.clone());
+        let mut first = true;
+        let stream = result
+            .into_stream()
+            .map(move |chunk| {
+                let chunk = chunk?;
+                if first && !chunk.is_empty() {
+                    first = false;
+                    let mut bytes = chunk.to_vec();
+                    bytes[0] ^= 0x01;
+                    return Ok(Bytes::from(bytes));
+                }
+                Ok(chunk)
+            })
+            .boxed();
+        Ok(GetResult { payload: GetResultPayload::Stream(stream), meta, range, attributes })
     }
 
     async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
@@ -188,7 +219,7 @@ mod tests {
         use object_store::integration::*;
         let s = FaultInjectingStore::new(
             Arc::new(InMemory::new()),
-            FaultPlan { failure_rate: 0.0, latency: Duration::ZERO, seed: 1 },
+            FaultPlan { failure_rate: 0.0, latency: Duration::ZERO, corrupt_rate: 0.0, seed: 1 },
         );
         put_get_delete_list(&s).await;
         get_opts(&s).await;
@@ -204,7 +235,7 @@ mod tests {
     async fn fails_about_the_share_asked_for() {
         let store = FaultInjectingStore::new(
             Arc::new(InMemory::new()),
-            FaultPlan { failure_rate: 0.25, latency: Duration::ZERO, seed: 9 },
+            FaultPlan { failure_rate: 0.25, latency: Duration::ZERO, corrupt_rate: 0.0, seed: 9 },
         );
         let mut failed = 0;
         for i in 0..2000 {

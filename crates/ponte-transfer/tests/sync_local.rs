@@ -222,7 +222,7 @@ async fn injected_faults_and_latency_still_converge() {
     let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     put_all(&src, &refs).await;
     put_all(&dst, &[("stale-1", bytes(1, 1)), ("stale-2", bytes(2, 1))]).await;
-    let plan = |seed| FaultPlan { failure_rate: 0.3, latency: Duration::from_millis(1), seed };
+    let plan = |seed| FaultPlan { failure_rate: 0.3, latency: Duration::from_millis(1), corrupt_rate: 0.0, seed };
     let mut injected = 0;
     let mut runs = 0;
     let mut held_back_deletes = 0;

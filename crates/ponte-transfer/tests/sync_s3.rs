@@ -78,3 +78,42 @@ async fn s3_to_folder_and_back() {
     rclone_check(landing.to_str().unwrap(), "moto:back", Some(&moto)).unwrap();
     assert_eq!(snapshot(&back).await, snapshot(&lake).await);
 }
+
+/// Bytes that arrive corrupted (a bit flipped in transit) do not match the
+/// source's MD5: the copy fails with DATA_LOSS and nothing reaches the sink,
+/// small object or multipart.
+#[tokio::test]
+async fn corrupted_reads_fail_with_data_loss_and_leave_nothing() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use ponte_store::faults::{FaultInjectingStore, FaultPlan};
+    use ponte_transfer::ErrorCode;
+
+    let moto = Moto::start();
+    moto.create_buckets(&["src"]);
+    let dir = tempfile::tempdir().unwrap();
+    let landing = dir.path().join("landing");
+    let job = job(dir.path(), "s3://src", &format!("file://{}", landing.display()), "", "");
+    let (src, dst, db) = (s3(&moto.endpoint, "src"), local(&landing), state(dir.path()));
+    // A single-part object of 9 MiB is bigger than one part: it streams
+    // through a multipart upload on our side, and its ETag is still an MD5.
+    put_all(&src, &[("small.bin", bytes(1, 5000)), ("big.bin", bytes(2, 9 << 20))]).await;
+    let corrupting = Arc::new(FaultInjectingStore::new(
+        src.clone(),
+        FaultPlan { failure_rate: 0.0, latency: Duration::ZERO, corrupt_rate: 1.0, seed: 3 },
+    ));
+    let r =
+        sync_stores(&job, corrupting, dst.clone(), &db, &SyncOptions { attempts: 1, ..Default::default() }, quiet())
+            .await
+            .unwrap();
+    assert_eq!(r.outcome, Outcome::Failed);
+    assert_eq!(r.counters.objects_from_source_failed, 2, "{r:?}");
+    assert_eq!(r.error_breakdowns[0].error_code, ErrorCode::DataLoss);
+    assert!(r.error_breakdowns[0].error_log_entries[0].error_details[0].contains("the source says"));
+    assert!(snapshot(&dst).await.is_empty(), "nothing half-copied or corrupted is visible");
+    assert_eq!(std::fs::read_dir(&landing).map(|d| d.count()).unwrap_or(0), 0, "no staging leftovers either");
+    let r = sync_stores(&job, src.clone(), dst.clone(), &db, &SyncOptions::default(), quiet()).await.unwrap();
+    assert_eq!(r.counters.objects_copied_to_sink, 2);
+    assert_eq!(snapshot(&dst).await, snapshot(&src).await);
+}
