@@ -199,7 +199,9 @@ def write_report(rows, a):
     ]
     for r in rows:
         ponte = next(x for x in rows if x["dataset"] == r["dataset"] and x["source"] == r["source"] and x["tool"] == "ponte")
-        ratio = "" if r["tool"] == "ponte" else f"copy {r['seconds'] / ponte['seconds']:.2f}x, re-sync {r['resync'] / ponte['resync']:.2f}x"
+        # /usr/bin/time reports hundredths: a re-sync under 10 ms reads as 0.
+        ratio = "" if r["tool"] == "ponte" else (
+            f"copy {r['seconds'] / ponte['seconds']:.2f}x, re-sync {r['resync'] / max(ponte['resync'], 0.01):.2f}x")
         lines.append(
             f"| {r['dataset']} | {r['source']} | {r['tool']} | {r['seconds']:.2f} | {r['bytes'] / 1e6 / r['seconds']:.0f} | "
             f"{r['objects'] / r['seconds']:.0f} | {r['rss']:.0f} | {r['resync']:.2f} | {r['resync_rss']:.0f} | {ratio} |"

@@ -1,8 +1,9 @@
 //! Copying one object: streamed, hashed, verified, never half-visible.
 //!
-//! Objects up to one part are read whole and written with a single put;
-//! larger ones go through a multipart upload, a part at a time with at most
-//! two parts in flight. Either way the bytes held per object are bounded by a
+//! Objects up to one part are read with one request and written with a
+//! single put; larger ones are read in part-sized ranges pinned to one
+//! version of the object and written through a multipart upload, with two
+//! reads ahead and two parts in flight. Either way the bytes held per object are bounded by a
 //! shared memory budget, and every byte is hashed (MD5 and CRC32C) as it
 //! passes. A mismatch with the source's MD5 aborts before the object becomes
 //! visible (single puts and multipart completes are atomic); a mismatch with
@@ -10,11 +11,11 @@
 
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
+use futures::StreamExt;
 use futures::stream::FuturesOrdered;
-use futures::{StreamExt, TryStreamExt};
 use md5::{Digest, Md5};
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutPayload};
 use ponte_state::Fingerprint;
 use tokio::sync::Semaphore;
 
@@ -25,6 +26,13 @@ use crate::report::ErrorCode;
 /// Bytes per multipart part: above S3's 5 MiB minimum, small enough that a
 /// few objects in flight stay within a few tens of MB.
 pub const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Ranged reads of a large object running ahead of the one being hashed.
+const READS_AHEAD: usize = 2;
+/// Parts of a large object being uploaded at once.
+const UPLOADS_IN_FLIGHT: usize = 2;
+/// Parts a large object's copy holds at most: reads ahead, the one being
+/// hashed, uploads in flight.
+pub(crate) const PARTS_HELD: usize = READS_AHEAD + 1 + UPLOADS_IN_FLIGHT;
 
 /// What kind of ETag the sink reports, so we know what we can check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,39 +109,47 @@ impl Hashes {
 }
 
 impl Copier {
-    /// Copies `key` from the source root to the sink root.
-    pub async fn copy(&self, key: &str) -> Result<CopyOutcome, CopyFailure> {
+    /// Copies `key` (listed at `listed_size` bytes) from the source root to
+    /// the sink root.
+    pub async fn copy(&self, key: &str, listed_size: u64) -> Result<CopyOutcome, CopyFailure> {
         let from = path_of(&self.source_root, key);
         let to = path_of(&self.sink_root, key);
-        let get = match self.source.get(&from).await {
+        // The first read covers one part: all of a small object, the first
+        // part of a large one. Its metadata pins the version the rest reads.
+        let first_len = listed_size.clamp(1, PART_SIZE as u64);
+        let _permit = self.budget.acquire_many(kib(first_len as usize)).await.expect("budget never closes");
+        // An empty object has no byte range to ask for.
+        let range = (listed_size > 0).then(|| (0..first_len).into());
+        let options = GetOptions { range, ..GetOptions::default() };
+        let first = match self.source.get_opts(&from, options).await {
             Ok(g) => g,
             Err(object_store::Error::NotFound { .. }) => return Ok(CopyOutcome::Vanished),
             Err(e) => return Err(CopyFailure::store(&e, "reading source")),
         };
-        let meta = get.meta.clone();
-        let size = usize::try_from(meta.size).unwrap_or(usize::MAX);
+        let meta = first.meta.clone();
         let source_md5 = meta.e_tag.as_deref().and_then(md5_of_etag);
-        let (hashes, sink_etag) = if size <= PART_SIZE {
-            let _permit = self.budget.acquire_many(kib(size)).await.expect("budget never closes");
+        if listed_size == 0 && meta.size > PART_SIZE as u64 {
+            return Err(CopyFailure {
+                code: ErrorCode::FailedPrecondition,
+                message: format!(
+                    "{key} grew from 0 to {} bytes since it was listed; the next run copies it",
+                    meta.size
+                ),
+            });
+        }
+        let head = first.bytes().await.map_err(|e| CopyFailure::store(&e, "reading source"))?;
+        let (hashes, sink_etag) = if meta.size <= PART_SIZE as u64 {
             let mut hashes = Hashes::new();
-            let mut buf = BytesMut::with_capacity(size);
-            let mut stream = get.into_stream();
-            while let Some(chunk) = stream.try_next().await.map_err(|e| CopyFailure::store(&e, "reading source"))? {
-                hashes.update(&chunk);
-                self.observer.bytes(chunk.len() as u64);
-                buf.extend_from_slice(&chunk);
-            }
-            let md5 = hex::encode(hashes.md5.clone().finalize());
-            check_source(&md5, source_md5.as_deref(), key)?;
-            let put = self
-                .sink
-                .put(&to, PutPayload::from(buf.freeze()))
-                .await
-                .map_err(|e| CopyFailure::store(&e, "writing sink"))?;
+            hashes.update(&head);
+            self.observer.bytes(head.len() as u64);
+            check_source(&hex::encode(hashes.md5.clone().finalize()), source_md5.as_deref(), key)?;
+            let put =
+                self.sink.put(&to, PutPayload::from(head)).await.map_err(|e| CopyFailure::store(&e, "writing sink"))?;
             (hashes, put.e_tag)
         } else {
-            let _permit = self.budget.acquire_many(kib(PART_SIZE * 3)).await.expect("budget never closes");
-            self.multipart(get.into_stream().boxed(), &to, source_md5.as_deref(), key).await?
+            drop(_permit);
+            let _permit = self.budget.acquire_many(kib(PART_SIZE * PARTS_HELD)).await.expect("budget never closes");
+            self.multipart(&from, &to, &meta, head, source_md5.as_deref(), key).await?
         };
         let md5 = hex::encode(hashes.md5.finalize());
         if let Err(failure) = self.check_sink(&md5, sink_etag.as_deref()) {
@@ -152,55 +168,69 @@ impl Copier {
         }))
     }
 
+    /// Copies a large object a part at a time: ranged reads (two ahead, each
+    /// pinned to the version the first read saw) feed a multipart upload
+    /// (two parts in flight).
     async fn multipart(
         &self,
-        mut stream: futures::stream::BoxStream<'static, object_store::Result<Bytes>>,
+        from: &object_store::path::Path,
         to: &object_store::path::Path,
+        meta: &object_store::ObjectMeta,
+        head: Bytes,
         source_md5: Option<&str>,
         key: &str,
     ) -> Result<(Hashes, Option<String>), CopyFailure> {
+        let size = meta.size;
+        let ranges: Vec<std::ops::Range<u64>> = (head.len() as u64..size)
+            .step_by(PART_SIZE)
+            .map(|start| start..(start + PART_SIZE as u64).min(size))
+            .collect();
+        let source = self.source.clone();
+        let (from_owned, e_tag) = (from.clone(), meta.e_tag.clone());
+        let rest = futures::stream::iter(ranges)
+            .map(move |range| {
+                let (source, from, e_tag) = (source.clone(), from_owned.clone(), e_tag.clone());
+                async move {
+                    let options = GetOptions { range: Some(range.into()), if_match: e_tag, ..GetOptions::default() };
+                    source.get_opts(&from, options).await?.bytes().await
+                }
+            })
+            .buffered(READS_AHEAD);
+        let mut parts = futures::stream::once(async { Ok(head) }).chain(rest).boxed();
+
         let mut upload = self.sink.put_multipart(to).await.map_err(|e| CopyFailure::store(&e, "starting upload"))?;
         let mut hashes = Hashes::new();
         let mut part_md5s: Vec<u8> = Vec::new();
-        let mut parts = 0usize;
+        let mut count = 0usize;
         let mut in_flight = FuturesOrdered::new();
-        let mut buf = BytesMut::with_capacity(PART_SIZE);
         let result: Result<(), CopyFailure> = async {
-            loop {
-                let chunk = stream.try_next().await.map_err(|e| CopyFailure::store(&e, "reading source"))?;
-                let done = chunk.is_none();
-                if let Some(chunk) = chunk {
-                    hashes.update(&chunk);
-                    self.observer.bytes(chunk.len() as u64);
-                    buf.extend_from_slice(&chunk);
-                }
-                while buf.len() >= PART_SIZE || (done && (!buf.is_empty() || parts == 0)) {
-                    let take = buf.len().min(PART_SIZE);
-                    let part = buf.split_to(take).freeze();
+            while let Some(part) = parts.next().await {
+                let part = part.map_err(|e| CopyFailure::store(&e, "reading source"))?;
+                hashes.update(&part);
+                self.observer.bytes(part.len() as u64);
+                // Only S3 reports a multipart ETag made of the parts' MD5s.
+                if self.sink_etags == SinkEtags::S3 {
                     part_md5s.extend_from_slice(&Md5::digest(&part));
-                    parts += 1;
-                    in_flight.push_back(upload.put_part(PutPayload::from(part)));
-                    while in_flight.len() >= 2 {
-                        in_flight
-                            .next()
-                            .await
-                            .expect("not empty")
-                            .map_err(|e| CopyFailure::store(&e, "writing part"))?;
-                    }
-                    if buf.is_empty() {
-                        break;
-                    }
                 }
-                if done {
-                    break;
+                count += 1;
+                in_flight.push_back(upload.put_part(PutPayload::from(part)));
+                while in_flight.len() >= UPLOADS_IN_FLIGHT {
+                    in_flight.next().await.expect("not empty").map_err(|e| CopyFailure::store(&e, "writing part"))?;
                 }
             }
             while let Some(r) = in_flight.next().await {
                 r.map_err(|e| CopyFailure::store(&e, "writing part"))?;
             }
+            if hashes.bytes != size {
+                return Err(CopyFailure {
+                    code: ErrorCode::DataLoss,
+                    message: format!("{key}: read {} bytes, the source says {size}", hashes.bytes),
+                });
+            }
             check_source(&hex::encode(hashes.md5.clone().finalize()), source_md5, key)
         }
         .await;
+        drop(parts);
         if let Err(failure) = result {
             drop(in_flight);
             let _ = upload.abort().await;
@@ -213,11 +243,10 @@ impl Copier {
                 return Err(CopyFailure::store(&e, "completing upload"));
             }
         };
-        let etag = put.e_tag;
         if self.sink_etags == SinkEtags::S3
-            && let Some(e) = etag.as_deref()
+            && let Some(e) = put.e_tag.as_deref()
         {
-            let expected = format!("{}-{parts}", hex::encode(Md5::digest(&part_md5s)));
+            let expected = format!("{}-{count}", hex::encode(Md5::digest(&part_md5s)));
             let got = e.trim_matches('"');
             if got.contains('-') && got != expected {
                 return Err(CopyFailure {
@@ -226,7 +255,7 @@ impl Copier {
                 });
             }
         }
-        Ok((hashes, etag))
+        Ok((hashes, put.e_tag))
     }
 
     fn check_sink(&self, md5: &str, sink_etag: Option<&str>) -> Result<(), CopyFailure> {

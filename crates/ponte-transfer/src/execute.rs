@@ -20,14 +20,18 @@ use crate::{Observer, SyncOptions, TransferError};
 /// most of what it copied and the next run does not copy it again.
 const FINGERPRINT_BATCH: usize = 500;
 
-pub(crate) async fn run(
-    job: &TransferJob,
-    source: Arc<dyn ObjectStore>,
-    sink: Arc<dyn ObjectStore>,
-    state: &StateDb,
-    options: &SyncOptions,
-    observer: Arc<dyn Observer>,
-) -> Result<TransferReport, TransferError> {
+/// One run of a job: what it runs against.
+pub(crate) struct Run<'a> {
+    pub job: &'a TransferJob,
+    pub source: Arc<dyn ObjectStore>,
+    pub sink: Arc<dyn ObjectStore>,
+    pub state: &'a StateDb,
+    pub options: &'a SyncOptions,
+    pub observer: Arc<dyn Observer>,
+}
+
+pub(crate) async fn run(r: Run<'_>) -> Result<TransferReport, TransferError> {
+    let (job, state, options) = (r.job, r.state, r.options);
     let state_err = |source| TransferError::State { job: job.name.clone(), source };
     // A dry run changes nothing, so it neither takes the lock nor writes history.
     let _lock = if options.dry_run {
@@ -56,7 +60,7 @@ pub(crate) async fn run(
     if !options.dry_run {
         sweep_staging(job);
     }
-    let result = run_locked(job, source, sink, state, options, observer).await;
+    let result = run_locked(r).await;
     if let Some(id) = run_id {
         record(state, id, &result).map_err(state_err)?;
     }
@@ -121,14 +125,8 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-async fn run_locked(
-    job: &TransferJob,
-    source: Arc<dyn ObjectStore>,
-    sink: Arc<dyn ObjectStore>,
-    state: &StateDb,
-    options: &SyncOptions,
-    observer: Arc<dyn Observer>,
-) -> Result<TransferReport, TransferError> {
+async fn run_locked(r: Run<'_>) -> Result<TransferReport, TransferError> {
+    let Run { job, source, sink, state, options, observer } = r;
     let started = Instant::now();
     let start_time = chrono::Utc::now();
     let scope = Scope { include: job.source.include_prefixes.clone(), exclude: job.source.exclude_prefixes.clone() };
@@ -198,7 +196,9 @@ async fn run_locked(
             StoreUrl::Gcs { .. } => SinkEtags::Gcs,
             _ => SinkEtags::None,
         },
-        budget: Arc::new(Semaphore::new((options.memory_budget / 1024).max(crate::PART_SIZE * 3 / 1024))),
+        budget: Arc::new(Semaphore::new(
+            (options.memory_budget / 1024).max(crate::PART_SIZE * crate::copy::PARTS_HELD / 1024),
+        )),
         observer: observer.clone(),
     });
     let mut errors = Errors::default();
@@ -206,11 +206,11 @@ async fn run_locked(
     let attempts = options.attempts.max(1);
     let mut results = futures::stream::iter(copies.iter().map(|item| {
         let copier = copier.clone();
-        let key = item.key.clone();
+        let (key, size) = (item.key.clone(), item.size);
         async move {
             let mut attempt = 1;
             let outcome = loop {
-                match copier.copy(&key).await {
+                match copier.copy(&key, size).await {
                     Err(f) if attempt < attempts && f.retryable() => {
                         tracing::debug!(key = %key, attempt, error = %f.message, "copy failed; retrying");
                         tokio::time::sleep(Duration::from_millis(100 << attempt)).await;

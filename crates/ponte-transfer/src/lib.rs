@@ -81,7 +81,7 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        Self { dry_run: false, force: false, trigger: "cli".into(), memory_budget: 96 * 1024 * 1024, attempts: 3 }
+        Self { dry_run: false, force: false, trigger: "cli".into(), memory_budget: 128 * 1024 * 1024, attempts: 3 }
     }
 }
 
@@ -161,5 +161,5 @@ pub async fn sync_stores(
     options: &SyncOptions,
     observer: Arc<dyn Observer>,
 ) -> Result<TransferReport, TransferError> {
-    execute::run(job, source, sink, state, options, observer).await
+    execute::run(execute::Run { job, source, sink, state, options, observer }).await
 }

@@ -1,14 +1,8 @@
 //! The binary end to end: exit codes, located errors, the demo.
 
-use std::process::{Command, Output};
+mod common;
 
-fn ponte(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ponte")).args(args).env_remove("PONTE_CONFIG").output().expect("ponte runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{ponte, text};
 
 fn example() -> std::path::PathBuf {
     ponte_testkit::repo_root().join("examples/comerc/ponte.toml")

@@ -1,16 +1,12 @@
 //! `ponte sync` as users run it: output, exit codes, kills.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn ponte(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ponte")).args(args).env_remove("PONTE_CONFIG").output().expect("ponte runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{ponte, text};
 
 /// A deployment with one job mirroring `src` into `dst`, and sample data in `src`.
 fn deployment(dir: &Path, rows: &str) -> String {
@@ -147,4 +143,88 @@ fn a_run_killed_mid_copy_converges_on_the_next() {
     let statuses: Vec<&str> = runs.as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses[0], "succeeded");
     assert!(statuses.contains(&"interrupted"), "{statuses:?}");
+}
+
+/// An `s3://` store as a user configures it — endpoint, region, plain HTTP
+/// for a local server, credentials from the environment variables it names —
+/// against a real S3 server (moto).
+#[test]
+fn syncs_from_s3_configured_in_ponte_toml() {
+    let moto = ponte_testkit::Moto::start();
+    moto.create_buckets(&["comerc-datalake"]);
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local-src");
+    let out = ponte(&["demo-data", "--dir", local.to_str().unwrap(), "--rows", "500", "--days", "3"]);
+    assert!(out.status.success());
+    // Seed the bucket with the sample files (rclone copies them).
+    let seed = Command::new("rclone")
+        .args(["copy", local.to_str().unwrap(), "moto:comerc-datalake/raw"])
+        .env_remove("AWS_CA_BUNDLE")
+        .env("RCLONE_CONFIG_MOTO_TYPE", "s3")
+        .env("RCLONE_CONFIG_MOTO_PROVIDER", "Other")
+        .env("RCLONE_CONFIG_MOTO_ENDPOINT", &moto.endpoint)
+        .env("RCLONE_CONFIG_MOTO_ACCESS_KEY_ID", ponte_testkit::ACCESS_KEY)
+        .env("RCLONE_CONFIG_MOTO_SECRET_ACCESS_KEY", ponte_testkit::SECRET_KEY)
+        .env("RCLONE_CONFIG_MOTO_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert!(seed.status.success(), "{}", text(&seed.stderr));
+    let config = dir.path().join("ponte.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[stores.s3]
+url = "s3://comerc-datalake/raw"
+endpoint = "{}"
+allow_http = true
+region = "us-east-1"
+access_key_id_env = "TEST_S3_KEY"
+secret_access_key_env = "TEST_S3_SECRET"
+[stores.landing]
+url = "file://./landing"
+
+[[transfers]]
+name = "sts_faturas"
+source = {{ store = "s3", include_prefixes = ["objeto_dados_energia_gestao_faturas_v2/"] }}
+sink = {{ store = "landing" }}
+delete_unique_in_sink = true
+"#,
+            moto.endpoint
+        ),
+    )
+    .unwrap();
+    let run = |with_secret: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ponte"));
+        cmd.args(["sync", "sts_faturas", "--json", "--config", config.to_str().unwrap()]).env("TEST_S3_KEY", "testing");
+        if with_secret {
+            cmd.env("TEST_S3_SECRET", "testing");
+        } else {
+            cmd.env_remove("TEST_S3_SECRET");
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(false);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("environment variable TEST_S3_SECRET (named by `secret_access_key_env`) is not set"),
+        "{stdout}"
+    );
+
+    let out = run(true);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["counters"]["objectsCopiedToSink"], 3, "{report}");
+    ponte_testkit::rclone_check(
+        local.join("objeto_dados_energia_gestao_faturas_v2").to_str().unwrap(),
+        dir.path().join("landing/objeto_dados_energia_gestao_faturas_v2").to_str().unwrap(),
+        None,
+    )
+    .unwrap();
+    // Only the included prefix came over.
+    assert_eq!(std::fs::read_dir(dir.path().join("landing")).unwrap().count(), 1);
+    let out = run(true);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["counters"]["objectsCopiedToSink"], 0, "{report}");
 }
