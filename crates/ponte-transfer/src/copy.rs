@@ -15,7 +15,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::FuturesOrdered;
 use md5::{Digest, Md5};
-use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{GetOptions, GetResultPayload, ObjectStore, ObjectStoreExt, PutPayload};
 use ponte_state::Fingerprint;
 use tokio::sync::Semaphore;
 
@@ -27,7 +27,7 @@ use crate::report::ErrorCode;
 /// few objects in flight stay within a few tens of MB.
 pub const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Ranged reads of a large object running ahead of the one being hashed.
-const READS_AHEAD: usize = 2;
+const READS_AHEAD: usize = 1;
 /// Parts of a large object being uploaded at once.
 const UPLOADS_IN_FLIGHT: usize = 2;
 /// Parts a large object's copy holds at most: reads ahead, the one being
@@ -127,6 +127,10 @@ impl Copier {
             Err(e) => return Err(CopyFailure::store(&e, "reading source")),
         };
         let meta = first.meta.clone();
+        // A local file is read fastest in part-sized ranges; a remote object
+        // in one streaming request (each ranged GET is a round trip, and some
+        // servers read the whole object to answer one).
+        let local = matches!(first.payload, GetResultPayload::File(..));
         let source_md5 = meta.e_tag.as_deref().and_then(md5_of_etag);
         if listed_size == 0 && meta.size > PART_SIZE as u64 {
             return Err(CopyFailure {
@@ -149,7 +153,7 @@ impl Copier {
         } else {
             drop(_permit);
             let _permit = self.budget.acquire_many(kib(PART_SIZE * PARTS_HELD)).await.expect("budget never closes");
-            self.multipart(&from, &to, &meta, head, source_md5.as_deref(), key).await?
+            self.multipart(&from, &to, &meta, head, local, source_md5.as_deref(), key).await?
         };
         let md5 = hex::encode(hashes.md5.finalize());
         if let Err(failure) = self.check_sink(&md5, sink_etag.as_deref()) {
@@ -168,34 +172,48 @@ impl Copier {
         }))
     }
 
-    /// Copies a large object a part at a time: ranged reads (two ahead, each
-    /// pinned to the version the first read saw) feed a multipart upload
-    /// (two parts in flight).
+    /// Copies a large object a part at a time into a multipart upload (two
+    /// parts in flight). The rest after `head` is read either in ranged reads
+    /// (`ranged`, two ahead) or in one streaming read cut into parts; either
+    /// way every read is pinned to the version the first read saw.
+    #[allow(clippy::too_many_arguments)]
     async fn multipart(
         &self,
         from: &object_store::path::Path,
         to: &object_store::path::Path,
         meta: &object_store::ObjectMeta,
         head: Bytes,
+        ranged: bool,
         source_md5: Option<&str>,
         key: &str,
     ) -> Result<(Hashes, Option<String>), CopyFailure> {
         let size = meta.size;
-        let ranges: Vec<std::ops::Range<u64>> = (head.len() as u64..size)
-            .step_by(PART_SIZE)
-            .map(|start| start..(start + PART_SIZE as u64).min(size))
-            .collect();
+        let rest_start = head.len() as u64;
         let source = self.source.clone();
         let (from_owned, e_tag) = (from.clone(), meta.e_tag.clone());
-        let rest = futures::stream::iter(ranges)
-            .map(move |range| {
-                let (source, from, e_tag) = (source.clone(), from_owned.clone(), e_tag.clone());
-                async move {
-                    let options = GetOptions { range: Some(range.into()), if_match: e_tag, ..GetOptions::default() };
-                    source.get_opts(&from, options).await?.bytes().await
-                }
-            })
-            .buffered(READS_AHEAD);
+        let rest = if ranged {
+            let ranges: Vec<std::ops::Range<u64>> = (rest_start..size)
+                .step_by(PART_SIZE)
+                .map(|start| start..(start + PART_SIZE as u64).min(size))
+                .collect();
+            futures::stream::iter(ranges)
+                .map(move |range| {
+                    let (source, from, e_tag) = (source.clone(), from_owned.clone(), e_tag.clone());
+                    async move {
+                        let options =
+                            GetOptions { range: Some(range.into()), if_match: e_tag, ..GetOptions::default() };
+                        source.get_opts(&from, options).await?.bytes().await
+                    }
+                })
+                .buffered(READS_AHEAD)
+                .boxed()
+        } else {
+            let options =
+                GetOptions { range: Some((rest_start..size).into()), if_match: e_tag, ..GetOptions::default() };
+            let stream =
+                source.get_opts(&from_owned, options).await.map_err(|e| CopyFailure::store(&e, "reading source"))?;
+            rechunk(stream.into_stream(), PART_SIZE).boxed()
+        };
         let mut parts = futures::stream::once(async { Ok(head) }).chain(rest).boxed();
 
         let mut upload = self.sink.put_multipart(to).await.map_err(|e| CopyFailure::store(&e, "starting upload"))?;
@@ -270,6 +288,30 @@ impl Copier {
             _ => Ok(()),
         }
     }
+}
+
+/// Cuts a byte stream into pieces of `size` bytes (the last may be shorter).
+fn rechunk(
+    stream: futures::stream::BoxStream<'static, object_store::Result<Bytes>>,
+    size: usize,
+) -> impl futures::Stream<Item = object_store::Result<Bytes>> {
+    futures::stream::unfold(
+        (stream, bytes::BytesMut::new(), false),
+        move |(mut stream, mut buf, mut done)| async move {
+            while !done && buf.len() < size {
+                match stream.next().await {
+                    Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+                    Some(Err(e)) => return Some((Err(e), (stream, buf, true))),
+                    None => done = true,
+                }
+            }
+            if buf.is_empty() {
+                return None;
+            }
+            let piece = buf.split_to(buf.len().min(size)).freeze();
+            Some((Ok(piece), (stream, buf, done)))
+        },
+    )
 }
 
 fn check_source(md5: &str, source_md5: Option<&str>, key: &str) -> Result<(), CopyFailure> {

@@ -81,7 +81,7 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        Self { dry_run: false, force: false, trigger: "cli".into(), memory_budget: 128 * 1024 * 1024, attempts: 3 }
+        Self { dry_run: false, force: false, trigger: "cli".into(), memory_budget: 64 * 1024 * 1024, attempts: 3 }
     }
 }
 

@@ -44,7 +44,9 @@ async fn a_100_mb_object_streams_through_in_bounded_memory() {
 
     rclone_check(from.to_str().unwrap(), "moto:big", Some(&moto)).unwrap();
     rclone_check(from.to_str().unwrap(), to.to_str().unwrap(), None).unwrap();
-    // Parts of 8 MiB, two in flight plus one filling: far below the object's size.
-    assert!(growth < 64 * 1024 * 1024, "peak memory grew by {} MiB copying 100 MiB", growth / (1024 * 1024));
+    // A copy holds 4 parts of 8 MiB (one read ahead, one being hashed, two
+    // uploading); the allocator's per-thread arenas keep some freed parts on
+    // top. Holding the object whole would show as 100 MiB and more.
+    assert!(growth < 80 * 1024 * 1024, "peak memory grew by {} MiB copying 100 MiB", growth / (1024 * 1024));
     eprintln!("peak memory growth: {} MiB", growth / (1024 * 1024));
 }

@@ -14,10 +14,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// mimalloc hands freed memory back promptly; with glibc's per-thread arenas
-/// the part buffers of a sync left peak RSS near twice its memory budget.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+/// The async runtime commands run on. Blocking work (local file I/O) gets at
+/// most 8 threads: enough for a sync's copies in flight, and a bound on the
+/// memory each thread's allocator keeps.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(8)
+        .build()
+        .context("cannot start the async runtime")
+}
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

@@ -43,7 +43,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
 /// Runs every transfer job once, as their schedules would.
 fn sync_all(config: &Config) -> anyhow::Result<bool> {
     let state = StateDb::open(&config.project.state_dir)?;
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::runtime()?;
     let options = SyncOptions { trigger: "demo".into(), ..SyncOptions::default() };
     let (mut copied, mut current, mut deleted, mut failed) = (0, 0, 0, Vec::new());
     for job in &config.transfers {

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
 use ponte_config::{Config, TransferJob};
 use ponte_state::StateDb;
@@ -17,7 +17,7 @@ pub fn run(config_path: &Path, args: &SyncArgs) -> anyhow::Result<ExitCode> {
     let jobs = select(&config, args)?;
     let state = StateDb::open(&config.project.state_dir)?;
     let options = SyncOptions { dry_run: args.dry_run, force: args.force, ..SyncOptions::default() };
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::runtime()?;
     let mut reports = Vec::new();
     let mut ok = true;
     for job in jobs {
