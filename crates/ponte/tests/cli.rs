@@ -70,7 +70,7 @@ fn a_missing_config_is_one_clear_error() {
 
 #[test]
 fn stages_not_built_yet_say_so_in_one_line_and_exit_2() {
-    for args in [&["load", "--all"][..], &["sql", "select 1"], &["serve"], &["run"], &["trigger", "cs_x"]] {
+    for args in [&["sql", "select 1"][..], &["serve"], &["run"], &["trigger", "cs_x"], &["query", "comerc/faturas"]] {
         let out = ponte(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = text(&out.stderr);
@@ -90,8 +90,18 @@ fn demo_writes_the_deployment_and_its_data() {
     let invoices = work.join("data/s3/objeto_dados_energia_gestao_faturas_v2");
     assert_eq!(std::fs::read_dir(&invoices).unwrap().count(), 365);
     // The demo folder is a working deployment: validate it from elsewhere.
-    let out = ponte(&["validate", "--config", work.join("ponte.toml").to_str().unwrap()]);
+    let config = work.join("ponte.toml");
+    let out = ponte(&["validate", "--config", config.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // The demo loaded all seven tables, each in one table update.
+    let out = ponte(&["load", "--all", "--json", "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let reports: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reports = reports.as_array().unwrap();
+    assert_eq!(reports.len(), 7);
+    assert!(reports.iter().all(|r| r["table_updates"] == 1 && r["rows"].as_u64().unwrap() > 0), "{reports:?}");
+    let invoice_load = reports.iter().find(|r| r["table"] == "objeto_dados_energia_gestao_faturas_v2").unwrap();
+    assert_eq!(invoice_load["rows"], 5000);
     // Running again converges on the same files.
     let before = std::fs::read(invoices.join("2025-11-21.parquet")).unwrap();
     let out = ponte(&["demo", "--dir", work.to_str().unwrap(), "--rows", "5000", "--no-serve"]);

@@ -2,6 +2,7 @@
 
 mod demo;
 mod demo_data;
+mod load;
 mod runs;
 mod sync;
 mod validate;
@@ -19,7 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::DemoData(args) => demo_data::run(&args),
         Command::Validate => validate::run(&config),
         Command::Sync(args) => sync::run(&config, &args),
-        Command::Load(_) => not_built("load", "the loader"),
+        Command::Load(args) => load::run(&config, &args),
         Command::Sql { .. } => not_built("sql", "the embedded warehouse"),
         Command::Trigger { .. } => not_built("trigger", "schedules and topics"),
         Command::Schedules(SchedulesCommand::Next { .. }) => not_built("schedules next", "schedules and topics"),

@@ -1,0 +1,255 @@
+//! The embedded warehouse: tables as parquet snapshots in an object store
+//! (a folder by default), each with a manifest that names the current one.
+//!
+//! ```text
+//! <root>/<table>/_manifest.json                 which snapshot is current, its schema and rows
+//! <root>/<table>/snapshots/<id>/part-00000.parquet
+//! ```
+//!
+//! A write puts a whole new snapshot beside the old, then replaces the
+//! manifest with one put, which is atomic on every store (a rename on a
+//! folder). Readers that opened the old snapshot finish on it; the last
+//! `keep` old snapshots stay for them. A write that dies before its commit
+//! leaves an orphan snapshot that no manifest names: the next commit of the
+//! table removes it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arrow_schema::{Schema, SchemaRef};
+use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt};
+use object_store::buffered::BufWriter;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use parquet::arrow::AsyncArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use serde::{Deserialize, Serialize};
+
+use crate::{BatchStream, Commit, Warehouse, WarehouseError};
+
+const MANIFEST: &str = "_manifest.json";
+/// Rows per row group: readers get row groups they can hold.
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+/// A table's manifest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Format version.
+    pub format: u32,
+    /// The table.
+    pub table: String,
+    /// The current snapshot's id.
+    pub current: String,
+    /// Its files, relative to the table folder.
+    pub files: Vec<String>,
+    /// Its rows.
+    pub rows: u64,
+    /// Its Arrow schema.
+    pub schema: Schema,
+    /// When it was committed (RFC 3339).
+    pub committed_at: String,
+    /// Earlier snapshots still kept, newest first.
+    pub previous: Vec<String>,
+}
+
+/// The embedded warehouse.
+#[derive(Debug, Clone)]
+pub struct EmbeddedWarehouse {
+    store: Arc<dyn ObjectStore>,
+    keep: usize,
+}
+
+impl EmbeddedWarehouse {
+    /// A warehouse in `store`, keeping `keep` old snapshots per table.
+    pub fn new(store: Arc<dyn ObjectStore>, keep: usize) -> Self {
+        Self { store, keep }
+    }
+
+    /// Opens the warehouse a config describes; it must be the embedded kind.
+    pub fn open(config: &ponte_config::Warehouse) -> Result<Self, WarehouseError> {
+        match config {
+            ponte_config::Warehouse::Embedded { location, snapshots_to_keep } => {
+                let store = ponte_config::Store {
+                    name: "warehouse".into(),
+                    url: location.clone(),
+                    options: ponte_config::StoreOptions::default(),
+                };
+                let store = ponte_store::open(&store, ponte_store::Access::ReadWrite).map_err(|e| {
+                    WarehouseError::Unsupported(format!("cannot open the warehouse at {location}: {e}"))
+                })?;
+                Ok(Self::new(store, *snapshots_to_keep))
+            }
+            ponte_config::Warehouse::BigQuery { .. } => Err(WarehouseError::Unsupported(
+                "the BigQuery warehouse is not built yet; use kind = \"embedded\"".into(),
+            )),
+        }
+    }
+
+    /// The store the tables live in.
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// A table's manifest, if the table exists.
+    pub async fn manifest(&self, table: &str) -> Result<Option<Manifest>, WarehouseError> {
+        check_name(table)?;
+        let path = Path::from(format!("{table}/{MANIFEST}"));
+        let bytes = match self.store.get(&path).await {
+            Ok(g) => g.bytes().await.map_err(|e| WarehouseError::store(path.to_string(), e))?,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(WarehouseError::store(path.to_string(), e)),
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| WarehouseError::Manifest { table: table.to_owned(), message: e.to_string() })
+    }
+
+    /// Paths of the current snapshot's files, relative to the store root.
+    pub async fn current_files(&self, table: &str) -> Result<Vec<Path>, WarehouseError> {
+        Ok(self
+            .manifest(table)
+            .await?
+            .map(|m| m.files.iter().map(|f| Path::from(format!("{table}/{f}"))).collect())
+            .unwrap_or_default())
+    }
+
+    /// Removes snapshots no manifest keeps: orphans of interrupted writes
+    /// and snapshots older than the `keep` newest.
+    async fn clean_up(&self, table: &str, manifest: &Manifest) -> Result<u64, WarehouseError> {
+        let keep: Vec<&str> =
+            std::iter::once(manifest.current.as_str()).chain(manifest.previous.iter().map(String::as_str)).collect();
+        let prefix = Path::from(format!("{table}/snapshots"));
+        let listed = self
+            .store
+            .list_with_delimiter(Some(&prefix))
+            .await
+            .map_err(|e| WarehouseError::store(prefix.to_string(), e))?;
+        let mut removed = 0;
+        for dir in listed.common_prefixes {
+            let id = dir.filename().unwrap_or_default().to_owned();
+            if keep.contains(&id.as_str()) {
+                continue;
+            }
+            let files: Vec<_> = self
+                .store
+                .list(Some(&dir))
+                .map_ok(|m| m.location)
+                .try_collect()
+                .await
+                .map_err(|e| WarehouseError::store(dir.to_string(), e))?;
+            for f in files {
+                match self.store.delete(&f).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => return Err(WarehouseError::store(f.to_string(), e)),
+                }
+            }
+            removed += 1;
+            tracing::debug!(table, snapshot = %id, "removed snapshot");
+        }
+        Ok(removed)
+    }
+}
+
+fn check_name(table: &str) -> Result<(), WarehouseError> {
+    if table.is_empty() || !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(WarehouseError::BadTableName(table.to_owned()));
+    }
+    Ok(())
+}
+
+/// A new snapshot id: sortable by time, unique within the process.
+fn new_snapshot_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{}-{}-{n}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"), std::process::id())
+}
+
+#[async_trait]
+impl Warehouse for EmbeddedWarehouse {
+    async fn replace_table(
+        &self,
+        table: &str,
+        schema: SchemaRef,
+        mut batches: BatchStream,
+    ) -> Result<Commit, WarehouseError> {
+        check_name(table)?;
+        let old = self.manifest(table).await?;
+        let snapshot = new_snapshot_id();
+        let file = format!("snapshots/{snapshot}/part-00000.parquet");
+        let path = Path::from(format!("{table}/{file}"));
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .build();
+        let parquet_err = |what: &str| {
+            let what = format!("{what} {path}");
+            move |source| WarehouseError::Parquet { what, source }
+        };
+        let mut writer =
+            AsyncArrowWriter::try_new(BufWriter::new(self.store.clone(), path.clone()), schema.clone(), Some(props))
+                .map_err(parquet_err("starting"))?;
+        let mut rows = 0u64;
+        while let Some(batch) = batches.next().await {
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    // Dropped unfinished, the file is never completed; at most
+                    // an orphan snapshot remains, which no manifest names.
+                    drop(writer);
+                    return Err(e);
+                }
+            };
+            rows += batch.num_rows() as u64;
+            writer.write(&batch).await.map_err(parquet_err("writing"))?;
+        }
+        writer.finish().await.map_err(parquet_err("finishing"))?;
+        let bytes = self.store.head(&path).await.map_err(|e| WarehouseError::store(path.to_string(), e))?.size;
+
+        let mut previous: Vec<String> = old
+            .as_ref()
+            .map(|m| std::iter::once(m.current.clone()).chain(m.previous.clone()).collect())
+            .unwrap_or_default();
+        previous.truncate(self.keep);
+        let manifest = Manifest {
+            format: 1,
+            table: table.to_owned(),
+            current: snapshot.clone(),
+            files: vec![file],
+            rows,
+            schema: schema.as_ref().clone(),
+            committed_at: chrono::Utc::now().to_rfc3339(),
+            previous,
+        };
+        let json = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| WarehouseError::Manifest { table: table.to_owned(), message: e.to_string() })?;
+        // The switch: one put of the manifest, atomic on every store.
+        let manifest_path = Path::from(format!("{table}/{MANIFEST}"));
+        self.store
+            .put(&manifest_path, PutPayload::from(json))
+            .await
+            .map_err(|e| WarehouseError::store(manifest_path.to_string(), e))?;
+        if let Err(e) = self.clean_up(table, &manifest).await {
+            tracing::warn!(table, error = %e, "committed, but old snapshots could not be removed; the next load retries");
+        }
+        Ok(Commit { table: table.to_owned(), snapshot, rows, bytes })
+    }
+
+    async fn table_schema(&self, table: &str) -> Result<Option<SchemaRef>, WarehouseError> {
+        Ok(self.manifest(table).await?.map(|m| Arc::new(m.schema)))
+    }
+
+    async fn list_tables(&self) -> Result<Vec<String>, WarehouseError> {
+        let listed = self.store.list_with_delimiter(None).await.map_err(|e| WarehouseError::store("/", e))?;
+        let mut tables = Vec::new();
+        for dir in listed.common_prefixes {
+            let name = dir.to_string();
+            if check_name(&name).is_ok() && self.manifest(&name).await?.is_some() {
+                tables.push(name);
+            }
+        }
+        tables.sort();
+        Ok(tables)
+    }
+}

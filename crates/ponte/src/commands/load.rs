@@ -1,0 +1,102 @@
+//! `ponte load`
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use indicatif::{HumanBytes, HumanCount};
+use ponte_config::{Config, Function};
+use ponte_state::{RunStatus, StateDb};
+use ponte_warehouse::{EmbeddedWarehouse, LoadReport};
+
+use crate::cli::LoadArgs;
+
+pub fn run(config_path: &Path, args: &LoadArgs) -> anyhow::Result<ExitCode> {
+    let config = ponte_config::load(config_path)?;
+    let functions = select(&config, args)?;
+    let state = StateDb::open(&config.project.state_dir)?;
+    let warehouse = EmbeddedWarehouse::open(&config.warehouse)?;
+    let runtime = crate::runtime()?;
+    let mut ok = true;
+    let mut out = Vec::new();
+    for f in functions {
+        match runtime.block_on(load_one(f, &state, &warehouse, "cli")) {
+            Ok(report) => {
+                if !args.json {
+                    print_report(&report);
+                }
+                out.push(serde_json::to_value(&report)?);
+            }
+            Err(e) => {
+                ok = false;
+                let message = format!("{e:#}");
+                if args.json {
+                    out.push(serde_json::json!({ "function": f.name, "table": f.load.table, "error": message }));
+                } else {
+                    eprintln!("error: {message}");
+                }
+            }
+        }
+    }
+    if args.json {
+        let value = if args.all { serde_json::Value::Array(out) } else { out.pop().unwrap_or_default() };
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn select<'c>(config: &'c Config, args: &LoadArgs) -> anyhow::Result<Vec<&'c Function>> {
+    if args.all {
+        return Ok(config.functions.iter().collect());
+    }
+    let name = args.function.as_deref().unwrap_or_default();
+    match config.function(name) {
+        Some(f) => Ok(vec![f]),
+        None => {
+            let names: Vec<&str> = config.functions.iter().map(|f| f.name.as_str()).collect();
+            bail!("no function named `{name}` in {}; functions: {}", config.path.display(), names.join(", "))
+        }
+    }
+}
+
+/// Runs one function's load, one run at a time per function, recorded in
+/// the run history.
+pub async fn load_one(
+    f: &Function,
+    state: &StateDb,
+    warehouse: &EmbeddedWarehouse,
+    trigger: &str,
+) -> anyhow::Result<LoadReport> {
+    let Some(_lock) = state.try_lock_run("load", &f.name)? else {
+        state.record_skipped_run("load", &f.name, trigger, "another run of this function was in progress")?;
+        bail!("function `{}` is already running; this start was recorded as skipped", f.name);
+    };
+    let id = state.start_run("load", &f.name, trigger)?;
+    let result = async {
+        let source = ponte_store::open(&f.load.store, ponte_store::Access::ReadOnly)
+            .with_context(|| format!("function `{}`", f.name))?;
+        ponte_warehouse::load(&f.load, source, warehouse).await.with_context(|| format!("function `{}`", f.name))
+    }
+    .await;
+    match &result {
+        Ok(report) => state.finish_run(id, RunStatus::Succeeded, Some(&serde_json::to_value(report)?), None)?,
+        Err(e) => state.finish_run(id, RunStatus::Failed, None, Some(&format!("{e:#}")))?,
+    }
+    result
+}
+
+fn print_report(r: &LoadReport) {
+    println!(
+        "{}: {} rows from {} file(s) ({} read, {} written) in {:.1} s, {} table update",
+        r.table,
+        HumanCount(r.rows),
+        r.files.len(),
+        HumanBytes(r.bytes_read),
+        HumanBytes(r.bytes_written),
+        r.duration_seconds,
+        r.table_updates
+    );
+    for i in &r.ignored {
+        println!("  skipped {} ({})", i.key, i.reason);
+    }
+}
