@@ -59,12 +59,15 @@ pub struct Manifest {
 pub struct EmbeddedWarehouse {
     store: Arc<dyn ObjectStore>,
     keep: usize,
+    /// The folder, when the warehouse is a local one: removing a snapshot
+    /// there also removes staging files a killed write left behind.
+    local_root: Option<std::path::PathBuf>,
 }
 
 impl EmbeddedWarehouse {
     /// A warehouse in `store`, keeping `keep` old snapshots per table.
     pub fn new(store: Arc<dyn ObjectStore>, keep: usize) -> Self {
-        Self { store, keep }
+        Self { store, keep, local_root: None }
     }
 
     /// Opens the warehouse a config describes; it must be the embedded kind.
@@ -79,7 +82,11 @@ impl EmbeddedWarehouse {
                 let store = ponte_store::open(&store, ponte_store::Access::ReadWrite).map_err(|e| {
                     WarehouseError::Unsupported(format!("cannot open the warehouse at {location}: {e}"))
                 })?;
-                Ok(Self::new(store, *snapshots_to_keep))
+                let local_root = match location {
+                    ponte_config::StoreUrl::File { path } => Some(path.clone()),
+                    _ => None,
+                };
+                Ok(Self { store, keep: *snapshots_to_keep, local_root })
             }
             ponte_config::Warehouse::BigQuery { .. } => Err(WarehouseError::Unsupported(
                 "the BigQuery warehouse is not built yet; use kind = \"embedded\"".into(),
@@ -144,6 +151,11 @@ impl EmbeddedWarehouse {
                     Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
                     Err(e) => return Err(WarehouseError::store(f.to_string(), e)),
                 }
+            }
+            if let Some(root) = &self.local_root {
+                let folder = root.join(dir.as_ref());
+                let _ = ponte_store::remove_staging_files(&folder);
+                let _ = std::fs::remove_dir(&folder);
             }
             removed += 1;
             tracing::debug!(table, snapshot = %id, "removed snapshot");

@@ -322,3 +322,21 @@ async fn readers_see_the_old_or_the_new_table_never_a_partial_one() {
     let reads = reader.await.unwrap();
     assert!(reads > 5, "the reader ran only {reads} times");
 }
+
+/// Opened from the config on a local folder, the warehouse also removes the
+/// staging files a killed write left in an orphan snapshot.
+#[tokio::test]
+async fn a_local_warehouse_sweeps_staging_leftovers_of_orphans() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    foreign_file(&src.join("t/a.parquet"), 0..5, false);
+    let wh_root = dir.path().join("wh");
+    let config =
+        ponte_config::Warehouse::Embedded { location: StoreUrl::File { path: wh_root.clone() }, snapshots_to_keep: 1 };
+    let warehouse = EmbeddedWarehouse::open(&config).unwrap();
+    let orphan = wh_root.join("t/snapshots/19700101T000000Z-1-0");
+    std::fs::create_dir_all(&orphan).unwrap();
+    std::fs::write(orphan.join("part-00000.parquet#1"), "half a file").unwrap();
+    load(&spec(&src, "t", "t", small_schema()), store(&src), &warehouse).await.unwrap();
+    assert!(!orphan.exists(), "{:?}", std::fs::read_dir(&orphan).map(|d| d.count()));
+}
