@@ -222,7 +222,9 @@ fn invoices(c: Ctx<'_>, rows: Range<u64>, day: NaiveDate) -> Result<Vec<ArrayRef
     for k in rows {
         let unit_id = k % s.units + 1;
         let u = unit(e, s, unit_id);
-        let month = s.month(k / s.units);
+        // Month-major order; the partial month (when rows are not a
+        // multiple of units) is the oldest one, so the latest month is whole.
+        let month = s.month((k + s.units * s.months - s.invoices) / s.units);
         // Summer months (Dec-Mar) run hotter: more air conditioning.
         let season = match month.format("%m").to_string().as_str() {
             "12" | "01" | "02" | "03" => 1.15,

@@ -264,4 +264,8 @@ impl Warehouse for EmbeddedWarehouse {
         tables.sort();
         Ok(tables)
     }
+
+    async fn query(&self, sql: &str, params: &[crate::Param]) -> Result<crate::QueryResult, WarehouseError> {
+        self.run_query(sql, params).await
+    }
 }

@@ -32,6 +32,9 @@ pub enum WarehouseError {
     /// A table name that cannot be a folder name.
     #[error("bad table name `{0}`: letters, digits and underscores only")]
     BadTableName(String),
+    /// A query was refused or failed.
+    #[error("query: {0}")]
+    Query(String),
     /// This backend does not do that (yet).
     #[error("{0}")]
     Unsupported(String),

@@ -21,12 +21,13 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Still to come: queries through DataFusion, appends, and the BigQuery
-//! backend.
+//! Queries run through DataFusion over each table's current snapshot
+//! ([`Warehouse::query`]). Still to come: appends and the BigQuery backend.
 
 pub mod embedded;
 mod error;
 mod load;
+mod query;
 mod types;
 
 use arrow_array::RecordBatch;
@@ -37,6 +38,7 @@ use futures::stream::BoxStream;
 pub use embedded::EmbeddedWarehouse;
 pub use error::WarehouseError;
 pub use load::{IgnoredObject, LoadError, LoadReport, LoadedFile, load};
+pub use query::{Param, QueryResult};
 pub use types::{arrow_schema, loads_into};
 
 /// Batches on their way into a table; an `Err` aborts the write.
@@ -73,4 +75,8 @@ pub trait Warehouse: Send + Sync {
 
     /// The names of all tables.
     async fn list_tables(&self) -> Result<Vec<String>, WarehouseError>;
+
+    /// Runs a SELECT; values are bound to `$1`, `$2`, … and never spliced
+    /// into the SQL text. Statements other than queries are refused.
+    async fn query(&self, sql: &str, params: &[Param]) -> Result<QueryResult, WarehouseError>;
 }

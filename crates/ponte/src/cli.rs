@@ -64,9 +64,13 @@ pub enum Command {
     Sync(SyncArgs),
     /// Replace a function's table with every parquet file of its folder.
     Load(LoadArgs),
-    /// Run a SQL SELECT against the embedded warehouse.
+    /// Run a SQL query against the embedded warehouse and print the rows.
+    ///
+    /// Tables are named as in the config (`objeto_dados_energia_gestao_faturas_v2`);
+    /// each query reads every table's current snapshot. Only queries run:
+    /// statements that would change anything are refused.
     Sql {
-        /// The statement.
+        /// The query, e.g. "SELECT count(*) FROM dados_infomerc".
         statement: String,
     },
     /// Publish a schedule's message now, run its subscribers, wait, exit with their status.

@@ -4,6 +4,7 @@ mod demo;
 mod demo_data;
 mod load;
 mod runs;
+mod sql;
 mod sync;
 mod validate;
 
@@ -21,7 +22,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate => validate::run(&config),
         Command::Sync(args) => sync::run(&config, &args),
         Command::Load(args) => load::run(&config, &args),
-        Command::Sql { .. } => not_built("sql", "the embedded warehouse"),
+        Command::Sql { statement } => sql::run(&config, &statement),
         Command::Trigger { .. } => not_built("trigger", "schedules and topics"),
         Command::Schedules(SchedulesCommand::Next { .. }) => not_built("schedules next", "schedules and topics"),
         Command::Runs { limit, json } => runs::run(&config, limit, json),

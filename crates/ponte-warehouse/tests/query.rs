@@ -1,0 +1,139 @@
+//! Queries over loaded tables, checked against DuckDB reading the source
+//! files directly.
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Decimal128Type, Int64Type};
+use object_store::local::LocalFileSystem;
+use ponte_config::{LoadSpec, Store, StoreOptions, StoreUrl, WriteMode};
+use ponte_warehouse::{EmbeddedWarehouse, Param, Warehouse, load};
+
+const TABLE: &str = "objeto_dados_energia_gestao_faturas_v2";
+
+async fn loaded() -> (tempfile::TempDir, EmbeddedWarehouse) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let mut o = ponte_demo::DemoDataOptions::new(&src);
+    (o.rows, o.days) = (30_000, 10);
+    ponte_demo::write_demo_data(&o, &|_| {}).unwrap();
+    let schemas =
+        ponte_config::schema::load_schema_file(&ponte_testkit::repo_root().join("examples/comerc/schemas/comerc.json"))
+            .unwrap();
+    let spec = LoadSpec {
+        store: Arc::new(Store {
+            name: "src".into(),
+            url: StoreUrl::File { path: src.clone() },
+            options: StoreOptions::default(),
+        }),
+        prefix: TABLE.into(),
+        table: TABLE.into(),
+        schema_file: "comerc.json".into(),
+        schema: Arc::new(schemas.table(TABLE).unwrap().clone()),
+        write: WriteMode::Truncate,
+        allow_empty: false,
+    };
+    std::fs::create_dir_all(dir.path().join("wh")).unwrap();
+    let warehouse =
+        EmbeddedWarehouse::new(Arc::new(LocalFileSystem::new_with_prefix(dir.path().join("wh")).unwrap()), 1);
+    load(&spec, Arc::new(LocalFileSystem::new_with_prefix(&src).unwrap()), &warehouse).await.unwrap();
+    (dir, warehouse)
+}
+
+const DUCKDB: &str = r#"
+import json, sys, duckdb
+files = sys.argv[1] + "/*.parquet"
+con = duckdb.connect()
+total = con.execute(f"select count(*), sum(valor_total)::varchar from read_parquet('{files}')").fetchone()
+by_customer = con.execute(f"""
+    select id_cliente, count(*), sum(valor_total)::varchar, round(sum(consumo_ponta_kwh), 1)
+    from read_parquet('{files}') where status_pagamento = 'paga'
+    group by id_cliente order by id_cliente limit 5""").fetchall()
+customer3 = con.execute(f"select count(*) from read_parquet('{files}') where id_cliente = 3 and mes_referencia >= date '2025-01-01'").fetchone()[0]
+print(json.dumps({"total": [total[0], total[1]], "by_customer": [list(r) for r in by_customer], "customer3": customer3}))
+"#;
+
+fn decimal(v: i128, scale: i8) -> String {
+    let s = 10i128.pow(scale as u32);
+    format!("{}.{:0width$}", v / s, (v % s).abs(), width = scale as usize)
+}
+
+#[tokio::test]
+async fn results_match_duckdb_on_the_source_files() {
+    let (dir, warehouse) = loaded().await;
+    let truth: serde_json::Value = serde_json::from_str(&ponte_testkit::run_python(
+        DUCKDB,
+        &[dir.path().join("src").join(TABLE).to_str().unwrap()],
+    ))
+    .unwrap();
+
+    let r =
+        warehouse.query(&format!("SELECT count(*) AS n, sum(valor_total) AS total FROM {TABLE}"), &[]).await.unwrap();
+    let b = &r.batches[0];
+    let (scale, n) = match b.schema().field(1).data_type() {
+        arrow_schema::DataType::Decimal128(_, s) => (*s, b.column(0).as_primitive::<Int64Type>().value(0)),
+        other => panic!("{other}"),
+    };
+    assert_eq!(n, truth["total"][0].as_i64().unwrap());
+    assert_eq!(
+        decimal(b.column(1).as_primitive::<Decimal128Type>().value(0), scale),
+        truth["total"][1].as_str().unwrap()
+    );
+
+    let r = warehouse
+        .query(
+            &format!(
+                "SELECT id_cliente, count(*) AS n, sum(valor_total) AS total, round(sum(consumo_ponta_kwh), 1) AS ponta
+                 FROM {TABLE} WHERE status_pagamento = $1 GROUP BY id_cliente ORDER BY id_cliente LIMIT 5"
+            ),
+            &[Param::String("paga".into())],
+        )
+        .await
+        .unwrap();
+    let b = &r.batches[0];
+    let rows = truth["by_customer"].as_array().unwrap();
+    assert_eq!(b.num_rows(), rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(b.column(0).as_primitive::<Int64Type>().value(i), row[0].as_i64().unwrap());
+        assert_eq!(b.column(1).as_primitive::<Int64Type>().value(i), row[1].as_i64().unwrap());
+        assert_eq!(decimal(b.column(2).as_primitive::<Decimal128Type>().value(i), 2), row[2].as_str().unwrap());
+        let ponta = b.column(3).as_primitive::<arrow_array::types::Float64Type>().value(i);
+        assert!((ponta - row[3].as_f64().unwrap()).abs() < 0.05, "{ponta} vs {}", row[3]);
+    }
+
+    let r = warehouse
+        .query(
+            &format!("SELECT count(*) FROM {TABLE} WHERE id_cliente = $1 AND mes_referencia >= $2"),
+            &[Param::Int(3), Param::Date(chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.batches[0].column(0).as_primitive::<Int64Type>().value(0), truth["customer3"].as_i64().unwrap());
+}
+
+#[tokio::test]
+async fn only_queries_run_and_errors_are_clear() {
+    let (_dir, warehouse) = loaded().await;
+    // A bound value is a value, whatever it says.
+    let r = warehouse
+        .query(
+            &format!("SELECT count(*) FROM {TABLE} WHERE status_pagamento = $1"),
+            &[Param::String("paga' OR '1'='1".into())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.batches[0].column(0).as_primitive::<Int64Type>().value(0), 0);
+    for (sql, want) in [
+        (format!("DROP TABLE {TABLE}"), "query"),
+        (format!("CREATE TABLE x AS SELECT * FROM {TABLE}"), "query"),
+        (format!("INSERT INTO {TABLE} SELECT * FROM {TABLE}"), "query"),
+        ("SELECT * FROM no_such_table".to_owned(), "no_such_table"),
+        (format!("SELECT no_such_column FROM {TABLE}"), "no_such_column"),
+    ] {
+        let err = warehouse.query(&sql, &[]).await.unwrap_err().to_string();
+        assert!(err.contains(want), "{sql}: {err}");
+    }
+    // The table is still there and whole.
+    let r = warehouse.query(&format!("SELECT count(*) FROM {TABLE}"), &[]).await.unwrap();
+    assert_eq!(r.batches[0].column(0).as_primitive::<Int64Type>().value(0), 30_000);
+}
