@@ -199,15 +199,29 @@ async fn foreign_types_are_coerced_as_bigquery_does() {
     assert_eq!(batch.column(4).null_count(), 3, "a NULLABLE column missing from the file loads as nulls");
 }
 
-/// Each bad input fails with a message naming file and column, and leaves
-/// the table exactly as it was.
-#[tokio::test]
-async fn failures_leave_the_old_table_as_it_was() {
+/// A source folder with one five-row file of table `t`, and an empty
+/// warehouse keeping one old snapshot.
+struct Fixture {
+    dir: tempfile::TempDir,
+    src: std::path::PathBuf,
+    wh_root: std::path::PathBuf,
+    warehouse: EmbeddedWarehouse,
+}
+
+fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
     foreign_file(&src.join("t/a.parquet"), 0..5, false);
     let wh_root = dir.path().join("wh");
     let warehouse = EmbeddedWarehouse::new(store(&wh_root), 1);
+    Fixture { dir, src, wh_root, warehouse }
+}
+
+/// Each bad input fails with a message naming file and column, and leaves
+/// the table exactly as it was.
+#[tokio::test]
+async fn failures_leave_the_old_table_as_it_was() {
+    let Fixture { dir: _dir, src, wh_root, warehouse } = fixture();
     let spec = spec(&src, "t", "t", small_schema());
     load(&spec, store(&src), &warehouse).await.unwrap();
     let before = warehouse.manifest("t").await.unwrap().unwrap();
@@ -262,11 +276,7 @@ async fn failures_leave_the_old_table_as_it_was() {
 /// removes; old snapshots beyond `keep` go too.
 #[tokio::test]
 async fn orphans_and_old_snapshots_are_cleaned_up() {
-    let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("src");
-    foreign_file(&src.join("t/a.parquet"), 0..5, false);
-    let wh_root = dir.path().join("wh");
-    let warehouse = EmbeddedWarehouse::new(store(&wh_root), 1);
+    let Fixture { dir: _dir, src, wh_root, warehouse } = fixture();
     let spec = spec(&src, "t", "t", small_schema());
     let first = load(&spec, store(&src), &warehouse).await.unwrap();
     let orphan = wh_root.join("t/snapshots/19700101T000000Z-1-0/part-00000.parquet");

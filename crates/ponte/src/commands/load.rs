@@ -5,58 +5,28 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use indicatif::{HumanBytes, HumanCount};
-use ponte_config::{Config, Function};
+use ponte_config::Function;
 use ponte_state::{RunStatus, StateDb};
 use ponte_warehouse::{EmbeddedWarehouse, LoadReport};
 
+use super::each;
 use crate::cli::LoadArgs;
 
 pub fn run(config_path: &Path, args: &LoadArgs) -> anyhow::Result<ExitCode> {
     let config = ponte_config::load(config_path)?;
-    let functions = select(&config, args)?;
+    let functions =
+        each::select(&config.functions, args.all, args.function.as_deref(), "function", |f| &f.name, &config.path)?;
     let state = StateDb::open(&config.project.state_dir)?;
     let warehouse = EmbeddedWarehouse::open(&config.warehouse)?;
     let runtime = crate::runtime()?;
-    let mut ok = true;
-    let mut out = Vec::new();
-    for f in functions {
-        match runtime.block_on(load_one(f, &state, &warehouse, "cli")) {
-            Ok(report) => {
-                if !args.json {
-                    print_report(&report);
-                }
-                out.push(serde_json::to_value(&report)?);
-            }
-            Err(e) => {
-                ok = false;
-                let message = format!("{e:#}");
-                if args.json {
-                    out.push(serde_json::json!({ "function": f.name, "table": f.load.table, "error": message }));
-                } else {
-                    eprintln!("error: {message}");
-                }
-            }
-        }
-    }
-    if args.json {
-        let value = if args.all { serde_json::Value::Array(out) } else { out.pop().unwrap_or_default() };
-        println!("{}", serde_json::to_string_pretty(&value)?);
-    }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-fn select<'c>(config: &'c Config, args: &LoadArgs) -> anyhow::Result<Vec<&'c Function>> {
-    if args.all {
-        return Ok(config.functions.iter().collect());
-    }
-    let name = args.function.as_deref().unwrap_or_default();
-    match config.function(name) {
-        Some(f) => Ok(vec![f]),
-        None => {
-            let names: Vec<&str> = config.functions.iter().map(|f| f.name.as_str()).collect();
-            bail!("no function named `{name}` in {}; functions: {}", config.path.display(), names.join(", "))
-        }
-    }
+    each::run_each(
+        functions,
+        args.json,
+        args.all,
+        |f: &Function| serde_json::json!({ "function": f.name, "table": f.load.table }),
+        |f| Ok(each::Outcome { report: runtime.block_on(load_one(f, &state, &warehouse, "cli"))?, succeeded: true }),
+        print_report,
+    )
 }
 
 /// Runs one function's load, one run at a time per function, recorded in

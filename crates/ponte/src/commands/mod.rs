@@ -2,6 +2,7 @@
 
 mod demo;
 mod demo_data;
+mod each;
 mod load;
 mod runs;
 mod sql;

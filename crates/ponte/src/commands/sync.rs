@@ -4,61 +4,32 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::bail;
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
-use ponte_config::{Config, TransferJob};
+use ponte_config::TransferJob;
 use ponte_state::StateDb;
 use ponte_transfer::{Observer, Outcome, SyncOptions, TransferError, TransferReport};
 
+use super::each;
 use crate::cli::SyncArgs;
 
 pub fn run(config_path: &Path, args: &SyncArgs) -> anyhow::Result<ExitCode> {
     let config = ponte_config::load(config_path)?;
-    let jobs = select(&config, args)?;
+    let jobs =
+        each::select(&config.transfers, args.all, args.job.as_deref(), "transfer job", |t| &t.name, &config.path)?;
     let state = StateDb::open(&config.project.state_dir)?;
     let options = SyncOptions { dry_run: args.dry_run, force: args.force, ..SyncOptions::default() };
     let runtime = crate::runtime()?;
-    let mut reports = Vec::new();
-    let mut ok = true;
-    for job in jobs {
-        match runtime.block_on(sync_one(job, &state, &options, !args.json)) {
-            Ok(report) => {
-                ok &= report.succeeded();
-                if !args.json {
-                    print_report(&report);
-                }
-                reports.push(serde_json::to_value(&report)?);
-            }
-            Err(error) => {
-                ok = false;
-                let message = format!("{:#}", anyhow::Error::new(error));
-                if args.json {
-                    reports.push(serde_json::json!({ "job": job.name, "outcome": "error", "error": message }));
-                } else {
-                    eprintln!("error: {message}");
-                }
-            }
-        }
-    }
-    if args.json {
-        let out = if args.all { serde_json::Value::Array(reports) } else { reports.pop().unwrap_or_default() };
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-fn select<'c>(config: &'c Config, args: &SyncArgs) -> anyhow::Result<Vec<&'c TransferJob>> {
-    if args.all {
-        return Ok(config.transfers.iter().collect());
-    }
-    let name = args.job.as_deref().unwrap_or_default();
-    match config.transfer(name) {
-        Some(job) => Ok(vec![job]),
-        None => {
-            let names: Vec<&str> = config.transfers.iter().map(|t| t.name.as_str()).collect();
-            bail!("no transfer job named `{name}` in {}; jobs: {}", config.path.display(), names.join(", "))
-        }
-    }
+    each::run_each(
+        jobs,
+        args.json,
+        args.all,
+        |job: &TransferJob| serde_json::json!({ "job": job.name, "outcome": "error" }),
+        |job| {
+            let report = runtime.block_on(sync_one(job, &state, &options, !args.json))?;
+            Ok(each::Outcome { succeeded: report.succeeded(), report })
+        },
+        print_report,
+    )
 }
 
 /// Runs one job, with a progress bar on a terminal.
