@@ -61,8 +61,20 @@ pub enum Command {
     /// file:line:column: what is wrong and what was expected.
     Validate,
     /// Mirror a transfer job's source into its sink (Storage Transfer Service semantics).
+    ///
+    /// Lists both sides within the job's include/exclude prefixes, plans every
+    /// key (+ copy, ~ update, - delete, = skip), refuses before changing
+    /// anything when the source is empty or the deletes exceed max_delete,
+    /// copies with every byte hashed and checked, and deletes only after every
+    /// copy succeeded. Exit 0 only when the whole plan was carried out.
+    /// Example: ponte sync sts_dados_infomerc --dry-run
     Sync(SyncArgs),
     /// Replace a function's table with every parquet file of its folder.
+    ///
+    /// Checks every file's schema against the table's schema file before any
+    /// data moves, coerces types as BigQuery does, streams the rows into a new
+    /// snapshot and switches the table once. Any failure leaves the table as
+    /// it was. Example: ponte load --all
     Load(LoadArgs),
     /// Run a SQL query against the embedded warehouse and print the rows.
     ///
