@@ -150,8 +150,16 @@ pub enum Warehouse {
         dataset: String,
         /// Dataset location (`US`, `southamerica-east1`, …).
         location: Option<String>,
-        /// Env var holding a service-account JSON key or its path.
+        /// Env var holding a service-account JSON key or its path; without
+        /// it (and without `access_token_env`), application-default
+        /// credentials are used.
         credentials_env: Option<String>,
+        /// Env var holding an OAuth access token used as is (from `gcloud
+        /// auth print-access-token`, or a test server's token).
+        access_token_env: Option<String>,
+        /// The API's root URL, for a private endpoint or a test server;
+        /// `https://bigquery.googleapis.com` by default.
+        endpoint: Option<String>,
     },
 }
 

@@ -70,6 +70,8 @@ pub(crate) struct RawWarehouse {
     pub dataset: Option<S<String>>,
     pub location: Option<S<String>>,
     pub credentials_env: Option<S<String>>,
+    pub access_token_env: Option<S<String>>,
+    pub endpoint: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

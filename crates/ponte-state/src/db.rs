@@ -38,7 +38,8 @@ pub enum StateError {
 }
 
 /// Schema changes, applied in order; `PRAGMA user_version` counts them.
-const MIGRATIONS: &[&str] = &["CREATE TABLE runs (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         kind TEXT NOT NULL,
         name TEXT NOT NULL,
@@ -62,7 +63,11 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE runs (
         crc32c INTEGER NOT NULL,
         copied_at TEXT NOT NULL,
         PRIMARY KEY (job, key)
-    ) WITHOUT ROWID;"];
+    ) WITHOUT ROWID;",
+    // Facts about this state folder, such as the id that keeps its
+    // warehouse job ids apart from another installation's.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+];
 
 /// The state database. Cheap to share behind an `Arc`; calls are short and
 /// serialised on one connection.
@@ -108,6 +113,34 @@ impl StateDb {
 
     pub(crate) fn err(&self, source: rusqlite::Error) -> StateError {
         StateError::Sqlite { path: self.path.clone(), source }
+    }
+
+    /// A random id made when this state folder was created, the same ever
+    /// after: names built from run ids (BigQuery job ids) stay unique across
+    /// installations that share a project.
+    pub fn instance_id(&self) -> Result<String, StateError> {
+        use std::hash::{BuildHasher, Hasher};
+        let conn = self.conn();
+        let found: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'instance_id'", [], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
+            .map_err(|e| self.err(e))?;
+        if let Some(id) = found {
+            return Ok(id);
+        }
+        // RandomState is seeded from the OS's random source.
+        let random = || {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos(),
+            );
+            h.finish()
+        };
+        let id = format!("{:016x}{:08x}", random(), random() as u32);
+        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?1)", [&id])
+            .map_err(|e| self.err(e))?;
+        conn.query_row("SELECT value FROM meta WHERE key = 'instance_id'", [], |r| r.get(0)).map_err(|e| self.err(e))
     }
 
     /// The state folder.

@@ -41,7 +41,9 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+mod bigquery;
 mod moto;
+pub use bigquery::BigQueryFake;
 pub use moto::{ACCESS_KEY, Moto, SECRET_KEY};
 
 /// A free TCP port on the loopback interface.

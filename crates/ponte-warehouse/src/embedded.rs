@@ -6,11 +6,13 @@
 //! <root>/<table>/snapshots/<id>/part-00000.parquet
 //! ```
 //!
-//! A write puts a whole new snapshot beside the old, then replaces the
-//! manifest with one put, which is atomic on every store (a rename on a
-//! folder). Readers that opened the old snapshot finish on it; the last
-//! `keep` old snapshots stay for them. A write that dies before its commit
-//! leaves an orphan snapshot that no manifest names: the next commit of the
+//! A write puts a whole new snapshot folder beside the old, then replaces
+//! the manifest with one put, which is atomic on every store (a rename on a
+//! folder). A replace names only the new folder's file; an append names the
+//! old files plus the new one, so nothing already written is rewritten.
+//! Readers that opened an older version finish on it: the files of the last
+//! `keep` versions stay for them. A write that dies before its commit
+//! leaves an orphan folder that no manifest names: the next commit of the
 //! table removes it.
 
 use std::sync::Arc;
@@ -27,7 +29,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
-use crate::{BatchStream, Commit, Warehouse, WarehouseError};
+use crate::{BatchStream, Commit, TableWrite, Warehouse, WarehouseError, WriteMode};
 
 const MANIFEST: &str = "_manifest.json";
 /// Rows per row group: readers get row groups they can hold.
@@ -40,9 +42,9 @@ pub struct Manifest {
     pub format: u32,
     /// The table.
     pub table: String,
-    /// The current snapshot's id.
+    /// The id of the last write (the folder its file went to).
     pub current: String,
-    /// Its files, relative to the table folder.
+    /// The table's files, relative to the table folder.
     pub files: Vec<String>,
     /// Its rows.
     pub rows: u64,
@@ -50,8 +52,42 @@ pub struct Manifest {
     pub schema: Schema,
     /// When it was committed (RFC 3339).
     pub committed_at: String,
-    /// Earlier snapshots still kept, newest first.
-    pub previous: Vec<String>,
+    /// Earlier versions whose files are kept for readers, newest first.
+    pub previous: Vec<Version>,
+}
+
+/// An earlier version of a table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "VersionOnDisk")]
+pub struct Version {
+    /// Its write's id.
+    pub snapshot: String,
+    /// Its files, relative to the table folder.
+    pub files: Vec<String>,
+}
+
+/// Format 1 manifests kept only ids (one file per snapshot).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum VersionOnDisk {
+    Id(String),
+    Full { snapshot: String, files: Vec<String> },
+}
+
+impl From<VersionOnDisk> for Version {
+    fn from(v: VersionOnDisk) -> Self {
+        match v {
+            VersionOnDisk::Id(snapshot) => {
+                Self { files: vec![format!("snapshots/{snapshot}/part-00000.parquet")], snapshot }
+            }
+            VersionOnDisk::Full { snapshot, files } => Self { snapshot, files },
+        }
+    }
+}
+
+/// The snapshot folder a file lies in (`snapshots/<id>/…` → `<id>`).
+fn folder_of(file: &str) -> Option<&str> {
+    file.strip_prefix("snapshots/")?.split('/').next()
 }
 
 /// The embedded warehouse.
@@ -125,8 +161,10 @@ impl EmbeddedWarehouse {
     /// Removes snapshots no manifest keeps: orphans of interrupted writes
     /// and snapshots older than the `keep` newest.
     async fn clean_up(&self, table: &str, manifest: &Manifest) -> Result<u64, WarehouseError> {
-        let keep: Vec<&str> =
-            std::iter::once(manifest.current.as_str()).chain(manifest.previous.iter().map(String::as_str)).collect();
+        let keep: std::collections::HashSet<&str> = std::iter::once(manifest.current.as_str())
+            .chain(manifest.files.iter().filter_map(|f| folder_of(f)))
+            .chain(manifest.previous.iter().flat_map(|v| v.files.iter().filter_map(|f| folder_of(f))))
+            .collect();
         let prefix = Path::from(format!("{table}/snapshots"));
         let listed = self
             .store
@@ -164,7 +202,36 @@ impl EmbeddedWarehouse {
     }
 }
 
-fn check_name(table: &str) -> Result<(), WarehouseError> {
+/// An append must bring the columns the table has, in its order and types.
+fn check_same_columns(table: &str, old: &Schema, new: &Schema) -> Result<(), WarehouseError> {
+    let describe = |s: &Schema| {
+        s.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect::<Vec<_>>().join(", ")
+    };
+    let same = old.fields().len() == new.fields().len()
+        && old.fields().iter().zip(new.fields()).all(|(a, b)| {
+            a.name() == b.name() && a.data_type() == b.data_type() && (a.is_nullable() || !b.is_nullable())
+        });
+    if same {
+        Ok(())
+    } else {
+        Err(WarehouseError::SchemaMismatch {
+            table: table.to_owned(),
+            message: format!("the table has ({}), the rows to append have ({})", describe(old), describe(new)),
+        })
+    }
+}
+
+/// How table files are written: zstd, row groups readers can hold.
+pub(crate) fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .build()
+}
+
+/// Table names: letters, digits and underscores, valid everywhere (a
+/// folder name, a BigQuery table id, an unquoted SQL name).
+pub(crate) fn check_name(table: &str) -> Result<(), WarehouseError> {
     if table.is_empty() || !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(WarehouseError::BadTableName(table.to_owned()));
     }
@@ -180,21 +247,18 @@ fn new_snapshot_id() -> String {
 
 #[async_trait]
 impl Warehouse for EmbeddedWarehouse {
-    async fn replace_table(
-        &self,
-        table: &str,
-        schema: SchemaRef,
-        mut batches: BatchStream,
-    ) -> Result<Commit, WarehouseError> {
+    async fn write_table(&self, write: TableWrite<'_>, mut batches: BatchStream) -> Result<Commit, WarehouseError> {
+        let TableWrite { table, mode, .. } = write;
         check_name(table)?;
+        let schema: SchemaRef = Arc::new(crate::arrow_schema(write.schema));
         let old = self.manifest(table).await?;
+        if let (WriteMode::Append, Some(old)) = (mode, &old) {
+            check_same_columns(table, &old.schema, &schema)?;
+        }
         let snapshot = new_snapshot_id();
         let file = format!("snapshots/{snapshot}/part-00000.parquet");
         let path = Path::from(format!("{table}/{file}"));
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::default()))
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .build();
+        let props = writer_properties();
         let parquet_err = |what: &str| {
             let what = format!("{what} {path}");
             move |source| WarehouseError::Parquet { what, source }
@@ -219,18 +283,28 @@ impl Warehouse for EmbeddedWarehouse {
         writer.finish().await.map_err(parquet_err("finishing"))?;
         let bytes = self.store.head(&path).await.map_err(|e| WarehouseError::store(path.to_string(), e))?.size;
 
-        let mut previous: Vec<String> = old
+        let mut previous: Vec<Version> = old
             .as_ref()
-            .map(|m| std::iter::once(m.current.clone()).chain(m.previous.clone()).collect())
+            .map(|m| {
+                std::iter::once(Version { snapshot: m.current.clone(), files: m.files.clone() })
+                    .chain(m.previous.clone())
+                    .collect()
+            })
             .unwrap_or_default();
         previous.truncate(self.keep);
+        let (files, total_rows, schema) = match (mode, &old) {
+            (WriteMode::Append, Some(old)) => {
+                (old.files.iter().cloned().chain([file]).collect(), old.rows + rows, old.schema.clone())
+            }
+            _ => (vec![file], rows, schema.as_ref().clone()),
+        };
         let manifest = Manifest {
-            format: 1,
+            format: 2,
             table: table.to_owned(),
             current: snapshot.clone(),
-            files: vec![file],
-            rows,
-            schema: schema.as_ref().clone(),
+            files,
+            rows: total_rows,
+            schema,
             committed_at: chrono::Utc::now().to_rfc3339(),
             previous,
         };

@@ -29,6 +29,46 @@ pub enum WarehouseError {
         /// What is wrong.
         message: String,
     },
+    /// Rows that do not fit the table.
+    #[error("table `{table}`: {message}")]
+    SchemaMismatch {
+        /// The table.
+        table: String,
+        /// How they differ.
+        message: String,
+    },
+    /// BigQuery's API refused a request.
+    #[error("BigQuery {operation}: {message} (reason {reason}, HTTP {status})")]
+    Api {
+        /// What was asked, e.g. `jobs.insert`.
+        operation: String,
+        /// The HTTP status.
+        status: u16,
+        /// BigQuery's error reason (`invalid`, `quotaExceeded`, …).
+        reason: String,
+        /// BigQuery's message.
+        message: String,
+    },
+    /// A BigQuery job ended with errors; nothing it would have written is
+    /// visible.
+    #[error("BigQuery job {job_id} failed: {message}")]
+    Job {
+        /// The job.
+        job_id: String,
+        /// Its errors, one per line.
+        message: String,
+    },
+    /// A request did not reach BigQuery, or its answer was unreadable.
+    #[error("BigQuery {operation}: {message}")]
+    Http {
+        /// What was asked.
+        operation: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// No usable credentials.
+    #[error("BigQuery credentials: {0}")]
+    Auth(String),
     /// A table name that cannot be a folder name.
     #[error("bad table name `{0}`: letters, digits and underscores only")]
     BadTableName(String),

@@ -22,8 +22,10 @@
 //! ```
 //!
 //! Queries run through DataFusion over each table's current snapshot
-//! ([`Warehouse::query`]). Still to come: appends and the BigQuery backend.
+//! ([`Warehouse::query`]). The BigQuery backend ([`bigquery`]) does the same
+//! over BigQuery's REST API: load jobs, resumable uploads, jobs.query.
 
+pub mod bigquery;
 pub mod embedded;
 mod error;
 mod load;
@@ -35,9 +37,11 @@ use arrow_schema::SchemaRef;
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 
+pub use bigquery::{BigQueryWarehouse, Credentials, Location};
 pub use embedded::EmbeddedWarehouse;
 pub use error::WarehouseError;
-pub use load::{IgnoredObject, LoadError, LoadReport, LoadedFile, load};
+pub use load::{IgnoredObject, LoadError, LoadOptions, LoadReport, LoadedFile, load, load_with};
+pub use ponte_config::{TableSchema, WriteMode};
 pub use query::{Param, QueryResult};
 pub use types::{arrow_schema, loads_into};
 
@@ -49,34 +53,109 @@ pub type BatchStream = BoxStream<'static, Result<RecordBatch, WarehouseError>>;
 pub struct Commit {
     /// The table.
     pub table: String,
-    /// The snapshot now current.
+    /// What identifies the write: the embedded snapshot id, or the BigQuery
+    /// job id.
     pub snapshot: String,
-    /// Rows in it.
+    /// Rows written by this write (not the table's total after an append).
     pub rows: u64,
     /// Bytes written.
     pub bytes: u64,
 }
 
-/// Where tables live. Every backend passes the same conformance tests.
+/// One write into a table.
+#[derive(Debug, Clone, Copy)]
+pub struct TableWrite<'a> {
+    /// The table.
+    pub table: &'a str,
+    /// Its schema.
+    pub schema: &'a TableSchema,
+    /// Replace its rows or add to them.
+    pub mode: WriteMode,
+    /// Names this write across retries: a backend that keeps a record of
+    /// writes (BigQuery's job ids) finds a write with the same key already
+    /// done and reports it instead of writing twice. `None`: a fresh write.
+    pub idempotency_key: Option<&'a str>,
+}
+
+impl<'a> TableWrite<'a> {
+    /// A write with no idempotency key.
+    pub fn new(table: &'a str, schema: &'a TableSchema, mode: WriteMode) -> Self {
+        Self { table, schema, mode, idempotency_key: None }
+    }
+}
+
+/// Parquet objects a backend may be able to read by itself.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceObjects<'a> {
+    /// The store holding them.
+    pub store: &'a ponte_config::Store,
+    /// Their keys in that store, in load order.
+    pub keys: &'a [String],
+}
+
+/// Where tables live. Every backend passes the same conformance suite
+/// (`tests/conformance`).
+///
+/// Tables follow a BigQuery schema ([`TableSchema`], what a schema file
+/// holds); the batches written must have [`arrow_schema`] of it.
 #[async_trait]
 pub trait Warehouse: Send + Sync {
-    /// Replaces `table` with `batches`, atomically: until the stream ends
-    /// without error and the commit succeeds, readers keep seeing the table
-    /// as it was. One table update per call.
-    async fn replace_table(
+    /// Writes `batches` into `table`, replacing its rows ([`WriteMode::Truncate`])
+    /// or adding to them ([`WriteMode::Append`]), creating it if needed. One
+    /// table update per call, atomic: until the stream ends without error
+    /// and the commit succeeds, readers keep seeing the table as it was.
+    async fn write_table(&self, write: TableWrite<'_>, batches: BatchStream) -> Result<Commit, WarehouseError>;
+
+    /// Loads parquet objects the backend reads itself (BigQuery reading a
+    /// GCS folder), so that no byte passes through ponte; `Ok(None)` when
+    /// this backend cannot read that store, and the caller streams the rows
+    /// through [`Warehouse::write_table`] instead. The objects' schemas have
+    /// been checked against `schema` by then.
+    async fn load_objects(
         &self,
-        table: &str,
-        schema: SchemaRef,
-        batches: BatchStream,
-    ) -> Result<Commit, WarehouseError>;
+        _write: TableWrite<'_>,
+        _objects: SourceObjects<'_>,
+    ) -> Result<Option<Commit>, WarehouseError> {
+        Ok(None)
+    }
 
     /// The current schema of `table`, if it exists.
     async fn table_schema(&self, table: &str) -> Result<Option<SchemaRef>, WarehouseError>;
 
-    /// The names of all tables.
+    /// The names of all tables, sorted.
     async fn list_tables(&self) -> Result<Vec<String>, WarehouseError>;
 
     /// Runs a SELECT; values are bound to `$1`, `$2`, … and never spliced
     /// into the SQL text. Statements other than queries are refused.
     async fn query(&self, sql: &str, params: &[Param]) -> Result<QueryResult, WarehouseError>;
+}
+
+/// Shorthands over [`Warehouse::write_table`], for writes without an
+/// idempotency key.
+#[async_trait]
+pub trait WarehouseExt: Warehouse {
+    /// Replaces `table` with `batches` (one atomic table update).
+    async fn replace_table(
+        &self,
+        table: &str,
+        schema: &TableSchema,
+        batches: BatchStream,
+    ) -> Result<Commit, WarehouseError> {
+        self.write_table(TableWrite::new(table, schema, WriteMode::Truncate), batches).await
+    }
+
+    /// Adds `batches` to `table` (one atomic table update).
+    async fn append(&self, table: &str, schema: &TableSchema, batches: BatchStream) -> Result<Commit, WarehouseError> {
+        self.write_table(TableWrite::new(table, schema, WriteMode::Append), batches).await
+    }
+}
+
+impl<W: Warehouse + ?Sized> WarehouseExt for W {}
+
+/// Opens the warehouse a config describes.
+pub async fn open(config: &ponte_config::Warehouse) -> Result<std::sync::Arc<dyn Warehouse>, WarehouseError> {
+    Ok(match config {
+        ponte_config::Warehouse::Embedded { .. } => std::sync::Arc::new(EmbeddedWarehouse::open(config)?),
+        ponte_config::Warehouse::BigQuery { .. } => std::sync::Arc::new(BigQueryWarehouse::open(config).await?),
+    })
 }

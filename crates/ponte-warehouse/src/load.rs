@@ -20,7 +20,7 @@ use ponte_config::LoadSpec;
 use serde::Serialize;
 
 use crate::types::{arrow_schema, describe, loads_into};
-use crate::{Commit, Warehouse, WarehouseError};
+use crate::{Commit, SourceObjects, TableWrite, Warehouse, WarehouseError};
 
 /// Rows per batch read from a file.
 const BATCH_ROWS: usize = 8192;
@@ -58,7 +58,8 @@ pub struct LoadReport {
     pub ignored: Vec<IgnoredObject>,
     /// Rows loaded.
     pub rows: u64,
-    /// Bytes of parquet read.
+    /// Bytes of parquet read through ponte (0 when the warehouse read the
+    /// files itself).
     pub bytes_read: u64,
     /// Bytes of the new snapshot.
     pub bytes_written: u64,
@@ -66,7 +67,7 @@ pub struct LoadReport {
     pub duration_seconds: f64,
     /// Table updates made: always 1 (BigQuery allows 5 per table per 10 s).
     pub table_updates: u32,
-    /// The snapshot now current.
+    /// What identifies the write: the embedded snapshot, or the BigQuery job.
     pub snapshot: String,
 }
 
@@ -128,13 +129,39 @@ struct FilePlan {
     columns: Vec<Option<usize>>,
 }
 
-/// Replaces `spec.table` with every parquet file under `spec.prefix` of `source`.
+/// How a load runs.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Names this run across retries of the same trigger (a message id):
+    /// a warehouse that keeps a record of writes finds the write already
+    /// done instead of loading twice. `None`: a fresh run.
+    pub run_key: Option<String>,
+}
+
+/// Loads every parquet file under `spec.prefix` of `source` into
+/// `spec.table` (replacing it, or appending, as `spec.write` says).
 pub async fn load(
     spec: &LoadSpec,
     source: Arc<dyn ObjectStore>,
     warehouse: &dyn Warehouse,
 ) -> Result<LoadReport, LoadError> {
+    load_with(spec, source, warehouse, &LoadOptions::default()).await
+}
+
+/// [`load`] with options.
+pub async fn load_with(
+    spec: &LoadSpec,
+    source: Arc<dyn ObjectStore>,
+    warehouse: &dyn Warehouse,
+    options: &LoadOptions,
+) -> Result<LoadReport, LoadError> {
     let started = Instant::now();
+    let write = TableWrite {
+        table: &spec.table,
+        schema: &spec.schema,
+        mode: spec.write,
+        idempotency_key: options.run_key.as_deref(),
+    };
     let target: SchemaRef = Arc::new(arrow_schema(&spec.schema));
     let (files, ignored) = list(&source, &spec.prefix).await?;
     if files.is_empty() && !spec.allow_empty {
@@ -160,6 +187,34 @@ pub async fn load(
     if !problems.is_empty() {
         return Err(LoadError::Schema { table: spec.table.clone(), problems });
     }
+    let warehouse_error = |source| LoadError::Warehouse { table: spec.table.clone(), source };
+
+    // A warehouse that reads the store itself loads the files directly.
+    let keys: Vec<String> = plans.iter().map(|p| p.key.clone()).collect();
+    if !keys.is_empty() {
+        let objects = SourceObjects { store: &spec.store, keys: &keys };
+        if let Some(commit) = warehouse.load_objects(write, objects).await.map_err(warehouse_error)? {
+            let files: Vec<LoadedFile> = plans
+                .iter()
+                .map(|p| LoadedFile {
+                    key: p.key.clone(),
+                    rows: p.metadata.metadata().file_metadata().num_rows() as u64,
+                    bytes: p.size,
+                })
+                .collect();
+            return Ok(LoadReport {
+                table: spec.table.clone(),
+                bytes_read: 0,
+                files,
+                ignored,
+                rows: commit.rows,
+                bytes_written: commit.bytes,
+                duration_seconds: started.elapsed().as_secs_f64(),
+                table_updates: 1,
+                snapshot: commit.snapshot,
+            });
+        }
+    }
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<RecordBatch, WarehouseError>>(QUEUE);
     let reader_target = target.clone();
@@ -178,13 +233,12 @@ pub async fn load(
         Ok(loaded)
     });
     let batches = futures::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed();
-    let commit = warehouse.replace_table(&spec.table, target, batches).await;
+    let commit = warehouse.write_table(write, batches).await;
     let loaded = producer
         .await
         .map_err(|e| LoadError::Data { key: spec.prefix.clone(), message: format!("reader task failed: {e}") })?;
     let loaded = loaded.map_err(|e| LoadError::Data { key: e.key, message: e.message })?;
-    let Commit { snapshot, rows, bytes, .. } =
-        commit.map_err(|source| LoadError::Warehouse { table: spec.table.clone(), source })?;
+    let Commit { snapshot, rows, bytes, .. } = commit.map_err(warehouse_error)?;
     Ok(LoadReport {
         table: spec.table.clone(),
         bytes_read: loaded.iter().map(|f| f.bytes).sum(),

@@ -143,6 +143,8 @@ pub(super) fn warehouse(
             not_for(checker, w.dataset.as_ref().map(Spanned::span), "dataset");
             not_for(checker, w.location.as_ref().map(Spanned::span), "location");
             not_for(checker, w.credentials_env.as_ref().map(Spanned::span), "credentials_env");
+            not_for(checker, w.access_token_env.as_ref().map(Spanned::span), "access_token_env");
+            not_for(checker, w.endpoint.as_ref().map(Spanned::span), "endpoint");
             let location = match &w.path {
                 None => default_location(),
                 Some(p) if p.get_ref().contains("://") => match StoreUrl::parse(p.get_ref(), checker.base_dir) {
@@ -190,11 +192,28 @@ pub(super) fn warehouse(
                 }
             }
             let credentials_env = w.credentials_env.as_ref().and_then(|c| checker.env_name(c));
+            let access_token_env = w.access_token_env.as_ref().and_then(|c| checker.env_name(c));
+            if let (Some(_), Some(token)) = (&w.credentials_env, &w.access_token_env) {
+                checker.error(token.span(), "set `credentials_env` or `access_token_env`, not both");
+            }
+            let endpoint = w.endpoint.as_ref().and_then(|e| {
+                let v = e.get_ref().trim_end_matches('/');
+                let ok = (v.starts_with("https://") || v.starts_with("http://")) && v.len() > "https://".len();
+                if !ok {
+                    checker.error(
+                        e.span(),
+                        format!("bad endpoint `{v}`: an http(s) URL such as https://bigquery.googleapis.com"),
+                    );
+                }
+                ok.then(|| v.to_owned())
+            });
             Some(Warehouse::BigQuery {
                 project: project_id?.get_ref().clone(),
                 dataset: dataset?.get_ref().clone(),
                 location: w.location.as_ref().map(|l| l.get_ref().clone()),
                 credentials_env,
+                access_token_env,
+                endpoint,
             })
         }
         other => {

@@ -76,11 +76,11 @@ fn sync_all(config: &Config) -> anyhow::Result<bool> {
 /// Runs every function's load once, as the schedules would.
 fn load_all(config: &Config) -> anyhow::Result<bool> {
     let state = StateDb::open(&config.project.state_dir)?;
-    let warehouse = ponte_warehouse::EmbeddedWarehouse::open(&config.warehouse)?;
     let runtime = crate::runtime()?;
+    let warehouse = runtime.block_on(ponte_warehouse::open(&config.warehouse))?;
     let (mut rows, mut failed) = (0, Vec::new());
     for f in &config.functions {
-        match runtime.block_on(super::load::load_one(f, &state, &warehouse, "demo")) {
+        match runtime.block_on(super::load::load_one(f, &state, warehouse.as_ref(), "demo")) {
             Ok(r) => rows += r.rows,
             Err(e) => failed.push(format!("{e:#}")),
         }

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use indicatif::{HumanBytes, HumanCount};
 use ponte_config::Function;
 use ponte_state::{RunStatus, StateDb};
-use ponte_warehouse::{EmbeddedWarehouse, LoadReport};
+use ponte_warehouse::{LoadOptions, LoadReport, Warehouse};
 
 use super::each;
 use crate::cli::LoadArgs;
@@ -17,14 +17,19 @@ pub fn run(config_path: &Path, args: &LoadArgs) -> anyhow::Result<ExitCode> {
     let functions =
         each::select(&config.functions, args.all, args.function.as_deref(), "function", |f| &f.name, &config.path)?;
     let state = StateDb::open(&config.project.state_dir)?;
-    let warehouse = EmbeddedWarehouse::open(&config.warehouse)?;
     let runtime = crate::runtime()?;
+    let warehouse = runtime.block_on(ponte_warehouse::open(&config.warehouse))?;
     each::run_each(
         functions,
         args.json,
         args.all,
         |f: &Function| serde_json::json!({ "function": f.name, "table": f.load.table }),
-        |f| Ok(each::Outcome { report: runtime.block_on(load_one(f, &state, &warehouse, "cli"))?, succeeded: true }),
+        |f| {
+            Ok(each::Outcome {
+                report: runtime.block_on(load_one(f, &state, warehouse.as_ref(), "cli"))?,
+                succeeded: true,
+            })
+        },
         print_report,
     )
 }
@@ -34,7 +39,7 @@ pub fn run(config_path: &Path, args: &LoadArgs) -> anyhow::Result<ExitCode> {
 pub async fn load_one(
     f: &Function,
     state: &StateDb,
-    warehouse: &EmbeddedWarehouse,
+    warehouse: &dyn Warehouse,
     trigger: &str,
 ) -> anyhow::Result<LoadReport> {
     let Some(_lock) = state.try_lock_run("load", &f.name)? else {
@@ -45,7 +50,12 @@ pub async fn load_one(
     let result = async {
         let source = ponte_store::open(&f.load.store, ponte_store::Access::ReadOnly)
             .with_context(|| format!("function `{}`", f.name))?;
-        ponte_warehouse::load(&f.load, source, warehouse).await.with_context(|| format!("function `{}`", f.name))
+        // The run's id names its warehouse write: a BigQuery job id that is
+        // unique per state directory and run.
+        let options = LoadOptions { run_key: Some(format!("{}_{}", state.instance_id()?, id.0)) };
+        ponte_warehouse::load_with(&f.load, source, warehouse, &options)
+            .await
+            .with_context(|| format!("function `{}`", f.name))
     }
     .await;
     match &result {
