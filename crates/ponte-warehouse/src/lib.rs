@@ -40,7 +40,7 @@ use futures::stream::BoxStream;
 pub use bigquery::{BigQueryWarehouse, Credentials, Location};
 pub use embedded::EmbeddedWarehouse;
 pub use error::WarehouseError;
-pub use load::{IgnoredObject, LoadError, LoadOptions, LoadReport, LoadedFile, load, load_with};
+pub use load::{IgnoredObject, LoadError, LoadObserver, LoadOptions, LoadReport, LoadedFile, load, load_with};
 pub use ponte_config::{TableSchema, WriteMode};
 pub use query::{Param, QueryResult};
 pub use types::{arrow_schema, loads_into};

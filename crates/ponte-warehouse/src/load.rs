@@ -130,12 +130,30 @@ struct FilePlan {
 }
 
 /// How a load runs.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct LoadOptions {
     /// Names this run across retries of the same trigger (a message id):
     /// a warehouse that keeps a record of writes finds the write already
     /// done instead of loading twice. `None`: a fresh run.
     pub run_key: Option<String>,
+    /// Told of progress (a progress bar).
+    pub observer: Option<Arc<dyn LoadObserver>>,
+}
+
+impl std::fmt::Debug for LoadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadOptions").field("run_key", &self.run_key).finish_non_exhaustive()
+    }
+}
+
+/// Hears how a load progresses; every method has a do-nothing default.
+pub trait LoadObserver: Send + Sync {
+    /// The files were checked: this many, this many bytes of parquet.
+    fn planned(&self, _files: usize, _bytes: u64) {}
+    /// A row group was read: its rows and compressed bytes.
+    fn read(&self, _rows: u64, _bytes: u64) {}
+    /// A file was read whole.
+    fn file_done(&self) {}
 }
 
 /// Loads every parquet file under `spec.prefix` of `source` into
@@ -187,6 +205,10 @@ pub async fn load_with(
     if !problems.is_empty() {
         return Err(LoadError::Schema { table: spec.table.clone(), problems });
     }
+    let observer = options.observer.clone();
+    if let Some(o) = &observer {
+        o.planned(plans.len(), plans.iter().map(|p| p.size).sum());
+    }
     let warehouse_error = |source| LoadError::Warehouse { table: spec.table.clone(), source };
 
     // A warehouse that reads the store itself loads the files directly.
@@ -222,8 +244,13 @@ pub async fn load_with(
     let producer = tokio::spawn(async move {
         let mut loaded = Vec::new();
         for plan in plans {
-            match read_file(&reader_source, &plan, &reader_target, &tx).await {
-                Ok(rows) => loaded.push(LoadedFile { key: plan.key.clone(), rows, bytes: plan.size }),
+            match read_file(&reader_source, &plan, &reader_target, &tx, observer.as_deref()).await {
+                Ok(rows) => {
+                    loaded.push(LoadedFile { key: plan.key.clone(), rows, bytes: plan.size });
+                    if let Some(o) = &observer {
+                        o.file_done();
+                    }
+                }
                 Err(e) => {
                     let _ = tx.send(Err(WarehouseError::Source(format!("{}: {}", e.key, e.message)))).await;
                     return Err(e);
@@ -237,8 +264,15 @@ pub async fn load_with(
     let loaded = producer
         .await
         .map_err(|e| LoadError::Data { key: spec.prefix.clone(), message: format!("reader task failed: {e}") })?;
-    let loaded = loaded.map_err(|e| LoadError::Data { key: e.key, message: e.message })?;
-    let Commit { snapshot, rows, bytes, .. } = commit.map_err(warehouse_error)?;
+    // A reader that stopped because the warehouse failed is not the cause:
+    // the warehouse's error is.
+    let (loaded, commit) = match (loaded, commit) {
+        (Err(e), _) if !e.warehouse_gone => return Err(LoadError::Data { key: e.key, message: e.message }),
+        (_, Err(e)) => return Err(warehouse_error(e)),
+        (Err(e), Ok(_)) => return Err(LoadError::Data { key: e.key, message: e.message }),
+        (Ok(loaded), Ok(commit)) => (loaded, commit),
+    };
+    let Commit { snapshot, rows, bytes, .. } = commit;
     Ok(LoadReport {
         table: spec.table.clone(),
         bytes_read: loaded.iter().map(|f| f.bytes).sum(),
@@ -319,6 +353,8 @@ fn plan_columns(key: &str, file: &Schema, target: &Schema) -> Result<Vec<Option<
 struct DataError {
     key: String,
     message: String,
+    /// The warehouse stopped taking rows (its own error says why).
+    warehouse_gone: bool,
 }
 
 /// Streams a file's rows, a row group at a time, coerced to the target
@@ -328,10 +364,15 @@ async fn read_file(
     plan: &FilePlan,
     target: &SchemaRef,
     tx: &tokio::sync::mpsc::Sender<Result<RecordBatch, WarehouseError>>,
+    observer: Option<&dyn LoadObserver>,
 ) -> Result<u64, DataError> {
-    let err = |message: String| DataError { key: plan.key.clone(), message };
+    let err = |message: String| DataError { key: plan.key.clone(), message, warehouse_gone: false };
     let mut rows = 0;
     for row_group in 0..plan.metadata.metadata().num_row_groups() {
+        if let Some(o) = observer {
+            let meta = plan.metadata.metadata().row_group(row_group);
+            o.read(meta.num_rows() as u64, meta.compressed_size() as u64);
+        }
         #[allow(deprecated)]
         let reader = ParquetObjectReader::new(source.clone(), Path::from(plan.key.as_str())).with_file_size(plan.size);
         let mut stream = ParquetRecordBatchStreamBuilder::new_with_metadata(reader, plan.metadata.clone())
@@ -346,7 +387,7 @@ async fn read_file(
             rows += coerced.num_rows() as u64;
             if tx.send(Ok(coerced)).await.is_err() {
                 // The writer stopped (it failed); it reports why.
-                return Err(err("the warehouse stopped taking rows".into()));
+                return Err(DataError { warehouse_gone: true, ..err("the warehouse stopped taking rows".into()) });
             }
         }
     }

@@ -80,7 +80,7 @@ fn load_all(config: &Config) -> anyhow::Result<bool> {
     let warehouse = runtime.block_on(ponte_warehouse::open(&config.warehouse))?;
     let (mut rows, mut failed) = (0, Vec::new());
     for f in &config.functions {
-        match runtime.block_on(super::load::load_one(f, &state, warehouse.as_ref(), "demo")) {
+        match runtime.block_on(super::load::load_one(f, &state, warehouse.as_ref(), "demo", true)) {
             Ok(r) => rows += r.rows,
             Err(e) => failed.push(format!("{e:#}")),
         }

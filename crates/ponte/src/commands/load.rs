@@ -4,10 +4,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use indicatif::{HumanBytes, HumanCount};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use indicatif::{HumanBytes, HumanCount, ProgressBar, ProgressStyle};
 use ponte_config::Function;
 use ponte_state::{RunStatus, StateDb};
-use ponte_warehouse::{LoadOptions, LoadReport, Warehouse};
+use ponte_warehouse::{LoadObserver, LoadOptions, LoadReport, Warehouse};
 
 use super::each;
 use crate::cli::LoadArgs;
@@ -26,7 +29,7 @@ pub fn run(config_path: &Path, args: &LoadArgs) -> anyhow::Result<ExitCode> {
         |f: &Function| serde_json::json!({ "function": f.name, "table": f.load.table }),
         |f| {
             Ok(each::Outcome {
-                report: runtime.block_on(load_one(f, &state, warehouse.as_ref(), "cli"))?,
+                report: runtime.block_on(load_one(f, &state, warehouse.as_ref(), "cli", !args.json))?,
                 succeeded: true,
             })
         },
@@ -41,6 +44,7 @@ pub async fn load_one(
     state: &StateDb,
     warehouse: &dyn Warehouse,
     trigger: &str,
+    show_progress: bool,
 ) -> anyhow::Result<LoadReport> {
     let Some(_lock) = state.try_lock_run("load", &f.name)? else {
         state.record_skipped_run("load", &f.name, trigger, "another run of this function was in progress")?;
@@ -52,10 +56,16 @@ pub async fn load_one(
             .with_context(|| format!("function `{}`", f.name))?;
         // The run's id names its warehouse write: a BigQuery job id that is
         // unique per state directory and run.
-        let options = LoadOptions { run_key: Some(format!("{}_{}", state.instance_id()?, id.0)) };
-        ponte_warehouse::load_with(&f.load, source, warehouse, &options)
+        let progress = Arc::new(Progress::new(&f.name, show_progress));
+        let options = LoadOptions {
+            run_key: Some(format!("{}_{}", state.instance_id()?, id.0)),
+            observer: Some(progress.clone()),
+        };
+        let result = ponte_warehouse::load_with(&f.load, source, warehouse, &options)
             .await
-            .with_context(|| format!("function `{}`", f.name))
+            .with_context(|| format!("function `{}`", f.name));
+        progress.bar.finish_and_clear();
+        result
     }
     .await;
     match &result {
@@ -63,6 +73,56 @@ pub async fn load_one(
         Err(e) => state.finish_run(id, RunStatus::Failed, None, Some(&format!("{e:#}")))?,
     }
     result
+}
+
+/// A progress bar of parquet bytes read, with files and rows in the message.
+struct Progress {
+    bar: ProgressBar,
+    files: AtomicUsize,
+    files_done: AtomicUsize,
+    rows: AtomicU64,
+}
+
+impl Progress {
+    fn new(function: &str, visible: bool) -> Self {
+        let bar = if visible { ProgressBar::new(0) } else { ProgressBar::hidden() };
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{spinner}} {function} [{{bar:25}}] {{bytes}}/{{total_bytes}} {{binary_bytes_per_sec}} ETA {{eta}} {{msg}}"
+            ))
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        Self { bar, files: AtomicUsize::new(0), files_done: AtomicUsize::new(0), rows: AtomicU64::new(0) }
+    }
+
+    fn show(&self) {
+        self.bar.set_message(format!(
+            "{}/{} files, {} rows",
+            self.files_done.load(Ordering::Relaxed),
+            self.files.load(Ordering::Relaxed),
+            HumanCount(self.rows.load(Ordering::Relaxed))
+        ));
+    }
+}
+
+impl LoadObserver for Progress {
+    fn planned(&self, files: usize, bytes: u64) {
+        self.files.store(files, Ordering::Relaxed);
+        self.bar.set_length(bytes);
+        self.show();
+    }
+
+    fn read(&self, rows: u64, bytes: u64) {
+        self.rows.fetch_add(rows, Ordering::Relaxed);
+        self.bar.inc(bytes);
+        self.show();
+    }
+
+    fn file_done(&self) {
+        self.files_done.fetch_add(1, Ordering::Relaxed);
+        self.show();
+    }
 }
 
 fn print_report(r: &LoadReport) {
