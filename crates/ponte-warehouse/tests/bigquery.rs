@@ -98,7 +98,7 @@ async fn a_local_folder_goes_up_as_one_parquet_upload_into_one_load_job() {
     write_parquet(&dir.path().join("dados"), 3, 1000);
     let spec = spec(StoreUrl::File { path: dir.path().into() }, "dados", "faturas");
     let source = Arc::new(LocalFileSystem::new_with_prefix(dir.path()).unwrap());
-    let options = LoadOptions { run_key: Some("inst_7".into()) };
+    let options = LoadOptions { run_key: Some("inst_7".into()), ..Default::default() };
 
     let report = load_with(&spec, source.clone(), &w, &options).await.unwrap();
     assert_eq!((report.rows, report.table_updates, report.files.len()), (3000, 1, 3));
@@ -234,7 +234,8 @@ async fn failed_jobs_name_their_errors_and_leave_the_table() {
     // A job that fails for a passing reason runs again under a new id.
     fake.reset();
     fake.inject(json!({"job": [{"reason": "backendError", "message": "Backend error. Job aborted."}]}));
-    let report = load_with(&spec, source, &w, &LoadOptions { run_key: Some("r9".into()) }).await.unwrap();
+    let report =
+        load_with(&spec, source, &w, &LoadOptions { run_key: Some("r9".into()), ..Default::default() }).await.unwrap();
     assert_eq!(report.snapshot, "ponte_load_t_r9_retry2");
     let ids: Vec<Value> = posts(&fake, "/jobs").iter().map(|r| r["body"]["jobReference"]["jobId"].clone()).collect();
     assert_eq!(ids, vec![json!("ponte_load_t_r9"), json!("ponte_load_t_r9_retry2")]);
