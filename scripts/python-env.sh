@@ -6,10 +6,18 @@
 # The venv lives outside the clone, keyed by the requirements file's hash, so
 # a fresh clone reuses it and a change of requirements builds a new one.
 # Override the location with PONTE_VENV_DIR.
+#
+# Usage: scripts/python-env.sh [REQUIREMENTS]  (a path relative to the
+# repository; default scripts/requirements-test.txt). Benchmarks pass
+# bench/requirements-bench.txt, which adds the peers they compare with.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-req="$root/scripts/requirements-test.txt"
-hash=$(sha256sum "$req" | cut -c1-12)
+req="$root/${1:-scripts/requirements-test.txt}"
+[ -f "$req" ] || { echo "no requirements file $req" >&2; exit 2; }
+test_req="$root/scripts/requirements-test.txt"
+# Another file includes the test requirements: its hash covers them too.
+if [ "$req" = "$test_req" ]; then hashed=("$req"); else hashed=("$req" "$test_req"); fi
+hash=$(cat "${hashed[@]}" | sha256sum | cut -c1-12)
 venv="${PONTE_VENV_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ponte/venv-$hash}"
 mkdir -p "$(dirname "$venv")"
 # Tests may call this concurrently on a fresh machine: one builds, the rest wait.

@@ -69,6 +69,8 @@ pub struct Project {
     pub state_dir: PathBuf,
     /// Default zone for schedules that name none.
     pub time_zone: Tz,
+    /// How long the daemon waits for runs in flight when asked to stop.
+    pub shutdown_grace: Duration,
 }
 
 /// `[stores.NAME]`: an object store and how to reach it.
@@ -223,6 +225,8 @@ pub struct TransferJob {
     pub concurrency: usize,
     /// The job's own schedule, if any.
     pub schedule: Option<CronSchedule>,
+    /// What the daemon does about fires of that schedule it missed.
+    pub misfire: Misfire,
     /// Topic to publish to when a run finishes.
     pub notify_topic: Option<String>,
 }
@@ -264,6 +268,34 @@ pub struct Schedule {
     pub data: String,
     /// Message attributes.
     pub attributes: BTreeMap<String, String>,
+    /// What the daemon does about fires it missed while it was down.
+    pub misfire: Misfire,
+}
+
+/// Fires a schedule missed while the daemon was down, and what to do about them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Misfire {
+    /// Skip them, or run once for them.
+    pub policy: MisfirePolicy,
+    /// Only a fire missed by less than this counts; older ones are skipped.
+    pub window: Duration,
+}
+
+impl Default for Misfire {
+    fn default() -> Self {
+        Self { policy: MisfirePolicy::RunOnce, window: Duration::from_secs(24 * 3600) }
+    }
+}
+
+/// `misfire = "run_once" | "skip"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MisfirePolicy {
+    /// Publish once for the latest missed fire within the window (however
+    /// many were missed), then go on with the schedule.
+    #[default]
+    RunOnce,
+    /// Record the missed fires and publish nothing for them.
+    Skip,
 }
 
 /// `[[topics]]`
@@ -286,6 +318,10 @@ pub struct Function {
     pub trigger_topic: String,
     /// Deliveries before a message is dead-lettered.
     pub max_attempts: u32,
+    /// Wait before the second attempt; doubled for each later one.
+    pub min_backoff: Duration,
+    /// The longest wait between attempts.
+    pub max_backoff: Duration,
     /// What it does.
     pub load: LoadSpec,
 }

@@ -36,6 +36,7 @@ pub(crate) struct RawProject {
     pub name: Option<S<String>>,
     pub state_dir: Option<S<String>>,
     pub time_zone: Option<S<String>>,
+    pub shutdown_grace: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +108,8 @@ pub(crate) struct RawTransferSink {
 pub(crate) struct RawCron {
     pub cron: Option<S<String>>,
     pub time_zone: Option<S<String>>,
+    pub misfire: Option<S<String>>,
+    pub misfire_window: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +121,8 @@ pub(crate) struct RawSchedule {
     pub topic: Option<S<String>>,
     pub data: Option<S<String>>,
     pub attributes: Option<BTreeMap<String, S<String>>>,
+    pub misfire: Option<S<String>>,
+    pub misfire_window: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,6 +137,8 @@ pub(crate) struct RawFunction {
     pub description: Option<S<String>>,
     pub trigger_topic: Option<S<String>>,
     pub max_attempts: Option<S<i64>>,
+    pub min_backoff: Option<S<String>>,
+    pub max_backoff: Option<S<String>>,
     pub load: Option<S<RawLoad>>,
 }
 

@@ -67,6 +67,30 @@ const MIGRATIONS: &[&str] = &[
     // Facts about this state folder, such as the id that keeps its
     // warehouse job ids apart from another installation's.
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+    // The durable queue: messages, one delivery per subscriber, and the
+    // last fire of every schedule (so a fire is published exactly once).
+    "CREATE TABLE messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        topic TEXT NOT NULL,
+        data BLOB NOT NULL,
+        attributes TEXT NOT NULL,
+        publish_time TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        external_id TEXT UNIQUE
+    );
+    CREATE TABLE deliveries (
+        message_id INTEGER NOT NULL REFERENCES messages (id),
+        subscriber TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        next_attempt_ms INTEGER NOT NULL,
+        leased_at_ms INTEGER,
+        last_error TEXT,
+        PRIMARY KEY (message_id, subscriber)
+    );
+    CREATE INDEX deliveries_due ON deliveries (state, next_attempt_ms);
+    CREATE TABLE schedule_fires (key TEXT PRIMARY KEY, last_fire_ms INTEGER NOT NULL) WITHOUT ROWID;",
 ];
 
 /// The state database. Cheap to share behind an `Arc`; calls are short and

@@ -15,9 +15,11 @@
 mod db;
 mod fingerprints;
 mod lock;
+mod queue;
 mod runs;
 
 pub use db::{StateDb, StateError};
 pub use fingerprints::Fingerprint;
 pub use lock::RunLock;
+pub use queue::{Delivery, DeliveryState, DeliveryStatus, Message, NewMessage, Subscriber};
 pub use runs::{RunId, RunRecord, RunStatus};

@@ -23,6 +23,9 @@ pub enum RunStatus {
     Skipped,
     /// Its process died before finishing.
     Interrupted,
+    /// A message whose every delivery attempt failed: kept, with its last
+    /// error, and not tried again.
+    DeadLettered,
 }
 
 impl RunStatus {
@@ -33,6 +36,7 @@ impl RunStatus {
             Self::Failed => "failed",
             Self::Skipped => "skipped",
             Self::Interrupted => "interrupted",
+            Self::DeadLettered => "dead_lettered",
         }
     }
 
@@ -42,6 +46,7 @@ impl RunStatus {
             "failed" => Self::Failed,
             "skipped" => Self::Skipped,
             "interrupted" => Self::Interrupted,
+            "dead_lettered" => Self::DeadLettered,
             _ => Self::Running,
         }
     }
@@ -122,6 +127,29 @@ impl StateDb {
             "INSERT INTO runs (kind, name, trigger, started_at, finished_at, status, error)
              VALUES (?1, ?2, ?3, ?4, ?4, 'skipped', ?5)",
             params![kind, name, trigger, now, reason],
+        )
+        .map_err(|e| self.err(e))?;
+        Ok(RunId(conn.last_insert_rowid()))
+    }
+
+    /// Records an event that is not a run of its own but belongs in the
+    /// history: a message dead-lettered, fires missed while the daemon was
+    /// down.
+    pub fn record_event(
+        &self,
+        kind: &str,
+        name: &str,
+        trigger: &str,
+        status: RunStatus,
+        detail: Option<&serde_json::Value>,
+        error: Option<&str>,
+    ) -> Result<RunId, StateError> {
+        let conn = self.conn();
+        let now = chrono::Utc::now().to_rfc3339();
+        conn.execute(
+            "INSERT INTO runs (kind, name, trigger, started_at, finished_at, status, counters, error)
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
+            params![kind, name, trigger, now, status.as_str(), detail.map(|d| d.to_string()), error],
         )
         .map_err(|e| self.err(e))?;
         Ok(RunId(conn.last_insert_rowid()))

@@ -204,25 +204,31 @@ async fn run_locked(r: Run<'_>) -> Result<TransferReport, TransferError> {
     let mut errors = Errors::default();
     let mut pending: Vec<(String, Fingerprint)> = Vec::new();
     let attempts = options.attempts.max(1);
-    let mut results = futures::stream::iter(copies.iter().map(|item| {
-        let copier = copier.clone();
-        let (key, size) = (item.key.clone(), item.size);
-        async move {
-            let mut attempt = 1;
-            let outcome = loop {
-                match copier.copy(&key, size).await {
-                    Err(f) if attempt < attempts && f.retryable() => {
-                        tracing::debug!(key = %key, attempt, error = %f.message, "copy failed; retrying");
-                        tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
-                        attempt += 1;
+    // The futures are collected before they are streamed: a closure inside
+    // the stream's type defeats the compiler's proof that this future is
+    // Send (rust-lang/rust#102211), which the daemon needs to run it.
+    let copy_futures: Vec<_> = copies
+        .iter()
+        .map(|item| {
+            let copier = copier.clone();
+            let (key, size) = (item.key.clone(), item.size);
+            async move {
+                let mut attempt = 1;
+                let outcome = loop {
+                    match copier.copy(&key, size).await {
+                        Err(f) if attempt < attempts && f.retryable() => {
+                            tracing::debug!(key = %key, attempt, error = %f.message, "copy failed; retrying");
+                            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+                            attempt += 1;
+                        }
+                        other => break other,
                     }
-                    other => break other,
-                }
-            };
-            (key, outcome)
-        }
-    }))
-    .buffer_unordered(job.concurrency);
+                };
+                (key, outcome)
+            }
+        })
+        .collect();
+    let mut results = futures::stream::iter(copy_futures).buffer_unordered(job.concurrency);
     let by_key: std::collections::HashMap<&str, &crate::PlanItem> =
         copies.iter().map(|i| (i.key.as_str(), *i)).collect();
     while let Some((key, outcome)) = results.next().await {
@@ -264,12 +270,15 @@ async fn run_locked(r: Run<'_>) -> Result<TransferReport, TransferError> {
         ));
     } else if !deletes.is_empty() {
         let root = job.sink.path.clone();
-        let mut results = futures::stream::iter(deletes.iter().map(|d| {
-            let sink = sink.clone();
-            let path = path_of(&root, &d.key);
-            async move { (*d, sink.delete(&path).await) }
-        }))
-        .buffer_unordered(job.concurrency);
+        let delete_futures: Vec<_> = deletes
+            .iter()
+            .map(|d| {
+                let sink = sink.clone();
+                let path = path_of(&root, &d.key);
+                async move { (*d, sink.delete(&path).await) }
+            })
+            .collect();
+        let mut results = futures::stream::iter(delete_futures).buffer_unordered(job.concurrency);
         let mut deleted = Vec::new();
         while let Some((item, result)) = results.next().await {
             match result {

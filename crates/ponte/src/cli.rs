@@ -86,14 +86,22 @@ pub enum Command {
         statement: String,
     },
     /// Publish a schedule's message now, run its subscribers, wait, exit with their status.
-    Trigger {
-        /// The schedule's name.
-        schedule: String,
-    },
-    /// Inspect schedules.
+    ///
+    /// Cloud Scheduler's "Force run". The message goes into the durable
+    /// queue like a scheduled fire; with no daemon on the state folder its
+    /// subscribers run in this process, otherwise the daemon runs them and
+    /// this waits. A transfer job's name runs that job. A failed run is
+    /// retried later by the daemon (with backoff) until max_attempts.
+    /// Exit 0 only when every subscriber succeeded (or skipped because it
+    /// was already running). Example: ponte trigger cs_dados_infomerc
+    Trigger(TriggerArgs),
+    /// Inspect schedules: when they fire next.
     #[command(subcommand)]
     Schedules(SchedulesCommand),
-    /// Show run history.
+    /// Show run history: syncs, loads, dead-lettered messages, missed fires.
+    ///
+    /// Newest first: id, kind, name, trigger, start, duration, status and
+    /// error; --json adds each run's full report.
     Runs {
         /// Most recent runs to show.
         #[arg(long, default_value_t = 20)]
@@ -113,6 +121,14 @@ pub enum Command {
         bind: Option<String>,
     },
     /// The daemon: schedules, topics, functions and the HTTP server in one process.
+    ///
+    /// Publishes every schedule's fires (a fire missed while no daemon ran
+    /// follows the schedule's misfire policy), delivers each message to its
+    /// functions at least once, retries failures with backoff and
+    /// dead-letters a message after max_attempts. One daemon per state
+    /// folder. SIGTERM stops taking work and lets runs in flight finish
+    /// within project.shutdown_grace; unfinished messages are delivered
+    /// again by the next daemon.
     Run,
 }
 
@@ -168,6 +184,18 @@ pub struct SyncArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct TriggerArgs {
+    /// The schedule (or transfer job) to run now.
+    pub schedule: String,
+    /// Machine-readable report.
+    #[arg(long)]
+    pub json: bool,
+    /// With a daemon running: seconds to wait for it to run the subscribers.
+    #[arg(long, default_value_t = 3600)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
 pub struct LoadArgs {
     /// The function whose load to run.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
@@ -183,6 +211,11 @@ pub struct LoadArgs {
 #[derive(Debug, Subcommand)]
 pub enum SchedulesCommand {
     /// Print a schedule's next fire times, one per line, RFC 3339 with the zone's offset.
+    ///
+    /// A wall-clock time skipped by a DST change fires at the first valid
+    /// time after the gap; a repeated one fires once. A transfer job with a
+    /// schedule of its own can be named too.
+    /// Example: ponte schedules next cs_dados_infomerc --count 3 --after 2026-03-01T00:00:00Z
     Next {
         /// The schedule's name.
         schedule: String,

@@ -209,6 +209,7 @@ fn project(raw: Option<&Spanned<RawProject>>, checker: &mut Checker<'_>) -> Proj
     let name = raw.and_then(|p| p.get_ref().name.as_ref());
     let state_dir = raw.and_then(|p| p.get_ref().state_dir.as_ref());
     let tz = raw.and_then(|p| p.get_ref().time_zone.as_ref());
+    let grace = raw.and_then(|p| p.get_ref().shutdown_grace.as_ref()).and_then(|g| checker.duration(g));
     if let Some(name) = name
         && name.get_ref().trim().is_empty()
     {
@@ -218,6 +219,25 @@ fn project(raw: Option<&Spanned<RawProject>>, checker: &mut Checker<'_>) -> Proj
         name: name.map_or_else(|| "ponte".to_owned(), |n| n.get_ref().clone()),
         state_dir: resolve_path(checker.base_dir, state_dir.map_or(".ponte", |s| s.get_ref().as_str())),
         time_zone: checker.time_zone(tz, Tz::UTC),
+        shutdown_grace: grace.unwrap_or(std::time::Duration::from_secs(30)),
+    }
+}
+
+/// `misfire` and `misfire_window` of a schedule.
+pub(crate) fn misfire(
+    policy: Option<&Spanned<String>>,
+    window: Option<&Spanned<String>>,
+    checker: &mut Checker<'_>,
+) -> crate::model::Misfire {
+    use crate::model::{Misfire, MisfirePolicy};
+    let default = Misfire::default();
+    Misfire {
+        policy: policy
+            .and_then(|p| {
+                checker.choice(p, "misfire", &[("run_once", MisfirePolicy::RunOnce), ("skip", MisfirePolicy::Skip)])
+            })
+            .unwrap_or(default.policy),
+        window: window.and_then(|w| checker.duration(w)).unwrap_or(default.window),
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use super::transfers::{list_or_none, store_ref, topic_ref};
-use super::{Checker, store_path};
+use super::{Checker, misfire, store_path};
 use crate::cron::CronSchedule;
 use crate::diagnostic::{Diagnostic, Position};
 use crate::model::{Function, LoadSpec, Project, Schedule, Store, Topic, WriteMode};
@@ -18,6 +18,9 @@ use crate::store_url::resolve_path;
 
 /// Deliveries of a message to a function before it is dead-lettered.
 const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// Pub/Sub's default retry policy: 10 s, doubling, at most 600 s.
+const DEFAULT_MIN_BACKOFF: std::time::Duration = std::time::Duration::from_secs(10);
+const DEFAULT_MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(600);
 
 pub(super) fn topics(raw: &[Spanned<RawTopic>], checker: &mut Checker<'_>) -> Vec<Topic> {
     checker.unique_names("topic", raw.iter().filter_map(|t| t.get_ref().name.as_ref()));
@@ -63,6 +66,7 @@ pub(super) fn schedules(
             }
         });
         let topic = checker.required(&s.topic, span, "topic", &place).and_then(|t| topic_ref(t, topics, checker));
+        let misfire = misfire(s.misfire.as_ref(), s.misfire_window.as_ref(), checker);
         let (Some(name), Some(cron), Some(topic)) = (name, cron, topic) else { continue };
         out.push(Schedule {
             name: name.get_ref().clone(),
@@ -71,6 +75,7 @@ pub(super) fn schedules(
             topic,
             data: s.data.as_ref().map(|d| d.get_ref().clone()).unwrap_or_default(),
             attributes: s.attributes.iter().flatten().map(|(k, v)| (k.clone(), v.get_ref().clone())).collect(),
+            misfire,
         });
     }
     out
@@ -114,6 +119,13 @@ pub(super) fn functions(
                 }
             },
         };
+        let min_backoff = f.min_backoff.as_ref().and_then(|d| checker.duration(d)).unwrap_or(DEFAULT_MIN_BACKOFF);
+        let max_backoff = f.max_backoff.as_ref().and_then(|d| checker.duration(d)).unwrap_or(DEFAULT_MAX_BACKOFF);
+        if let Some(max) = &f.max_backoff
+            && max_backoff < min_backoff
+        {
+            checker.error(max.span(), format!("{place}: max_backoff is shorter than min_backoff"));
+        }
         let load = checker.required(&f.load, span, "load", &place).and_then(|l| {
             let raw = l.get_ref();
             let lplace = format!("{place} load");
@@ -173,6 +185,8 @@ pub(super) fn functions(
             description: f.description.as_ref().map(|d| d.get_ref().clone()),
             trigger_topic,
             max_attempts,
+            min_backoff,
+            max_backoff,
             load,
         });
     }

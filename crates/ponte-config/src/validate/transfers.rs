@@ -112,6 +112,11 @@ fn transfer(
             }
         }
     });
+    let misfire = t
+        .schedule
+        .as_ref()
+        .map(|s| super::misfire(s.get_ref().misfire.as_ref(), s.get_ref().misfire_window.as_ref(), checker))
+        .unwrap_or_default();
     let notify_topic = t.notify_topic.as_ref().and_then(|n| topic_ref(n, topics, checker));
 
     Some(TransferJob {
@@ -125,6 +130,7 @@ fn transfer(
         min_age,
         concurrency,
         schedule,
+        misfire,
         notify_topic,
     })
 }

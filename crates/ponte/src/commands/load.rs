@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -48,7 +48,7 @@ pub async fn load_one(
 ) -> anyhow::Result<LoadReport> {
     let Some(_lock) = state.try_lock_run("load", &f.name)? else {
         state.record_skipped_run("load", &f.name, trigger, "another run of this function was in progress")?;
-        bail!("function `{}` is already running; this start was recorded as skipped", f.name);
+        return Err(AlreadyRunning { function: f.name.clone() }.into());
     };
     let id = state.start_run("load", &f.name, trigger)?;
     let result = async {
@@ -73,6 +73,14 @@ pub async fn load_one(
         Err(e) => state.finish_run(id, RunStatus::Failed, None, Some(&format!("{e:#}")))?,
     }
     result
+}
+
+/// Another run of the function held its lock; this start was recorded as
+/// skipped. Callers that count a skip as handled (the daemon) look for it.
+#[derive(Debug, thiserror::Error)]
+#[error("function `{function}` is already running; this start was recorded as skipped")]
+pub struct AlreadyRunning {
+    pub function: String,
 }
 
 /// A progress bar of parquet bytes read, with files and rows in the message.

@@ -1,12 +1,16 @@
 //! One module per subcommand.
 
+mod daemon;
 mod demo;
 mod demo_data;
 mod each;
 mod load;
+mod runner;
 mod runs;
+mod schedules;
 mod sql;
 mod sync;
+mod trigger;
 mod validate;
 
 use std::path::PathBuf;
@@ -24,13 +28,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => sync::run(&config, &args),
         Command::Load(args) => load::run(&config, &args),
         Command::Sql { statement } => sql::run(&config, &statement),
-        Command::Trigger { .. } => not_built("trigger", "schedules and topics"),
-        Command::Schedules(SchedulesCommand::Next { .. }) => not_built("schedules next", "schedules and topics"),
+        Command::Trigger(args) => trigger::run(&config, &args),
+        Command::Schedules(SchedulesCommand::Next { schedule, count, after }) => {
+            schedules::next(&config, &schedule, count, after.as_deref())
+        }
         Command::Runs { limit, json } => runs::run(&config, limit, json),
         Command::Query(_) => not_built("query", "the semantic layer"),
         Command::EmbedUrl(_) => not_built("embed-url", "signed embedding"),
         Command::Serve { .. } => not_built("serve", "the server"),
-        Command::Run => not_built("run", "the daemon"),
+        Command::Run => daemon::run(&config),
     }
 }
 

@@ -1,0 +1,206 @@
+//! Running one delivery and settling it: acknowledged when its run
+//! succeeded (or was skipped because another run held the lock), retried
+//! with exponential backoff when it failed, dead-lettered after its last
+//! attempt.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ponte_config::Config;
+use ponte_state::{Delivery, RunStatus, StateDb};
+use serde::Serialize;
+
+use crate::SchedulerError;
+use crate::bus::{Bus, Target};
+
+/// Runs what a delivery is for. The binary implements it over the loader
+/// and the transfer engine, which record their own run history and hold
+/// their own one-run-at-a-time locks.
+#[async_trait]
+pub trait Runner: Send + Sync {
+    /// Runs `target` once for `delivery`'s message.
+    async fn run(&self, target: &Target, delivery: &Delivery) -> RunOutcome;
+}
+
+/// How a run went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Done; the run's report.
+    Succeeded {
+        /// The report, as JSON.
+        report: serde_json::Value,
+    },
+    /// Not run: another run of the same target was in progress. Counts as
+    /// handled, as a Storage Transfer Service start that finds its job
+    /// running does.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// Failed; the message will be delivered again (or dead-lettered).
+    Failed {
+        /// The error, with its causes.
+        error: String,
+    },
+}
+
+/// What became of a delivery.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Settled {
+    /// Acknowledged: done.
+    Acked,
+    /// To be delivered again at this time.
+    Retry {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Given up: kept with its last error.
+    DeadLettered,
+}
+
+/// One delivery's run and what became of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryReport {
+    /// The message.
+    pub message_id: String,
+    /// Who ran.
+    pub target: String,
+    /// Which attempt this was, from 1.
+    pub attempt: u32,
+    /// The subscriber's limit.
+    pub max_attempts: u32,
+    /// How the run went.
+    #[serde(flatten)]
+    pub outcome: RunOutcome,
+    /// What became of the delivery.
+    pub settled: Settled,
+}
+
+/// Exponential backoff between attempts: `min`, doubled per attempt, at most `max`.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    /// Before the second attempt.
+    pub min: Duration,
+    /// The cap.
+    pub max: Duration,
+}
+
+impl Backoff {
+    /// The wait after failed attempt number `attempt` (from 1).
+    pub fn after(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
+        self.min.saturating_mul(factor).min(self.max)
+    }
+}
+
+/// Runs one claimed delivery and settles it in the queue.
+pub async fn deliver(
+    config: &Config,
+    state: &StateDb,
+    runner: &dyn Runner,
+    delivery: Delivery,
+) -> Result<DeliveryReport, SchedulerError> {
+    let id = delivery.message.id.clone();
+    let Some(target) = Target::parse(&delivery.subscriber).filter(|t| exists(config, t)) else {
+        // The config no longer has this subscriber: nothing can run it.
+        let error = format!("`{}` is not in the config any more", delivery.subscriber);
+        state.dead_letter(&id, &delivery.subscriber, &error)?;
+        return Ok(report(&delivery, RunOutcome::Failed { error }, Settled::DeadLettered));
+    };
+    // The message's data opens the function's log, as in the reference
+    // deployment's Cloud Function.
+    tracing::info!(
+        target: "ponte::function",
+        subscriber = %target,
+        message_id = %id,
+        attempt = delivery.attempt,
+        origin = %delivery.message.origin,
+        "message data: {}",
+        String::from_utf8_lossy(&delivery.message.data)
+    );
+    let outcome = runner.run(&target, &delivery).await;
+    let settled = match &outcome {
+        RunOutcome::Succeeded { report } => {
+            state.ack(&id, &delivery.subscriber)?;
+            if let Target::Transfer(name) = &target
+                && let Some(job) = config.transfer(name)
+                && let Err(e) = Bus::new(config, state).notify_transfer(job, report)
+            {
+                tracing::warn!(transfer = %name, "could not publish the transfer's notification: {e}");
+            }
+            Settled::Acked
+        }
+        RunOutcome::Skipped { .. } => {
+            state.ack(&id, &delivery.subscriber)?;
+            Settled::Acked
+        }
+        RunOutcome::Failed { error } if delivery.attempt >= delivery.max_attempts => {
+            state.dead_letter(&id, &delivery.subscriber, error)?;
+            state.record_event(
+                "message",
+                target.name(),
+                &format!("message:{id}"),
+                RunStatus::DeadLettered,
+                Some(&serde_json::json!({ "message_id": id, "attempts": delivery.attempt, "origin": delivery.message.origin })),
+                Some(&format!("dead-lettered after {} attempts; last error: {error}", delivery.attempt)),
+            )?;
+            tracing::error!(subscriber = %target, message_id = %id, "dead-lettered after {} attempts: {error}", delivery.attempt);
+            Settled::DeadLettered
+        }
+        RunOutcome::Failed { error } => {
+            let wait = backoff(config, &target).after(delivery.attempt);
+            let at = Utc::now() + chrono::TimeDelta::from_std(wait).unwrap_or(chrono::TimeDelta::MAX);
+            state.nack(&id, &delivery.subscriber, error, at)?;
+            tracing::warn!(subscriber = %target, message_id = %id, attempt = delivery.attempt, "failed, retrying in {}s: {error}", wait.as_secs());
+            Settled::Retry { at }
+        }
+    };
+    Ok(report(&delivery, outcome, settled))
+}
+
+fn report(delivery: &Delivery, outcome: RunOutcome, settled: Settled) -> DeliveryReport {
+    DeliveryReport {
+        message_id: delivery.message.id.clone(),
+        target: delivery.subscriber.clone(),
+        attempt: delivery.attempt,
+        max_attempts: delivery.max_attempts,
+        outcome,
+        settled,
+    }
+}
+
+fn exists(config: &Config, target: &Target) -> bool {
+    match target {
+        Target::Function(n) => config.function(n).is_some(),
+        Target::Transfer(n) => config.transfer(n).is_some(),
+    }
+}
+
+/// A function's retry policy; transfers use Pub/Sub's defaults.
+fn backoff(config: &Config, target: &Target) -> Backoff {
+    match target {
+        Target::Function(n) => match config.function(n) {
+            Some(f) => Backoff { min: f.min_backoff, max: f.max_backoff },
+            None => DEFAULT_BACKOFF,
+        },
+        Target::Transfer(_) => DEFAULT_BACKOFF,
+    }
+}
+
+const DEFAULT_BACKOFF: Backoff = Backoff { min: Duration::from_secs(10), max: Duration::from_secs(600) };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap() {
+        let b = Backoff { min: Duration::from_secs(10), max: Duration::from_secs(600) };
+        let waits: Vec<u64> = (1..=8).map(|a| b.after(a).as_secs()).collect();
+        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 600, 600]);
+        assert_eq!(b.after(1000), Duration::from_secs(600));
+    }
+}

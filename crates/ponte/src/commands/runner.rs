@@ -1,0 +1,60 @@
+//! What the scheduler runs: a function's load or a transfer job's sync,
+//! through the same code paths as `ponte load` and `ponte sync`, so the run
+//! history, locks and reports are the same whoever started the run.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use ponte_config::Config;
+use ponte_scheduler::{RunOutcome, Runner, Target};
+use ponte_state::{Delivery, StateDb};
+use ponte_transfer::{SyncOptions, TransferError};
+use ponte_warehouse::Warehouse;
+
+/// Runs loads and syncs for the scheduler.
+pub struct PonteRunner {
+    pub config: Arc<Config>,
+    pub state: Arc<StateDb>,
+    pub warehouse: Arc<dyn Warehouse>,
+}
+
+#[async_trait]
+impl Runner for PonteRunner {
+    async fn run(&self, target: &Target, delivery: &Delivery) -> RunOutcome {
+        let trigger = format!("message:{} ({})", delivery.message.id, delivery.message.origin);
+        match target {
+            Target::Function(name) => {
+                let Some(f) = self.config.function(name) else {
+                    return RunOutcome::Failed { error: format!("no function named `{name}`") };
+                };
+                match super::load::load_one(f, &self.state, self.warehouse.as_ref(), &trigger, false).await {
+                    Ok(report) => RunOutcome::Succeeded { report: serde_json::to_value(report).unwrap_or_default() },
+                    Err(e) if e.downcast_ref::<super::load::AlreadyRunning>().is_some() => {
+                        RunOutcome::Skipped { reason: e.to_string() }
+                    }
+                    Err(e) => RunOutcome::Failed { error: format!("{e:#}") },
+                }
+            }
+            Target::Transfer(name) => {
+                let Some(job) = self.config.transfer(name) else {
+                    return RunOutcome::Failed { error: format!("no transfer job named `{name}`") };
+                };
+                let options = SyncOptions { trigger, ..SyncOptions::default() };
+                match super::sync::sync_one(job, &self.state, &options, false).await {
+                    Ok(report) if report.succeeded() => {
+                        RunOutcome::Succeeded { report: serde_json::to_value(&report).unwrap_or_default() }
+                    }
+                    Ok(report) => RunOutcome::Failed {
+                        error: format!(
+                            "{} object(s) failed to copy, {} to delete",
+                            report.counters.objects_from_source_failed,
+                            report.counters.objects_failed_to_delete_from_sink
+                        ),
+                    },
+                    Err(e @ TransferError::AlreadyRunning { .. }) => RunOutcome::Skipped { reason: e.to_string() },
+                    Err(e) => RunOutcome::Failed { error: format!("{:#}", anyhow::Error::new(e)) },
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! `ponte trigger`: "force run" a schedule or a transfer job.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ponte_scheduler::{RanBy, RunOutcome, Settled, TriggerReport, TriggeredDelivery};
+use ponte_state::StateDb;
+
+use super::runner::PonteRunner;
+use crate::cli::TriggerArgs;
+
+pub fn run(config_path: &Path, args: &TriggerArgs) -> anyhow::Result<ExitCode> {
+    let config = Arc::new(ponte_config::load(config_path)?);
+    let state = Arc::new(StateDb::open(&config.project.state_dir)?);
+    let runtime = crate::runtime()?;
+    let report = runtime.block_on(async {
+        let warehouse = ponte_warehouse::open(&config.warehouse).await?;
+        let runner = PonteRunner { config: config.clone(), state: state.clone(), warehouse };
+        let timeout = Duration::from_secs(args.timeout);
+        anyhow::Ok(ponte_scheduler::trigger(&config, &state, &runner, &args.schedule, timeout).await?)
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(if report.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn print_report(r: &TriggerReport) {
+    let topic = if r.message.topic.is_empty() { String::new() } else { format!(" on topic {}", r.message.topic) };
+    println!(
+        "{}: published message {}{topic}, data: {}",
+        r.name,
+        r.message.id,
+        String::from_utf8_lossy(&r.message.data)
+    );
+    if r.ran_by == RanBy::Daemon {
+        println!("  (run by the daemon on this state folder)");
+    }
+    if r.deliveries.is_empty() {
+        println!("  no function subscribes to {}", r.message.topic);
+    }
+    for d in &r.deliveries {
+        match d {
+            TriggeredDelivery::Ran(d) => {
+                let (mark, what) = match &d.outcome {
+                    RunOutcome::Succeeded { report } => ("✓", summary(report)),
+                    RunOutcome::Skipped { reason } => ("·", format!("skipped: {reason}")),
+                    RunOutcome::Failed { error } => ("✗", format!("failed: {error}")),
+                };
+                let next = match &d.settled {
+                    Settled::Acked => String::new(),
+                    Settled::Retry { at } => format!(" (will be retried at {})", at.to_rfc3339()),
+                    Settled::DeadLettered => " (dead-lettered)".into(),
+                };
+                println!("  {mark} {} attempt {}/{}: {what}{next}", d.target, d.attempt, d.max_attempts);
+            }
+            TriggeredDelivery::Daemon(d) => {
+                let mark = if d.state == ponte_state::DeliveryState::Acked { "✓" } else { "✗" };
+                let error = d.last_error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
+                println!("  {mark} {} {:?} after {} attempt(s){error}", d.subscriber, d.state, d.attempts);
+            }
+        }
+    }
+}
+
+/// One line from a load or sync report.
+fn summary(report: &serde_json::Value) -> String {
+    if let Some(rows) = report.get("rows") {
+        format!("{rows} rows into {}", report["table"].as_str().unwrap_or("?"))
+    } else if let Some(c) = report.get("counters") {
+        format!("{} copied, {} deleted", c["objectsCopiedToSink"], c["objectsDeletedFromSink"])
+    } else {
+        "succeeded".into()
+    }
+}
