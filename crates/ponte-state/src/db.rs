@@ -110,9 +110,9 @@ impl StateDb {
         let path = state_dir.join("ponte.db");
         let err = |source| StateError::Sqlite { path: path.clone(), source };
         let conn = Connection::open(&path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(err)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(err)?;
         let db = Self { path: path.clone(), dir: state_dir.to_owned(), conn: Mutex::new(conn) };
         db.migrate()?;
         Ok(db)
@@ -121,9 +121,15 @@ impl StateDb {
     fn migrate(&self) -> Result<(), StateError> {
         let mut conn = self.conn();
         let err = |source| StateError::Sqlite { path: self.path.clone(), source };
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.transaction().map_err(err)?;
+        // Several processes may open a new state folder at once (`ponte
+        // trigger` twice, a daemon and a CLI command): each step reads the
+        // version under the write lock, so exactly one of them applies it.
+        for (i, sql) in MIGRATIONS.iter().enumerate() {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
+            let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
+            if version > i as i64 {
+                continue;
+            }
             tx.execute_batch(sql).map_err(err)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(err)?;
             tx.commit().map_err(err)?;
@@ -170,5 +176,27 @@ impl StateDb {
     /// The state folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_state_folder_opened_by_many_at_once_is_migrated_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let opened: Vec<_> = (0..8)
+            .map(|_| {
+                let dir = dir.path().to_owned();
+                std::thread::spawn(move || StateDb::open(&dir).map(|_| ()))
+            })
+            .collect();
+        for t in opened {
+            t.join().unwrap().unwrap();
+        }
+        let db = StateDb::open(dir.path()).unwrap();
+        let version: i64 = db.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
     }
 }

@@ -95,6 +95,12 @@ pub enum Command {
     /// Exit 0 only when every subscriber succeeded (or skipped because it
     /// was already running). Example: ponte trigger cs_dados_infomerc
     Trigger(TriggerArgs),
+    /// Publish a message on a topic, as `gcloud pubsub topics publish` does.
+    ///
+    /// The message goes into the durable queue with one delivery per
+    /// function subscribed to the topic; the daemon (`ponte run`) runs them.
+    /// Prints the message id. Example: ponte publish ps_dados_infomerc --data "carregar"
+    Publish(PublishArgs),
     /// Inspect schedules: when they fire next.
     #[command(subcommand)]
     Schedules(SchedulesCommand),
@@ -181,6 +187,18 @@ pub struct SyncArgs {
     /// Carry out deletes that the safety checks would refuse.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The topic.
+    pub topic: String,
+    /// The message's data.
+    #[arg(long, default_value = "")]
+    pub data: String,
+    /// An attribute key=value; repeatable.
+    #[arg(long = "attr", value_name = "KEY=VALUE")]
+    pub attrs: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Load(args) => load::run(&config, &args),
         Command::Sql { statement } => sql::run(&config, &statement),
         Command::Trigger(args) => trigger::run(&config, &args),
+        Command::Publish(args) => trigger::publish(&config, &args),
         Command::Schedules(SchedulesCommand::Next { schedule, count, after }) => {
             schedules::next(&config, &schedule, count, after.as_deref())
         }

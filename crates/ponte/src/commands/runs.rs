@@ -13,7 +13,10 @@ pub fn run(config_path: &Path, limit: usize, json: bool) -> anyhow::Result<ExitC
         println!("{}", serde_json::to_string_pretty(&runs)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:>5}  {:<9} {:<44} {:<12} {:<25} {:>8}  error", "id", "kind", "name", "status", "started", "seconds");
+    println!(
+        "{:>5}  {:<9} {:<44} {:<14} {:<34} {:<25} {:>8}  error",
+        "id", "kind", "name", "status", "trigger", "started", "seconds"
+    );
     for r in runs {
         let seconds = r.finished_at.as_deref().and_then(|f| {
             let (a, b) = (
@@ -23,11 +26,12 @@ pub fn run(config_path: &Path, limit: usize, json: bool) -> anyhow::Result<ExitC
             Some(format!("{:.1}", (b - a).num_milliseconds() as f64 / 1000.0))
         });
         println!(
-            "{:>5}  {:<9} {:<44} {:<12} {:<25} {:>8}  {}",
+            "{:>5}  {:<9} {:<44} {:<14} {:<34} {:<25} {:>8}  {}",
             r.id.0,
             r.kind,
             r.name,
             r.status.to_string(),
+            r.trigger,
             chrono::DateTime::parse_from_rfc3339(&r.started_at)
                 .map(|t| t.format("%Y-%m-%d %H:%M:%S %:z").to_string())
                 .unwrap_or(r.started_at.clone()),

@@ -9,7 +9,29 @@ use ponte_scheduler::{RanBy, RunOutcome, Settled, TriggerReport, TriggeredDelive
 use ponte_state::StateDb;
 
 use super::runner::PonteRunner;
-use crate::cli::TriggerArgs;
+use crate::cli::{PublishArgs, TriggerArgs};
+
+pub fn publish(config_path: &Path, args: &PublishArgs) -> anyhow::Result<ExitCode> {
+    let config = ponte_config::load(config_path)?;
+    let state = StateDb::open(&config.project.state_dir)?;
+    let mut attributes = std::collections::BTreeMap::new();
+    for a in &args.attrs {
+        let Some((k, v)) = a.split_once('=') else { anyhow::bail!("--attr `{a}` is not KEY=VALUE") };
+        attributes.insert(k.to_owned(), v.to_owned());
+    }
+    let message = ponte_state::NewMessage {
+        data: args.data.clone().into_bytes(),
+        attributes,
+        origin: "cli".into(),
+        ..Default::default()
+    };
+    let bus = ponte_scheduler::Bus::new(&config, &state);
+    let subscribers = bus.subscribers(&args.topic).len();
+    let published = bus.publish(&args.topic, message)?;
+    println!("{}", published.id);
+    eprintln!("published message {} on {} for {subscribers} subscriber(s)", published.id, args.topic);
+    Ok(ExitCode::SUCCESS)
+}
 
 pub fn run(config_path: &Path, args: &TriggerArgs) -> anyhow::Result<ExitCode> {
     let config = Arc::new(ponte_config::load(config_path)?);
