@@ -377,6 +377,12 @@ pub struct Server {
     pub embed_secrets: Vec<EmbedSecret>,
     /// API clients.
     pub api_clients: Vec<ApiClient>,
+    /// Env var holding the token a Pub/Sub push subscription must send
+    /// (`?token=` on its push endpoint); without it push is refused.
+    pub push_token_env: Option<String>,
+    /// Env var holding the bearer token of the admin API (`/api/runs`,
+    /// `/api/admin/…`); without it the admin API is off.
+    pub admin_token_env: Option<String>,
 }
 
 /// An embed secret, named by its environment variable.

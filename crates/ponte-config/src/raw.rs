@@ -165,6 +165,8 @@ pub(crate) struct RawServer {
     pub embed_domains: Option<Vec<S<String>>>,
     pub embed_secrets: Option<Vec<S<RawEmbedSecret>>>,
     pub api_clients: Option<Vec<S<RawApiClient>>>,
+    pub push_token_env: Option<S<String>>,
+    pub admin_token_env: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,95 @@
-//! The HTTP face of ponte: a Looker API 4.0 compatible subset that the
-//! official SDKs can call, signed-embed login compatible with Looker's URLs,
-//! server-rendered dashboards and explores, the Pub/Sub push endpoint,
-//! `/metrics` and health checks.
+//! The HTTP face of ponte. Built so far: the Pub/Sub push endpoint (so ponte
+//! can run on Cloud Run behind Cloud Scheduler → Pub/Sub push), the admin
+//! API (run history, "force run") and health checks. The Looker API 4.0
+//! subset, signed-embed login and dashboards come with their issues.
 //!
-//! Status: still to come; this crate marks its place in the workspace.
+//! Every error is a JSON body `{message, documentation_url}` with a 4xx
+//! status for a bad request; secrets are compared in constant time and
+//! never echoed.
+//!
+//! ```no_run
+//! # async fn example(app: ponte_server::AppState) -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! ponte_server::serve(listener, app, std::future::pending()).await
+//! # }
+//! ```
+
+mod admin;
+pub mod auth;
+pub mod error;
+mod pubsub;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use ponte_config::Config;
+use ponte_scheduler::Runner;
+use ponte_state::StateDb;
+
+pub use auth::Token;
+pub use error::ApiError;
+
+/// Pub/Sub messages are at most 10 MB; base64 and the envelope add a third.
+const PUSH_BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// Everything else is small.
+const BODY_LIMIT: usize = 1024 * 1024;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The validated config.
+    pub config: Arc<Config>,
+    /// Run history and the queue.
+    pub state: Arc<StateDb>,
+    /// Runs functions and transfers.
+    pub runner: Arc<dyn Runner>,
+    /// Pub/Sub push's shared token; push is off without it.
+    pub push_token: Option<Token>,
+    /// The admin API's bearer token; the admin API is off without it.
+    pub admin_token: Option<Token>,
+}
+
+impl AppState {
+    /// Shares `config`, `state` and `runner`, reading the tokens from the
+    /// environment variables the config names. A named variable that is
+    /// unset is an error: the server does not start open.
+    pub fn new(config: Arc<Config>, state: Arc<StateDb>, runner: Arc<dyn Runner>) -> Result<Self, String> {
+        let read = |env: &Option<String>, what: &str| env.as_deref().map(|e| Token::from_env(e, what)).transpose();
+        let push_token = read(&config.server.push_token_env, "server.push_token_env")?;
+        let admin_token = read(&config.server.admin_token_env, "server.admin_token_env")?;
+        Ok(Self { config, state, runner, push_token, admin_token })
+    }
+}
+
+/// Every route.
+pub fn router(app: AppState) -> Router {
+    Router::new()
+        .route("/pubsub/push", post(pubsub::push).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)))
+        .route("/api/runs", get(admin::runs))
+        .route("/api/admin/trigger/{name}", post(admin::trigger))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app)
+}
+
+/// Ready when the state database answers.
+async fn ready(State(app): State<AppState>) -> Result<&'static str, ApiError> {
+    app.state.runs(1).map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "state database unavailable"))?;
+    Ok("ready")
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then finishes the
+/// requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+}

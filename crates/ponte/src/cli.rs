@@ -120,7 +120,12 @@ pub enum Command {
     Query(QueryArgs),
     /// Sign an embed URL for a user.
     EmbedUrl(EmbedUrlArgs),
-    /// Serve the API, dashboards and embedding over HTTP.
+    /// Serve HTTP only: Pub/Sub push, the admin API, health checks (the API, dashboards and embedding are to come).
+    ///
+    /// For Cloud Run behind Cloud Scheduler → Pub/Sub push: each pushed
+    /// message runs its functions before the answer (2xx only on success,
+    /// so Pub/Sub retries a failure). No schedules fire: use `ponte run`
+    /// for that.
     Serve {
         /// Listen address [default: server.bind from the config].
         #[arg(long)]
@@ -134,8 +139,13 @@ pub enum Command {
     /// dead-letters a message after max_attempts. One daemon per state
     /// folder. SIGTERM stops taking work and lets runs in flight finish
     /// within project.shutdown_grace; unfinished messages are delivered
-    /// again by the next daemon.
-    Run,
+    /// again by the next daemon. The HTTP server (`ponte serve`) runs in
+    /// the same process.
+    Run {
+        /// Listen address [default: server.bind from the config].
+        #[arg(long)]
+        bind: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -113,7 +113,7 @@ schema_file = "schemas/comerc.json"
     fn daemon(&self) -> Daemon {
         let log = self.dir.path().join(format!("daemon-{}.log", Instant::now().elapsed().as_nanos()));
         let child = Command::new(env!("CARGO_BIN_EXE_ponte"))
-            .args(["run", "--config", &self.config])
+            .args(["run", "--bind", "127.0.0.1:0", "--config", &self.config])
             .env_remove("PONTE_CONFIG")
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
@@ -296,4 +296,205 @@ fn missed_fires_follow_the_misfire_policy() {
         assert_eq!(misfire["status"], if policy == "skip" { "skipped" } else { "succeeded" });
         assert!(d.count("load", "succeeded") <= runs_expected + 1, "{:?}", d.statuses());
     }
+}
+
+/// `ponte serve` with Pub/Sub push and the admin API on, on a free port.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+const PUSH_TOKEN: &str = "push-token-3f9a";
+const ADMIN_TOKEN: &str = "admin-token-77c1";
+
+impl Server {
+    fn start(d: &Deployment) -> Self {
+        let mut config = std::fs::read_to_string(&d.config).unwrap();
+        if !config.contains("[server]") {
+            config.push_str("\n[server]\npush_token_env = \"T_PUSH\"\nadmin_token_env = \"T_ADMIN\"\n");
+            std::fs::write(&d.config, config).unwrap();
+        }
+        let port = ponte_testkit::free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_ponte"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--config", &d.config])
+            .env_remove("PONTE_CONFIG")
+            .env("T_PUSH", PUSH_TOKEN)
+            .env("T_ADMIN", ADMIN_TOKEN)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Self { child, base: format!("http://127.0.0.1:{port}") };
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(30), "ponte serve did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An envelope as Pub/Sub pushes it: some fields twice, in both cases.
+fn envelope(message_id: &str, data: &str, subscription: &str) -> serde_json::Value {
+    use base64::Engine;
+    let data = base64::engine::general_purpose::STANDARD.encode(data);
+    serde_json::json!({
+        "message": {
+            "attributes": { "origem": "cloud-scheduler" },
+            "data": data,
+            "messageId": message_id,
+            "message_id": message_id,
+            "publishTime": "2026-11-25T11:00:00.123Z",
+            "publish_time": "2026-11-25T11:00:00.123Z"
+        },
+        "subscription": subscription,
+        "deliveryAttempt": 1
+    })
+}
+
+fn post(url: &str, body: &[u8]) -> (u16, serde_json::Value) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    })
+}
+
+fn get(url: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let mut request = reqwest::Client::new().get(url);
+        if let Some(t) = token {
+            request = request.header("authorization", format!("Bearer {t}"));
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    })
+}
+
+#[test]
+fn pubsub_push_runs_the_function_before_answering() {
+    let d = Deployment::new("2000", "", "");
+    let server = Server::start(&d);
+    let url = format!("{}/pubsub/push?token={PUSH_TOKEN}", server.base);
+    let body = envelope("4242", "carregar faturas", &format!("projects/comerc/subscriptions/{FUNCTION}")).to_string();
+    let (status, reply) = post(&url, body.as_bytes());
+    assert_eq!(status, 204, "{reply}");
+    let runs = d.runs();
+    assert_eq!(
+        (runs.len(), runs[0]["kind"].as_str(), runs[0]["status"].as_str()),
+        (1, Some("load"), Some("succeeded"))
+    );
+    assert_eq!(runs[0]["trigger"], format!("message:1 (push:projects/comerc/subscriptions/{FUNCTION})"));
+    // Pub/Sub pushes the same message again (its ack was lost): done already.
+    let (status, _) = post(&url, body.as_bytes());
+    assert_eq!(status, 204);
+    assert_eq!(d.runs().len(), 1, "a redelivered message is not run twice once it succeeded");
+    // A subscription named after the topic, or ?topic=, routes too.
+    let (status, _) = post(&url, envelope("4243", "", "projects/comerc/subscriptions/faturas").to_string().as_bytes());
+    assert_eq!(status, 204);
+    let (status, _) = post(
+        &format!("{url}&topic=faturas"),
+        envelope("4244", "", "projects/p/subscriptions/x").to_string().as_bytes(),
+    );
+    assert_eq!(status, 204);
+    assert_eq!(d.count("load", "succeeded"), 3);
+}
+
+#[test]
+fn pubsub_push_refuses_bad_tokens_and_bodies_and_runs_nothing() {
+    let d = Deployment::new("100", "", "");
+    let server = Server::start(&d);
+    let good = envelope("1", "x", &format!("projects/p/subscriptions/{FUNCTION}")).to_string();
+    let push = |query: &str, body: &str| post(&format!("{}/pubsub/push{query}", server.base), body.as_bytes());
+    let cases = [
+        ("", good.as_str(), 401, "needs ?token="),
+        ("?token=wrong", good.as_str(), 403, "wrong push token"),
+        (&*format!("?token={PUSH_TOKEN}"), "{not json", 400, "not a Pub/Sub push envelope"),
+        (
+            &*format!("?token={PUSH_TOKEN}"),
+            r#"{"message":{"data":"***","messageId":"2"},"subscription":"s"}"#,
+            400,
+            "not base64",
+        ),
+        (&*format!("?token={PUSH_TOKEN}"), r#"{"message":{"data":""},"subscription":"s"}"#, 400, "no messageId"),
+        (
+            &*format!("?token={PUSH_TOKEN}"),
+            r#"{"message":{"messageId":"3"},"subscription":"projects/p/subscriptions/nope"}"#,
+            400,
+            "names no function or topic",
+        ),
+        (&*format!("?token={PUSH_TOKEN}&topic=nope"), good.as_str(), 400, "no topic by that name"),
+    ];
+    for (query, body, want, says) in cases {
+        let (status, reply) = push(query, body);
+        assert_eq!(status, want, "{query} {body}: {reply}");
+        let message = reply["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{query} {body}: {reply}");
+        assert!(!message.contains(PUSH_TOKEN), "the token is never echoed");
+    }
+    let (status, _) = post(&format!("{}/pubsub/push?token={PUSH_TOKEN}", server.base), &vec![b'x'; 17 << 20]);
+    assert_eq!(status, 413, "an oversized body is refused");
+    assert!(d.runs().is_empty(), "nothing ran: {:?}", d.statuses());
+}
+
+#[test]
+fn pubsub_push_answers_503_on_failure_until_dead_lettered() {
+    let d = Deployment::new("100", "", "max_attempts = 2\nmin_backoff = \"0s\"\nmax_backoff = \"0s\"");
+    std::fs::write(d.landing().join("2025-99-99.parquet"), b"PAR1 not really").unwrap();
+    let server = Server::start(&d);
+    let url = format!("{}/pubsub/push?token={PUSH_TOKEN}", server.base);
+    let body = envelope("77", "", &format!("projects/p/subscriptions/{FUNCTION}")).to_string();
+    let (status, reply) = post(&url, body.as_bytes());
+    assert_eq!(status, 503, "Pub/Sub must retry a failure: {reply}");
+    assert!(reply["message"].as_str().unwrap().contains("2025-99-99.parquet"), "{reply}");
+    // The second (last) attempt fails too: ponte keeps it dead-lettered and
+    // acknowledges it, so Pub/Sub stops pushing.
+    let (status, _) = post(&url, body.as_bytes());
+    assert_eq!(status, 204);
+    assert_eq!((d.count("load", "failed"), d.count("message", "dead_lettered")), (2, 1), "{:?}", d.statuses());
+}
+
+#[test]
+fn the_admin_api_needs_its_token() {
+    let d = Deployment::new("100", "", "");
+    let server = Server::start(&d);
+    let runs = format!("{}/api/runs", server.base);
+    assert_eq!(get(&runs, None).0, 401);
+    assert_eq!(get(&runs, Some("wrong")).0, 403);
+    let (status, reply) = post(&format!("{}/api/admin/trigger/diario", server.base), b"");
+    assert_eq!(status, 401, "{reply}");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (status, report): (u16, serde_json::Value) = runtime.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/admin/trigger/diario", server.base))
+            .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    });
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["succeeded"], true, "{report}");
+    let (status, runs) = get(&runs, Some(ADMIN_TOKEN));
+    assert_eq!(status, 200);
+    assert_eq!(runs[0]["status"], "succeeded", "{runs}");
+    let (status, reply) = get(&format!("{}/no/such/route", server.base), None);
+    assert_eq!((status, reply["message"].as_str()), (404, Some("no such route")));
 }

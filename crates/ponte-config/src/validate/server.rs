@@ -39,6 +39,8 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
             embed_domains: Vec::new(),
             embed_secrets: Vec::new(),
             api_clients: Vec::new(),
+            push_token_env: None,
+            admin_token_env: None,
         });
     };
     let s = spanned.get_ref();
@@ -112,12 +114,16 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
             });
         }
     }
+    let push_token_env = s.push_token_env.as_ref().and_then(|v| checker.env_name(v));
+    let admin_token_env = s.admin_token_env.as_ref().and_then(|v| checker.env_name(v));
     Some(Server {
         bind,
         public_url: s.public_url.as_ref().map(|u| u.get_ref().clone()),
         embed_domains,
         embed_secrets,
         api_clients,
+        push_token_env,
+        admin_token_env,
     })
 }
 

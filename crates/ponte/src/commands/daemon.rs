@@ -1,43 +1,94 @@
-//! `ponte run`: the daemon.
+//! `ponte run` (the daemon and the HTTP server) and `ponte serve` (HTTP only).
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context;
+use anyhow::{Context, anyhow};
+use ponte_config::Config;
 use ponte_scheduler::DaemonOptions;
 use ponte_state::StateDb;
+use tokio::sync::watch;
 
 use super::runner::PonteRunner;
 
-pub fn run(config_path: &Path) -> anyhow::Result<ExitCode> {
+/// `ponte run`
+pub fn run(config_path: &Path, bind: Option<&str>) -> anyhow::Result<ExitCode> {
+    start(config_path, bind, true)
+}
+
+/// `ponte serve`
+pub fn serve(config_path: &Path, bind: Option<&str>) -> anyhow::Result<ExitCode> {
+    start(config_path, bind, false)
+}
+
+fn start(config_path: &Path, bind: Option<&str>, with_daemon: bool) -> anyhow::Result<ExitCode> {
     let config = Arc::new(ponte_config::load(config_path)?);
     let state = Arc::new(StateDb::open(&config.project.state_dir)?);
     let runtime = crate::runtime()?;
-    let summary = runtime.block_on(async {
+    runtime.block_on(async {
         let warehouse = ponte_warehouse::open(&config.warehouse).await?;
         let runner = Arc::new(PonteRunner { config: config.clone(), state: state.clone(), warehouse });
-        let options = DaemonOptions::for_config(&config);
+        let app = ponte_server::AppState::new(config.clone(), state.clone(), runner.clone()).map_err(|e| anyhow!(e))?;
+        let addr = match bind {
+            Some(b) => b.parse().with_context(|| format!("--bind `{b}` is not IP:port such as 127.0.0.1:8080"))?,
+            None => config.server.bind,
+        };
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let server = tokio::spawn(ponte_server::serve(listener, app, stopped(stop_rx.clone())));
+        let signal = stop_signal()?;
+        tokio::spawn(async move {
+            signal.await;
+            let _ = stop_tx.send(true);
+        });
+        describe(&config, local, with_daemon);
+        let summary = if with_daemon {
+            let options = DaemonOptions::for_config(&config);
+            Some(ponte_scheduler::run_daemon(config.clone(), state.clone(), runner, options, stopped(stop_rx)).await?)
+        } else {
+            None
+        };
+        server.await.context("the HTTP server stopped")?.context("the HTTP server failed")?;
+        match summary {
+            Some(s) => eprintln!(
+                "ponte daemon stopped: {} delivery(ies) run, {} abandoned at shutdown (to be delivered again)",
+                s.delivered, s.abandoned
+            ),
+            None => eprintln!("ponte server stopped"),
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(config: &Config, local: std::net::SocketAddr, with_daemon: bool) {
+    if with_daemon {
         tracing::info!(
-            "ponte daemon: {} schedule(s), {} scheduled transfer(s), {} function(s); state in {}",
+            "{} schedule(s), {} scheduled transfer(s), {} function(s); state in {}",
             config.schedules.len(),
             config.transfers.iter().filter(|t| t.schedule.is_some()).count(),
             config.functions.len(),
             config.project.state_dir.display()
         );
-        eprintln!("ponte daemon running (the HTTP server is still to come); SIGTERM or Ctrl-C stops it");
-        let stop = stop_signal().await?;
-        anyhow::Ok(ponte_scheduler::run_daemon(config.clone(), state.clone(), runner, options, stop).await?)
-    })?;
-    eprintln!(
-        "ponte daemon stopped: {} delivery(ies) run, {} abandoned at shutdown (to be delivered again)",
-        summary.delivered, summary.abandoned
-    );
-    Ok(ExitCode::SUCCESS)
+    }
+    let what = if with_daemon { "ponte daemon" } else { "ponte server" };
+    eprintln!("{what} listening on http://{local}; SIGTERM or Ctrl-C stops it");
+    let off = |on: bool, name: &str, key: &str| {
+        if !on {
+            eprintln!("  {name} is off (set server.{key})");
+        }
+    };
+    off(config.server.push_token_env.is_some(), "POST /pubsub/push", "push_token_env");
+    off(config.server.admin_token_env.is_some(), "the admin API", "admin_token_env");
 }
 
 /// Resolves on SIGTERM or SIGINT.
-async fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
     let mut int = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;

@@ -32,6 +32,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let synced = sync_all(&config)?;
     let loaded = synced && load_all(&config)?;
 
+    print_schedules(&config);
     println!("  · serve        not built yet");
     if !args.no_serve {
         println!("Nothing to serve yet: the server is still to come.");
@@ -98,6 +99,27 @@ fn load_all(config: &Config) -> anyhow::Result<bool> {
         }
     }
     Ok(failed.is_empty())
+}
+
+/// When the schedules fire next: what `ponte run` would do from here.
+fn print_schedules(config: &Config) {
+    let now = chrono::Utc::now();
+    let next = config
+        .schedules
+        .iter()
+        .filter_map(|s| ponte_scheduler::fire::next_fire(&s.cron, now).map(|t| (t, s)))
+        .min_by_key(|(t, _)| t.with_timezone(&chrono::Utc));
+    if let Some((t, s)) = next {
+        println!(
+            "  ✓ schedules    {} schedules; next fire {} ({}: {} {}); `ponte run` keeps them, `ponte trigger {}` runs one now",
+            config.schedules.len(),
+            t.to_rfc3339(),
+            s.name,
+            s.cron.expression(),
+            s.cron.time_zone(),
+            s.name
+        );
+    }
 }
 
 fn describe(w: &ponte_config::Warehouse) -> String {

@@ -36,8 +36,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Runs { limit, json } => runs::run(&config, limit, json),
         Command::Query(_) => not_built("query", "the semantic layer"),
         Command::EmbedUrl(_) => not_built("embed-url", "signed embedding"),
-        Command::Serve { .. } => not_built("serve", "the server"),
-        Command::Run => daemon::run(&config),
+        Command::Serve { bind } => daemon::serve(&config, bind.as_deref()),
+        Command::Run { bind } => daemon::run(&config, bind.as_deref()),
     }
 }
 

@@ -14,7 +14,7 @@ pub fn run(config_path: &Path, limit: usize, json: bool) -> anyhow::Result<ExitC
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{:>5}  {:<9} {:<44} {:<14} {:<34} {:<25} {:>8}  error",
+        "{:>5}  {:<9} {:<44} {:<14} {:<40} {:<25} {:>8}  error",
         "id", "kind", "name", "status", "trigger", "started", "seconds"
     );
     for r in runs {
@@ -26,7 +26,7 @@ pub fn run(config_path: &Path, limit: usize, json: bool) -> anyhow::Result<ExitC
             Some(format!("{:.1}", (b - a).num_milliseconds() as f64 / 1000.0))
         });
         println!(
-            "{:>5}  {:<9} {:<44} {:<14} {:<34} {:<25} {:>8}  {}",
+            "{:>5}  {:<9} {:<44} {:<14} {:<40} {:<25} {:>8}  {}",
             r.id.0,
             r.kind,
             r.name,

@@ -1,0 +1,144 @@
+//! `POST /pubsub/push`: messages pushed by a Pub/Sub push subscription, so
+//! ponte can run on Cloud Run behind Cloud Scheduler → Pub/Sub.
+//!
+//! The envelope is Pub/Sub's (`{"message": {"data", "attributes",
+//! "messageId", "publishTime"}, "subscription"}`). The message is queued
+//! like any other, keyed by its messageId, so a redelivery is the same
+//! message; its functions run before the answer, and the answer is 2xx only
+//! when every one succeeded (or ponte dead-lettered the message, which
+//! keeps it). Anything else is a 503, and Pub/Sub pushes again later.
+//!
+//! The subscription names what runs: `?topic=NAME` on the push endpoint, or
+//! else the subscription's own name (`projects/p/subscriptions/NAME`) when
+//! it is a function's or a topic's name.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use ponte_scheduler::{Bus, RunOutcome, Target, deliver};
+use ponte_state::{DeliveryState, NewMessage, Subscriber};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The push envelope. Pub/Sub sends some fields twice (camelCase and
+/// snake_case); both are read, unknown fields are ignored.
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    message: PushedMessage,
+    subscription: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PushedMessage {
+    #[serde(default)]
+    data: Option<String>,
+    #[serde(default)]
+    attributes: Option<BTreeMap<String, String>>,
+    #[serde(rename = "messageId", default)]
+    message_id: Option<String>,
+    #[serde(rename = "message_id", default)]
+    message_id_snake: Option<String>,
+}
+
+/// Query parameters of the push endpoint.
+#[derive(Debug, Deserialize)]
+pub struct PushQuery {
+    token: Option<String>,
+    topic: Option<String>,
+}
+
+pub(crate) async fn push(
+    State(app): State<AppState>,
+    Query(query): Query<PushQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let Some(expected) = &app.push_token else {
+        return Err(ApiError::not_found("Pub/Sub push is off: set server.push_token_env to turn it on"));
+    };
+    match &query.token {
+        None => return Err(ApiError::unauthorized("the push endpoint needs ?token=<push token>")),
+        Some(t) if !expected.matches(t) => return Err(ApiError::forbidden("wrong push token")),
+        Some(_) => {}
+    }
+    let envelope: Envelope = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("not a Pub/Sub push envelope: {e}")))?;
+    let message_id = envelope
+        .message
+        .message_id
+        .or(envelope.message.message_id_snake)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| ApiError::bad_request("the pushed message has no messageId"))?;
+    let data = match envelope.message.data.as_deref() {
+        None | Some("") => Vec::new(),
+        Some(d) => base64::engine::general_purpose::STANDARD
+            .decode(d)
+            .map_err(|e| ApiError::bad_request(format!("message.data is not base64: {e}")))?,
+    };
+    let (topic, subscribers) = route(&app, &envelope.subscription, query.topic.as_deref())?;
+    let message = NewMessage {
+        topic,
+        data,
+        attributes: envelope.message.attributes.unwrap_or_default(),
+        origin: format!("push:{}", envelope.subscription),
+        external_id: Some(format!("pubsub:{message_id}")),
+    };
+    let published = app.state.publish(&message, &subscribers)?;
+    let mut failures = Vec::new();
+    let now = || chrono::Utc::now() + chrono::TimeDelta::seconds(1);
+    // One attempt per subscriber per push: Pub/Sub does the retrying.
+    let mut attempted = std::collections::BTreeSet::new();
+    while let Some(delivery) = app.state.claim_delivery(now(), Some(&published.id))? {
+        if !attempted.insert(delivery.subscriber.clone()) {
+            app.state.unclaim(&published.id, &delivery.subscriber)?;
+            break;
+        }
+        let report = deliver(&app.config, &app.state, app.runner.as_ref(), delivery)
+            .await
+            .map_err(|e| ApiError::unavailable(format!("could not settle the delivery: {e}")))?;
+        if let RunOutcome::Failed { error } = report.outcome {
+            failures.push(format!("{}: {error}", report.target));
+        }
+    }
+    let open: Vec<_> = app
+        .state
+        .deliveries(&published.id)?
+        .into_iter()
+        .filter(|d| matches!(d.state, DeliveryState::Pending | DeliveryState::Leased))
+        .collect();
+    if open.is_empty() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    if failures.is_empty() {
+        let waiting: Vec<String> = open.iter().map(|d| format!("{} ({:?})", d.subscriber, d.state)).collect();
+        failures.push(format!("waiting for its next attempt or still running: {}", waiting.join(", ")));
+    }
+    Err(ApiError::unavailable(format!("message {message_id} not done: {}", failures.join("; "))))
+}
+
+/// Who a pushed message is for.
+fn route(app: &AppState, subscription: &str, topic: Option<&str>) -> Result<(String, Vec<Subscriber>), ApiError> {
+    let bus = Bus::new(&app.config, &app.state);
+    if let Some(topic) = topic {
+        if !app.config.topics.iter().any(|t| t.name == topic) {
+            return Err(ApiError::bad_request(format!("?topic={topic}: no topic by that name in the config")));
+        }
+        return Ok((topic.to_owned(), bus.subscribers(topic)));
+    }
+    let short = subscription.rsplit('/').next().unwrap_or(subscription);
+    if let Some(f) = app.config.function(short) {
+        let subscriber = Subscriber { name: Target::Function(f.name.clone()).key(), max_attempts: f.max_attempts };
+        return Ok((f.trigger_topic.clone(), vec![subscriber]));
+    }
+    if app.config.topics.iter().any(|t| t.name == short) {
+        return Ok((short.to_owned(), bus.subscribers(short)));
+    }
+    Err(ApiError::bad_request(format!(
+        "subscription `{subscription}` names no function or topic of the config; name the push subscription after one, or add ?topic=NAME to its push endpoint"
+    )))
+}
