@@ -221,6 +221,13 @@ pub struct TriggerArgs {
     /// With a daemon running: seconds to wait for it to run the subscribers.
     #[arg(long, default_value_t = 3600)]
     pub timeout: u64,
+    /// Trigger through a remote ponte's admin API (`ponte run` or `ponte
+    /// serve` elsewhere, e.g. on Cloud Run) instead of this machine's state folder.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// With --server: the environment variable holding its admin token.
+    #[arg(long, default_value = "PONTE_ADMIN_TOKEN", value_name = "VAR")]
+    pub token_env: String,
 }
 
 #[derive(Debug, Args)]

@@ -492,9 +492,25 @@ fn the_admin_api_needs_its_token() {
     });
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["succeeded"], true, "{report}");
+    // `ponte trigger --server` goes through the same API.
+    let out = Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args(["trigger", "diario", "--server", &server.base])
+        .env("PONTE_ADMIN_TOKEN", ADMIN_TOKEN)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains(&format!("✓ function:{FUNCTION} succeeded")), "{}", text(&out.stdout));
+    let out = Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args(["trigger", "diario", "--server", &server.base])
+        .env("PONTE_ADMIN_TOKEN", "wrong")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("403 Forbidden: wrong admin token"), "{}", text(&out.stderr));
     let (status, runs) = get(&runs, Some(ADMIN_TOKEN));
     assert_eq!(status, 200);
     assert_eq!(runs[0]["status"], "succeeded", "{runs}");
+    assert_eq!(runs.as_array().unwrap().len(), 2, "{runs}");
     let (status, reply) = get(&format!("{}/no/such/route", server.base), None);
     assert_eq!((status, reply["message"].as_str()), (404, Some("no such route")));
 }

@@ -34,6 +34,9 @@ pub fn publish(config_path: &Path, args: &PublishArgs) -> anyhow::Result<ExitCod
 }
 
 pub fn run(config_path: &Path, args: &TriggerArgs) -> anyhow::Result<ExitCode> {
+    if let Some(server) = &args.server {
+        return remote(server, args);
+    }
     let config = Arc::new(ponte_config::load(config_path)?);
     let state = Arc::new(StateDb::open(&config.project.state_dir)?);
     let runtime = crate::runtime()?;
@@ -98,4 +101,43 @@ fn summary(report: &serde_json::Value) -> String {
     } else {
         "succeeded".into()
     }
+}
+
+/// `ponte trigger --server URL`: the same through a remote admin API.
+fn remote(server: &str, args: &TriggerArgs) -> anyhow::Result<ExitCode> {
+    use anyhow::{Context, bail};
+    let token = std::env::var(&args.token_env)
+        .ok()
+        .filter(|t| !t.is_empty())
+        .with_context(|| format!("--server needs the admin token in ${}", args.token_env))?;
+    let url = format!("{}/api/admin/trigger/{}", server.trim_end_matches('/'), args.schedule);
+    let runtime = crate::runtime()?;
+    let (status, body) = runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(&url)
+            .bearer_auth(&token)
+            .timeout(Duration::from_secs(args.timeout))
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {server}"))?;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        anyhow::Ok((status, body))
+    })?;
+    if !status.is_success() {
+        bail!("{server} answered {status}: {}", body["message"].as_str().unwrap_or("(no message)"));
+    }
+    let succeeded = body["succeeded"].as_bool() == Some(true);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&body)?);
+    } else {
+        println!("{}: published message {} on {server}", args.schedule, body["message"]["id"].as_str().unwrap_or("?"));
+        for d in body["deliveries"].as_array().into_iter().flatten() {
+            let target = d["target"].as_str().or(d["subscriber"].as_str()).unwrap_or("?");
+            let outcome = d["outcome"].as_str().or(d["state"].as_str()).unwrap_or("?");
+            let error = d["error"].as_str().or(d["last_error"].as_str()).map(|e| format!(": {e}")).unwrap_or_default();
+            println!("  {} {target} {outcome}{error}", if outcome == "failed" { "✗" } else { "✓" });
+        }
+    }
+    Ok(if succeeded { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
