@@ -380,10 +380,27 @@ pub struct Server {
     /// Env var holding the token a Pub/Sub push subscription must send
     /// (`?token=` on its push endpoint); without it push is refused.
     pub push_token_env: Option<String>,
+    /// The OIDC token a Pub/Sub push subscription must send
+    /// (`Authorization: Bearer <JWT>` signed by Google).
+    pub push_oidc: Option<PushOidc>,
     /// Env var holding the bearer token of the admin API (`/api/runs`,
     /// `/api/admin/…`); without it the admin API is off.
     pub admin_token_env: Option<String>,
 }
+
+/// What a push subscription's OIDC token must say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushOidc {
+    /// The `aud` claim: the audience set on the push subscription.
+    pub audience: String,
+    /// The `email` claim, when set: the subscription's service account.
+    pub email: Option<String>,
+    /// Where the signing keys are (Google's by default).
+    pub jwks_url: String,
+}
+
+/// Google's OIDC signing keys.
+pub const GOOGLE_JWKS_URL: &str = "https://www.googleapis.com/oauth2/v3/certs";
 
 /// An embed secret, named by its environment variable.
 #[derive(Debug, Clone, PartialEq, Eq)]

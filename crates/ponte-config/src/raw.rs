@@ -166,6 +166,9 @@ pub(crate) struct RawServer {
     pub embed_secrets: Option<Vec<S<RawEmbedSecret>>>,
     pub api_clients: Option<Vec<S<RawApiClient>>>,
     pub push_token_env: Option<S<String>>,
+    pub push_oidc_audience: Option<S<String>>,
+    pub push_oidc_email: Option<S<String>>,
+    pub push_oidc_jwks_url: Option<S<String>>,
     pub admin_token_env: Option<S<String>>,
 }
 

@@ -17,6 +17,7 @@
 mod admin;
 pub mod auth;
 pub mod error;
+pub mod oidc;
 mod pubsub;
 
 use std::future::Future;
@@ -47,8 +48,11 @@ pub struct AppState {
     pub state: Arc<StateDb>,
     /// Runs functions and transfers.
     pub runner: Arc<dyn Runner>,
-    /// Pub/Sub push's shared token; push is off without it.
+    /// Pub/Sub push's shared token, when configured.
     pub push_token: Option<Token>,
+    /// Pub/Sub push's OIDC check, when configured. Push is off with
+    /// neither; with both, both must pass.
+    pub push_oidc: Option<Arc<oidc::OidcVerifier>>,
     /// The admin API's bearer token; the admin API is off without it.
     pub admin_token: Option<Token>,
 }
@@ -61,7 +65,8 @@ impl AppState {
         let read = |env: &Option<String>, what: &str| env.as_deref().map(|e| Token::from_env(e, what)).transpose();
         let push_token = read(&config.server.push_token_env, "server.push_token_env")?;
         let admin_token = read(&config.server.admin_token_env, "server.admin_token_env")?;
-        Ok(Self { config, state, runner, push_token, admin_token })
+        let push_oidc = config.server.push_oidc.clone().map(|o| Arc::new(oidc::OidcVerifier::new(o)));
+        Ok(Self { config, state, runner, push_token, push_oidc, admin_token })
     }
 }
 

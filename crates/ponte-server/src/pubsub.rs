@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use ponte_scheduler::{Bus, RunOutcome, Target, deliver};
@@ -25,6 +25,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::oidc::OidcError;
 
 /// The push envelope. Pub/Sub sends some fields twice (camelCase and
 /// snake_case); both are read, unknown fields are ignored.
@@ -56,15 +57,31 @@ pub struct PushQuery {
 pub(crate) async fn push(
     State(app): State<AppState>,
     Query(query): Query<PushQuery>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let Some(expected) = &app.push_token else {
-        return Err(ApiError::not_found("Pub/Sub push is off: set server.push_token_env to turn it on"));
-    };
-    match &query.token {
-        None => return Err(ApiError::unauthorized("the push endpoint needs ?token=<push token>")),
-        Some(t) if !expected.matches(t) => return Err(ApiError::forbidden("wrong push token")),
-        Some(_) => {}
+    if app.push_token.is_none() && app.push_oidc.is_none() {
+        return Err(ApiError::not_found(
+            "Pub/Sub push is off: set server.push_token_env or server.push_oidc_audience to turn it on",
+        ));
+    }
+    if let Some(expected) = &app.push_token {
+        match &query.token {
+            None => return Err(ApiError::unauthorized("the push endpoint needs ?token=<push token>")),
+            Some(t) if !expected.matches(t) => return Err(ApiError::forbidden("wrong push token")),
+            Some(_) => {}
+        }
+    }
+    if let Some(verifier) = &app.push_oidc {
+        let Some(jwt) = crate::auth::bearer(&headers) else {
+            return Err(ApiError::unauthorized(
+                "the push endpoint needs the subscription's OIDC token (Authorization: Bearer)",
+            ));
+        };
+        verifier.verify(jwt).await.map_err(|e| match e {
+            OidcError::Keys { .. } => ApiError::unavailable(e.to_string()),
+            other => ApiError::forbidden(other.to_string()),
+        })?;
     }
     let envelope: Envelope = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("not a Pub/Sub push envelope: {e}")))?;

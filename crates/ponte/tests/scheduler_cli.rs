@@ -514,3 +514,90 @@ fn the_admin_api_needs_its_token() {
     let (status, reply) = get(&format!("{}/no/such/route", server.base), None);
     assert_eq!((status, reply["message"].as_str()), (404, Some("no such route")));
 }
+
+/// Makes an RSA key, its JWKS and ID tokens as Google signs them for push
+/// subscriptions: a good one and one wrong in each way.
+const OIDC_TOKENS: &str = r#"
+import base64, json, sys, time
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+out = sys.argv[1]
+def b64(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+def uint(n): return b64(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+key, other = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+pub = key.public_key().public_numbers()
+json.dump({"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "k1", "n": uint(pub.n), "e": uint(pub.e)}]},
+          open(out + "/jwks.json", "w"))
+def token(signer=key, **overrides):
+    claims = {"iss": "https://accounts.google.com", "aud": "https://ponte.example/pubsub/push",
+              "email": "scheduler@comerc.iam.gserviceaccount.com", "email_verified": True,
+              "iat": int(time.time()), "exp": int(time.time()) + 3600, "sub": "1234"}
+    claims.update(overrides)
+    head = b64(json.dumps({"alg": "RS256", "kid": "k1", "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims).encode())
+    sig = signer.sign(f"{head}.{body}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{head}.{body}.{b64(sig)}"
+print(json.dumps({
+    "good": token(),
+    "wrong_audience": token(aud="https://elsewhere.example"),
+    "expired": token(exp=int(time.time()) - 600, iat=int(time.time()) - 4000),
+    "wrong_email": token(email="intruder@evil.iam.gserviceaccount.com"),
+    "wrong_issuer": token(iss="https://evil.example"),
+    "other_key": token(signer=other),
+}))
+"#;
+
+#[test]
+fn pubsub_push_checks_the_subscriptions_oidc_token() {
+    let d = Deployment::new("100", "", "");
+    let keys = d.dir.path().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let tokens: serde_json::Value =
+        serde_json::from_str(&ponte_testkit::run_python(OIDC_TOKENS, &[keys.to_str().unwrap()])).unwrap();
+    let jwks_port = ponte_testkit::free_port();
+    let mut jwks_server = Command::new(ponte_testkit::python())
+        .args(["-m", "http.server", &jwks_port.to_string(), "--bind", "127.0.0.1", "--directory"])
+        .arg(&keys)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", jwks_port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(30), "the JWKS server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut config = std::fs::read_to_string(&d.config).unwrap();
+    config.push_str(&format!(
+        "\n[server]\npush_oidc_audience = \"https://ponte.example/pubsub/push\"\npush_oidc_email = \"scheduler@comerc.iam.gserviceaccount.com\"\npush_oidc_jwks_url = \"http://127.0.0.1:{jwks_port}/jwks.json\"\n"
+    ));
+    std::fs::write(&d.config, config).unwrap();
+    let server = Server::start(&d);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let push = |token: Option<&str>, id: &str| -> (u16, serde_json::Value) {
+        runtime.block_on(async {
+            let mut request = reqwest::Client::new()
+                .post(format!("{}/pubsub/push", server.base))
+                .body(envelope(id, "x", &format!("projects/p/subscriptions/{FUNCTION}")).to_string());
+            if let Some(t) = token {
+                request = request.bearer_auth(t);
+            }
+            let r = request.send().await.unwrap();
+            (r.status().as_u16(), r.json().await.unwrap_or_default())
+        })
+    };
+    let (status, reply) = push(None, "1");
+    assert_eq!(status, 401, "{reply}");
+    for bad in ["wrong_audience", "expired", "wrong_email", "wrong_issuer", "other_key"] {
+        let (status, reply) = push(tokens[bad].as_str(), "1");
+        assert_eq!(status, 403, "{bad}: {reply}");
+        assert!(!reply.to_string().contains(tokens[bad].as_str().unwrap()), "a token is never echoed");
+    }
+    assert!(d.runs().is_empty(), "nothing ran with a bad token");
+    let (status, reply) = push(tokens["good"].as_str(), "1");
+    assert_eq!(status, 204, "{reply}");
+    assert_eq!(d.count("load", "succeeded"), 1);
+    let _ = jwks_server.kill();
+    let _ = jwks_server.wait();
+}

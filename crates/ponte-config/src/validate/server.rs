@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use toml::Spanned;
 
 use super::Checker;
-use crate::model::{ApiClient, EmbedAlgorithm, EmbedSecret, SemanticFiles, Server};
+use crate::model::{ApiClient, EmbedAlgorithm, EmbedSecret, GOOGLE_JWKS_URL, PushOidc, SemanticFiles, Server};
 use crate::raw::{RawSemantic, RawServer};
 use crate::store_url::resolve_path;
 
@@ -40,6 +40,7 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
             embed_secrets: Vec::new(),
             api_clients: Vec::new(),
             push_token_env: None,
+            push_oidc: None,
             admin_token_env: None,
         });
     };
@@ -116,6 +117,23 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
     }
     let push_token_env = s.push_token_env.as_ref().and_then(|v| checker.env_name(v));
     let admin_token_env = s.admin_token_env.as_ref().and_then(|v| checker.env_name(v));
+    let push_oidc = s.push_oidc_audience.as_ref().map(|aud| PushOidc {
+        audience: aud.get_ref().clone(),
+        email: s.push_oidc_email.as_ref().map(|e| e.get_ref().clone()),
+        jwks_url: s.push_oidc_jwks_url.as_ref().map_or_else(|| GOOGLE_JWKS_URL.to_owned(), |u| u.get_ref().clone()),
+    });
+    for (key, value) in [("push_oidc_email", &s.push_oidc_email), ("push_oidc_jwks_url", &s.push_oidc_jwks_url)] {
+        if let Some(v) = value
+            && s.push_oidc_audience.is_none()
+        {
+            checker.error(v.span(), format!("server.{key} needs server.push_oidc_audience"));
+        }
+    }
+    if let Some(u) = &s.push_oidc_jwks_url
+        && !(u.get_ref().starts_with("https://") || u.get_ref().starts_with("http://"))
+    {
+        checker.error(u.span(), format!("push_oidc_jwks_url `{}` must start with https:// or http://", u.get_ref()));
+    }
     Some(Server {
         bind,
         public_url: s.public_url.as_ref().map(|u| u.get_ref().clone()),
@@ -123,6 +141,7 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
         embed_secrets,
         api_clients,
         push_token_env,
+        push_oidc,
         admin_token_env,
     })
 }

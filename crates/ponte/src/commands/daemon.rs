@@ -83,7 +83,11 @@ fn describe(config: &Config, local: std::net::SocketAddr, with_daemon: bool) {
             eprintln!("  {name} is off (set server.{key})");
         }
     };
-    off(config.server.push_token_env.is_some(), "POST /pubsub/push", "push_token_env");
+    off(
+        config.server.push_token_env.is_some() || config.server.push_oidc.is_some(),
+        "POST /pubsub/push",
+        "push_token_env or push_oidc_audience",
+    );
     off(config.server.admin_token_env.is_some(), "the admin API", "admin_token_env");
 }
 
