@@ -601,3 +601,37 @@ fn pubsub_push_checks_the_subscriptions_oidc_token() {
     let _ = jwks_server.kill();
     let _ = jwks_server.wait();
 }
+
+/// A transfer job with its own schedule publishes its notification when it
+/// finishes, and the function on that topic loads: sync, then load.
+#[test]
+fn a_finished_transfer_triggers_the_load() {
+    let d = Deployment::new("2000", "", "");
+    let mut config = std::fs::read_to_string(&d.config).unwrap();
+    config.push_str(&format!(
+        r#"
+[stores.copy]
+url = "file://./copy"
+
+[[transfers]]
+name = "espelho"
+source = {{ store = "landing", include_prefixes = ["{TABLE}/"] }}
+sink = {{ store = "copy" }}
+schedule = {{ cron = "0 5 * * *", time_zone = "UTC" }}
+notify_topic = "faturas"
+"#
+    ));
+    std::fs::write(&d.config, config).unwrap();
+    let daemon = d.daemon();
+    let out = d.ponte(&["trigger", "espelho"]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    d.wait_for("the load after the transfer", Duration::from_secs(60), |d| d.count("load", "succeeded") == 1);
+    let (status, log) = daemon.stop();
+    assert!(status.success(), "{log}");
+    let runs = d.runs();
+    let load = runs.iter().find(|r| r["kind"] == "load").unwrap();
+    assert!(load["trigger"].as_str().unwrap().ends_with("(transfer:espelho)"), "{load}");
+    assert_eq!(d.count("transfer", "succeeded"), 1);
+    let out = d.ponte(&["schedules", "next", "espelho", "--count", "1", "--after", "2026-01-01T06:00:00Z"]);
+    assert_eq!(text(&out.stdout), "2026-01-02T05:00:00+00:00\n");
+}

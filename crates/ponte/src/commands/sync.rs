@@ -26,6 +26,14 @@ pub fn run(config_path: &Path, args: &SyncArgs) -> anyhow::Result<ExitCode> {
         |job: &TransferJob| serde_json::json!({ "job": job.name, "outcome": "error" }),
         |job| {
             let report = runtime.block_on(sync_one(job, &state, &options, !args.json))?;
+            // As Storage Transfer Service notifies after every operation,
+            // manual ones too: the daemon delivers it to the functions.
+            if report.succeeded() && !args.dry_run && job.notify_topic.is_some() {
+                let value = serde_json::to_value(&report)?;
+                if let Some(m) = ponte_scheduler::Bus::new(&config, &state).notify_transfer(job, &value)? {
+                    eprintln!("{}: published message {} on {}", job.name, m.id, m.topic);
+                }
+            }
             Ok(each::Outcome { succeeded: report.succeeded(), report })
         },
         print_report,
