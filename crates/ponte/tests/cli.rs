@@ -70,10 +70,7 @@ fn a_missing_config_is_one_clear_error() {
 
 #[test]
 fn stages_not_built_yet_say_so_in_one_line_and_exit_2() {
-    for args in [
-        &["query", "comerc/faturas"][..],
-        &["embed-url", "/embed/dashboards/1", "--user", "u"],
-    ] {
+    for args in [&["query", "comerc/faturas"][..], &["embed-url", "/embed/dashboards/1", "--user", "u"]] {
         let out = ponte(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = text(&out.stderr);

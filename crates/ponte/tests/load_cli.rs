@@ -7,54 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{ponte, text};
-
-const FUNCTION: &str = "carrega_faturas";
-const TABLE: &str = "objeto_dados_energia_gestao_faturas_v2";
-
-/// A deployment whose one function loads the invoices folder of `landing`.
-fn deployment(dir: &Path) -> String {
-    let schemas = ponte_testkit::repo_root().join("examples/comerc/schemas");
-    std::fs::create_dir_all(dir.join("schemas")).unwrap();
-    std::fs::copy(schemas.join("comerc.json"), dir.join("schemas/comerc.json")).unwrap();
-    let config = dir.join("ponte.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[project]
-name = "t"
-
-[stores.landing]
-url = "file://./landing"
-
-[[topics]]
-name = "faturas"
-
-[[schedules]]
-name = "diario"
-cron = "0 8 * * 1-5"
-topic = "faturas"
-
-[[functions]]
-name = "{FUNCTION}"
-trigger_topic = "faturas"
-[functions.load]
-store = "landing"
-prefix = "{TABLE}/"
-table = "{TABLE}"
-schema_file = "schemas/comerc.json"
-"#
-        ),
-    )
-    .unwrap();
-    config.to_str().unwrap().to_owned()
-}
-
-fn write_data(dir: &Path, rows: &str) {
-    let out = ponte(&["demo-data", "--dir", dir.join("landing").to_str().unwrap(), "--rows", rows, "--days", "120"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-}
+use common::{FUNCTION, TABLE, invoice_deployment, ponte, text, write_landing_data};
 
 /// The table's row count, read through `ponte sql` as a user would.
 fn row_count(config: &str) -> u64 {
@@ -84,15 +37,15 @@ fn snapshots(dir: &Path) -> Vec<String> {
 #[test]
 fn a_load_killed_mid_way_leaves_the_old_table_and_the_next_load_cleans_up() {
     let dir = tempfile::tempdir().unwrap();
-    let config = deployment(dir.path());
-    write_data(dir.path(), "30000");
+    let config = invoice_deployment(dir.path(), "", "");
+    write_landing_data(dir.path(), "30000");
     let out = ponte(&["load", FUNCTION, "--config", &config]);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     let old_rows = row_count(&config);
     assert!(old_rows > 0);
 
     // New data, several times bigger, so that a load takes long enough to be killed.
-    write_data(dir.path(), "400000");
+    write_landing_data(dir.path(), "400000");
     let mut interrupted = 0;
     for delay_ms in [150, 400, 800, 1500] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ponte"))

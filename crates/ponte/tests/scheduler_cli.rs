@@ -7,10 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{ponte, text};
-
-const FUNCTION: &str = "carrega_faturas";
-const TABLE: &str = "objeto_dados_energia_gestao_faturas_v2";
+use common::{FUNCTION, TABLE, invoice_deployment, ponte, text, write_landing_data};
 
 struct Deployment {
     dir: tempfile::TempDir,
@@ -23,56 +20,9 @@ impl Deployment {
     /// extra TOML lines for each.
     fn new(rows: &str, schedule_extra: &str, function_extra: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let schemas = ponte_testkit::repo_root().join("examples/comerc/schemas");
-        std::fs::create_dir_all(dir.path().join("schemas")).unwrap();
-        std::fs::copy(schemas.join("comerc.json"), dir.path().join("schemas/comerc.json")).unwrap();
-        let config = dir.path().join("ponte.toml");
-        std::fs::write(
-            &config,
-            format!(
-                r#"
-[project]
-name = "t"
-shutdown_grace = "60s"
-
-[stores.landing]
-url = "file://./landing"
-
-[[topics]]
-name = "faturas"
-
-[[schedules]]
-name = "diario"
-cron = "0 8 * * 1-5"
-time_zone = "America/Sao_Paulo"
-topic = "faturas"
-data = "carregar faturas"
-{schedule_extra}
-
-[[functions]]
-name = "{FUNCTION}"
-trigger_topic = "faturas"
-{function_extra}
-[functions.load]
-store = "landing"
-prefix = "{TABLE}/"
-table = "{TABLE}"
-schema_file = "schemas/comerc.json"
-"#
-            ),
-        )
-        .unwrap();
-        let out = ponte(&[
-            "demo-data",
-            "--dir",
-            dir.path().join("landing").to_str().unwrap(),
-            "--rows",
-            rows,
-            "--days",
-            "120",
-        ]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        Self { dir, config: config.to_str().unwrap().to_owned() }
+        let config = invoice_deployment(dir.path(), schedule_extra, function_extra);
+        write_landing_data(dir.path(), rows);
+        Self { dir, config }
     }
 
     fn ponte(&self, args: &[&str]) -> std::process::Output {

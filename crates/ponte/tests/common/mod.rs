@@ -12,3 +12,62 @@ pub fn ponte(args: &[&str]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// The function and table of [`invoice_deployment`].
+pub const FUNCTION: &str = "carrega_faturas";
+/// The table the function loads: the demo's invoices.
+pub const TABLE: &str = "objeto_dados_energia_gestao_faturas_v2";
+
+/// Writes, into `dir`, a deployment of one schedule (`diario`, weekday
+/// mornings in São Paulo) publishing topic `faturas`, and one function
+/// loading the invoices folder of the local store `landing` (`./landing`)
+/// on it, with the example's schema file. `schedule_extra` and
+/// `function_extra` are more TOML lines for each. Returns the config's path.
+pub fn invoice_deployment(dir: &std::path::Path, schedule_extra: &str, function_extra: &str) -> String {
+    let schemas = ponte_testkit::repo_root().join("examples/comerc/schemas");
+    std::fs::create_dir_all(dir.join("schemas")).unwrap();
+    std::fs::copy(schemas.join("comerc.json"), dir.join("schemas/comerc.json")).unwrap();
+    let config = dir.join("ponte.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[project]
+name = "t"
+shutdown_grace = "60s"
+
+[stores.landing]
+url = "file://./landing"
+
+[[topics]]
+name = "faturas"
+
+[[schedules]]
+name = "diario"
+cron = "0 8 * * 1-5"
+time_zone = "America/Sao_Paulo"
+topic = "faturas"
+data = "carregar faturas"
+{schedule_extra}
+
+[[functions]]
+name = "{FUNCTION}"
+trigger_topic = "faturas"
+{function_extra}
+[functions.load]
+store = "landing"
+prefix = "{TABLE}/"
+table = "{TABLE}"
+schema_file = "schemas/comerc.json"
+"#
+        ),
+    )
+    .unwrap();
+    config.to_str().unwrap().to_owned()
+}
+
+/// Writes the demo's sample data for `rows` invoices (120 days) into `dir/landing`.
+pub fn write_landing_data(dir: &std::path::Path, rows: &str) {
+    let out = ponte(&["demo-data", "--dir", dir.join("landing").to_str().unwrap(), "--rows", rows, "--days", "120"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
