@@ -3,4 +3,9 @@
 //! Looker-style query to SQL with every user value bound as a parameter and
 //! access filters applied on every path.
 //!
-//! Status: still to come; this crate marks its place in the workspace.
+//! Status: [`filter_expr`] parses Looker filter expressions for string,
+//! number, date/time and yes/no fields into typed ASTs, and resolves date
+//! filters to concrete time ranges; models, explores and SQL compilation are
+//! still to come.
+
+pub mod filter_expr;
