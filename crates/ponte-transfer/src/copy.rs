@@ -1,9 +1,10 @@
 //! Copying one object: streamed, hashed, verified, never half-visible.
 //!
 //! Objects up to one part are read with one request and written with a
-//! single put; larger ones are read in part-sized ranges pinned to one
-//! version of the object and written through a multipart upload, with two
-//! reads ahead and two parts in flight. Either way the bytes held per object are bounded by a
+//! single put; larger ones are read pinned to one version of the object
+//! (part-sized ranges from a local folder, a few long range requests opened
+//! together from S3 or GCS, the next part read while one is hashed) and
+//! written through a multipart upload, two parts uploading. Either way the bytes held per object are bounded by a
 //! shared memory budget, and every byte is hashed (MD5 and CRC32C) as it
 //! passes. A mismatch with the source's MD5 aborts before the object becomes
 //! visible (single puts and multipart completes are atomic); a mismatch with
@@ -26,13 +27,19 @@ use crate::report::ErrorCode;
 /// Bytes per multipart part: above S3's 5 MiB minimum, small enough that a
 /// few objects in flight stay within a few tens of MB.
 pub const PART_SIZE: usize = 8 * 1024 * 1024;
-/// Ranged reads of a large object running ahead of the one being hashed.
+/// Parts of a large object read ahead of the one being hashed: ranged
+/// reads from a folder, or the part a remote read prefetches.
 const READS_AHEAD: usize = 1;
 /// Parts of a large object being uploaded at once.
 const UPLOADS_IN_FLIGHT: usize = 2;
 /// Parts a large object's copy holds at most: reads ahead, the one being
 /// hashed, uploads in flight.
 pub(crate) const PARTS_HELD: usize = READS_AHEAD + 1 + UPLOADS_IN_FLIGHT;
+/// Range requests a large remote object is read with at once. They are
+/// opened together and read in order: each waits, its body unread (the
+/// server holds it back), until the one before it is done, so the server's
+/// time to first byte overlaps the transfer and no extra memory is held.
+const REMOTE_STREAMS: u64 = 4;
 
 /// What kind of ETag the sink reports, so we know what we can check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,11 +215,7 @@ impl Copier {
                 .buffered(READS_AHEAD)
                 .boxed()
         } else {
-            let options =
-                GetOptions { range: Some((rest_start..size).into()), if_match: e_tag, ..GetOptions::default() };
-            let stream =
-                source.get_opts(&from_owned, options).await.map_err(|e| CopyFailure::store(&e, "reading source"))?;
-            rechunk(stream.into_stream(), PART_SIZE).boxed()
+            prefetched(rechunk(remote_ranges(source, from_owned, e_tag, rest_start..size), PART_SIZE))
         };
         let mut parts = futures::stream::once(async { Ok(head) }).chain(rest).boxed();
 
@@ -290,28 +293,98 @@ impl Copier {
     }
 }
 
+/// The bytes of `range` of a remote object, read through up to
+/// [`REMOTE_STREAMS`] range requests opened at once and read in order, each
+/// pinned to `e_tag`.
+fn remote_ranges(
+    source: Arc<dyn ObjectStore>,
+    from: object_store::path::Path,
+    e_tag: Option<String>,
+    range: std::ops::Range<u64>,
+) -> futures::stream::BoxStream<'static, object_store::Result<Bytes>> {
+    let len = range.end - range.start;
+    let parts = len.div_ceil(PART_SIZE as u64);
+    let streams = REMOTE_STREAMS.min(parts.div_ceil(2)).max(1);
+    // Whole parts per stream, so every stream but the last ends on a part boundary.
+    let per_stream = parts.div_ceil(streams) * PART_SIZE as u64;
+    let ranges: Vec<std::ops::Range<u64>> = (range.start..range.end)
+        .step_by(per_stream as usize)
+        .map(|start| start..(start + per_stream).min(range.end))
+        .collect();
+    let count = ranges.len();
+    futures::stream::iter(ranges)
+        .map(move |r| {
+            let (source, from, e_tag) = (source.clone(), from.clone(), e_tag.clone());
+            async move {
+                let options = GetOptions { range: Some(r.into()), if_match: e_tag, ..GetOptions::default() };
+                source.get_opts(&from, options).await.map(|g| g.into_stream())
+            }
+        })
+        .buffered(count)
+        .map(|opened| match opened {
+            Ok(body) => body,
+            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
+        })
+        .flatten()
+        .boxed()
+}
+
+/// Reads `parts` one part ahead in a task of its own, so the next part
+/// arrives while this one is hashed and uploaded. One part waits at most:
+/// the one in the channel or the one being filled.
+fn prefetched(
+    parts: impl futures::Stream<Item = object_store::Result<Bytes>> + Send + 'static,
+) -> futures::stream::BoxStream<'static, object_store::Result<Bytes>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        let mut parts = std::pin::pin!(parts);
+        // A part is read only once there is room for it in the channel, so
+        // the reader never holds one waiting to be sent. The copy stopped
+        // listening (it failed or finished) when there is no room ever.
+        while let Ok(room) = tx.reserve().await {
+            let Some(part) = parts.next().await else { break };
+            let failed = part.is_err();
+            room.send(part);
+            if failed {
+                break;
+            }
+        }
+    });
+    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) }).boxed()
+}
+
 /// Cuts a byte stream into pieces of `size` bytes (the last may be shorter).
+/// Each piece is allocated once at its full size and filled, so a part
+/// costs `size` bytes, not the doubling of a growing buffer; the rest of a
+/// chunk that straddles two parts waits as a slice of that chunk.
 fn rechunk(
     stream: futures::stream::BoxStream<'static, object_store::Result<Bytes>>,
     size: usize,
 ) -> impl futures::Stream<Item = object_store::Result<Bytes>> {
-    futures::stream::unfold(
-        (stream, bytes::BytesMut::new(), false),
-        move |(mut stream, mut buf, mut done)| async move {
-            while !done && buf.len() < size {
-                match stream.next().await {
-                    Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
-                    Some(Err(e)) => return Some((Err(e), (stream, buf, true))),
-                    None => done = true,
+    futures::stream::unfold((stream, None::<Bytes>, false), move |(mut stream, mut leftover, mut done)| async move {
+        let mut part = bytes::BytesMut::with_capacity(size);
+        loop {
+            if let Some(mut rest) = leftover.take() {
+                let take = (size - part.len()).min(rest.len());
+                part.extend_from_slice(&rest.split_to(take));
+                if !rest.is_empty() {
+                    leftover = Some(rest);
                 }
             }
-            if buf.is_empty() {
-                return None;
+            if part.len() == size || done {
+                break;
             }
-            let piece = buf.split_to(buf.len().min(size)).freeze();
-            Some((Ok(piece), (stream, buf, done)))
-        },
-    )
+            match stream.next().await {
+                Some(Ok(chunk)) => leftover = Some(chunk),
+                Some(Err(e)) => return Some((Err(e), (stream, None, true))),
+                None => done = true,
+            }
+        }
+        if part.is_empty() {
+            return None;
+        }
+        Some((Ok(part.freeze()), (stream, leftover, done)))
+    })
 }
 
 fn check_source(md5: &str, source_md5: Option<&str>, key: &str) -> Result<(), CopyFailure> {
