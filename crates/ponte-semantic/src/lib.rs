@@ -5,7 +5,19 @@
 //!
 //! Status: [`filter_expr`] parses Looker filter expressions for string,
 //! number, date/time and yes/no fields into typed ASTs, and resolves date
-//! filters to concrete time ranges; models, explores and SQL compilation are
-//! still to come.
+//! filters to concrete time ranges. [`model`] reads TOML model files (views,
+//! explores with joins and access filters, looks and dashboards) into a
+//! typed, validated [`model::Model`], reporting every problem with
+//! `file:line:column`, and checks a model against the warehouse's columns.
+//! SQL compilation is still to come.
+//!
+//! ```no_run
+//! let model = ponte_semantic::model::load_model("examples/comerc/models/comerc.toml".as_ref())?;
+//! let faturas = model.explore("faturas").expect("the demo has this explore");
+//! let field = faturas.resolve_field("faturas.custo_total").expect("and this measure");
+//! assert!(field.is_measure());
+//! # Ok::<(), ponte_semantic::model::ModelErrors>(())
+//! ```
 
 pub mod filter_expr;
+pub mod model;

@@ -1,0 +1,126 @@
+//! Checking a model against the warehouse: every view's table exists, every
+//! field's column exists, and each column's type fits what the field does.
+//!
+//! The warehouse is given as a plain map (table → column → [`ColumnKind`])
+//! so that this crate stays independent of the warehouse crate; callers
+//! build the map from a BigQuery schema file or from the warehouse itself.
+
+use std::collections::BTreeMap;
+
+use ponte_config::{Diagnostic, Position};
+
+use super::types::{Aggregate, DimensionType, MeasureKind, Model, SqlName};
+use super::validate::closest;
+
+/// The broad type of a warehouse column, enough to tell whether a field fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Text (`STRING`).
+    String,
+    /// Whole numbers (`INTEGER`, `INT64`).
+    Integer,
+    /// Floating point (`FLOAT`, `FLOAT64`).
+    Float,
+    /// Exact decimals (`NUMERIC`, `BIGNUMERIC`).
+    Numeric,
+    /// `BOOLEAN`.
+    Boolean,
+    /// A calendar date.
+    Date,
+    /// A point in time (`TIMESTAMP`, `DATETIME`).
+    Timestamp,
+    /// Anything else (records, bytes, geography...): only counted distinct.
+    Other,
+}
+
+impl ColumnKind {
+    fn is_numeric(self) -> bool {
+        matches!(self, ColumnKind::Integer | ColumnKind::Float | ColumnKind::Numeric)
+    }
+
+    fn is_temporal(self) -> bool {
+        matches!(self, ColumnKind::Date | ColumnKind::Timestamp)
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            ColumnKind::String => "a string",
+            ColumnKind::Integer => "an integer",
+            ColumnKind::Float => "a float",
+            ColumnKind::Numeric => "a numeric",
+            ColumnKind::Boolean => "a boolean",
+            ColumnKind::Date => "a date",
+            ColumnKind::Timestamp => "a timestamp",
+            ColumnKind::Other => "an unsupported",
+        }
+    }
+}
+
+/// Reports views whose table is missing, fields whose column is missing, and
+/// fields whose type does not fit their column (a `number` dimension on a
+/// string column, a `sum` over dates, a dimension group on a string...).
+/// Returns nothing when the model fits the warehouse.
+pub fn check_columns(model: &Model, tables: &BTreeMap<String, BTreeMap<String, ColumnKind>>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut error = |position: Position, message: String| {
+        out.push(Diagnostic { file: model.file.clone(), position: Some(position), message });
+    };
+    for view in &model.views {
+        let Some(columns) = tables.get(&view.table.name) else {
+            let mut message = format!("view `{}`: table `{}` is not in the warehouse", view.name, view.table.name);
+            if let Some(best) = closest(&view.table.name, tables.keys().map(String::as_str)) {
+                message.push_str(&format!("; did you mean `{best}`?"));
+            }
+            error(view.table.position, message);
+            continue;
+        };
+        let mut check = |field: &str, column: &SqlName, fits: &dyn Fn(ColumnKind) -> bool, wants: &str| match columns
+            .get(&column.name)
+        {
+            None => {
+                let mut message =
+                    format!("`{}.{field}`: column `{}` is not in table `{}`", view.name, column.name, view.table.name);
+                if let Some(best) = closest(&column.name, columns.keys().map(String::as_str)) {
+                    message.push_str(&format!("; did you mean `{best}`?"));
+                }
+                error(column.position, message);
+            }
+            Some(kind) if *kind != ColumnKind::Other && !fits(*kind) => error(
+                column.position,
+                format!(
+                    "`{}.{field}` {wants}, but `{}.{}` is {} column",
+                    view.name,
+                    view.table.name,
+                    column.name,
+                    kind.describe()
+                ),
+            ),
+            Some(_) => {}
+        };
+        for d in &view.dimensions {
+            let (fits, wants): (fn(ColumnKind) -> bool, _) = match d.dimension_type {
+                DimensionType::String => (|k| k == ColumnKind::String, "is of type string"),
+                DimensionType::Number => (ColumnKind::is_numeric, "is of type number"),
+                DimensionType::YesNo => (|k| k == ColumnKind::Boolean, "is of type yesno"),
+                DimensionType::Date | DimensionType::Time => (ColumnKind::is_temporal, "is a date or time"),
+            };
+            check(&d.name, &d.column, &fits, wants);
+        }
+        for g in &view.dimension_groups {
+            check(&g.name, &g.column, &ColumnKind::is_temporal, "is a time dimension group");
+        }
+        for m in &view.measures {
+            if let MeasureKind::Aggregate { function, column } = &m.kind {
+                let (fits, wants): (fn(ColumnKind) -> bool, _) = match function {
+                    Aggregate::Sum | Aggregate::Average => (ColumnKind::is_numeric, "adds numbers"),
+                    Aggregate::Min | Aggregate::Max => {
+                        (|k| k.is_numeric() || k.is_temporal() || k == ColumnKind::String, "compares values")
+                    }
+                    Aggregate::CountDistinct => (|_| true, "counts values"),
+                };
+                check(&m.name, column, &fits, wants);
+            }
+        }
+    }
+    out
+}

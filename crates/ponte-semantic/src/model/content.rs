@@ -1,0 +1,135 @@
+//! What users open: saved queries (looks) and dashboards of tiles.
+
+use super::filter::FieldFilter;
+
+/// A query as saved in a look or dashboard tile (Looker's query body subset).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// The explore queried.
+    pub explore: String,
+    /// Selected fields, `view.field`, in order.
+    pub fields: Vec<String>,
+    /// Filters, in file order.
+    pub filters: Vec<FieldFilter>,
+    /// Sort order.
+    pub sorts: Vec<Sort>,
+    /// Row limit; `None` lets the server apply its default.
+    pub limit: Option<u64>,
+}
+
+/// One sort key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sort {
+    /// A field of the query, `view.field`.
+    pub field: String,
+    /// Descending when written `view.field desc`.
+    pub descending: bool,
+}
+
+/// A saved query with an integer id (Looker's `/looks/{id}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Look {
+    /// Unique within the model.
+    pub id: u64,
+    /// What users see.
+    pub title: String,
+    /// Shown as help text.
+    pub description: Option<String>,
+    /// The query.
+    pub query: Query,
+}
+
+/// A dashboard: filters and tiles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dashboard {
+    /// A slug (`visao_geral`) or integer, as text; unique within the model.
+    pub id: String,
+    /// What users see.
+    pub title: String,
+    /// Shown as help text.
+    pub description: Option<String>,
+    /// Filters shown above the tiles.
+    pub filters: Vec<DashboardFilter>,
+    /// Tiles, in file order.
+    pub elements: Vec<DashboardElement>,
+}
+
+/// A dashboard filter bound to one field; tiles opt in with `listen`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardFilter {
+    /// The name tiles listen to, as users see it ("Mês").
+    pub name: String,
+    /// The title shown; defaults to the name.
+    pub title: String,
+    /// The explore whose field supplies suggestions and the filter's type.
+    pub explore: String,
+    /// The field, `view.field`.
+    pub field: String,
+    /// Initial filter expression; empty means "any value".
+    pub default_value: String,
+}
+
+/// How a tile is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ElementType {
+    /// One big number.
+    SingleValue,
+    /// Horizontal bars.
+    LookerBar,
+    /// Vertical bars.
+    LookerColumn,
+    /// Lines.
+    LookerLine,
+    /// Filled lines.
+    LookerArea,
+    /// A pie.
+    LookerPie,
+    /// A table of rows.
+    Table,
+}
+
+impl ElementType {
+    /// Every element type with its word in model files (Looker's `vis_config.type`).
+    pub const ALL: [(ElementType, &'static str); 7] = [
+        (ElementType::SingleValue, "single_value"),
+        (ElementType::LookerBar, "looker_bar"),
+        (ElementType::LookerColumn, "looker_column"),
+        (ElementType::LookerLine, "looker_line"),
+        (ElementType::LookerArea, "looker_area"),
+        (ElementType::LookerPie, "looker_pie"),
+        (ElementType::Table, "table"),
+    ];
+
+    /// The word used in model files.
+    pub fn as_str(self) -> &'static str {
+        ElementType::ALL.iter().find(|(t, _)| *t == self).map_or("table", |(_, s)| s)
+    }
+}
+
+/// A dashboard tile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardElement {
+    /// Shown above the tile.
+    pub title: String,
+    /// How it is drawn.
+    pub element_type: ElementType,
+    /// What it shows.
+    pub query: Query,
+    /// Dashboard filter name → field of this tile's explore that it filters.
+    pub listen: Vec<(String, String)>,
+    /// Where it sits; `None` stacks it below the previous tile.
+    pub layout: Option<Layout>,
+}
+
+/// A tile's place on a 24-column grid, as in Looker's dashboard layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Top row.
+    pub row: u32,
+    /// Left column.
+    pub col: u32,
+    /// Width in columns.
+    pub width: u32,
+    /// Height in rows.
+    pub height: u32,
+}

@@ -1,0 +1,140 @@
+//! Model files: views over warehouse tables, explores that join them, and
+//! the looks and dashboards built on those explores, in TOML in the spirit
+//! of LookML (one model per file).
+//!
+//! Reading a model goes parse → validate → a typed, immutable [`Model`].
+//! Every problem is reported at once as `file:line:column: message`
+//! ([`ModelErrors`]), with did-you-mean suggestions for unknown keys and
+//! names. [`check_columns`] then checks the model against the warehouse's
+//! tables, given as a plain map so this crate needs no warehouse.
+//!
+//! Model files carry **no SQL text**. A view names its table
+//! (`sql_table_name`), a dimension or measure names one column of it
+//! (`sql = "id_cliente"`), a `number` measure combines other measures with
+//! arithmetic only (`sql = "${a} + ${b}"`), and joins are equality pairs of
+//! fields (`on = [["a.x", "b.y"]]`). The SQL compiler builds every query from
+//! these checked pieces, so nothing written in a model is spliced into SQL.
+//!
+//! ```
+//! use std::path::Path;
+//! let text = r#"
+//! [model]
+//! name = "shop"
+//!
+//! [[views]]
+//! name = "orders"
+//! sql_table_name = "orders"
+//! dimensions = [{ name = "id", type = "number", primary_key = true }]
+//! measures = [{ name = "count", type = "count" }]
+//!
+//! [[explores]]
+//! name = "orders"
+//! "#;
+//! let model = ponte_semantic::model::parse_model(text, Path::new("shop.toml")).unwrap();
+//! let field = model.explore("orders").unwrap().resolve_field("orders.count").unwrap();
+//! assert!(field.is_measure());
+//! ```
+
+mod columns;
+mod content;
+mod explore;
+mod field;
+mod filter;
+mod number_expr;
+mod raw;
+mod source;
+#[cfg(test)]
+mod tests;
+mod types;
+mod unknown_keys;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use ponte_config::Diagnostic;
+
+pub use columns::{ColumnKind, check_columns};
+pub use content::*;
+pub use explore::*;
+pub use field::ResolvedField;
+pub use filter::{FieldFilter, Filter, FilterType};
+pub use number_expr::{BinaryOp, NumberExpr, NumberExprError, parse_number_expr};
+pub use types::*;
+
+use source::SourceText;
+use unknown_keys::{UnknownKey, segments};
+
+/// Every problem that kept a model file from loading, in file order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ModelErrors {
+    /// The model file.
+    pub path: PathBuf,
+    /// Each problem with its place (an unreadable file is one diagnostic
+    /// without a position).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for ModelErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} has {} problem(s):", self.path.display(), self.diagnostics.len())?;
+        for d in &self.diagnostics {
+            write!(f, "\n  {d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads and validates a model file.
+pub fn load_model(path: &Path) -> Result<Model, ModelErrors> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_model(&text, path),
+        Err(e) => Err(ModelErrors {
+            path: path.to_owned(),
+            diagnostics: vec![Diagnostic {
+                file: path.to_owned(),
+                position: None,
+                message: format!("cannot read model file: {e}"),
+            }],
+        }),
+    }
+}
+
+/// Validates model text; `path` names the file in messages.
+pub fn parse_model(text: &str, path: &Path) -> Result<Model, ModelErrors> {
+    let src = SourceText { path, text };
+    let invalid = |diagnostics| ModelErrors { path: path.to_owned(), diagnostics };
+
+    let document = toml::de::DeTable::parse(text).map_err(|e| invalid(vec![src.diagnostic(e.span(), e.message())]))?;
+    let spans = document.get_ref().clone();
+    let mut unknown: Vec<UnknownKey> = Vec::new();
+    let raw: raw::RawModelFile = serde_ignored::deserialize(toml::de::Deserializer::from(document), |path| {
+        unknown.push(UnknownKey { path: segments(&path) });
+    })
+    .map_err(|e| invalid(vec![src.diagnostic(e.span(), e.message().trim_end().to_owned())]))?;
+
+    let mut checker = validate::Checker::new(src);
+    for key in &unknown {
+        let expected = key.expected_keys();
+        let mut message = match key.parent_display().as_str() {
+            "" => format!("unknown key `{}`", key.key()),
+            parent => format!("unknown key `{}` in {parent}", key.key()),
+        };
+        if let Some(best) = validate::closest(key.key(), expected.iter().copied()) {
+            message.push_str(&format!("; did you mean `{best}`?"));
+        }
+        if !expected.is_empty() {
+            message.push_str(&format!(" (expected one of: {})", expected.join(", ")));
+        }
+        checker.error(key.span(&spans).unwrap_or(0..0), message);
+    }
+    let model = validate::validate(&raw, &mut checker);
+    let mut diagnostics = checker.diagnostics;
+    match model {
+        Some(model) if diagnostics.is_empty() => Ok(model),
+        _ => {
+            diagnostics.sort_by_key(|d| d.position);
+            Err(invalid(diagnostics))
+        }
+    }
+}

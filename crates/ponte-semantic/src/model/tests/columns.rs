@@ -1,0 +1,104 @@
+//! `check_columns` against the demo's real BigQuery schema file.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::demo::demo_path;
+use crate::model::{ColumnKind, check_columns, load_model};
+
+type Tables = BTreeMap<String, BTreeMap<String, ColumnKind>>;
+
+fn demo_tables() -> Tables {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/comerc/schemas/comerc.json");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut tables = Tables::new();
+    for (table, fields) in json.as_object().unwrap() {
+        let columns = fields
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let kind = match f["type"].as_str().unwrap() {
+                    "STRING" => ColumnKind::String,
+                    "INTEGER" | "INT64" => ColumnKind::Integer,
+                    "FLOAT" | "FLOAT64" => ColumnKind::Float,
+                    "NUMERIC" | "BIGNUMERIC" => ColumnKind::Numeric,
+                    "BOOLEAN" | "BOOL" => ColumnKind::Boolean,
+                    "DATE" => ColumnKind::Date,
+                    "TIMESTAMP" | "DATETIME" => ColumnKind::Timestamp,
+                    _ => ColumnKind::Other,
+                };
+                (f["name"].as_str().unwrap().to_owned(), kind)
+            })
+            .collect();
+        tables.insert(table.clone(), columns);
+    }
+    tables
+}
+
+fn faturas_insert(tables: &mut Tables, column: &str, kind: ColumnKind) {
+    tables.get_mut("objeto_dados_energia_gestao_faturas_v2").unwrap().insert(column.into(), kind);
+}
+
+fn messages(tables: &Tables) -> Vec<String> {
+    let model = load_model(&demo_path()).unwrap();
+    check_columns(&model, tables)
+        .iter()
+        .map(|d| {
+            let p = d.position.expect("every column problem has a place");
+            format!("{}:{}: {}", p.line, p.column, d.message)
+        })
+        .collect()
+}
+
+#[test]
+fn demo_model_fits_the_demo_schema() {
+    let tables = demo_tables();
+    assert_eq!(tables.len(), 7);
+    assert_eq!(messages(&tables), Vec::<String>::new());
+}
+
+#[test]
+fn a_missing_column_is_reported_where_the_model_names_it() {
+    let mut tables = demo_tables();
+    tables.get_mut("objeto_dados_energia_gestao_faturas_v2").unwrap().remove("consumo_ponta_kwh");
+    let found = messages(&tables);
+    // The dimension `consumo_ponta` and the measure `consumo_ponta_kwh` both read it.
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(found.iter().all(|m| m.contains("column `consumo_ponta_kwh` is not in table")), "{found:#?}");
+    let text = std::fs::read_to_string(demo_path()).unwrap();
+    let line = text.lines().position(|l| l.contains(r#"sql = "consumo_ponta_kwh", label = "Consumo na"#)).unwrap() + 1;
+    assert!(found[0].starts_with(&format!("{line}:")), "{found:#?}");
+}
+
+#[test]
+fn a_type_that_does_not_fit_the_column_is_reported() {
+    let mut tables = demo_tables();
+    let faturas = tables.get_mut("objeto_dados_energia_gestao_faturas_v2").unwrap();
+    faturas.insert("demanda_medida_kw".into(), ColumnKind::String);
+    faturas.insert("mes_referencia".into(), ColumnKind::Integer);
+    let found = messages(&tables);
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("`faturas.demanda_medida_kw` is of type number") && m.contains("is a string column")),
+        "{found:#?}"
+    );
+    // `max` compares strings too, so the measure over that column still fits.
+    assert!(!found.iter().any(|m| m.contains("demanda_maxima_kw")), "{found:#?}");
+    faturas_insert(&mut tables, "valor_total", ColumnKind::Boolean);
+    let found = messages(&tables);
+    assert!(found.iter().any(|m| m.contains("`faturas.custo_total` adds numbers, but")), "{found:#?}");
+    assert!(found.iter().any(|m| m.contains("`faturas.mes_referencia` is a time dimension group")), "{found:#?}");
+    assert!(found.iter().any(|m| m.contains("`faturas.competencia` is a date or time")), "{found:#?}");
+}
+
+#[test]
+fn a_missing_table_is_reported_once_with_a_suggestion() {
+    let mut tables = demo_tables();
+    let columns = tables.remove("dados_infomerc").unwrap();
+    tables.insert("dados_infomerc_v2".into(), columns);
+    let found = messages(&tables);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].contains("table `dados_infomerc` is not in the warehouse; did you mean `dados_infomerc_v2`?"));
+}

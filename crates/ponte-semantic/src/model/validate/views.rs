@@ -1,0 +1,324 @@
+//! `[[views]]`: dimensions, dimension groups and measures over one table.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::Checker;
+use crate::model::field::ResolvedField;
+use crate::model::filter::FieldFilter;
+use crate::model::number_expr::parse_number_expr;
+use crate::model::raw::{RawDimension, RawDimensionGroup, RawMeasure, RawView, S};
+use crate::model::{
+    Aggregate, Dimension, DimensionGroup, DimensionType, FieldRef, Measure, MeasureKind, SqlName, Timeframe, View,
+};
+
+const DIMENSION_TYPES: [(DimensionType, &str); 5] = [
+    (DimensionType::String, "string"),
+    (DimensionType::Number, "number"),
+    (DimensionType::YesNo, "yesno"),
+    (DimensionType::Date, "date"),
+    (DimensionType::Time, "time"),
+];
+
+/// A measure's `type` before its `sql` is read.
+#[derive(Debug, Clone, Copy)]
+enum MeasureType {
+    Count,
+    Aggregate(Aggregate),
+    Number,
+}
+
+const MEASURE_TYPES: [(MeasureType, &str); 7] = [
+    (MeasureType::Count, "count"),
+    (MeasureType::Aggregate(Aggregate::CountDistinct), "count_distinct"),
+    (MeasureType::Aggregate(Aggregate::Sum), "sum"),
+    (MeasureType::Aggregate(Aggregate::Average), "average"),
+    (MeasureType::Aggregate(Aggregate::Min), "min"),
+    (MeasureType::Aggregate(Aggregate::Max), "max"),
+    (MeasureType::Number, "number"),
+];
+
+pub(super) fn validate_views(raw: &[S<RawView>], checker: &mut Checker<'_>) -> Vec<Arc<View>> {
+    let mut seen = BTreeMap::new();
+    let mut views = Vec::new();
+    for (i, rv) in raw.iter().enumerate() {
+        let span = rv.span();
+        let owner = format!("views[{i}]");
+        let Some(name_value) = checker.required(&rv.get_ref().name, "name", &owner, &span) else { continue };
+        let Some(name) = checker.name(name_value, "view name") else { continue };
+        if !checker.unique(&mut seen, &name, name_value.span(), "view") {
+            continue;
+        }
+        views.push(Arc::new(view(rv.get_ref(), name, name_value, checker)));
+    }
+    views
+}
+
+fn view(rv: &RawView, name: String, name_value: &S<String>, checker: &mut Checker<'_>) -> View {
+    // LookML's default: a view reads the table of its own name.
+    let table = match &rv.sql_table_name {
+        Some(t) => checker.sql_name(t, "`sql_table_name`"),
+        None => checker.sql_name(name_value, "`sql_table_name`"),
+    }
+    .unwrap_or_else(|| SqlName { name: name.clone(), position: checker.position(&name_value.span()) });
+    let mut view = View {
+        label: rv.label.as_ref().map_or_else(|| name.clone(), |l| l.get_ref().clone()),
+        name,
+        table,
+        dimensions: Vec::new(),
+        dimension_groups: Vec::new(),
+        measures: Vec::new(),
+    };
+    let mut fields = BTreeMap::new();
+    let mut primary_key_seen = false;
+    for rd in &rv.dimensions {
+        let Some(d) = dimension(rd, &view.name, checker) else { continue };
+        if !checker.unique(&mut fields, &d.name, field_span(rd.get_ref().name.as_ref(), rd), "field") {
+            continue;
+        }
+        if d.primary_key {
+            if primary_key_seen {
+                let span = rd.get_ref().primary_key.as_ref().map_or(rd.span(), |p| p.span());
+                checker.error(span, format!("view `{}` has more than one primary key", view.name));
+            }
+            primary_key_seen = true;
+        }
+        view.dimensions.push(d);
+    }
+    for rg in &rv.dimension_groups {
+        let Some(g) = dimension_group(rg, &view.name, checker) else { continue };
+        let span = field_span(rg.get_ref().name.as_ref(), rg);
+        let all_new =
+            g.timeframes.iter().all(|t| checker.unique(&mut fields, &g.field_name(*t), span.clone(), "field"));
+        if all_new {
+            view.dimension_groups.push(g);
+        }
+    }
+    let measures: Vec<(&S<RawMeasure>, Measure)> =
+        rv.measures.iter().filter_map(|rm| Some((rm, measure(rm, &view, checker)?))).collect();
+    for (rm, m) in measures {
+        if checker.unique(&mut fields, &m.name, field_span(rm.get_ref().name.as_ref(), rm), "field") {
+            view.measures.push(m);
+        }
+    }
+    check_number_measures(rv, &view, checker);
+    view
+}
+
+fn field_span<T>(name: Option<&S<String>>, whole: &S<T>) -> std::ops::Range<usize> {
+    name.map_or(whole.span(), |n| n.span())
+}
+
+fn field_name(
+    name: &Option<S<String>>,
+    what: &str,
+    span: &std::ops::Range<usize>,
+    c: &mut Checker<'_>,
+) -> Option<String> {
+    let value = c.required(name, "name", what, span)?;
+    c.name(value, "field name")
+}
+
+fn dimension(rd: &S<RawDimension>, view: &str, checker: &mut Checker<'_>) -> Option<Dimension> {
+    let span = rd.span();
+    let rd = rd.get_ref();
+    let name = field_name(&rd.name, &format!("a dimension of view `{view}`"), &span, checker)?;
+    let dimension_type = match &rd.kind {
+        Some(t) => checker.choice(t, "dimension type", &DIMENSION_TYPES).unwrap_or(DimensionType::String),
+        None => DimensionType::String,
+    };
+    let column = column(rd.sql.as_ref(), rd.name.as_ref(), &name, checker);
+    Some(Dimension {
+        label: label(&rd.label, &name),
+        description: rd.description.as_ref().map(|d| d.get_ref().clone()),
+        dimension_type,
+        column,
+        value_format: rd.value_format.as_ref().map(|v| v.get_ref().clone()),
+        primary_key: rd.primary_key.as_ref().is_some_and(|p| *p.get_ref()),
+        hidden: rd.hidden.as_ref().is_some_and(|h| *h.get_ref()),
+        name,
+    })
+}
+
+fn dimension_group(rg: &S<RawDimensionGroup>, view: &str, checker: &mut Checker<'_>) -> Option<DimensionGroup> {
+    let span = rg.span();
+    let rg = rg.get_ref();
+    let name = field_name(&rg.name, &format!("a dimension group of view `{view}`"), &span, checker)?;
+    if let Some(t) = &rg.kind {
+        checker.choice(t, "dimension group type", &[((), "time")]);
+    }
+    let timeframes = match &rg.timeframes {
+        None => Timeframe::ALL.to_vec(),
+        Some(list) => {
+            let options: Vec<(Timeframe, &str)> = Timeframe::ALL.iter().map(|t| (*t, t.as_str())).collect();
+            let mut out = Vec::new();
+            for t in list {
+                match checker.choice(t, "timeframe", &options) {
+                    Some(tf) if out.contains(&tf) => {
+                        checker.error(t.span(), format!("timeframe `{}` listed twice", tf.as_str()))
+                    }
+                    Some(tf) => out.push(tf),
+                    None => {}
+                }
+            }
+            if list.is_empty() {
+                checker.error(span.clone(), format!("dimension group `{name}` lists no timeframes"));
+            }
+            out
+        }
+    };
+    Some(DimensionGroup {
+        label: label(&rg.label, &name),
+        description: rg.description.as_ref().map(|d| d.get_ref().clone()),
+        column: column(rg.sql.as_ref(), rg.name.as_ref(), &name, checker),
+        timeframes,
+        hidden: rg.hidden.as_ref().is_some_and(|h| *h.get_ref()),
+        name,
+    })
+}
+
+/// A field's column: its `sql`, or (as LookML's `${TABLE}.name` default) its
+/// own name.
+fn column(sql: Option<&S<String>>, name_value: Option<&S<String>>, name: &str, checker: &mut Checker<'_>) -> SqlName {
+    let fallback = |c: &Checker<'_>| SqlName {
+        name: name.to_owned(),
+        position: c.position(&name_value.map_or(0..0, |n| n.span())),
+    };
+    match sql {
+        Some(s) => checker.sql_name(s, "`sql`").unwrap_or_else(|| fallback(checker)),
+        None => fallback(checker),
+    }
+}
+
+fn label(label: &Option<S<String>>, name: &str) -> String {
+    label.as_ref().map_or_else(|| name.to_owned(), |l| l.get_ref().clone())
+}
+
+fn measure(rm: &S<RawMeasure>, view: &View, checker: &mut Checker<'_>) -> Option<Measure> {
+    let span = rm.span();
+    let rm = rm.get_ref();
+    let what = format!("a measure of view `{}`", view.name);
+    let name = field_name(&rm.name, &what, &span, checker)?;
+    // A broken measure stays in the view with a stand-in kind so references
+    // to it are not reported a second time; the model is refused anyway.
+    let stand_in = MeasureKind::Count;
+    let what = format!("measure `{name}`");
+    let measure_type = checker
+        .required(&rm.kind, "type", &what, &span)
+        .and_then(|k| checker.choice(k, "measure type", &MEASURE_TYPES));
+    let kind = match measure_type {
+        None => stand_in,
+        Some(MeasureType::Count) => {
+            if let Some(sql) = &rm.sql {
+                checker.error(
+                    sql.span(),
+                    "a `count` measure takes no `sql`; use `count_distinct` to count a column's values",
+                );
+            }
+            MeasureKind::Count
+        }
+        Some(MeasureType::Aggregate(function)) => checker
+            .required(&rm.sql, "sql", &what, &span)
+            .and_then(|sql| checker.sql_name(sql, "`sql`"))
+            .map_or(stand_in, |column| MeasureKind::Aggregate { function, column }),
+        Some(MeasureType::Number) => match checker.required(&rm.sql, "sql", &what, &span) {
+            None => stand_in,
+            Some(sql) => match parse_number_expr(sql.get_ref()) {
+                Ok(expr) => MeasureKind::Number(expr),
+                Err(e) => {
+                    checker.error(checker.inner_span(sql, e.offset), format!("measure `{name}`: {e}"));
+                    stand_in
+                }
+            },
+        },
+    };
+    let mut filters = Vec::new();
+    for (field, expr) in checker.pairs(rm.filters.as_ref()) {
+        if let Some(f) = measure_filter(view, &field, expr, &name, checker) {
+            filters.push(f);
+        }
+    }
+    Some(Measure {
+        label: label(&rm.label, &name),
+        description: rm.description.as_ref().map(|d| d.get_ref().clone()),
+        kind,
+        value_format: rm.value_format.as_ref().map(|v| v.get_ref().clone()),
+        filters,
+        hidden: rm.hidden.as_ref().is_some_and(|h| *h.get_ref()),
+        name,
+    })
+}
+
+/// A measure's filter names a dimension of its own view, written bare
+/// (`status`) or qualified (`faturas.status`).
+fn measure_filter(
+    view: &View,
+    field: &S<String>,
+    expr: &S<String>,
+    measure: &str,
+    checker: &mut Checker<'_>,
+) -> Option<FieldFilter> {
+    let bare = match field.get_ref().split_once('.') {
+        Some((v, f)) if v == view.name => f,
+        Some(_) => field.get_ref().as_str(),
+        None => field.get_ref().as_str(),
+    };
+    let found = view.field(bare).filter(|f| !matches!(f, FieldRef::Measure(_)));
+    let Some(found) = found else {
+        let dims = view.field_names();
+        let mut message = format!(
+            "measure `{measure}`: filter field `{}` is not a dimension of view `{}`",
+            field.get_ref(),
+            view.name
+        );
+        if let Some(best) = super::closest(bare, dims.iter().map(String::as_str)) {
+            message.push_str(&format!("; did you mean `{best}`?"));
+        }
+        checker.error(field.span(), message);
+        return None;
+    };
+    let resolved = ResolvedField { view, field: found };
+    checker.expression(resolved, &resolved.name(), expr, &format!("measure `{measure}`"))
+}
+
+/// A `number` measure may reference only measures of its view, and never
+/// itself through a cycle.
+fn check_number_measures(rv: &RawView, view: &View, checker: &mut Checker<'_>) {
+    for m in &view.measures {
+        let MeasureKind::Number(expr) = &m.kind else { continue };
+        let raw = rv.measures.iter().find(|r| r.get_ref().name.as_ref().is_some_and(|n| n.get_ref() == &m.name));
+        let Some(sql) = raw.and_then(|r| r.get_ref().sql.as_ref()) else { continue };
+        for reference in expr.measures() {
+            if view.measure(reference).is_some() {
+                continue;
+            }
+            let offset = sql.get_ref().find(&format!("${{{reference}}}")).unwrap_or(0);
+            let names: Vec<&str> = view.measures.iter().map(|m| m.name.as_str()).collect();
+            let mut message = if view.field(reference).is_some() {
+                format!("measure `{}`: `${{{reference}}}` is a dimension; a `number` measure combines measures", m.name)
+            } else {
+                format!("measure `{}`: `${{{reference}}}` is not a measure of view `{}`", m.name, view.name)
+            };
+            if let Some(best) = super::closest(reference, names.iter().copied()) {
+                message.push_str(&format!("; did you mean `{best}`?"));
+            }
+            checker.error(checker.inner_span(sql, offset), message);
+        }
+        if refers_to(view, expr.measures(), &m.name, 0) {
+            checker.error(sql.span(), format!("measure `{}` refers to itself through `${{...}}` references", m.name));
+        }
+    }
+}
+
+fn refers_to(view: &View, references: Vec<&str>, target: &str, depth: usize) -> bool {
+    if depth > view.measures.len() {
+        return false; // a cycle not through `target`; its own members report it
+    }
+    references.into_iter().any(|r| {
+        r == target
+            || view.measure(r).is_some_and(|m| match &m.kind {
+                MeasureKind::Number(e) => refers_to(view, e.measures(), target, depth + 1),
+                _ => false,
+            })
+    })
+}
