@@ -5,6 +5,7 @@
 pub const COMERC: &[(&str, &str)] = &[
     ("ponte.toml", include_str!("../../../examples/comerc/ponte.toml")),
     ("schemas/comerc.json", include_str!("../../../examples/comerc/schemas/comerc.json")),
+    ("models/comerc.toml", include_str!("../../../examples/comerc/models/comerc.toml")),
 ];
 
 #[cfg(test)]

@@ -108,3 +108,29 @@ fn demo_writes_the_deployment_and_its_data() {
     assert!(out.status.success());
     assert_eq!(before, std::fs::read(invoices.join("2025-11-21.parquet")).unwrap());
 }
+
+/// `ponte validate` reads the model files the config names and checks
+/// their tables and columns against the schema files.
+#[test]
+fn validate_checks_the_model_against_the_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = ponte_testkit::repo_root().join("examples/comerc");
+    for rel in ["ponte.toml", "schemas/comerc.json", "models/comerc.toml"] {
+        std::fs::create_dir_all(dir.path().join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(example.join(rel), dir.path().join(rel)).unwrap();
+    }
+    let config = dir.path().join("ponte.toml");
+    let out = ponte(&["validate", "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("model comerc: 7 view(s) · 3 explore(s)"), "{}", text(&out.stdout));
+
+    let model = dir.path().join("models/comerc.toml");
+    let original = std::fs::read_to_string(&model).unwrap();
+    let line = original.lines().position(|l| l.contains("sql = \"valor_total\"")).unwrap() + 1;
+    std::fs::write(&model, original.replacen("sql = \"valor_total\"", "sql = \"valor_totl\"", 1)).unwrap();
+    let out = ponte(&["validate", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(&format!("models/comerc.toml:{line}:")), "{stderr}");
+    assert!(stderr.contains("valor_totl"), "{stderr}");
+}

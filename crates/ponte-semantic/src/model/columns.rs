@@ -124,3 +124,34 @@ pub fn check_columns(model: &Model, tables: &BTreeMap<String, BTreeMap<String, C
     }
     out
 }
+
+impl ColumnKind {
+    /// The kind of a BigQuery schema file's column type.
+    pub fn of(field_type: ponte_config::FieldType) -> Self {
+        use ponte_config::FieldType as F;
+        match field_type {
+            F::String => Self::String,
+            F::Int64 => Self::Integer,
+            F::Float64 => Self::Float,
+            F::Numeric | F::BigNumeric => Self::Numeric,
+            F::Bool => Self::Boolean,
+            F::Date => Self::Date,
+            F::Timestamp | F::Datetime => Self::Timestamp,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// The tables and columns the config's functions load, from their schema
+/// files: what [`check_columns`] checks a model against without asking
+/// the warehouse.
+pub fn columns_of_config(config: &ponte_config::Config) -> BTreeMap<String, BTreeMap<String, ColumnKind>> {
+    config
+        .functions
+        .iter()
+        .map(|f| {
+            let columns = f.load.schema.fields.iter().map(|c| (c.name.clone(), ColumnKind::of(c.field_type))).collect();
+            (f.load.table.clone(), columns)
+        })
+        .collect()
+}

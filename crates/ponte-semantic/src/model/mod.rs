@@ -54,7 +54,7 @@ use std::path::{Path, PathBuf};
 
 use ponte_config::Diagnostic;
 
-pub use columns::{ColumnKind, check_columns};
+pub use columns::{ColumnKind, check_columns, columns_of_config};
 pub use content::*;
 pub use explore::*;
 pub use field::ResolvedField;
