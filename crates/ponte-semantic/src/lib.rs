@@ -9,7 +9,9 @@
 //! explores with joins and access filters, looks and dashboards) into a
 //! typed, validated [`model::Model`], reporting every problem with
 //! `file:line:column`, and checks a model against the warehouse's columns.
-//! SQL compilation is still to come.
+//! [`compile`] turns a Looker-style query (an API body, a look or a
+//! dashboard tile) into SQL for DataFusion or BigQuery with every value a
+//! bound parameter and the explore's access filters always applied.
 //!
 //! ```no_run
 //! let model = ponte_semantic::model::load_model("examples/comerc/models/comerc.toml".as_ref())?;
@@ -19,5 +21,6 @@
 //! # Ok::<(), ponte_semantic::model::ModelErrors>(())
 //! ```
 
+pub mod compile;
 pub mod filter_expr;
 pub mod model;

@@ -1,0 +1,152 @@
+//! What differs between the SQL flavours: identifier quoting, the time zone
+//! conversion and truncation of timeframes, division, and LIKE escapes;
+//! plus the parameter list every value goes into.
+
+use chrono_tz::Tz;
+
+use super::{Dialect, QueryParam};
+use crate::model::Timeframe;
+
+/// Whether a time column holds calendar dates or instants: decides the
+/// timeframe SQL and the type of filter bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimeKind {
+    /// A DATE column: no time zone conversion, bounds bound as dates.
+    Date,
+    /// A TIMESTAMP column: seen in the query's zone, bounds bound as instants.
+    Timestamp,
+}
+
+/// The character that escapes `%`, `_` and itself in bound LIKE patterns:
+/// BigQuery's only LIKE escape (it has no `ESCAPE` clause), so DataFusion
+/// is told to use the same one.
+pub(crate) const LIKE_ESCAPE: char = '\\';
+
+/// SQL being written: the dialect, the query's zone and the values bound
+/// so far (placeholder `$n` is `params[n - 1]`).
+pub(crate) struct SqlWriter {
+    pub(crate) dialect: Dialect,
+    pub(crate) params: Vec<QueryParam>,
+    time_zone: Tz,
+    /// BigQuery binds the zone once and reuses the placeholder, so a
+    /// timeframe's text in SELECT and GROUP BY is identical (BigQuery
+    /// matches grouped expressions by text, parameters included).
+    zone_placeholder: Option<String>,
+}
+
+impl SqlWriter {
+    pub(crate) fn new(dialect: Dialect, time_zone: Tz) -> Self {
+        SqlWriter { dialect, params: Vec::new(), time_zone, zone_placeholder: None }
+    }
+
+    /// Adds a value and returns its placeholder.
+    pub(crate) fn bind(&mut self, value: QueryParam) -> String {
+        self.params.push(value);
+        format!("${}", self.params.len())
+    }
+
+    /// A quoted identifier. Model names are already checked to be bare
+    /// identifiers; the quote character is still escaped so that this
+    /// function is safe on its own.
+    pub(crate) fn ident(&self, name: &str) -> String {
+        match self.dialect {
+            Dialect::DataFusion => format!("\"{}\"", name.replace('"', "\"\"")),
+            Dialect::BigQuery => format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`")),
+        }
+    }
+
+    /// `alias.column`, both quoted.
+    pub(crate) fn column(&self, table_alias: &str, column: &str) -> String {
+        format!("{}.{}", self.ident(table_alias), self.ident(column))
+    }
+
+    /// The SQL of a timeframe of a time column, as a DATE.
+    ///
+    /// Weeks start on Monday (Looker's default): DataFusion's `date_trunc`
+    /// weeks do; BigQuery's `WEEK` starts on Sunday, so `ISOWEEK` is used.
+    pub(crate) fn timeframe(&mut self, column: &str, kind: TimeKind, timeframe: Timeframe) -> String {
+        match self.dialect {
+            Dialect::DataFusion => {
+                let local = match kind {
+                    TimeKind::Date => column.to_owned(),
+                    TimeKind::Timestamp => format!("to_local_time({column} AT TIME ZONE {})", self.zone_literal()),
+                };
+                match timeframe {
+                    Timeframe::Date => format!("CAST({local} AS DATE)"),
+                    t => format!("CAST(date_trunc('{}', {local}) AS DATE)", t.as_str()),
+                }
+            }
+            Dialect::BigQuery => {
+                let local = match kind {
+                    TimeKind::Date => column.to_owned(),
+                    TimeKind::Timestamp => format!("DATE({column}, {})", self.zone_param()),
+                };
+                let part = match timeframe {
+                    Timeframe::Date => return local,
+                    Timeframe::Week => "ISOWEEK",
+                    Timeframe::Month => "MONTH",
+                    Timeframe::Quarter => "QUARTER",
+                    Timeframe::Year => "YEAR",
+                };
+                format!("DATE_TRUNC({local}, {part})")
+            }
+        }
+    }
+
+    /// DataFusion's `AT TIME ZONE` takes only a literal, so the zone is
+    /// written out. It is the name of a `chrono_tz::Tz` (either the model's
+    /// or a request's zone that parsed as one), never the request's text,
+    /// and IANA names are letters, digits and `/_+-` only; anything else
+    /// falls back to UTC rather than reach SQL.
+    fn zone_literal(&self) -> String {
+        let name = self.time_zone.name();
+        let safe = name.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
+        format!("'{}'", if safe { name } else { "UTC" })
+    }
+
+    fn zone_param(&mut self) -> String {
+        if let Some(p) = &self.zone_placeholder {
+            return p.clone();
+        }
+        let p = self.bind(QueryParam::String(self.time_zone.name().to_owned()));
+        self.zone_placeholder = Some(p.clone());
+        p
+    }
+
+    /// `left / right`, NULL rather than an error when `right` is zero, and
+    /// not an integer division on DataFusion (BigQuery's `/` never is).
+    pub(crate) fn divide(&self, left: &str, right: &str) -> String {
+        match self.dialect {
+            Dialect::DataFusion => format!("(CAST({left} AS DOUBLE) / NULLIF({right}, 0))"),
+            Dialect::BigQuery => format!("({left} / NULLIF({right}, 0))"),
+        }
+    }
+
+    /// `expr LIKE $n` (or `NOT LIKE`) with the pattern bound; see [`LIKE_ESCAPE`].
+    pub(crate) fn like(&mut self, expr: &str, pattern: String, negated: bool) -> String {
+        let p = self.bind(QueryParam::String(pattern));
+        let not = if negated { "NOT " } else { "" };
+        match self.dialect {
+            Dialect::DataFusion => format!("{expr} {not}LIKE {p} ESCAPE '{LIKE_ESCAPE}'"),
+            Dialect::BigQuery => format!("{expr} {not}LIKE {p}"),
+        }
+    }
+}
+
+/// `a OR b OR …`, parenthesised when there are several.
+pub(crate) fn any_of(mut parts: Vec<String>) -> Option<String> {
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(format!("({})", parts.join(" OR "))),
+    }
+}
+
+/// `a AND b AND …`, parenthesised when there are several.
+pub(crate) fn all_of(mut parts: Vec<String>) -> Option<String> {
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(format!("({})", parts.join(" AND "))),
+    }
+}

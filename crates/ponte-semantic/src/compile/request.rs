@@ -1,0 +1,127 @@
+//! The query body as Looker's API sends it (`WriteQuery`), and the checks of
+//! its free-form parts: limit, sorts and time zone.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+
+use super::QueryError;
+
+/// The rows returned when the request gives no limit (Looker's default).
+pub const DEFAULT_LIMIT: u64 = 500;
+/// The most rows a query with an explicit limit returns (Looker's UI cap).
+pub const MAX_LIMIT: u64 = 5000;
+/// The most rows a query with limit `-1` ("no limit") returns: a backstop
+/// so one request cannot ask the warehouse for an unbounded result.
+pub const UNLIMITED_CAP: u64 = 1_000_000;
+
+/// A query body in the shape of Looker API 4.0's `WriteQuery`.
+///
+/// Unknown keys are ignored, as the official SDKs send more than ponte uses;
+/// `pivots`, `filter_expression` and `dynamic_fields` are read only so that
+/// a non-empty value is refused rather than silently dropped (dropping it
+/// would return different rows than asked for). JSON `null` is taken as
+/// absent everywhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct QueryRequest {
+    /// The model.
+    #[serde(default, deserialize_with = "null_default")]
+    pub model: String,
+    /// The explore (Looker calls it `view`).
+    #[serde(default, deserialize_with = "null_default")]
+    pub view: String,
+    /// Selected fields, `view.field`, in output order.
+    #[serde(default, deserialize_with = "null_default")]
+    pub fields: Vec<String>,
+    /// Field → Looker filter expression.
+    #[serde(default, deserialize_with = "null_default")]
+    pub filters: BTreeMap<String, String>,
+    /// `view.field`, optionally followed by `asc` or `desc`.
+    #[serde(default, deserialize_with = "null_default")]
+    pub sorts: Vec<String>,
+    /// Row limit as text (Looker sends a string): a whole number, capped at
+    /// [`MAX_LIMIT`]; `-1` for no limit, capped at [`UNLIMITED_CAP`]; absent
+    /// or empty for [`DEFAULT_LIMIT`].
+    #[serde(default)]
+    pub limit: Option<String>,
+    /// IANA zone for timeframes and relative date filters; the model's zone
+    /// when absent.
+    #[serde(default)]
+    pub query_timezone: Option<String>,
+    /// Pivoted fields: not implemented, refused when non-empty.
+    #[serde(default, deserialize_with = "null_default")]
+    pub pivots: Vec<String>,
+    /// Custom filter: not implemented, refused when non-empty.
+    #[serde(default)]
+    pub filter_expression: Option<String>,
+    /// Custom fields and table calculations: not implemented, refused when non-empty.
+    #[serde(default)]
+    pub dynamic_fields: Option<String>,
+}
+
+fn null_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+impl QueryRequest {
+    /// Refuses the parts of a query body ponte reads but does not implement.
+    pub(crate) fn check_supported(&self) -> Result<(), QueryError> {
+        let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty() || s.trim() == "[]");
+        let unsupported = |feature: &str| Err(QueryError::Unsupported { feature: feature.to_owned() });
+        if !self.pivots.is_empty() {
+            return unsupported("pivots");
+        }
+        if !blank(&self.filter_expression) {
+            return unsupported("filter_expression");
+        }
+        if !blank(&self.dynamic_fields) {
+            return unsupported("dynamic_fields");
+        }
+        Ok(())
+    }
+}
+
+/// The row limit to write into SQL (see [`QueryRequest::limit`]).
+pub(crate) fn parse_limit(limit: Option<&str>) -> Result<u64, QueryError> {
+    let Some(text) = limit.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(DEFAULT_LIMIT);
+    };
+    if text == "-1" {
+        return Ok(UNLIMITED_CAP);
+    }
+    // Digits only: "1e9", "+5", "0x10" and "-5" are all refused.
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(QueryError::BadLimit { limit: text.to_owned() });
+    }
+    match text.parse::<u64>() {
+        Ok(0) => Err(QueryError::BadLimit { limit: text.to_owned() }),
+        Ok(n) => Ok(n.min(MAX_LIMIT)),
+        // More digits than a u64 holds: capped like any other large limit.
+        Err(_) => Ok(MAX_LIMIT),
+    }
+}
+
+/// A sort as written: `view.field`, `view.field asc` or `view.field desc`.
+pub(crate) fn parse_sort(sort: &str) -> Result<(&str, bool), QueryError> {
+    let bad = |reason: &str| QueryError::BadSort { sort: sort.to_owned(), reason: reason.to_owned() };
+    let mut words = sort.split_whitespace();
+    let field = words.next().ok_or_else(|| bad("it is empty"))?;
+    let descending = match words.next() {
+        None => false,
+        Some(w) if w.eq_ignore_ascii_case("asc") => false,
+        Some(w) if w.eq_ignore_ascii_case("desc") => true,
+        Some(_) => return Err(bad("expected `view.field`, optionally followed by `asc` or `desc`")),
+    };
+    if words.next().is_some() {
+        return Err(bad("expected `view.field`, optionally followed by `asc` or `desc`"));
+    }
+    Ok((field, descending))
+}
+
+/// The query's zone: `query_timezone` when given (an IANA name), else the model's.
+pub(crate) fn parse_time_zone(zone: Option<&str>, default: chrono_tz::Tz) -> Result<chrono_tz::Tz, QueryError> {
+    match zone.map(str::trim).filter(|z| !z.is_empty()) {
+        None => Ok(default),
+        Some(z) => z.parse().map_err(|_| QueryError::BadTimeZone { zone: z.to_owned() }),
+    }
+}

@@ -1,0 +1,380 @@
+//! Request → plan: every name looked up in the model, every filter parsed,
+//! the access filters evaluated for the caller, the joins chosen and the
+//! measures checked for fan-out. The plan holds only model items and parsed
+//! values, so rendering it cannot reach request text.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::dialect::TimeKind;
+use super::error::closest;
+use super::request::{parse_limit, parse_sort, parse_time_zone};
+use super::{Caller, QueryError, QueryParam, QueryRequest, Target, WarehouseColumns};
+use crate::model::{
+    Aggregate, ColumnKind, DimensionType, Explore, FieldRef, Filter, Join, Measure, MeasureKind, Model, Relationship,
+    ResolvedField, View,
+};
+
+/// A query resolved against the model, ready to render.
+pub(crate) struct Plan<'m> {
+    pub(crate) explore: &'m Explore,
+    /// Selected fields in request order, duplicates dropped.
+    pub(crate) fields: Vec<Planned<'m>>,
+    /// Joined views in an order where each join's condition only names
+    /// views already in `FROM`.
+    pub(crate) joins: Vec<&'m Join>,
+    /// Row-level security, one per access filter of the explore.
+    pub(crate) access: Vec<Access<'m>>,
+    /// Filters on dimensions (`WHERE`).
+    pub(crate) where_filters: Vec<(Planned<'m>, Filter)>,
+    /// Filters on measures (`HAVING`).
+    pub(crate) having_filters: Vec<(Planned<'m>, Filter)>,
+    /// Index into `fields`, descending.
+    pub(crate) sorts: Vec<(usize, bool)>,
+    pub(crate) limit: u64,
+    pub(crate) time_zone: Tz,
+    /// "Now" in the query's zone, for relative date filters.
+    pub(crate) now: DateTime<Tz>,
+    pub(crate) columns: &'m WarehouseColumns,
+}
+
+/// A field with what rendering needs to know about its column.
+#[derive(Clone, Copy)]
+pub(crate) struct Planned<'m> {
+    pub(crate) field: ResolvedField<'m>,
+    /// For time dimensions and timeframes: DATE or TIMESTAMP.
+    pub(crate) time: Option<TimeKind>,
+}
+
+/// An access filter made concrete for one caller.
+pub(crate) struct Access<'m> {
+    pub(crate) field: ResolvedField<'m>,
+    /// One or more values; the predicate is `=` or `IN`.
+    pub(crate) values: Vec<QueryParam>,
+}
+
+pub(crate) fn plan<'m>(
+    model: &'m Model,
+    request: &QueryRequest,
+    caller: &Caller,
+    target: &Target<'m>,
+    now: DateTime<Utc>,
+) -> Result<Plan<'m>, QueryError> {
+    request.check_supported()?;
+    let explore = model.explore(&request.view).ok_or_else(|| QueryError::UnknownExplore {
+        model: model.name.clone(),
+        explore: request.view.clone(),
+        suggestion: closest(&request.view, model.explores.iter().map(|e| e.name.as_str())),
+    })?;
+    let columns = target.columns;
+    let lookup = |name: &str| -> Result<Planned<'m>, QueryError> {
+        let field = resolve_field(explore, name)?;
+        Ok(Planned { field, time: time_kind(&field, columns)? })
+    };
+
+    let mut fields: Vec<Planned<'m>> = Vec::new();
+    for name in &request.fields {
+        let planned = lookup(name)?;
+        if !fields.iter().any(|f| f.field.name() == planned.field.name()) {
+            fields.push(planned);
+        }
+    }
+    if fields.is_empty() {
+        return Err(QueryError::NoFields);
+    }
+
+    // Always-filters first, each replaced by the request's filter on the
+    // same field when there is one (users may change the value, as in Looker).
+    let mut filters: Vec<(Planned<'m>, Filter)> = Vec::new();
+    for af in &explore.always_filter {
+        if !request.filters.contains_key(&af.field) {
+            filters.push((lookup(&af.field)?, af.filter.clone()));
+        }
+    }
+    for (name, expression) in &request.filters {
+        let planned = lookup(name)?;
+        let filter = planned
+            .field
+            .filter_type()
+            .parse(expression)
+            .map_err(|e| QueryError::BadFilter { field: name.clone(), message: e.to_string() })?;
+        check_filterable(&planned.field, &filter, columns)?;
+        filters.push((planned, filter));
+    }
+    filters.retain(|(_, f)| !matches_everything(f));
+    let (having_filters, where_filters): (Vec<_>, Vec<_>) =
+        filters.into_iter().partition(|(p, _)| p.field.is_measure());
+
+    let access = access_filters(explore, caller)?;
+
+    let mut sorts = Vec::new();
+    for sort in &request.sorts {
+        let (name, descending) = parse_sort(sort)?;
+        let field = resolve_field(explore, name)?;
+        let index = fields.iter().position(|f| f.field.name() == field.name()).ok_or_else(|| QueryError::BadSort {
+            sort: sort.clone(),
+            reason: format!("`{name}` is not one of the query's fields"),
+        })?;
+        sorts.push((index, descending));
+    }
+    if sorts.is_empty() {
+        // Looker's default: the first measure descending, else the first
+        // dimension ascending.
+        sorts.push(match fields.iter().position(|f| f.field.is_measure()) {
+            Some(i) => (i, true),
+            None => (0, false),
+        });
+    }
+
+    let mut views: BTreeSet<&str> = BTreeSet::new();
+    views.extend(fields.iter().map(|f| f.field.view.name.as_str()));
+    views.extend(where_filters.iter().chain(&having_filters).map(|(p, _)| p.field.view.name.as_str()));
+    views.extend(access.iter().map(|a| a.field.view.name.as_str()));
+    let joins = joins_for(explore, views);
+
+    let measures = fields.iter().chain(having_filters.iter().map(|(p, _)| p));
+    for p in measures {
+        if let FieldRef::Measure(m) = p.field.field {
+            check_fan_out(p.field.view, m, &joins, 0)?;
+        }
+    }
+
+    let time_zone = parse_time_zone(request.query_timezone.as_deref(), model.time_zone)?;
+    Ok(Plan {
+        explore,
+        fields,
+        joins,
+        access,
+        where_filters,
+        having_filters,
+        sorts,
+        limit: parse_limit(request.limit.as_deref())?,
+        time_zone,
+        now: now.with_timezone(&time_zone),
+        columns,
+    })
+}
+
+/// `view.field` in the explore, or an error naming the closest field.
+pub(crate) fn resolve_field<'m>(explore: &'m Explore, name: &str) -> Result<ResolvedField<'m>, QueryError> {
+    explore.resolve_field(name).ok_or_else(|| {
+        let names: Vec<String> =
+            explore.views().flat_map(|v| v.field_names().into_iter().map(move |f| format!("{}.{f}", v.name))).collect();
+        QueryError::UnknownField {
+            explore: explore.name.clone(),
+            field: name.to_owned(),
+            suggestion: closest(name, names.iter().map(String::as_str)),
+        }
+    })
+}
+
+/// The kind of a time field's column: from the warehouse columns, else,
+/// for a plain dimension, from its declared type. A dimension group's
+/// column must be listed, since nothing in the model says.
+pub(crate) fn time_kind(field: &ResolvedField<'_>, columns: &WarehouseColumns) -> Result<Option<TimeKind>, QueryError> {
+    let (column, declared) = match field.field {
+        FieldRef::Dimension(d) => match d.dimension_type {
+            DimensionType::Date => (&d.column, Some(TimeKind::Date)),
+            DimensionType::Time => (&d.column, Some(TimeKind::Timestamp)),
+            _ => return Ok(None),
+        },
+        FieldRef::Timeframe(g, _) => (&g.column, None),
+        FieldRef::Measure(_) => return Ok(None),
+    };
+    let table = &field.view.table.name;
+    match columns.get(table).and_then(|c| c.get(&column.name)) {
+        Some(ColumnKind::Date) => Ok(Some(TimeKind::Date)),
+        Some(ColumnKind::Timestamp) => Ok(Some(TimeKind::Timestamp)),
+        _ => declared.map(Some).ok_or_else(|| QueryError::UnknownColumnType {
+            field: field.name(),
+            table: table.clone(),
+            column: column.name.clone(),
+        }),
+    }
+}
+
+/// A number filter on a `min`/`max` measure over dates or text would
+/// compare numbers with dates or text.
+fn check_filterable(field: &ResolvedField<'_>, filter: &Filter, columns: &WarehouseColumns) -> Result<(), QueryError> {
+    let FieldRef::Measure(m) = field.field else { return Ok(()) };
+    let MeasureKind::Aggregate { function: Aggregate::Min | Aggregate::Max, column } = &m.kind else { return Ok(()) };
+    let kind = columns.get(&field.view.table.name).and_then(|c| c.get(&column.name));
+    match kind {
+        Some(k @ (ColumnKind::Date | ColumnKind::Timestamp | ColumnKind::String)) if !matches_everything(filter) => {
+            Err(QueryError::WrongFilterKind {
+                field: field.name(),
+                reason: format!(
+                    "it is the {} of a {} column, and filters on measures compare numbers",
+                    m.type_name(),
+                    match k {
+                        ColumnKind::String => "text",
+                        _ => "date or time",
+                    }
+                ),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn matches_everything(filter: &Filter) -> bool {
+    use crate::filter_expr::{DateFilter, NumberFilter, StringFilter, YesNoFilter};
+    matches!(
+        filter,
+        Filter::String(StringFilter::Any)
+            | Filter::Number(NumberFilter::Any)
+            | Filter::Date(DateFilter::Any)
+            | Filter::YesNo(YesNoFilter::Any)
+    )
+}
+
+/// Every access filter of the explore, with the caller's values. Fails
+/// closed: a missing, empty or unusable attribute is an error, never a
+/// skipped predicate.
+fn access_filters<'m>(explore: &'m Explore, caller: &Caller) -> Result<Vec<Access<'m>>, QueryError> {
+    explore
+        .access_filters
+        .iter()
+        .map(|af| {
+            let denied = |reason: String| QueryError::AccessDenied {
+                explore: explore.name.clone(),
+                field: af.field.clone(),
+                attribute: af.user_attribute.clone(),
+                reason,
+            };
+            let field = explore
+                .resolve_field(&af.field)
+                .ok_or_else(|| denied("and that field is not in the explore".to_owned()))?;
+            let raw = caller
+                .user_attributes
+                .get(&af.user_attribute)
+                .ok_or_else(|| denied("and the caller has no value for it".to_owned()))?;
+            let dimension_type = match field.field {
+                FieldRef::Dimension(d) => d.dimension_type,
+                _ => return Err(denied("and that field is not a plain dimension".to_owned())),
+            };
+            let values = raw
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    attribute_value(dimension_type, v)
+                        .ok_or_else(|| denied(format!("and `{v}` is not a valid {} value", dimension_type.as_str())))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if values.is_empty() {
+                return Err(denied("and the caller's value for it is empty".to_owned()));
+            }
+            Ok(Access { field, values })
+        })
+        .collect()
+}
+
+/// A user attribute value typed like the dimension it is compared with.
+fn attribute_value(dimension_type: DimensionType, v: &str) -> Option<QueryParam> {
+    match dimension_type {
+        DimensionType::String => Some(QueryParam::String(v.to_owned())),
+        DimensionType::Number => match v.parse::<i64>() {
+            Ok(i) => Some(QueryParam::Int(i)),
+            Err(_) => v.parse::<f64>().ok().filter(|f| f.is_finite()).map(QueryParam::Float),
+        },
+        DimensionType::YesNo => match v.to_ascii_lowercase().as_str() {
+            "yes" | "true" => Some(QueryParam::Bool(true)),
+            "no" | "false" => Some(QueryParam::Bool(false)),
+            _ => None,
+        },
+        DimensionType::Date => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok().map(QueryParam::Date),
+        DimensionType::Time => {
+            DateTime::parse_from_rfc3339(v).ok().map(|t| QueryParam::Timestamp(t.with_timezone(&Utc)))
+        }
+    }
+}
+
+/// The joins the query needs: those of the views it uses, plus those their
+/// join conditions name, ordered so each condition names only views joined
+/// before (file order otherwise).
+fn joins_for<'m>(explore: &'m Explore, mut needed: BTreeSet<&'m str>) -> Vec<&'m Join> {
+    let base = explore.base.name.as_str();
+    let view_of = |side: &'m str| side.split_once('.').map_or(side, |(v, _)| v);
+    loop {
+        let before = needed.len();
+        for j in &explore.joins {
+            if needed.contains(j.view.name.as_str()) {
+                needed.extend(j.on.iter().flat_map(|(a, b)| [view_of(a), view_of(b)]));
+            }
+        }
+        if needed.len() == before {
+            break;
+        }
+    }
+    let mut pending: Vec<&Join> = explore.joins.iter().filter(|j| needed.contains(j.view.name.as_str())).collect();
+    let mut available: BTreeSet<&str> = BTreeSet::from([base]);
+    let mut ordered = Vec::new();
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|j| {
+            j.on.iter().flat_map(|(a, b)| [view_of(a), view_of(b)]).all(|v| v == j.view.name || available.contains(v))
+        });
+        // A cycle cannot be ordered; keep file order and let the warehouse say.
+        let j = pending.remove(ready.unwrap_or(0));
+        available.insert(j.view.name.as_str());
+        ordered.push(j);
+    }
+    ordered
+}
+
+/// Refuses a measure whose rows a join in the query repeats.
+///
+/// A join repeats the joined view's rows when several left rows match one
+/// of them (`many_to_one`, `many_to_many`) and the other views' rows when
+/// one left row matches several joined rows (`one_to_many`,
+/// `many_to_many`). This treats every view outside the join as "the other
+/// side", which over-refuses some chains of joins but never under-refuses.
+/// `count_distinct`, `min`, `max` and a `count` over a view with a primary
+/// key (compiled as a distinct count of the key) are not affected.
+fn check_fan_out(view: &View, measure: &Measure, joins: &[&Join], depth: usize) -> Result<(), QueryError> {
+    let has_key = view.dimensions.iter().any(|d| d.primary_key);
+    match &measure.kind {
+        MeasureKind::Count if has_key => return Ok(()),
+        MeasureKind::Aggregate { function: Aggregate::CountDistinct | Aggregate::Min | Aggregate::Max, .. } => {
+            return Ok(());
+        }
+        MeasureKind::Number(expr) => {
+            // Number measures reference measures of the same view; the model
+            // refuses cycles, the depth bound is a second guard.
+            for name in expr.measures() {
+                if let Some(m) = view.measure(name).filter(|_| depth < 32) {
+                    check_fan_out(view, m, joins, depth + 1)?;
+                }
+            }
+            return Ok(());
+        }
+        MeasureKind::Count | MeasureKind::Aggregate { .. } => {}
+    }
+    for j in joins {
+        let repeats = if j.view.name == view.name {
+            matches!(j.relationship, Relationship::ManyToOne | Relationship::ManyToMany)
+        } else {
+            matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany)
+        };
+        if repeats {
+            return Err(QueryError::FanOut {
+                measure: format!("{}.{}", view.name, measure.name),
+                view: view.name.clone(),
+                join: j.view.name.clone(),
+                relationship: relationship_name(j.relationship).to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn relationship_name(r: Relationship) -> &'static str {
+    match r {
+        Relationship::ManyToOne => "many_to_one",
+        Relationship::OneToOne => "one_to_one",
+        Relationship::OneToMany => "one_to_many",
+        Relationship::ManyToMany => "many_to_many",
+    }
+}

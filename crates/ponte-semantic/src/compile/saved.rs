@@ -1,0 +1,84 @@
+//! Looks and dashboard tiles: saved queries turned into requests, so they
+//! take exactly the path an API query takes (access filters included).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::error::closest;
+use super::{Caller, CompiledQuery, QueryError, QueryRequest, Target, compile};
+use crate::model::{Model, Query};
+
+/// Compiles the query of look `look_id` for `caller`.
+pub fn compile_look(
+    model: &Model,
+    look_id: u64,
+    caller: &Caller,
+    target: &Target<'_>,
+    now: DateTime<Utc>,
+) -> Result<CompiledQuery, QueryError> {
+    let look = model.look(look_id).ok_or_else(|| QueryError::UnknownLook { model: model.name.clone(), id: look_id })?;
+    compile(model, &request(model, &look.query), caller, target, now)
+}
+
+/// Compiles tile `element_index` (0-based, file order) of a dashboard for
+/// `caller`, with the dashboard's filters applied through the tile's
+/// `listen`.
+///
+/// `filter_values` maps dashboard filter names to the expressions the user
+/// chose; a filter not given uses its default value. A non-empty value
+/// replaces any filter the tile itself has on the same field, as in Looker;
+/// an empty one ("is any value") leaves the tile's own filter. A name the
+/// dashboard does not have is refused rather than ignored, so a misspelt
+/// filter does not silently show unfiltered numbers.
+pub fn compile_element(
+    model: &Model,
+    dashboard_id: &str,
+    element_index: usize,
+    filter_values: &BTreeMap<String, String>,
+    caller: &Caller,
+    target: &Target<'_>,
+    now: DateTime<Utc>,
+) -> Result<CompiledQuery, QueryError> {
+    let dashboard = model
+        .dashboard(dashboard_id)
+        .ok_or_else(|| QueryError::UnknownDashboard { model: model.name.clone(), id: dashboard_id.to_owned() })?;
+    let element = dashboard.elements.get(element_index).ok_or_else(|| QueryError::UnknownElement {
+        dashboard: dashboard.id.clone(),
+        index: element_index,
+        count: dashboard.elements.len(),
+    })?;
+    if let Some(unknown) = filter_values.keys().find(|k| !dashboard.filters.iter().any(|f| &f.name == *k)) {
+        return Err(QueryError::UnknownDashboardFilter {
+            dashboard: dashboard.id.clone(),
+            filter: unknown.clone(),
+            suggestion: closest(unknown, dashboard.filters.iter().map(|f| f.name.as_str())),
+        });
+    }
+    let mut request = request(model, &element.query);
+    for (filter_name, field) in &element.listen {
+        let Some(filter) = dashboard.filters.iter().find(|f| &f.name == filter_name) else { continue };
+        let value = filter_values.get(filter_name).unwrap_or(&filter.default_value);
+        if !value.trim().is_empty() {
+            request.filters.insert(field.clone(), value.clone());
+        }
+    }
+    compile(model, &request, caller, target, now)
+}
+
+/// A saved query as an API request body.
+fn request(model: &Model, query: &Query) -> QueryRequest {
+    QueryRequest {
+        model: model.name.clone(),
+        view: query.explore.clone(),
+        fields: query.fields.clone(),
+        filters: query.filters.iter().map(|f| (f.field.clone(), f.expression.clone())).collect(),
+        sorts: query
+            .sorts
+            .iter()
+            .map(|s| if s.descending { format!("{} desc", s.field) } else { s.field.clone() })
+            .collect(),
+        limit: query.limit.map(|l| l.to_string()),
+        ..QueryRequest::default()
+    }
+}

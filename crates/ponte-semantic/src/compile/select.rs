@@ -1,0 +1,220 @@
+//! Plan → SQL text: the SELECT list, FROM and JOINs, WHERE (access filters
+//! first), GROUP BY, HAVING, ORDER BY and LIMIT. Every identifier written
+//! here comes from the model, every value goes through [`SqlWriter::bind`].
+
+use super::dialect::{SqlWriter, all_of};
+use super::filter_sql::condition;
+use super::resolve::{Plan, Planned, time_kind};
+use super::{CompiledQuery, Dialect, FieldKind, OutputColumn, QueryError};
+use crate::model::{Aggregate, BinaryOp, DimensionType, FieldRef, JoinType, Measure, MeasureKind, NumberExpr, View};
+
+pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery, QueryError> {
+    let mut w = SqlWriter::new(dialect, plan.time_zone);
+
+    let mut columns = Vec::new();
+    let mut select = Vec::new();
+    let mut group_by = Vec::new();
+    for p in &plan.fields {
+        let expr = field_sql(&mut w, plan, p)?;
+        let alias = unique_alias(&columns, p);
+        if !p.field.is_measure() {
+            group_by.push(expr.clone());
+        }
+        select.push(format!("  {expr} AS {}", w.ident(&alias)));
+        columns.push(output_column(p, alias));
+    }
+
+    let base = &plan.explore.base;
+    let mut sql =
+        format!("SELECT\n{}\nFROM {} AS {}", select.join(",\n"), w.ident(&base.table.name), w.ident(&base.name));
+    for j in &plan.joins {
+        let kind = match j.join_type {
+            JoinType::LeftOuter => "LEFT JOIN",
+            JoinType::Inner => "INNER JOIN",
+        };
+        let on: Vec<String> =
+            j.on.iter().map(|(a, b)| format!("{} = {}", join_side(&w, plan, a), join_side(&w, plan, b))).collect();
+        sql.push_str(&format!(
+            "\n{kind} {} AS {} ON {}",
+            w.ident(&j.view.table.name),
+            w.ident(&j.view.name),
+            on.join(" AND ")
+        ));
+    }
+
+    let mut conditions = Vec::new();
+    for a in &plan.access {
+        let column = a.field.column().map_or_else(String::new, |c| w.column(&a.field.view.name, &c.name));
+        let placeholders: Vec<String> = a.values.iter().map(|v| w.bind(v.clone())).collect();
+        conditions.push(match placeholders.as_slice() {
+            [one] => format!("{column} = {one}"),
+            many => format!("{column} IN ({})", many.join(", ")),
+        });
+    }
+    for (p, filter) in &plan.where_filters {
+        let column = p.field.column().map_or_else(String::new, |c| w.column(&p.field.view.name, &c.name));
+        conditions.extend(condition(&mut w, &column, filter, p.time, plan.now));
+    }
+    if !conditions.is_empty() {
+        sql.push_str(&format!("\nWHERE {}", conditions.join("\n  AND ")));
+    }
+    if !group_by.is_empty() {
+        sql.push_str(&format!("\nGROUP BY {}", group_by.join(", ")));
+    }
+
+    let mut having = Vec::new();
+    for (p, filter) in &plan.having_filters {
+        let expr = field_sql(&mut w, plan, p)?;
+        having.extend(condition(&mut w, &expr, filter, None, plan.now));
+    }
+    if !having.is_empty() {
+        sql.push_str(&format!("\nHAVING {}", having.join("\n  AND ")));
+    }
+
+    let order: Vec<String> = plan
+        .sorts
+        .iter()
+        .map(|(i, desc)| format!("{}{}", w.ident(&columns[*i].alias), if *desc { " DESC" } else { "" }))
+        .collect();
+    sql.push_str(&format!("\nORDER BY {}", order.join(", ")));
+    sql.push_str(&format!("\nLIMIT {}", plan.limit));
+
+    Ok(CompiledQuery { sql, params: w.params, columns, limit: Some(plan.limit) })
+}
+
+/// The SQL of a selected or filtered field.
+fn field_sql(w: &mut SqlWriter, plan: &Plan<'_>, p: &Planned<'_>) -> Result<String, QueryError> {
+    let view = p.field.view;
+    Ok(match p.field.field {
+        FieldRef::Dimension(d) => w.column(&view.name, &d.column.name),
+        FieldRef::Timeframe(g, t) => {
+            let column = w.column(&view.name, &g.column.name);
+            let kind = p.time.ok_or_else(|| QueryError::UnknownColumnType {
+                field: p.field.name(),
+                table: view.table.name.clone(),
+                column: g.column.name.clone(),
+            })?;
+            w.timeframe(&column, kind, t)
+        }
+        FieldRef::Measure(m) => measure_sql(w, plan, view, m, 0)?,
+    })
+}
+
+/// A measure as an aggregate. Filtered measures aggregate
+/// `CASE WHEN <filters> THEN <column> END`, so rows failing the filters
+/// count as NULL, which every aggregate skips.
+fn measure_sql(
+    w: &mut SqlWriter,
+    plan: &Plan<'_>,
+    view: &View,
+    m: &Measure,
+    depth: usize,
+) -> Result<String, QueryError> {
+    let mut conditions = Vec::new();
+    for ff in &m.filters {
+        let field = plan.explore.resolve_field(&ff.field).or_else(|| {
+            // The measure's own view, even if the explore reaches it otherwise.
+            let (_, name) = ff.field.split_once('.')?;
+            view.field(name).map(|field| crate::model::ResolvedField { view, field })
+        });
+        let Some(field) = field else { continue };
+        let Some(column) = field.column() else { continue };
+        let column = w.column(&view.name, &column.name);
+        let time = time_kind(&field, plan.columns)?;
+        conditions.extend(condition(w, &column, &ff.filter, time, plan.now));
+    }
+    let when = all_of(conditions);
+    let key = view.dimensions.iter().find(|d| d.primary_key).map(|d| w.column(&view.name, &d.column.name));
+    Ok(match &m.kind {
+        MeasureKind::Count => match (key, when) {
+            (Some(key), Some(when)) => format!("COUNT(DISTINCT CASE WHEN {when} THEN {key} END)"),
+            (Some(key), None) => format!("COUNT(DISTINCT {key})"),
+            (None, Some(when)) => format!("COUNT(CASE WHEN {when} THEN 1 END)"),
+            (None, None) => "COUNT(*)".to_owned(),
+        },
+        MeasureKind::Aggregate { function, column } => {
+            let column = w.column(&view.name, &column.name);
+            let arg = match when {
+                Some(when) => format!("CASE WHEN {when} THEN {column} END"),
+                None => column,
+            };
+            match function {
+                Aggregate::CountDistinct => format!("COUNT(DISTINCT {arg})"),
+                Aggregate::Sum => format!("SUM({arg})"),
+                Aggregate::Average => format!("AVG({arg})"),
+                Aggregate::Min => format!("MIN({arg})"),
+                Aggregate::Max => format!("MAX({arg})"),
+            }
+        }
+        MeasureKind::Number(expr) => number_sql(w, plan, view, expr, depth)?,
+    })
+}
+
+/// A `number` measure's arithmetic, every operation parenthesised and every
+/// divisor guarded against zero.
+fn number_sql(
+    w: &mut SqlWriter,
+    plan: &Plan<'_>,
+    view: &View,
+    expr: &NumberExpr,
+    depth: usize,
+) -> Result<String, QueryError> {
+    Ok(match expr {
+        NumberExpr::Measure(name) => match view.measure(name).filter(|_| depth < 32) {
+            Some(m) => measure_sql(w, plan, view, m, depth + 1)?,
+            // The model checks references; a dangling one cannot happen.
+            None => "NULL".to_owned(),
+        },
+        NumberExpr::Literal(v) => literal(*v),
+        NumberExpr::Negate(e) => format!("(-{})", number_sql(w, plan, view, e, depth)?),
+        NumberExpr::Binary { op, left, right } => {
+            let l = number_sql(w, plan, view, left, depth)?;
+            let r = number_sql(w, plan, view, right, depth)?;
+            match op {
+                BinaryOp::Add => format!("({l} + {r})"),
+                BinaryOp::Subtract => format!("({l} - {r})"),
+                BinaryOp::Multiply => format!("({l} * {r})"),
+                BinaryOp::Divide => w.divide(&l, &r),
+            }
+        }
+    })
+}
+
+/// A model literal (a checked `f64`, not request text) as SQL.
+fn literal(v: f64) -> String {
+    if v.is_finite() { format!("{v:?}") } else { "NULL".to_owned() }
+}
+
+/// `view.field` of a join condition as a column reference.
+fn join_side(w: &SqlWriter, plan: &Plan<'_>, name: &str) -> String {
+    match plan.explore.resolve_field(name).and_then(|f| f.column().map(|c| w.column(&f.view.name, &c.name))) {
+        Some(column) => column,
+        // The model checks join fields; a missing one fails the join.
+        None => "NULL".to_owned(),
+    }
+}
+
+/// `view__field`, made unique if two names happen to collide.
+fn unique_alias(taken: &[OutputColumn], p: &Planned<'_>) -> String {
+    let base = format!("{}__{}", p.field.view.name, p.field.field_name());
+    let mut alias = base.clone();
+    let mut n = 1;
+    while taken.iter().any(|c| c.alias == alias) {
+        n += 1;
+        alias = format!("{base}_{n}");
+    }
+    alias
+}
+
+fn output_column(p: &Planned<'_>, alias: String) -> OutputColumn {
+    let (kind, field_type, value_format) = match p.field.field {
+        FieldRef::Dimension(d) => (FieldKind::Dimension, dimension_type(d.dimension_type), d.value_format.clone()),
+        FieldRef::Timeframe(_, t) => (FieldKind::Dimension, format!("date_{}", t.as_str()), None),
+        FieldRef::Measure(m) => (FieldKind::Measure, m.type_name().to_owned(), m.value_format.clone()),
+    };
+    OutputColumn { name: p.field.name(), label: p.field.label(), kind, field_type, value_format, alias }
+}
+
+fn dimension_type(t: DimensionType) -> String {
+    t.as_str().to_owned()
+}

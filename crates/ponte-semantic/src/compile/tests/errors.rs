@@ -1,0 +1,199 @@
+//! Refusals: limits, names, sorts, fan-out; and always-filters.
+
+use super::*;
+use crate::compile::QueryParam;
+
+fn with_limit(limit: &str) -> Result<CompiledQuery, QueryError> {
+    let body =
+        serde_json::json!({"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "limit": limit});
+    run(&body.to_string(), &df())
+}
+
+#[test]
+fn limits_are_whole_numbers_capped() {
+    for (limit, expected) in [("10", 10), ("5000", 5000), ("20000", 5000), ("-1", 1_000_000), ("", 500), (" 7 ", 7)] {
+        let q = with_limit(limit).unwrap();
+        assert_eq!(q.limit, Some(expected), "{limit}");
+        assert!(q.sql.ends_with(&format!("\nLIMIT {expected}")));
+    }
+    assert_eq!(
+        ok(r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"]}"#, &df()).limit,
+        Some(500)
+    );
+    assert_eq!(with_limit("99999999999999999999999").unwrap().limit, Some(5000));
+    for bad in ["1e9", "abc", "-5", "0", "+5", "5.0", "1; DROP TABLE x"] {
+        let e = with_limit(bad).unwrap_err();
+        assert_eq!(e, QueryError::BadLimit { limit: bad.to_owned() }, "{bad}");
+        assert_eq!(e.status(), 400);
+    }
+}
+
+#[test]
+fn unknown_names_say_what_and_where() {
+    let e = err(r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_totl"]}"#);
+    assert_eq!(
+        e.to_string(),
+        "unknown field `faturas.custo_totl` in explore `faturas`; did you mean `faturas.custo_total`?"
+    );
+    let e = err(r#"{"model": "comerc", "view": "faturas", "fields": ["orcamento.valor_orcado"]}"#);
+    assert!(matches!(e, QueryError::UnknownField { .. }), "a view outside the explore: {e}");
+    let e = err(r#"{"model": "comerc", "view": "fatura", "fields": ["faturas.custo_total"]}"#);
+    assert_eq!(e.to_string(), "unknown explore `fatura` in model `comerc`; did you mean `faturas`?");
+    assert_eq!(e.status(), 404);
+    let e = err(r#"{"model": "shop", "view": "faturas", "fields": ["faturas.custo_total"]}"#);
+    assert_eq!(e, QueryError::UnknownModel { model: "shop".into() });
+    let e = err(r#"{"model": "comerc", "view": "faturas", "fields": []}"#);
+    assert_eq!(e, QueryError::NoFields);
+}
+
+#[test]
+fn bad_filters_and_sorts_name_the_field() {
+    let e = err(
+        r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "filters": {"faturas.demanda_medida_kw": ">> 5"}}"#,
+    );
+    let QueryError::BadFilter { field, message } = &e else { panic!("{e}") };
+    assert_eq!(field, "faturas.demanda_medida_kw");
+    assert!(message.contains(">> 5"), "{message}");
+    let e =
+        err(r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "sorts": ["unidades.uf"]}"#);
+    assert_eq!(e.to_string(), "bad sort `unidades.uf`: `unidades.uf` is not one of the query's fields");
+    let e = err(
+        r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "sorts": ["faturas.custo_total sideways"]}"#,
+    );
+    assert!(matches!(e, QueryError::BadSort { .. }));
+    let e =
+        err(r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "pivots": ["unidades.uf"]}"#);
+    assert_eq!(e.to_string(), "`pivots` is not supported by ponte; remove it from the query");
+}
+
+#[test]
+fn a_min_of_dates_takes_no_number_filter() {
+    let text = r#"
+[model]
+name = "m"
+[[views]]
+name = "v"
+sql_table_name = "t"
+dimensions = [{ name = "id", type = "number", primary_key = true }]
+measures = [{ name = "first_day", type = "min", sql = "day" }]
+[[explores]]
+name = "v"
+"#;
+    let model = crate::model::parse_model(text, "m.toml".as_ref()).unwrap();
+    let columns = WarehouseColumns::from([(
+        "t".to_owned(),
+        BTreeMap::from([("id".to_owned(), ColumnKind::Integer), ("day".to_owned(), ColumnKind::Date)]),
+    )]);
+    let body = request(r#"{"model": "m", "view": "v", "fields": ["v.first_day"], "filters": {"v.first_day": ">5"}}"#);
+    let e = compile(&model, &body, &Caller::default(), &Target::new(Dialect::DataFusion, &columns), now()).unwrap_err();
+    assert!(matches!(e, QueryError::WrongFilterKind { .. }), "{e}");
+}
+
+#[test]
+fn a_measure_a_join_repeats_is_refused() {
+    // Many invoices per unit: summing a unit's contracted demand over the
+    // invoice rows would count it once per invoice.
+    let e = err(
+        r#"{"model": "comerc", "view": "faturas", "fields": ["unidades.uf", "unidades.demanda_contratada_total_kw"]}"#,
+    );
+    assert_eq!(
+        e,
+        QueryError::FanOut {
+            measure: "unidades.demanda_contratada_total_kw".into(),
+            view: "unidades".into(),
+            join: "unidades".into(),
+            relationship: "many_to_one".into(),
+        }
+    );
+    assert_eq!(e.status(), 422);
+    assert!(e.to_string().contains("symmetric aggregates are not implemented"));
+    // Counting units is distinct on the primary key, so it is safe.
+    let q = ok(r#"{"model": "comerc", "view": "faturas", "fields": ["unidades.quantidade_unidades"]}"#, &df());
+    assert!(q.sql.contains(r#"COUNT(DISTINCT "unidades"."id_unidade")"#));
+    // The invoices' own sum over a many_to_one join is safe.
+    ok(r#"{"model": "comerc", "view": "faturas", "fields": ["unidades.uf", "faturas.custo_total"]}"#, &df());
+}
+
+#[test]
+fn a_one_to_many_join_refuses_sums_but_not_distinct_counts() {
+    let text = r#"
+[model]
+name = "m"
+[[views]]
+name = "customers"
+dimensions = [{ name = "id", type = "number", primary_key = true }]
+measures = [{ name = "credit", type = "sum", sql = "credit" }, { name = "count", type = "count" }]
+[[views]]
+name = "orders"
+dimensions = [{ name = "id", type = "number", primary_key = true }, { name = "customer_id", type = "number" }]
+measures = [{ name = "total", type = "sum", sql = "amount" }, { name = "largest", type = "max", sql = "amount" }]
+[[explores]]
+name = "customers"
+[[explores.joins]]
+view = "orders"
+on = [["customers.id", "orders.customer_id"]]
+relationship = "one_to_many"
+"#;
+    let model = crate::model::parse_model(text, "m.toml".as_ref()).unwrap();
+    let columns = WarehouseColumns::new();
+    let target = Target::new(Dialect::BigQuery, &columns);
+    let go = |fields: &str| {
+        let body = request(&format!(r#"{{"model": "m", "view": "customers", "fields": [{fields}]}}"#));
+        compile(&model, &body, &Caller::default(), &target, now())
+    };
+    let e = go(r#""customers.credit", "orders.total""#).unwrap_err();
+    assert!(
+        matches!(&e, QueryError::FanOut { measure, join, .. } if measure == "customers.credit" && join == "orders"),
+        "{e}"
+    );
+    // Without the join the sum is fine; with it, counts on the key, maxima
+    // and the joined view's own sums are.
+    go(r#""customers.credit""#).unwrap();
+    go(r#""customers.count", "orders.largest", "orders.total""#).unwrap();
+}
+
+#[test]
+fn always_filters_apply_and_can_be_changed() {
+    let text = r#"
+[model]
+name = "m"
+time_zone = "UTC"
+[[views]]
+name = "orders"
+dimensions = [{ name = "id", type = "number", primary_key = true }, { name = "status" }, { name = "day", type = "date" }]
+measures = [{ name = "count", type = "count" }]
+[[explores]]
+name = "orders"
+always_filter = { "orders.status" = "complete" }
+"#;
+    let model = crate::model::parse_model(text, "m.toml".as_ref()).unwrap();
+    let columns = WarehouseColumns::new();
+    let target = Target::new(Dialect::DataFusion, &columns);
+    let go = |filters: &str| {
+        let body = request(&format!(
+            r#"{{"model": "m", "view": "orders", "fields": ["orders.count"], "filters": {filters}}}"#
+        ));
+        compile(&model, &body, &Caller::default(), &target, now()).unwrap()
+    };
+    let q = go(r#"{"orders.day": "2024-05-01"}"#);
+    assert!(
+        q.sql
+            .contains("WHERE \"orders\".\"status\" = $1\n  AND (\"orders\".\"day\" >= $2 AND \"orders\".\"day\" < $3)"),
+        "{}",
+        q.sql
+    );
+    assert_eq!(q.params[0], QueryParam::String("complete".into()));
+    let q = go(r#"{"orders.status": "cancelled"}"#);
+    assert!(q.sql.contains("WHERE \"orders\".\"status\" = $1\n"));
+    assert_eq!(q.params, [QueryParam::String("cancelled".into())]);
+}
+
+#[test]
+fn unknown_json_keys_and_nulls_are_accepted() {
+    let q = ok(
+        r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "filters": null, "sorts": null,
+            "limit": null, "query_timezone": null, "total": true, "vis_config": {}, "filter_config": null, "can": {}}"#,
+        &bq(),
+    );
+    assert_eq!(q.limit, Some(500));
+}

@@ -1,0 +1,148 @@
+//! Row-level security on every entry point, and hostile input that must
+//! never reach SQL text.
+
+use super::*;
+use crate::compile::{QueryParam, compile_element, compile_look};
+
+const COST: &str = r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"]}"#;
+
+fn strangers() -> [Caller; 3] {
+    let with = |k: &str, v: &str| Caller { user_attributes: BTreeMap::from([(k.to_owned(), v.to_owned())]) };
+    [Caller::default(), with("id_cliente", " , "), with("id_usuario", "7")]
+}
+
+fn assert_denied(result: Result<CompiledQuery, QueryError>) {
+    match result {
+        Err(QueryError::AccessDenied { attribute, .. }) => assert_eq!(attribute, "id_cliente"),
+        other => panic!("expected AccessDenied, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_explore_gets_the_access_filter() {
+    for (explore, field, column) in [
+        ("faturas", "faturas.custo_total", r#""faturas"."id_cliente" = $1"#),
+        ("orcado_vs_realizado", "orcamento.valor_orcado", r#""orcamento"."id_cliente" = $1"#),
+        ("unidades", "unidades.nome_unidade", r#""unidades"."id_cliente" = $1"#),
+    ] {
+        let json = format!(r#"{{"model": "comerc", "view": "{explore}", "fields": ["{field}"]}}"#);
+        let q = ok(&json, &df());
+        assert!(q.sql.contains(&format!("WHERE {column}")), "{explore}: {}", q.sql);
+        assert_eq!(q.params, [QueryParam::Int(7)]);
+        for caller in strangers() {
+            for target in [df(), bq()] {
+                assert_denied(compile(demo(), &request(&json), &caller, &target, now()));
+            }
+        }
+    }
+}
+
+#[test]
+fn several_attribute_values_are_an_in_list() {
+    let caller = Caller { user_attributes: BTreeMap::from([("id_cliente".to_owned(), "7, 9".to_owned())]) };
+    let q = compile(demo(), &request(COST), &caller, &bq(), now()).unwrap();
+    assert!(q.sql.contains("WHERE `faturas`.`id_cliente` IN ($1, $2)"));
+    assert_eq!(q.params, [QueryParam::Int(7), QueryParam::Int(9)]);
+}
+
+#[test]
+fn an_attribute_that_is_not_a_number_is_denied() {
+    let caller = Caller { user_attributes: BTreeMap::from([("id_cliente".to_owned(), "7 OR 1=1".to_owned())]) };
+    assert_denied(compile(demo(), &request(COST), &caller, &df(), now()));
+}
+
+#[test]
+fn looks_get_the_access_filter() {
+    for id in [1, 2, 3] {
+        let q = compile_look(demo(), id, &customer(), &df(), now()).unwrap();
+        assert!(q.sql.contains("\"id_cliente\" = $1"), "look {id}: {}", q.sql);
+        assert_eq!(q.params[0], QueryParam::Int(7));
+        for caller in strangers() {
+            assert_denied(compile_look(demo(), id, &caller, &bq(), now()));
+        }
+    }
+}
+
+#[test]
+fn dashboard_tiles_get_the_access_filter_and_the_dashboard_filters() {
+    let none = BTreeMap::new();
+    for index in 0..6 {
+        let q = compile_element(demo(), "visao_geral", index, &none, &customer(), &df(), now()).unwrap();
+        assert!(q.sql.contains("\"id_cliente\" = $1"), "tile {index}: {}", q.sql);
+        for caller in strangers() {
+            assert_denied(compile_element(demo(), "visao_geral", index, &none, &caller, &bq(), now()));
+        }
+    }
+    // Defaults: "Mês" = "12 months" applies, "Unidade" is empty (any value).
+    let q = compile_element(demo(), "visao_geral", 0, &none, &customer(), &bq(), now()).unwrap();
+    assert!(q.sql.contains("`faturas`.`mes_referencia` >= $2"));
+    assert!(!q.sql.contains("unidades"));
+    // A chosen value replaces the default and pulls in its join.
+    let values = BTreeMap::from([("Unidade".to_owned(), "Loja Centro".to_owned()), ("Mês".to_owned(), "".to_owned())]);
+    let q = compile_element(demo(), "visao_geral", 0, &values, &customer(), &bq(), now()).unwrap();
+    assert!(q.sql.contains("AND `unidades`.`nome_unidade` = $2"));
+    assert!(!q.sql.contains("mes_referencia"));
+    assert_eq!(q.params, [QueryParam::Int(7), QueryParam::String("Loja Centro".into())]);
+    // The tile on the `unidades` explore listens only to "Unidade".
+    let q = compile_element(demo(), "visao_geral", 5, &values, &customer(), &df(), now()).unwrap();
+    assert!(q.sql.contains(
+        r#"WHERE "unidades"."id_cliente" = $1
+  AND "unidades"."nome_unidade" = $2"#
+    ));
+}
+
+#[test]
+fn unknown_dashboard_pieces_are_refused() {
+    let none = BTreeMap::new();
+    let e = compile_element(demo(), "visao_gera", 0, &none, &customer(), &df(), now()).unwrap_err();
+    assert!(matches!(e, QueryError::UnknownDashboard { .. }));
+    let e = compile_element(demo(), "visao_geral", 6, &none, &customer(), &df(), now()).unwrap_err();
+    assert_eq!(e.to_string(), "dashboard `visao_geral` has 6 element(s); there is no element 6");
+    let typo = BTreeMap::from([("Mes".to_owned(), "3 months".to_owned())]);
+    let e = compile_element(demo(), "visao_geral", 0, &typo, &customer(), &df(), now()).unwrap_err();
+    assert_eq!(e.to_string(), "dashboard `visao_geral` has no filter named `Mes`; did you mean `Mês`?");
+    assert_eq!(e.status(), 400);
+    let e = compile_look(demo(), 99, &customer(), &df(), now()).unwrap_err();
+    assert_eq!(e.status(), 404);
+}
+
+#[test]
+fn a_hostile_field_name_is_an_unknown_field() {
+    let e = err(r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total; DROP TABLE x"]}"#);
+    assert_eq!(
+        e.to_string(),
+        "unknown field `faturas.custo_total; DROP TABLE x` in explore `faturas`; did you mean `faturas.custo_total`?"
+    );
+    assert_eq!(e.status(), 400);
+    for json in [
+        r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "filters": {"faturas.x\" = 1 --": "1"}}"#,
+        r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "sorts": ["faturas.custo_total; DROP TABLE x"]}"#,
+        r#"{"model": "comerc", "view": "faturas; DROP TABLE x", "fields": ["faturas.custo_total"]}"#,
+    ] {
+        assert!(run(json, &df()).is_err(), "{json}");
+    }
+}
+
+#[test]
+fn a_hostile_filter_value_is_only_a_parameter() {
+    let hostile = "'; DROP TABLE x; --";
+    for target in [df(), bq()] {
+        let body = serde_json::json!({"model": "comerc", "view": "faturas", "fields": ["unidades.uf", "faturas.custo_total"],
+            "filters": {"unidades.uf": hostile}, "query_timezone": "America/Sao_Paulo"});
+        let q = ok(&body.to_string(), &target);
+        assert!(!q.sql.contains("DROP"), "{}", q.sql);
+        assert!(!q.sql.contains('\''), "no string literal at all: {}", q.sql);
+        assert_eq!(q.params, [QueryParam::Int(7), QueryParam::String(hostile.into())]);
+    }
+    // The access filter's value too.
+    let caller = Caller { user_attributes: BTreeMap::from([("id_cliente".to_owned(), hostile.to_owned())]) };
+    assert_denied(compile(demo(), &request(COST), &caller, &df(), now()));
+}
+
+#[test]
+fn a_hostile_time_zone_is_refused() {
+    let e = err(
+        r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "query_timezone": "UTC'); DROP TABLE x; --"}"#,
+    );
+    assert!(matches!(e, QueryError::BadTimeZone { .. }), "{e}");
+}

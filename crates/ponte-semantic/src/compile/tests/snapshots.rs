@@ -1,0 +1,199 @@
+//! Exact SQL and parameters for representative queries, both dialects.
+
+use chrono::NaiveDate;
+
+use super::*;
+use crate::compile::{FieldKind, QueryParam};
+
+fn date(y: i32, m: u32, d: u32) -> QueryParam {
+    QueryParam::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+}
+
+const COST_BY_MONTH: &str = r#"{"model": "comerc", "view": "faturas",
+    "fields": ["faturas.mes_referencia_month", "faturas.custo_total"],
+    "sorts": ["faturas.mes_referencia_month"], "limit": "100",
+    "pivots": null, "vis_config": {"type": "looker_column"}, "client_id": "abc"}"#;
+
+#[test]
+fn a_measure_by_month_on_datafusion() {
+    let q = ok(COST_BY_MONTH, &df());
+    assert_eq!(
+        q.sql,
+        r#"SELECT
+  CAST(date_trunc('month', "faturas"."mes_referencia") AS DATE) AS "faturas__mes_referencia_month",
+  SUM("faturas"."valor_total") AS "faturas__custo_total"
+FROM "objeto_dados_energia_gestao_faturas_v2" AS "faturas"
+WHERE "faturas"."id_cliente" = $1
+GROUP BY CAST(date_trunc('month', "faturas"."mes_referencia") AS DATE)
+ORDER BY "faturas__mes_referencia_month"
+LIMIT 100"#
+    );
+    assert_eq!(q.params, [QueryParam::Int(7)]);
+    assert_eq!(q.limit, Some(100));
+    let names: Vec<(&str, &str, FieldKind, &str)> =
+        q.columns.iter().map(|c| (c.name.as_str(), c.alias.as_str(), c.kind, c.field_type.as_str())).collect();
+    assert_eq!(
+        names,
+        [
+            ("faturas.mes_referencia_month", "faturas__mes_referencia_month", FieldKind::Dimension, "date_month"),
+            ("faturas.custo_total", "faturas__custo_total", FieldKind::Measure, "sum"),
+        ]
+    );
+    assert_eq!(q.columns[1].value_format.as_deref(), Some("R$ #,##0.00"));
+    assert_eq!(q.columns[1].label, "Custo total");
+}
+
+#[test]
+fn a_measure_by_month_on_bigquery() {
+    let q = ok(COST_BY_MONTH, &bq());
+    assert_eq!(
+        q.sql,
+        "SELECT
+  DATE_TRUNC(`faturas`.`mes_referencia`, MONTH) AS `faturas__mes_referencia_month`,
+  SUM(`faturas`.`valor_total`) AS `faturas__custo_total`
+FROM `objeto_dados_energia_gestao_faturas_v2` AS `faturas`
+WHERE `faturas`.`id_cliente` = $1
+GROUP BY DATE_TRUNC(`faturas`.`mes_referencia`, MONTH)
+ORDER BY `faturas__mes_referencia_month`
+LIMIT 100"
+    );
+    assert_eq!(q.params, [QueryParam::Int(7)]);
+}
+
+#[test]
+fn weeks_start_on_monday_in_both_dialects() {
+    let json = r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.emissao_week", "faturas.emissao_date"]}"#;
+    let q = ok(json, &df());
+    assert!(q.sql.contains(r#"CAST(date_trunc('week', "faturas"."data_emissao") AS DATE) AS "faturas__emissao_week""#));
+    assert!(q.sql.contains(r#"CAST("faturas"."data_emissao" AS DATE) AS "faturas__emissao_date""#));
+    let q = ok(json, &bq());
+    assert!(q.sql.contains("DATE_TRUNC(`faturas`.`data_emissao`, ISOWEEK) AS `faturas__emissao_week`"));
+    assert!(q.sql.contains("`faturas`.`data_emissao` AS `faturas__emissao_date`"));
+    // Only dimensions: grouped (Looker's DISTINCT), sorted by the first ascending.
+    assert!(q.sql.contains("\nGROUP BY DATE_TRUNC(`faturas`.`data_emissao`, ISOWEEK), `faturas`.`data_emissao`\n"));
+    assert!(q.sql.contains("\nORDER BY `faturas__emissao_week`\nLIMIT 500"));
+}
+
+#[test]
+fn a_timestamp_timeframe_is_seen_in_the_query_time_zone() {
+    // The demo's dimension groups are all on DATE columns; a warehouse that
+    // stores `mes_referencia` as a TIMESTAMP gets the zone conversion.
+    let mut columns = demo_columns().clone();
+    columns
+        .get_mut("objeto_dados_energia_gestao_faturas_v2")
+        .unwrap()
+        .insert("data_emissao".into(), ColumnKind::Timestamp);
+    let json = r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.emissao_month", "faturas.custo_total"],
+        "filters": {"faturas.emissao_date": "2024-03-10"}, "query_timezone": "America/New_York"}"#;
+    let q = ok(json, &Target::new(Dialect::BigQuery, &columns));
+    assert_eq!(
+        q.sql,
+        "SELECT
+  DATE_TRUNC(DATE(`faturas`.`data_emissao`, $1), MONTH) AS `faturas__emissao_month`,
+  SUM(`faturas`.`valor_total`) AS `faturas__custo_total`
+FROM `objeto_dados_energia_gestao_faturas_v2` AS `faturas`
+WHERE `faturas`.`id_cliente` = $2
+  AND (`faturas`.`data_emissao` >= $3 AND `faturas`.`data_emissao` < $4)
+GROUP BY DATE_TRUNC(DATE(`faturas`.`data_emissao`, $1), MONTH)
+ORDER BY `faturas__custo_total` DESC
+LIMIT 500"
+    );
+    // 2024-03-10 in New York is 23 hours long (clocks spring forward).
+    assert_eq!(
+        q.params,
+        [
+            QueryParam::String("America/New_York".into()),
+            QueryParam::Int(7),
+            QueryParam::Timestamp(Utc.with_ymd_and_hms(2024, 3, 10, 5, 0, 0).unwrap()),
+            QueryParam::Timestamp(Utc.with_ymd_and_hms(2024, 3, 11, 4, 0, 0).unwrap()),
+        ]
+    );
+    let q = ok(json, &Target::new(Dialect::DataFusion, &columns));
+    assert!(q.sql.contains(
+        r#"CAST(date_trunc('month', to_local_time("faturas"."data_emissao" AT TIME ZONE 'America/New_York')) AS DATE)"#
+    ));
+}
+
+#[test]
+fn a_join_is_pulled_in_only_by_a_field_that_needs_it() {
+    let q = ok(
+        r#"{"model": "comerc", "view": "faturas", "fields": ["unidades.uf", "faturas.consumo_total_kwh"],
+            "sorts": ["unidades.uf asc"]}"#,
+        &df(),
+    );
+    assert_eq!(
+        q.sql,
+        r#"SELECT
+  "unidades"."uf" AS "unidades__uf",
+  (SUM("faturas"."consumo_ponta_kwh") + SUM("faturas"."consumo_fora_ponta_kwh")) AS "faturas__consumo_total_kwh"
+FROM "objeto_dados_energia_gestao_faturas_v2" AS "faturas"
+LEFT JOIN "objeto_unidades_atributos" AS "unidades" ON "faturas"."id_unidade" = "unidades"."id_unidade"
+WHERE "faturas"."id_cliente" = $1
+GROUP BY "unidades"."uf"
+ORDER BY "unidades__uf"
+LIMIT 500"#
+    );
+    assert!(!q.sql.contains("clientes"), "clientes is not needed");
+    // A filter alone also pulls its view in.
+    let q = ok(
+        r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "filters": {"clientes.segmento": "Industrial"}}"#,
+        &bq(),
+    );
+    assert!(q.sql.contains(
+        "LEFT JOIN `objeto_estrutura_atendimento` AS `clientes` ON `faturas`.`id_cliente` = `clientes`.`id_cliente`"
+    ));
+    assert!(!q.sql.contains("unidades"));
+    assert_eq!(q.params, [QueryParam::Int(7), QueryParam::String("Industrial".into())]);
+}
+
+#[test]
+fn a_number_measure_divides_with_nullif() {
+    let json = r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_medio_kwh"]}"#;
+    let q = ok(json, &df());
+    assert!(q.sql.starts_with(
+        r#"SELECT
+  (CAST(SUM("faturas"."valor_total") AS DOUBLE) / NULLIF((SUM("faturas"."consumo_ponta_kwh") + SUM("faturas"."consumo_fora_ponta_kwh")), 0)) AS "faturas__custo_medio_kwh"
+FROM"#
+    ));
+    let q = ok(json, &bq());
+    assert!(q.sql.contains(
+        "(SUM(`faturas`.`valor_total`) / NULLIF((SUM(`faturas`.`consumo_ponta_kwh`) + SUM(`faturas`.`consumo_fora_ponta_kwh`)), 0)) AS `faturas__custo_medio_kwh`"
+    ));
+    // Only measures: no GROUP BY; sorted by the first measure, descending.
+    assert!(!q.sql.contains("GROUP BY"));
+    assert!(q.sql.contains("ORDER BY `faturas__custo_medio_kwh` DESC"));
+}
+
+#[test]
+fn counts_use_the_primary_key_and_filtered_measures_use_case() {
+    let q = ok(
+        r#"{"model": "comerc", "view": "unidades", "fields": ["unidades.quantidade_unidades", "unidades.unidades_ativas"]}"#,
+        &bq(),
+    );
+    assert!(q.sql.contains("COUNT(DISTINCT `unidades`.`id_unidade`) AS `unidades__quantidade_unidades`"));
+    assert!(q.sql.contains(
+        "COUNT(DISTINCT CASE WHEN COALESCE(`unidades`.`ativa`, FALSE) = $1 THEN `unidades`.`id_unidade` END) AS `unidades__unidades_ativas`"
+    ));
+    assert_eq!(q.params, [QueryParam::Bool(true), QueryParam::Int(7)]);
+}
+
+#[test]
+fn a_look_compiles_like_its_query() {
+    let q = crate::compile::compile_look(demo(), 2, &customer(), &df(), now()).unwrap();
+    assert!(q.sql.contains(
+        r#"WHERE "faturas"."id_cliente" = $1
+  AND ("faturas"."mes_referencia" >= $2 AND "faturas"."mes_referencia" < $3)"#
+    ));
+    assert_eq!(q.params, [QueryParam::Int(7), date(2023, 6, 1), date(2024, 6, 1)]);
+    assert!(q.sql.ends_with("ORDER BY \"faturas__mes_referencia_month\"\nLIMIT 500"));
+    assert_eq!(q.columns.len(), 5);
+}
+
+#[test]
+fn the_one_to_one_join_of_budget_and_invoices_is_allowed() {
+    let q = crate::compile::compile_look(demo(), 3, &customer(), &bq(), now()).unwrap();
+    assert!(q.sql.contains(
+        "LEFT JOIN `objeto_dados_energia_gestao_faturas_v2` AS `faturas` ON `orcamento`.`id_unidade` = `faturas`.`id_unidade` AND `orcamento`.`mes_referencia` = `faturas`.`mes_referencia`"
+    ));
+    assert!(q.sql.contains("WHERE `orcamento`.`id_cliente` = $1"));
+}
