@@ -116,7 +116,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run a query through the semantic layer.
+    /// Run a query through the semantic layer, as the API would.
+    ///
+    /// Fields are `view.field` of the explore; filters are Looker filter
+    /// expressions; access filters apply, so pass the user attributes they
+    /// read (--attr id_cliente=7): without them the query is refused.
+    /// Example: ponte query comerc/faturas --fields faturas.mes_referencia_month,faturas.custo_total --attr id_cliente=7
     Query(QueryArgs),
     /// Sign an embed URL for a user.
     EmbedUrl(EmbedUrlArgs),
@@ -276,12 +281,15 @@ pub struct QueryArgs {
     /// Sort field (append " desc" to reverse).
     #[arg(long)]
     pub sort: Vec<String>,
-    /// Row limit.
-    #[arg(long)]
+    /// Row limit (default 500, at most 5000; -1 for all rows, capped at 1,000,000).
+    #[arg(long, allow_hyphen_values = true)]
     pub limit: Option<String>,
-    /// Output format.
+    /// Output format: table, json, csv, or sql (the compiled SQL and its parameters).
     #[arg(long, default_value = "table")]
     pub format: String,
+    /// A user attribute key=value the explore's access filters read; repeatable.
+    #[arg(long = "attr", value_name = "KEY=VALUE")]
+    pub attrs: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ mod demo;
 mod demo_data;
 mod each;
 mod load;
+mod query;
 mod runner;
 mod runs;
 mod schedules;
@@ -34,7 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             schedules::next(&config, &schedule, count, after.as_deref())
         }
         Command::Runs { limit, json } => runs::run(&config, limit, json),
-        Command::Query(_) => not_built("query", "the semantic layer"),
+        Command::Query(args) => query::run(&config, &args),
         Command::EmbedUrl(_) => not_built("embed-url", "signed embedding"),
         Command::Serve { bind } => daemon::serve(&config, bind.as_deref()),
         Command::Run { bind } => daemon::run(&config, bind.as_deref()),
