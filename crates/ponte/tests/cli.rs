@@ -72,13 +72,11 @@ fn a_missing_config_is_one_clear_error() {
 
 #[test]
 fn stages_not_built_yet_say_so_in_one_line_and_exit_2() {
-    for args in [&["embed-url", "/embed/dashboards/1", "--user", "u"][..]] {
-        let out = ponte(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let stderr = text(&out.stderr);
-        assert_eq!(stderr.lines().count(), 1, "{stderr}");
-        assert!(stderr.contains("not built yet"), "{stderr}");
-    }
+    let out = ponte(&["embed-url", "/embed/dashboards/1", "--user", "u"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("not built yet"), "{stderr}");
 }
 
 #[test]
