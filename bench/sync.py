@@ -124,15 +124,19 @@ def main():
     ap.add_argument("--dest", default="/dev/shm/ponte-bench" if Path("/dev/shm").is_dir() else None,
                     help="where destinations are written (tmpfs by default: the tools, not the disk's writeback)")
     ap.add_argument("--reps", type=int, default=3, help="runs per folder case; the median is reported")
+    ap.add_argument("--datasets", default="small,large", help="which cases to run: small, large or both")
     a = ap.parse_args()
 
     work = Path(a.work)
     data = work / "data"
-    if not (data / "small").exists() or tree_size(data / "small")[0] != a.small:
+    wanted = a.datasets.split(",")
+    if "small" in wanted and (not (data / "small").exists() or tree_size(data / "small")[0] != a.small):
         shutil.rmtree(data / "small", ignore_errors=True)
         print(f"writing {a.small} small objects", flush=True)
         make_small(data / "small", a.small)
-    if not (data / "large").exists() or tree_size(data / "large") != (a.large_count, a.large_count * a.large_mb << 20):
+    if "large" in wanted and (
+        not (data / "large").exists() or tree_size(data / "large") != (a.large_count, a.large_count * a.large_mb << 20)
+    ):
         shutil.rmtree(data / "large", ignore_errors=True)
         print(f"writing {a.large_count} objects of {a.large_mb} MB", flush=True)
         make_large(data / "large", a.large_count, a.large_mb << 20)
@@ -140,8 +144,8 @@ def main():
     moto, endpoint = start_moto()
     try:
         print("uploading to moto", flush=True)
-        upload(endpoint, "small", data / "small")
-        upload(endpoint, "large", data / "large")
+        for dataset in a.datasets.split(","):
+            upload(endpoint, dataset, data / dataset)
         env = dict(os.environ, BENCH_KEY="testing", BENCH_SECRET="testing",
                    RCLONE_CONFIG_MOTO_TYPE="s3", RCLONE_CONFIG_MOTO_PROVIDER="Other",
                    RCLONE_CONFIG_MOTO_ENDPOINT=endpoint, RCLONE_CONFIG_MOTO_ACCESS_KEY_ID="testing",
@@ -154,7 +158,7 @@ def main():
             "rclone --transfers 32 --checkers 32": ["rclone", "sync", "--transfers", "32", "--checkers", "32"],
         }
         rows = []
-        for dataset in ["small", "large"]:
+        for dataset in a.datasets.split(","):
             objects, size = tree_size(data / dataset)
             for source_kind in ["folder", "moto"]:
                 for tool, cmd in tools.items():
