@@ -22,7 +22,7 @@ mod model;
 mod raw;
 pub mod schema;
 mod store_url;
-mod unknown_keys;
+pub mod unknown_keys;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ pub use store_url::{StoreUrl, StoreUrlError, resolve_path};
 
 use diagnostic::SourceText;
 use raw::RawConfig;
-use unknown_keys::{UnknownKey, segments};
+use unknown_keys::{UnknownKey, expected_config_keys, segments};
 
 /// Why a config could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +88,7 @@ pub fn parse(path: &Path, text: &str, base_dir: &Path) -> Result<Config, ConfigE
 
     let mut checker = validate::Checker::new(src, base_dir);
     for key in &unknown {
-        let expected = key.expected_keys();
+        let expected = expected_config_keys(key);
         let mut message = match key.parent_display().as_str() {
             "" => format!("unknown key `{}`", key.key()),
             parent => format!("unknown key `{}` in {parent}", key.key()),

@@ -1,5 +1,6 @@
-//! Finding every unknown key of a config file, with where it is and which
-//! keys were expected there.
+//! Finding every unknown key of a TOML file, with where it is and which
+//! keys were expected there: for `ponte.toml` here, and for the semantic
+//! layer's model files, which bring their own map of expected keys.
 //!
 //! serde's `deny_unknown_fields` stops at the first unknown key; instead we
 //! let serde ignore them, collect their paths with `serde_ignored`, locate
@@ -18,18 +19,22 @@ use crate::raw;
 
 /// One step of a path into the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Segment {
+pub enum Segment {
+    /// A table key.
     Key(String),
+    /// An array index.
     Index(usize),
 }
 
 /// An unknown key: its path (the last segment is the key itself).
 #[derive(Debug, Clone)]
-pub(crate) struct UnknownKey {
+pub struct UnknownKey {
+    /// From the document's root to the key.
     pub path: Vec<Segment>,
 }
 
 impl UnknownKey {
+    /// The key itself.
     pub fn key(&self) -> &str {
         match self.path.last() {
             Some(Segment::Key(k)) => k,
@@ -69,40 +74,46 @@ impl UnknownKey {
         table.iter().find(|(k, _)| k.get_ref() == last).map(|(k, _)| k.span())
     }
 
-    /// The keys a table at this path accepts, from the raw types themselves.
-    pub fn expected_keys(&self) -> &'static [&'static str] {
-        let parents: Vec<&str> = self.path[..self.path.len().saturating_sub(1)]
+    /// The path of the table holding the key, array indexes written `[]`,
+    /// for matching against the raw types' layout (`["transfers", "[]", "source"]`).
+    pub fn parents(&self) -> Vec<&str> {
+        self.path[..self.path.len().saturating_sub(1)]
             .iter()
             .map(|s| match s {
                 Segment::Key(k) => k.as_str(),
                 Segment::Index(_) => "[]",
             })
-            .collect();
-        match parents.as_slice() {
-            [] => fields_of::<raw::RawConfig>(),
-            ["project"] => fields_of::<raw::RawProject>(),
-            ["stores", _] => fields_of::<raw::RawStore>(),
-            ["stores", _, "retry"] => fields_of::<raw::RawRetry>(),
-            ["warehouse"] => fields_of::<raw::RawWarehouse>(),
-            ["transfers", "[]"] => fields_of::<raw::RawTransfer>(),
-            ["transfers", "[]", "source"] => fields_of::<raw::RawTransferSource>(),
-            ["transfers", "[]", "sink"] => fields_of::<raw::RawTransferSink>(),
-            ["transfers", "[]", "schedule"] => fields_of::<raw::RawCron>(),
-            ["schedules", "[]"] => fields_of::<raw::RawSchedule>(),
-            ["topics", "[]"] => fields_of::<raw::RawTopic>(),
-            ["functions", "[]"] => fields_of::<raw::RawFunction>(),
-            ["functions", "[]", "load"] => fields_of::<raw::RawLoad>(),
-            ["semantic"] => fields_of::<raw::RawSemantic>(),
-            ["server"] => fields_of::<raw::RawServer>(),
-            ["server", "embed_secrets", "[]"] => fields_of::<raw::RawEmbedSecret>(),
-            ["server", "api_clients", "[]"] => fields_of::<raw::RawApiClient>(),
-            _ => &[],
-        }
+            .collect()
+    }
+}
+
+/// The keys a table of `ponte.toml` accepts at `key`'s place, from the raw
+/// types themselves.
+pub(crate) fn expected_config_keys(key: &UnknownKey) -> &'static [&'static str] {
+    match key.parents().as_slice() {
+        [] => fields_of::<raw::RawConfig>(),
+        ["project"] => fields_of::<raw::RawProject>(),
+        ["stores", _] => fields_of::<raw::RawStore>(),
+        ["stores", _, "retry"] => fields_of::<raw::RawRetry>(),
+        ["warehouse"] => fields_of::<raw::RawWarehouse>(),
+        ["transfers", "[]"] => fields_of::<raw::RawTransfer>(),
+        ["transfers", "[]", "source"] => fields_of::<raw::RawTransferSource>(),
+        ["transfers", "[]", "sink"] => fields_of::<raw::RawTransferSink>(),
+        ["transfers", "[]", "schedule"] => fields_of::<raw::RawCron>(),
+        ["schedules", "[]"] => fields_of::<raw::RawSchedule>(),
+        ["topics", "[]"] => fields_of::<raw::RawTopic>(),
+        ["functions", "[]"] => fields_of::<raw::RawFunction>(),
+        ["functions", "[]", "load"] => fields_of::<raw::RawLoad>(),
+        ["semantic"] => fields_of::<raw::RawSemantic>(),
+        ["server"] => fields_of::<raw::RawServer>(),
+        ["server", "embed_secrets", "[]"] => fields_of::<raw::RawEmbedSecret>(),
+        ["server", "api_clients", "[]"] => fields_of::<raw::RawApiClient>(),
+        _ => &[],
     }
 }
 
 /// `a.b[2].c`
-pub(crate) fn display_path(path: &[Segment]) -> String {
+pub fn display_path(path: &[Segment]) -> String {
     let mut out = String::new();
     for seg in path {
         match seg {
@@ -124,7 +135,7 @@ fn lookup<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a toml::Spanned
 
 /// Turns a `serde_ignored` path into segments, dropping the steps that only
 /// exist because of `Spanned` wrappers and `Option`s.
-pub(crate) fn segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
+pub fn segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
     fn walk(path: &serde_ignored::Path<'_>, out: &mut Vec<Segment>) {
         match path {
             serde_ignored::Path::Root => {}
@@ -149,7 +160,7 @@ pub(crate) fn segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
 }
 
 /// The field names serde's derive gave a struct type.
-fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+pub fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     let probe = FieldProbe { fields: Cell::new(&[]) };
     let _ = T::deserialize(&probe);
     probe.fields.get()

@@ -62,8 +62,9 @@ pub use filter::{FieldFilter, Filter, FilterType};
 pub use number_expr::{BinaryOp, NumberExpr, NumberExprError, parse_number_expr};
 pub use types::*;
 
+use ponte_config::unknown_keys::{UnknownKey, segments};
 use source::SourceText;
-use unknown_keys::{UnknownKey, segments};
+use unknown_keys::expected_keys;
 
 /// Every problem that kept a model file from loading, in file order.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -115,7 +116,7 @@ pub fn parse_model(text: &str, path: &Path) -> Result<Model, ModelErrors> {
 
     let mut checker = validate::Checker::new(src);
     for key in &unknown {
-        let expected = key.expected_keys();
+        let expected = expected_keys(key);
         let mut message = match key.parent_display().as_str() {
             "" => format!("unknown key `{}`", key.key()),
             parent => format!("unknown key `{}` in {parent}", key.key()),

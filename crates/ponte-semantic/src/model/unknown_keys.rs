@@ -1,206 +1,32 @@
-//! Finding every unknown key of a model file, with where it is and which
-//! keys were expected there.
-//!
-//! The same approach as `ponte-config`'s (whose helpers are private to it),
-//! applied to the model file's tables.
-//!
-//! serde's `deny_unknown_fields` stops at the first unknown key; instead we
-//! let serde ignore them, collect their paths with `serde_ignored`, locate
-//! each in toml's spanned document tree, and ask the raw type at that path
-//! for its field names (serde derives keep those as the `fields` argument of
-//! `deserialize_struct`).
+//! Which keys each table of a model file accepts, for the unknown-key
+//! report. The search itself (every unknown key with its place in the file)
+//! is `ponte-config`'s, shared by both file formats; the keys come from the
+//! raw types' serde derives, so this map cannot drift from the parser.
 
-use std::cell::Cell;
-use std::ops::Range;
-
-use serde::Deserialize;
-use serde::de::{self, Visitor};
-use toml::de::{DeTable, DeValue};
+use ponte_config::unknown_keys::{UnknownKey, fields_of};
 
 use super::raw;
 
-/// One step of a path into the document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Segment {
-    Key(String),
-    Index(usize),
-}
-
-/// An unknown key: its path (the last segment is the key itself).
-#[derive(Debug, Clone)]
-pub(crate) struct UnknownKey {
-    pub path: Vec<Segment>,
-}
-
-impl UnknownKey {
-    pub fn key(&self) -> &str {
-        match self.path.last() {
-            Some(Segment::Key(k)) => k,
-            _ => "",
-        }
-    }
-
-    /// Where the key sits, written the way a user reads the file
-    /// (`views[2].dimensions[0]`); empty at the top level.
-    pub fn parent_display(&self) -> String {
-        display_path(&self.path[..self.path.len().saturating_sub(1)])
-    }
-
-    /// The byte span of the key in the document, when it can be found.
-    pub fn span(&self, doc: &DeTable<'_>) -> Option<Range<usize>> {
-        let (last, parents) = self.path.split_last()?;
-        let Segment::Key(last) = last else { return None };
-        let mut table = doc;
-        let mut value: Option<&DeValue<'_>> = None;
-        for seg in parents {
-            let next = match (seg, value) {
-                (Segment::Key(k), None) => lookup(table, k)?,
-                (Segment::Key(k), Some(DeValue::Table(t))) => lookup(t, k)?,
-                (Segment::Index(i), Some(DeValue::Array(a))) => a.get(*i)?,
-                _ => return None,
-            };
-            value = Some(next.get_ref());
-            if let DeValue::Table(t) = next.get_ref() {
-                table = t;
-            }
-        }
-        let table = match value {
-            None => doc,
-            Some(DeValue::Table(t)) => t,
-            Some(_) => return None,
-        };
-        table.iter().find(|(k, _)| k.get_ref() == last).map(|(k, _)| k.span())
-    }
-
-    /// The keys a table at this path accepts, from the raw types themselves.
-    pub fn expected_keys(&self) -> &'static [&'static str] {
-        let parents: Vec<&str> = self.path[..self.path.len().saturating_sub(1)]
-            .iter()
-            .map(|s| match s {
-                Segment::Key(k) => k.as_str(),
-                Segment::Index(_) => "[]",
-            })
-            .collect();
-        match parents.as_slice() {
-            [] => fields_of::<raw::RawModelFile>(),
-            ["model"] => fields_of::<raw::RawModelHeader>(),
-            ["views", "[]"] => fields_of::<raw::RawView>(),
-            ["views", "[]", "dimensions", "[]"] => fields_of::<raw::RawDimension>(),
-            ["views", "[]", "dimension_groups", "[]"] => fields_of::<raw::RawDimensionGroup>(),
-            ["views", "[]", "measures", "[]"] => fields_of::<raw::RawMeasure>(),
-            ["explores", "[]"] => fields_of::<raw::RawExplore>(),
-            ["explores", "[]", "joins", "[]"] => fields_of::<raw::RawJoin>(),
-            ["explores", "[]", "access_filters", "[]"] => fields_of::<raw::RawAccessFilter>(),
-            ["looks", "[]"] => fields_of::<raw::RawLook>(),
-            ["looks", "[]", "query"] => fields_of::<raw::RawQuery>(),
-            ["dashboards", "[]"] => fields_of::<raw::RawDashboard>(),
-            ["dashboards", "[]", "filters", "[]"] => fields_of::<raw::RawDashboardFilter>(),
-            ["dashboards", "[]", "elements", "[]"] => fields_of::<raw::RawElement>(),
-            ["dashboards", "[]", "elements", "[]", "query"] => fields_of::<raw::RawQuery>(),
-            ["dashboards", "[]", "elements", "[]", "layout"] => fields_of::<raw::RawLayout>(),
-            _ => &[],
-        }
-    }
-}
-
-/// `a.b[2].c`
-pub(crate) fn display_path(path: &[Segment]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        match seg {
-            Segment::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-            Segment::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
-}
-
-fn lookup<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a toml::Spanned<DeValue<'i>>> {
-    table.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v)
-}
-
-/// Turns a `serde_ignored` path into segments, dropping the steps that only
-/// exist because of `Spanned` wrappers and `Option`s.
-pub(crate) fn segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
-    fn walk(path: &serde_ignored::Path<'_>, out: &mut Vec<Segment>) {
-        match path {
-            serde_ignored::Path::Root => {}
-            serde_ignored::Path::Seq { parent, index } => {
-                walk(parent, out);
-                out.push(Segment::Index(*index));
-            }
-            serde_ignored::Path::Map { parent, key } => {
-                walk(parent, out);
-                if !key.starts_with("$__serde_spanned_private") {
-                    out.push(Segment::Key(key.clone()));
-                }
-            }
-            serde_ignored::Path::Some { parent }
-            | serde_ignored::Path::NewtypeStruct { parent }
-            | serde_ignored::Path::NewtypeVariant { parent } => walk(parent, out),
-        }
-    }
-    let mut out = Vec::new();
-    walk(path, &mut out);
-    out
-}
-
-/// The field names serde's derive gave a struct type.
-fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
-    let probe = FieldProbe { fields: Cell::new(&[]) };
-    let _ = T::deserialize(&probe);
-    probe.fields.get()
-}
-
-/// A deserializer that fails at once, after noting the field list a struct
-/// asked for.
-struct FieldProbe {
-    fields: Cell<&'static [&'static str]>,
-}
-
-#[derive(Debug)]
-struct ProbeDone;
-
-impl std::fmt::Display for ProbeDone {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("probe")
-    }
-}
-
-impl std::error::Error for ProbeDone {}
-
-impl de::Error for ProbeDone {
-    fn custom<T: std::fmt::Display>(_: T) -> Self {
-        ProbeDone
-    }
-}
-
-impl<'de> de::Deserializer<'de> for &FieldProbe {
-    type Error = ProbeDone;
-
-    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, ProbeDone> {
-        Err(ProbeDone)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value, ProbeDone> {
-        self.fields.set(fields);
-        Err(ProbeDone)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map enum identifier ignored_any
+/// The keys the table holding `key` accepts.
+pub(crate) fn expected_keys(key: &UnknownKey) -> &'static [&'static str] {
+    match key.parents().as_slice() {
+        [] => fields_of::<raw::RawModelFile>(),
+        ["model"] => fields_of::<raw::RawModelHeader>(),
+        ["views", "[]"] => fields_of::<raw::RawView>(),
+        ["views", "[]", "dimensions", "[]"] => fields_of::<raw::RawDimension>(),
+        ["views", "[]", "dimension_groups", "[]"] => fields_of::<raw::RawDimensionGroup>(),
+        ["views", "[]", "measures", "[]"] => fields_of::<raw::RawMeasure>(),
+        ["explores", "[]"] => fields_of::<raw::RawExplore>(),
+        ["explores", "[]", "joins", "[]"] => fields_of::<raw::RawJoin>(),
+        ["explores", "[]", "access_filters", "[]"] => fields_of::<raw::RawAccessFilter>(),
+        ["looks", "[]"] => fields_of::<raw::RawLook>(),
+        ["looks", "[]", "query"] => fields_of::<raw::RawQuery>(),
+        ["dashboards", "[]"] => fields_of::<raw::RawDashboard>(),
+        ["dashboards", "[]", "filters", "[]"] => fields_of::<raw::RawDashboardFilter>(),
+        ["dashboards", "[]", "elements", "[]"] => fields_of::<raw::RawElement>(),
+        ["dashboards", "[]", "elements", "[]", "query"] => fields_of::<raw::RawQuery>(),
+        ["dashboards", "[]", "elements", "[]", "layout"] => fields_of::<raw::RawLayout>(),
+        _ => &[],
     }
 }
 
