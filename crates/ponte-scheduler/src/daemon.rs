@@ -75,9 +75,21 @@ pub async fn run_daemon(
     tokio::pin!(shutdown);
     loop {
         let now = Utc::now();
-        clock::tick(&config, &state, now)?;
+        // A state database that fails for a moment (a lock held too long by
+        // another process, a full disk) must not end the daemon: say so and
+        // try again next tick. Nothing is lost: fires and deliveries wait.
+        if let Err(e) = clock::tick(&config, &state, now) {
+            tracing::error!("schedules not checked this tick: {e}");
+        }
         while let Ok(permit) = workers.clone().try_acquire_owned() {
-            let Some(delivery) = state.claim_delivery(now, None)? else { break };
+            let delivery = match state.claim_delivery(now, None) {
+                Ok(Some(d)) => d,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::error!("deliveries not claimed this tick: {e}");
+                    break;
+                }
+            };
             summary.delivered += 1;
             let (config, state, runner) = (config.clone(), state.clone(), runner.clone());
             running.spawn(async move {

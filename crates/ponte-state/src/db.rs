@@ -108,6 +108,18 @@ impl StateDb {
         std::fs::create_dir_all(state_dir)
             .map_err(|source| StateError::Folder { path: state_dir.to_owned(), source })?;
         let path = state_dir.join("ponte.db");
+        // Opening is serialised across processes: switching a new database to
+        // WAL and migrating it take locks SQLite does not always wait for
+        // (a second process opening it meanwhile got "database is locked"
+        // at once). The kernel releases this lock if the holder dies.
+        let init_path = state_dir.join("ponte.db.open-lock");
+        let init = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&init_path)
+            .map_err(|source| StateError::Lock { path: init_path.clone(), source })?;
+        init.lock().map_err(|source| StateError::Lock { path: init_path.clone(), source })?;
         let err = |source| StateError::Sqlite { path: path.clone(), source };
         let conn = Connection::open(&path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(err)?;
@@ -115,6 +127,7 @@ impl StateDb {
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
         let db = Self { path: path.clone(), dir: state_dir.to_owned(), conn: Mutex::new(conn) };
         db.migrate()?;
+        drop(init);
         Ok(db)
     }
 
@@ -139,6 +152,17 @@ impl StateDb {
 
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A transaction that takes the write lock at BEGIN. A deferred one
+    /// that reads first and then writes cannot wait for another process's
+    /// write (SQLite answers SQLITE_BUSY at once to avoid a deadlock); this
+    /// one waits for the lock like every single statement does.
+    pub(crate) fn write_transaction<'c>(
+        &self,
+        conn: &'c mut Connection,
+    ) -> Result<rusqlite::Transaction<'c>, StateError> {
+        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| self.err(e))
     }
 
     pub(crate) fn err(&self, source: rusqlite::Error) -> StateError {

@@ -62,7 +62,7 @@ impl StateDb {
     /// Records fingerprints of copies, in one transaction.
     pub fn record_fingerprints(&self, job: &str, items: &[(String, Fingerprint)]) -> Result<(), StateError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let tx = self.write_transaction(&mut conn)?;
         {
             let mut stmt = tx
                 .prepare_cached(
@@ -94,7 +94,7 @@ impl StateDb {
     /// Forgets keys (deleted from the sink).
     pub fn forget_fingerprints(&self, job: &str, keys: &[String]) -> Result<(), StateError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let tx = self.write_transaction(&mut conn)?;
         {
             let mut stmt = tx
                 .prepare_cached("DELETE FROM transfer_fingerprints WHERE job = ?1 AND key = ?2")

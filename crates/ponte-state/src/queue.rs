@@ -138,7 +138,7 @@ impl StateDb {
     /// `external_id` seen before, returns the earlier message and adds nothing.
     pub fn publish(&self, message: &NewMessage, subscribers: &[Subscriber]) -> Result<Message, StateError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let tx = self.write_transaction(&mut conn)?;
         let published = insert_message(&tx, message, subscribers).map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(published)
@@ -156,7 +156,7 @@ impl StateDb {
         message: Option<(&NewMessage, &[Subscriber])>,
     ) -> Result<Option<Option<Message>>, StateError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let tx = self.write_transaction(&mut conn)?;
         let last: Option<i64> = tx
             .query_row("SELECT last_fire_ms FROM schedule_fires WHERE key = ?1", [key], |r| r.get(0))
             .optional()

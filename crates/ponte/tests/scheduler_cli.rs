@@ -192,7 +192,8 @@ fn a_poisoned_message_is_dead_lettered_after_max_attempts() {
 fn a_daemon_killed_mid_run_redelivers_and_exactly_one_load_succeeds() {
     let d = Deployment::new("400000", "", "");
     let daemon = d.daemon();
-    assert!(d.ponte(&["publish", "faturas"]).status.success());
+    let out = d.ponte(&["publish", "faturas"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     d.wait_for("the load to start", Duration::from_secs(60), load_running);
     daemon.kill();
     let daemon = d.daemon();
@@ -208,7 +209,8 @@ fn a_daemon_killed_mid_run_redelivers_and_exactly_one_load_succeeds() {
 fn sigterm_lets_the_run_in_flight_finish() {
     let d = Deployment::new("400000", "", "");
     let daemon = d.daemon();
-    assert!(d.ponte(&["publish", "faturas"]).status.success());
+    let out = d.ponte(&["publish", "faturas"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     d.wait_for("the load to start", Duration::from_secs(60), load_running);
     let (status, log) = daemon.stop();
     assert!(status.success(), "{log}");
