@@ -60,8 +60,19 @@ pub async fn run_daemon(
     options: DaemonOptions,
     shutdown: impl Future<Output = ()>,
 ) -> Result<DaemonSummary, SchedulerError> {
-    let Some(_lock) = state.try_lock_run("daemon", "daemon")? else {
-        return Err(SchedulerError::DaemonRunning { state_dir: state.dir().to_owned() });
+    // `ponte trigger` looks for a daemon by taking this lock for an instant:
+    // a daemon starting at that moment waits a little before it concludes
+    // that another daemon holds the folder.
+    let mut attempts = 0;
+    let _lock = loop {
+        match state.try_lock_run("daemon", "daemon")? {
+            Some(lock) => break lock,
+            None if attempts < 40 => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            None => return Err(SchedulerError::DaemonRunning { state_dir: state.dir().to_owned() }),
+        }
     };
     let mut summary = DaemonSummary { released: state.release_leases()?, ..DaemonSummary::default() };
     if summary.released > 0 {

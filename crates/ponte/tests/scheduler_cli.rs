@@ -577,7 +577,18 @@ notify_topic = "faturas"
     let daemon = d.daemon();
     let out = d.ponte(&["trigger", "espelho"]);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
-    d.wait_for("the load after the transfer", Duration::from_secs(60), |d| d.count("load", "succeeded") == 1);
+    let start = Instant::now();
+    while d.count("load", "succeeded") != 1 {
+        if start.elapsed() > Duration::from_secs(60) {
+            let log = std::fs::read_to_string(&daemon.log).unwrap_or_default();
+            panic!(
+                "no load after the transfer; runs: {:?}\ntrigger: {}\ndaemon log:\n{log}",
+                d.statuses(),
+                text(&out.stdout)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let (status, log) = daemon.stop();
     assert!(status.success(), "{log}");
     let runs = d.runs();
