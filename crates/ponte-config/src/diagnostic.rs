@@ -36,15 +36,19 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// The text of a file plus its name, to turn byte spans into positions.
-#[derive(Debug)]
-pub(crate) struct SourceText<'a> {
+/// The text of a file plus its name, to turn byte spans into positions;
+/// shared by every file format ponte reports problems in.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceText<'a> {
+    /// The file.
     pub path: &'a Path,
+    /// Its text.
     pub text: &'a str,
 }
 
 impl SourceText<'_> {
-    /// The position of a byte offset (clamped to the text).
+    /// The 1-based position of a byte offset (clamped to the text; columns
+    /// count characters).
     pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());
         let before = &self.text[..floor_char_boundary(self.text, offset)];
@@ -54,6 +58,7 @@ impl SourceText<'_> {
         Position { line, column }
     }
 
+    /// A diagnostic at the start of `span` (or for the whole file).
     pub fn diagnostic(&self, span: Option<Range<usize>>, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             file: self.path.to_path_buf(),

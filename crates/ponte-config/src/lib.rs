@@ -28,12 +28,12 @@ mod validate;
 use std::path::{Path, PathBuf};
 
 pub use cron::{CronError, CronSchedule, parse_time_zone};
-pub use diagnostic::{Diagnostic, Position};
+pub use diagnostic::{Diagnostic, Position, SourceText};
 pub use model::*;
+pub use raw::IntOrString;
 pub use schema::{FieldMode, FieldSchema, FieldType, SchemaFile, TableSchema};
 pub use store_url::{StoreUrl, StoreUrlError, resolve_path};
 
-use diagnostic::SourceText;
 use raw::RawConfig;
 use unknown_keys::{UnknownKey, expected_config_keys, segments};
 

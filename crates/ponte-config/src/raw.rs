@@ -186,10 +186,12 @@ pub(crate) struct RawApiClient {
 }
 
 /// A value that may be written as a number or as a string (`max_delete = 100`
-/// or `max_delete = "10%"`).
+/// or `max_delete = "10%"`; a model's `limit = "500"` or dashboard `id = 7`).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum IntOrString {
+pub enum IntOrString {
+    /// Written as a whole number.
     Int(i64),
+    /// Written as a string.
     String(String),
 }
 
@@ -199,7 +201,7 @@ impl<'de> Deserialize<'de> for IntOrString {
         impl Visitor<'_> for V {
             type Value = IntOrString;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a whole number or a string such as \"10%\"")
+                f.write_str("a whole number or a string")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrString, E> {
                 Ok(IntOrString::Int(v))

@@ -42,7 +42,6 @@ mod field;
 mod filter;
 mod number_expr;
 mod raw;
-mod source;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -62,8 +61,8 @@ pub use filter::{FieldFilter, Filter, FilterType};
 pub use number_expr::{BinaryOp, NumberExpr, NumberExprError, parse_number_expr};
 pub use types::*;
 
+use ponte_config::SourceText;
 use ponte_config::unknown_keys::{UnknownKey, segments};
-use source::SourceText;
 use unknown_keys::expected_keys;
 
 /// Every problem that kept a model file from loading, in file order.

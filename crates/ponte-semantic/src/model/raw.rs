@@ -200,32 +200,4 @@ impl<'de> Deserialize<'de> for Pairs {
     }
 }
 
-/// A value that may be written as a number or as a string (`limit = 500` or
-/// `limit = "500"`, as Looker's API writes it; `id = 7` or `id = "overview"`).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum IntOrString {
-    Int(i64),
-    String(String),
-}
-
-impl<'de> Deserialize<'de> for IntOrString {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = IntOrString;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a whole number or a string")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrString, E> {
-                Ok(IntOrString::Int(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntOrString, E> {
-                i64::try_from(v).map(IntOrString::Int).map_err(E::custom)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<IntOrString, E> {
-                Ok(IntOrString::String(v.to_owned()))
-            }
-        }
-        deserializer.deserialize_any(V)
-    }
-}
+pub(crate) use ponte_config::IntOrString;

@@ -18,8 +18,8 @@ use ponte_config::{Diagnostic, Position};
 use super::field::ResolvedField;
 use super::filter::FieldFilter;
 use super::raw::{Pairs, RawModelFile, S};
-use super::source::SourceText;
 use super::{Explore, Model, SqlName};
+use ponte_config::SourceText;
 
 /// Collects diagnostics against one model text.
 pub(crate) struct Checker<'a> {
