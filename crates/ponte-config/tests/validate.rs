@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use ponte_config::{ConfigError, Diagnostic, MaxDelete, OverwriteWhen, StoreUrl, Warehouse, WriteMode};
 
 fn example_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/comerc/ponte.toml")
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+        .join("../../examples/comerc/ponte.toml")
 }
 
 /// Writes `text` as ponte.toml (plus a schema file) in a fresh folder.

@@ -117,7 +117,8 @@ fn a_second_run_with_fewer_days_removes_stale_day_files_only() {
 /// written independently; they must agree column by column.
 #[test]
 fn schemas_match_the_reference_schema_file() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/comerc/schemas/comerc.json");
+    let path = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+        .join("../../examples/comerc/schemas/comerc.json");
     let file = ponte_config::schema::load_schema_file(&path).unwrap();
     assert_eq!(file.table_names().len(), DATASETS.len());
     for dataset in &DATASETS {

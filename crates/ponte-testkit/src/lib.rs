@@ -10,9 +10,20 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The repository's root folder.
+/// The repository's root folder: the workspace above the running test's
+/// crate (cargo sets `CARGO_MANIFEST_DIR` when it runs a test).
+///
+/// Not this crate's compile-time `env!("CARGO_MANIFEST_DIR")`: cargo reuses
+/// a shared target folder's build of this crate for a clone at another path,
+/// and that path would then point at the first clone, or nowhere.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root exists")
+    let start =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    start
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file() && dir.join("crates").is_dir())
+        .unwrap_or_else(|| panic!("no repository root above {}", start.display()))
+        .to_owned()
 }
 
 /// The Python interpreter of the test environment: `$PONTE_PYTHON` when set,

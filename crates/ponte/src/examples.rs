@@ -15,7 +15,8 @@ mod tests {
     /// Every file of the example folder is built in, and built in as it is.
     #[test]
     fn built_in_example_matches_the_folder() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/comerc");
+        let root = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+            .join("../../examples/comerc");
         let mut on_disk = Vec::new();
         let mut stack = vec![root.clone()];
         while let Some(dir) = stack.pop() {

@@ -18,7 +18,8 @@ use crate::model::{ColumnKind, Model, load_model};
 fn demo() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
     MODEL.get_or_init(|| {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/comerc/models/comerc.toml");
+        let path = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+            .join("../../examples/comerc/models/comerc.toml");
         load_model(&path).unwrap_or_else(|e| panic!("{e}"))
     })
 }
@@ -27,7 +28,8 @@ fn demo() -> &'static Model {
 fn demo_columns() -> &'static WarehouseColumns {
     static COLUMNS: OnceLock<WarehouseColumns> = OnceLock::new();
     COLUMNS.get_or_init(|| {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/comerc/schemas/comerc.json");
+        let path = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+            .join("../../examples/comerc/schemas/comerc.json");
         let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let mut tables = WarehouseColumns::new();
         for (table, fields) in json.as_object().unwrap() {

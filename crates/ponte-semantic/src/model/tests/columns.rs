@@ -9,7 +9,8 @@ use crate::model::{ColumnKind, check_columns, load_model};
 type Tables = BTreeMap<String, BTreeMap<String, ColumnKind>>;
 
 fn demo_tables() -> Tables {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/comerc/schemas/comerc.json");
+    let path = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+        .join("../../examples/comerc/schemas/comerc.json");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut tables = Tables::new();
     for (table, fields) in json.as_object().unwrap() {

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use crate::model::{FieldRef, FilterType, MeasureKind, NumberExpr, Timeframe, load_model};
 
 pub(super) fn demo_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/comerc/models/comerc.toml")
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+        .join("../../examples/comerc/models/comerc.toml")
 }
 
 #[test]
