@@ -58,6 +58,26 @@ impl From<ponte_state::StateError> for ApiError {
     }
 }
 
+impl From<ponte_semantic::compile::QueryError> for ApiError {
+    fn from(e: ponte_semantic::compile::QueryError) -> Self {
+        // The message names the model's own fields and explores, never a
+        // value of the caller's attributes or anything secret.
+        Self::new(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.to_string())
+    }
+}
+
+impl From<ponte_warehouse::WarehouseError> for ApiError {
+    fn from(e: ponte_warehouse::WarehouseError) -> Self {
+        // The warehouse's words may hold table paths or internals: logged,
+        // not shown.
+        tracing::error!("warehouse query failed: {e}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the warehouse could not run the query; the server log has details",
+        )
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "message": self.message, "documentation_url": DOCS });

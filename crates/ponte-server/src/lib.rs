@@ -1,7 +1,9 @@
-//! The HTTP face of ponte. Built so far: the Pub/Sub push endpoint (so ponte
-//! can run on Cloud Run behind Cloud Scheduler → Pub/Sub push), the admin
-//! API (run history, "force run") and health checks. The Looker API 4.0
-//! subset, signed-embed login and dashboards come with their issues.
+//! The HTTP face of ponte. Built so far: the Looker API 4.0 subset
+//! ([`looker`]: login, queries, looks, dashboards, model listings) over the
+//! semantic layer, the Pub/Sub push endpoint (so ponte can run on Cloud Run
+//! behind Cloud Scheduler → Pub/Sub push), the admin API (run history,
+//! "force run") and health checks. Signed-embed login and the dashboard
+//! pages come with their issue.
 //!
 //! Every error is a JSON body `{message, documentation_url}` with a 4xx
 //! status for a bad request; secrets are compared in constant time and
@@ -17,8 +19,11 @@
 mod admin;
 pub mod auth;
 pub mod error;
+pub mod looker;
 pub mod oidc;
 mod pubsub;
+pub mod render;
+pub mod semantic;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -55,6 +60,8 @@ pub struct AppState {
     pub push_oidc: Option<Arc<oidc::OidcVerifier>>,
     /// The admin API's bearer token; the admin API is off without it.
     pub admin_token: Option<Token>,
+    /// The Looker API; off without a semantic layer.
+    pub looker: Option<Arc<looker::LookerApi>>,
 }
 
 impl AppState {
@@ -66,7 +73,14 @@ impl AppState {
         let push_token = read(&config.server.push_token_env, "server.push_token_env")?;
         let admin_token = read(&config.server.admin_token_env, "server.admin_token_env")?;
         let push_oidc = config.server.push_oidc.clone().map(|o| Arc::new(oidc::OidcVerifier::new(o)));
-        Ok(Self { config, state, runner, push_token, push_oidc, admin_token })
+        Ok(Self { config, state, runner, push_token, push_oidc, admin_token, looker: None })
+    }
+
+    /// Turns the Looker API on over `semantic` for the API clients of
+    /// `sessions` (usually [`looker::session::Sessions::from_config`]).
+    pub fn with_looker(mut self, semantic: Arc<semantic::SemanticLayer>, sessions: looker::session::Sessions) -> Self {
+        self.looker = Some(Arc::new(looker::LookerApi { semantic, sessions }));
+        self
     }
 }
 
@@ -76,6 +90,7 @@ pub fn router(app: AppState) -> Router {
         .route("/pubsub/push", post(pubsub::push).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)))
         .route("/api/runs", get(admin::runs))
         .route("/api/admin/trigger/{name}", post(admin::trigger))
+        .merge(looker::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .fallback(|| async { ApiError::not_found("no such route") })

@@ -91,6 +91,9 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX deliveries_due ON deliveries (state, next_attempt_ms);
     CREATE TABLE schedule_fires (key TEXT PRIMARY KEY, last_fire_ms INTEGER NOT NULL) WITHOUT ROWID;",
+    // Queries API clients saved (`POST /api/4.0/queries`), one row per
+    // distinct body, so the same body always gets the same id.
+    "CREATE TABLE saved_queries (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL UNIQUE);",
 ];
 
 /// The state database. Cheap to share behind an `Arc`; calls are short and

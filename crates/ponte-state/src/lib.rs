@@ -1,6 +1,7 @@
 //! ponte's durable state, in one SQLite file (`<state_dir>/ponte.db`, WAL
 //! mode, so readers never block the writer): the run history every stage
-//! writes, and the fingerprints the transfer engine records of each copy.
+//! writes, the fingerprints the transfer engine records of each copy, the
+//! durable queue, and the queries API clients saved.
 //! Run locks are files beside it, held with an OS lock that the kernel
 //! releases when the holder dies, so a killed run never blocks the next.
 //!
@@ -17,6 +18,7 @@ mod fingerprints;
 mod lock;
 mod queue;
 mod runs;
+mod saved_queries;
 
 pub use db::{StateDb, StateError};
 pub use fingerprints::Fingerprint;

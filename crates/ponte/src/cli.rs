@@ -164,6 +164,9 @@ pub struct DemoArgs {
     /// Run every stage, print a summary and exit (0 only if every stage succeeded).
     #[arg(long)]
     pub no_serve: bool,
+    /// Where to serve [default: server.bind from the config, 127.0.0.1:8080].
+    #[arg(long)]
+    pub bind: Option<String>,
 }
 
 #[derive(Debug, Args)]

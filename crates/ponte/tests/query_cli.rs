@@ -60,7 +60,7 @@ fn query_results_match_duckdb_and_access_filters_apply() {
         r#"
 import sys, duckdb
 rows = duckdb.sql(f"""
-  SELECT mes_referencia, sum(valor_total), count(DISTINCT id_fatura)
+  SELECT strftime(mes_referencia, '%Y-%m'), sum(valor_total), count(DISTINCT id_fatura)
   FROM read_parquet('{sys.argv[1]}/*.parquet')
   WHERE id_cliente = 3 AND (status_pagamento <> 'pago' OR status_pagamento IS NULL)
   GROUP BY 1 ORDER BY 2 DESC, 1""").fetchall()

@@ -62,7 +62,7 @@ use crate::model::{ColumnKind, Model};
 
 pub use error::QueryError;
 pub use request::{DEFAULT_LIMIT, MAX_LIMIT, QueryRequest, UNLIMITED_CAP};
-pub use saved::{compile_element, compile_look};
+pub use saved::{compile_element, compile_look, look_request, saved_request};
 
 /// Who is asking: what access filters are evaluated against.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -167,6 +167,13 @@ pub struct OutputColumn {
     pub value_format: Option<String>,
     /// The column's name in the SQL result (`view__field`).
     pub alias: String,
+}
+
+/// Whether `caller` may query `explore`: it has a usable value for every
+/// access filter's user attribute. Listings use this to show only what a
+/// caller can query; queries check it again on their own path.
+pub fn check_access(explore: &crate::model::Explore, caller: &Caller) -> Result<(), QueryError> {
+    resolve::access_filters(explore, caller).map(drop)
 }
 
 /// Compiles an API query body for `caller`, with relative dates resolved

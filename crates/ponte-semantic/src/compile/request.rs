@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::QueryError;
 
@@ -22,7 +22,7 @@ pub const UNLIMITED_CAP: u64 = 1_000_000;
 /// a non-empty value is refused rather than silently dropped (dropping it
 /// would return different rows than asked for). JSON `null` is taken as
 /// absent everywhere.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct QueryRequest {
     /// The model.
     #[serde(default, deserialize_with = "null_default")]

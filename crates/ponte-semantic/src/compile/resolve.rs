@@ -233,7 +233,7 @@ fn matches_everything(filter: &Filter) -> bool {
 /// Every access filter of the explore, with the caller's values. Fails
 /// closed: a missing, empty or unusable attribute is an error, never a
 /// skipped predicate.
-fn access_filters<'m>(explore: &'m Explore, caller: &Caller) -> Result<Vec<Access<'m>>, QueryError> {
+pub(crate) fn access_filters<'m>(explore: &'m Explore, caller: &Caller) -> Result<Vec<Access<'m>>, QueryError> {
     explore
         .access_filters
         .iter()

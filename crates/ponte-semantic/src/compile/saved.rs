@@ -17,8 +17,14 @@ pub fn compile_look(
     target: &Target<'_>,
     now: DateTime<Utc>,
 ) -> Result<CompiledQuery, QueryError> {
+    compile(model, &look_request(model, look_id)?, caller, target, now)
+}
+
+/// The query of look `look_id` as an API request body, for callers that
+/// adjust it (a run's `limit`) before compiling.
+pub fn look_request(model: &Model, look_id: u64) -> Result<QueryRequest, QueryError> {
     let look = model.look(look_id).ok_or_else(|| QueryError::UnknownLook { model: model.name.clone(), id: look_id })?;
-    compile(model, &request(model, &look.query), caller, target, now)
+    Ok(saved_request(model, &look.query))
 }
 
 /// Compiles tile `element_index` (0-based, file order) of a dashboard for
@@ -55,7 +61,7 @@ pub fn compile_element(
             suggestion: closest(unknown, dashboard.filters.iter().map(|f| f.name.as_str())),
         });
     }
-    let mut request = request(model, &element.query);
+    let mut request = saved_request(model, &element.query);
     for (filter_name, field) in &element.listen {
         let Some(filter) = dashboard.filters.iter().find(|f| &f.name == filter_name) else { continue };
         let value = filter_values.get(filter_name).unwrap_or(&filter.default_value);
@@ -66,8 +72,8 @@ pub fn compile_element(
     compile(model, &request, caller, target, now)
 }
 
-/// A saved query as an API request body.
-fn request(model: &Model, query: &Query) -> QueryRequest {
+/// A saved query (a look's or a tile's) as an API request body.
+pub fn saved_request(model: &Model, query: &Query) -> QueryRequest {
     QueryRequest {
         model: model.name.clone(),
         view: query.explore.clone(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::field::ResolvedField;
 use super::filter::FieldFilter;
-use super::types::View;
+use super::types::{FieldRef, View};
 
 /// An explore: a base view and the views joined to it, the unit users query.
 #[derive(Debug, Clone)]
@@ -36,6 +36,19 @@ impl Explore {
     /// Every view reachable in this explore, base first.
     pub fn views(&self) -> impl Iterator<Item = &Arc<View>> {
         std::iter::once(&self.base).chain(self.joins.iter().map(|j| &j.view))
+    }
+
+    /// Every field of every view of this explore, in view order and, within a
+    /// view, dimensions, then each dimension group's timeframes, then
+    /// measures: what a field picker lists.
+    pub fn fields(&self) -> impl Iterator<Item = ResolvedField<'_>> {
+        self.views().flat_map(|view| {
+            let dimensions = view.dimensions.iter().map(FieldRef::Dimension);
+            let timeframes =
+                view.dimension_groups.iter().flat_map(|g| g.timeframes.iter().map(move |t| FieldRef::Timeframe(g, *t)));
+            let measures = view.measures.iter().map(FieldRef::Measure);
+            dimensions.chain(timeframes).chain(measures).map(move |field| ResolvedField { view: view.as_ref(), field })
+        })
     }
 
     /// Looks up `view.field` among the views of this explore. `None` for

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow};
 use ponte_config::Config;
 use ponte_scheduler::DaemonOptions;
+use ponte_server::looker::session::Sessions;
+use ponte_server::semantic::SemanticLayer;
 use ponte_state::StateDb;
 use tokio::sync::watch;
 
@@ -24,12 +26,34 @@ pub fn serve(config_path: &Path, bind: Option<&str>) -> anyhow::Result<ExitCode>
 
 fn start(config_path: &Path, bind: Option<&str>, with_daemon: bool) -> anyhow::Result<ExitCode> {
     let config = Arc::new(ponte_config::load(config_path)?);
+    start_config(config, bind, with_daemon, None)
+}
+
+/// Serves `config` (and runs the daemon when `with_daemon`) until SIGTERM
+/// or Ctrl-C. API clients come from the environment variables the config
+/// names, unless `api_clients` gives them (`ponte demo` makes them up).
+pub fn start_config(
+    config: Arc<Config>,
+    bind: Option<&str>,
+    with_daemon: bool,
+    api_clients: Option<Sessions>,
+) -> anyhow::Result<ExitCode> {
     let state = Arc::new(StateDb::open(&config.project.state_dir)?);
     let runtime = crate::runtime()?;
     runtime.block_on(async {
         let warehouse = ponte_warehouse::open(&config.warehouse).await?;
-        let runner = Arc::new(PonteRunner { config: config.clone(), state: state.clone(), warehouse });
-        let app = ponte_server::AppState::new(config.clone(), state.clone(), runner.clone()).map_err(|e| anyhow!(e))?;
+        let runner =
+            Arc::new(PonteRunner { config: config.clone(), state: state.clone(), warehouse: warehouse.clone() });
+        let mut app =
+            ponte_server::AppState::new(config.clone(), state.clone(), runner.clone()).map_err(|e| anyhow!(e))?;
+        if !config.semantic.models.is_empty() {
+            let semantic = SemanticLayer::load(&config, warehouse).map_err(|e| anyhow!("{e}"))?;
+            let sessions = match api_clients {
+                Some(s) => s,
+                None => Sessions::from_config(&config.server.api_clients).map_err(|e| anyhow!(e))?,
+            };
+            app = app.with_looker(Arc::new(semantic), sessions);
+        }
         let addr = match bind {
             Some(b) => b.parse().with_context(|| format!("--bind `{b}` is not IP:port such as 127.0.0.1:8080"))?,
             None => config.server.bind,
@@ -89,6 +113,11 @@ fn describe(config: &Config, local: std::net::SocketAddr, with_daemon: bool) {
         "push_token_env or push_oidc_audience",
     );
     off(config.server.admin_token_env.is_some(), "the admin API", "admin_token_env");
+    if config.semantic.models.is_empty() {
+        eprintln!("  the Looker API (/api/4.0) is off (list model files in [semantic] models)");
+    } else {
+        eprintln!("  the Looker API at http://{local}/api/4.0 with {} API client(s)", config.server.api_clients.len());
+    }
 }
 
 /// Resolves on SIGTERM or SIGINT.

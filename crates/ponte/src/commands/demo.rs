@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use ponte_config::{Config, StoreUrl};
 use ponte_demo::DemoDataOptions;
+use ponte_server::looker::session::Sessions;
 use ponte_state::StateDb;
 use ponte_transfer::SyncOptions;
 
@@ -33,11 +34,80 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let loaded = synced && load_all(&config)?;
 
     print_schedules(&config);
-    println!("  · serve        not built yet");
-    if !args.no_serve {
-        println!("Nothing to serve yet: the server is still to come.");
+    if !(synced && loaded) {
+        return Ok(ExitCode::FAILURE);
     }
-    Ok(if synced && loaded { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let clients = api_clients(&config);
+    let bind = args.bind.clone().unwrap_or_else(|| config.server.bind.to_string());
+    print_api_example(&config, &bind, &clients);
+    super::daemon::start_config(
+        std::sync::Arc::new(config),
+        Some(&bind),
+        false,
+        Some(Sessions::new(clients.into_iter().map(|c| (c.id, c.secret, c.user_attributes)).collect())),
+    )
+}
+
+/// An API client of the demo, with its credentials.
+struct DemoClient {
+    id: String,
+    secret: String,
+    user_attributes: std::collections::BTreeMap<String, String>,
+    /// Where the id and secret came from, for the message.
+    made_up: bool,
+}
+
+/// The config's API clients, with ids and secrets from their environment
+/// variables or, where those are unset, made up for this run.
+fn api_clients(config: &Config) -> Vec<DemoClient> {
+    let random = || {
+        let mut bytes = [0u8; 12];
+        getrandom::fill(&mut bytes).expect("the OS has randomness");
+        hex::encode(bytes)
+    };
+    config
+        .server
+        .api_clients
+        .iter()
+        .map(|c| {
+            let id = std::env::var(&c.client_id_env).ok().filter(|v| !v.is_empty());
+            let secret = std::env::var(&c.client_secret_env).ok().filter(|v| !v.is_empty());
+            let made_up = id.is_none() || secret.is_none();
+            DemoClient {
+                id: id.unwrap_or_else(|| format!("demo-{}", random())),
+                secret: secret.unwrap_or_else(random),
+                user_attributes: c.user_attributes.clone(),
+                made_up,
+            }
+        })
+        .collect()
+}
+
+fn print_api_example(config: &Config, bind: &str, clients: &[DemoClient]) {
+    let base = format!("http://{bind}");
+    println!("  ✓ serve        {base}");
+    for (client, c) in clients.iter().zip(&config.server.api_clients) {
+        let attrs: Vec<String> = client.user_attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let origin =
+            if client.made_up { "made up for this run".to_owned() } else { format!("from ${}", c.client_id_env) };
+        println!(
+            "  API client ({origin}; user attributes: {})",
+            if attrs.is_empty() { "none".into() } else { attrs.join(", ") }
+        );
+        println!("    {}={}", c.client_id_env, client.id);
+        println!("    {}={}", c.client_secret_env, client.secret);
+    }
+    if let Some(client) = clients.first() {
+        println!("Try it (the Looker API 4.0; Looker's SDKs work too):");
+        println!(
+            "  TOKEN=$(curl -s -d client_id={} -d client_secret={} {base}/api/4.0/login | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
+            client.id, client.secret
+        );
+        println!("  curl -s -H \"Authorization: token $TOKEN\" {base}/api/4.0/looks/1/run/json");
+    }
 }
 
 /// Runs every transfer job once, as their schedules would.

@@ -71,3 +71,55 @@ pub fn write_landing_data(dir: &std::path::Path, rows: &str) {
     let out = ponte(&["demo-data", "--dir", dir.join("landing").to_str().unwrap(), "--rows", rows, "--days", "120"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+/// `ponte serve` on a free loopback port, stopped when dropped. Its log
+/// goes to a file that [`Served::log`] reads, for failure messages.
+pub struct Served {
+    child: std::process::Child,
+    /// `http://127.0.0.1:<port>`
+    pub base: String,
+    log: tempfile::NamedTempFile,
+}
+
+impl Served {
+    /// Starts `ponte serve --config config` with `envs` set, and waits until
+    /// it accepts connections.
+    pub fn start(config: &str, envs: &[(&str, &str)]) -> Self {
+        let port = ponte_testkit::free_port();
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_ponte"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--config", config])
+            .env_remove("PONTE_CONFIG")
+            .envs(envs.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(log.reopen().unwrap())
+            .spawn()
+            .unwrap();
+        let mut served = Self { child, base: format!("http://127.0.0.1:{port}"), log };
+        let start = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = served.child.try_wait() {
+                panic!("ponte serve exited with {status}:\n{}", served.log());
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(60),
+                "ponte serve did not listen:\n{}",
+                served.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        served
+    }
+
+    /// What the server wrote so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

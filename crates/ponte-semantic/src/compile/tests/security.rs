@@ -73,10 +73,13 @@ fn dashboard_tiles_get_the_access_filter_and_the_dashboard_filters() {
             assert_denied(compile_element(demo(), "visao_geral", index, &none, &caller, &bq(), now()));
         }
     }
-    // Defaults: "Mês" = "12 months" applies, "Unidade" is empty (any value).
+    // Defaults: both empty (any value), so only the access filter applies.
     let q = compile_element(demo(), "visao_geral", 0, &none, &customer(), &bq(), now()).unwrap();
+    assert!(!q.sql.contains("mes_referencia") && !q.sql.contains("unidades"), "{}", q.sql);
+    // A chosen month applies.
+    let month = BTreeMap::from([("Mês".to_owned(), "12 months".to_owned())]);
+    let q = compile_element(demo(), "visao_geral", 0, &month, &customer(), &bq(), now()).unwrap();
     assert!(q.sql.contains("`faturas`.`mes_referencia` >= $2"));
-    assert!(!q.sql.contains("unidades"));
     // A chosen value replaces the default and pulls in its join.
     let values = BTreeMap::from([("Unidade".to_owned(), "Loja Centro".to_owned()), ("Mês".to_owned(), "".to_owned())]);
     let q = compile_element(demo(), "visao_geral", 0, &values, &customer(), &bq(), now()).unwrap();

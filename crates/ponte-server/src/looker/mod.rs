@@ -1,0 +1,174 @@
+//! The Looker API 4.0 subset that ponte serves, shaped as in Looker's
+//! OpenAPI document, so that Looker's own SDKs work unchanged: login and
+//! logout, running queries (inline, saved, looks) in `json`, `json_bi`,
+//! `csv` and `sql`, saving queries, reading dashboards, and listing the
+//! models and explores a caller may query.
+//!
+//! Every query goes through [`ponte_semantic::compile`] with the caller's
+//! user attributes, so access filters apply on every path here.
+
+mod catalog;
+mod content;
+mod queries;
+pub mod session;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRef, FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::{delete, get, post};
+use ponte_semantic::model::{Dashboard, Look, Model};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::semantic::SemanticLayer;
+use session::{ApiSession, Sessions};
+
+/// What the Looker API needs: the semantic layer and the API clients.
+#[derive(Debug)]
+pub struct LookerApi {
+    /// Models and the warehouse.
+    pub semantic: Arc<SemanticLayer>,
+    /// API clients and their tokens.
+    pub sessions: Sessions,
+}
+
+/// The API's routes, below `/api/4.0` (plus `/api/logout`, where the
+/// official SDKs send logout).
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/4.0/login", post(login))
+        .route("/api/4.0/logout", delete(logout))
+        .route("/api/logout", delete(logout))
+        .route("/api/4.0/queries/run/{format}", post(queries::run_inline))
+        .route("/api/4.0/queries", post(queries::create))
+        .route("/api/4.0/queries/{id}", get(queries::get))
+        .route("/api/4.0/queries/{id}/run/{format}", get(queries::run_saved))
+        .route("/api/4.0/looks/{id}", get(content::look))
+        .route("/api/4.0/looks/{id}/run/{format}", get(queries::run_look))
+        .route("/api/4.0/dashboards/{id}", get(content::dashboard))
+        .route("/api/4.0/lookml_models", get(catalog::models))
+        .route("/api/4.0/lookml_models/{model}", get(catalog::model))
+        .route("/api/4.0/lookml_models/{model}/explores/{explore}", get(catalog::explore))
+}
+
+/// The API, or a 404 saying how to turn it on.
+fn api(app: &AppState) -> Result<&Arc<LookerApi>, ApiError> {
+    app.looker
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("the Looker API is off: list model files in [semantic] models"))
+}
+
+/// Seconds since the epoch.
+fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// An authenticated caller of the API, from its `Authorization` header.
+pub(crate) struct Authenticated {
+    pub(crate) api: Arc<LookerApi>,
+    pub(crate) session: ApiSession,
+}
+
+impl<S> FromRequestParts<S> for Authenticated
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        let api = api(&app)?.clone();
+        let session = api.sessions.authenticate(&parts.headers, now_secs())?;
+        Ok(Self { api, session })
+    }
+}
+
+/// Login's credentials, from a form body or the query string (Looker
+/// accepts both).
+#[derive(Debug, Default, serde::Deserialize)]
+struct Credentials {
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// `POST /api/4.0/login`
+async fn login(
+    State(app): State<AppState>,
+    uri: axum::http::Uri,
+    body: axum::body::Bytes,
+) -> Result<axum::Json<session::AccessToken>, ApiError> {
+    let api = api(&app)?;
+    let from_query: Credentials = serde_urlencoded::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
+    let from_body: Credentials = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| ApiError::bad_request("the login body must be form-encoded client_id and client_secret"))?;
+    let id = from_body.client_id.or(from_query.client_id);
+    let secret = from_body.client_secret.or(from_query.client_secret);
+    let (Some(id), Some(secret)) = (id, secret) else {
+        return Err(ApiError::bad_request("login needs client_id and client_secret (form-encoded)"));
+    };
+    Ok(axum::Json(api.sessions.login(&id, &secret, now_secs())?))
+}
+
+/// `DELETE /api/4.0/logout`
+async fn logout(auth: Authenticated) -> StatusCode {
+    auth.api.sessions.logout(&auth.session);
+    StatusCode::NO_CONTENT
+}
+
+/// The look with `id` in any model; `model::id` picks the model.
+fn find_look<'m>(semantic: &'m SemanticLayer, id: &str) -> Result<(&'m Model, &'m Look), ApiError> {
+    let (model, id) = split_scoped(id);
+    let not_found = || ApiError::not_found(format!("no look with id `{id}`"));
+    let id: u64 = id.parse().map_err(|_| not_found())?;
+    let found: Vec<(&Model, &Look)> = semantic
+        .models()
+        .iter()
+        .filter(|m| model.is_none_or(|name| m.name == name))
+        .filter_map(|m| m.look(id).map(|l| (m, l)))
+        .collect();
+    unique(found, not_found, |m| format!("look {id} is in several models ({m}); ask for `model::{id}`"))
+}
+
+/// The dashboard with `id` in any model; `model::id` picks the model.
+fn find_dashboard<'m>(semantic: &'m SemanticLayer, id: &str) -> Result<(&'m Model, &'m Dashboard), ApiError> {
+    let (model, id) = split_scoped(id);
+    let found: Vec<(&Model, &Dashboard)> = semantic
+        .models()
+        .iter()
+        .filter(|m| model.is_none_or(|name| m.name == name))
+        .filter_map(|m| m.dashboard(id).map(|d| (m, d)))
+        .collect();
+    unique(
+        found,
+        || ApiError::not_found(format!("no dashboard with id `{id}`")),
+        |m| format!("dashboard `{id}` is in several models ({m}); ask for `model::{id}`"),
+    )
+}
+
+/// `model::id` → (`Some(model)`, `id`); `id` → (`None`, `id`), as Looker
+/// names LookML dashboards.
+fn split_scoped(id: &str) -> (Option<&str>, &str) {
+    match id.split_once("::") {
+        Some((model, id)) => (Some(model), id),
+        None => (None, id),
+    }
+}
+
+fn unique<'m, T>(
+    found: Vec<(&'m Model, &'m T)>,
+    none: impl FnOnce() -> ApiError,
+    several: impl FnOnce(String) -> String,
+) -> Result<(&'m Model, &'m T), ApiError> {
+    match found.as_slice() {
+        [] => Err(none()),
+        [one] => Ok(*one),
+        many => {
+            let names: Vec<&str> = many.iter().map(|(m, _)| m.name.as_str()).collect();
+            Err(ApiError::bad_request(several(names.join(", "))))
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Running queries: inline bodies, saved queries and looks, in every
+//! result format; and saving queries for later runs.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{Uri, header};
+use axum::response::{IntoResponse, Response};
+use ponte_semantic::compile::{QueryRequest, compile, look_request};
+use serde_json::{Value, json};
+
+use super::{Authenticated, find_look};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::render::{self, ResultFormat};
+use crate::semantic::SemanticLayer;
+
+/// The query-string options of the run endpoints that ponte reads; the
+/// rest (`apply_formatting`, `cache`, image sizes, …) are accepted and
+/// ignored, as they do not change which rows are returned.
+#[derive(Debug, Default, serde::Deserialize)]
+struct RunOptions {
+    /// Overrides the query's row limit.
+    limit: Option<String>,
+}
+
+fn run_options(uri: &Uri) -> Result<RunOptions, ApiError> {
+    serde_urlencoded::from_str(uri.query().unwrap_or_default())
+        .map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))
+}
+
+fn format(name: &str) -> Result<ResultFormat, ApiError> {
+    name.parse().map_err(|e: render::UnknownFormat| ApiError::bad_request(e.to_string()))
+}
+
+/// A query body from JSON, with a reason when it is not one.
+fn parse_body(body: &Bytes) -> Result<QueryRequest, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::bad_request("the request needs a JSON query body with `model`, `view` and `fields`"));
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the query body is not valid: {e}")))
+}
+
+/// `POST /api/4.0/queries/run/{format}`
+pub(super) async fn run_inline(
+    auth: Authenticated,
+    Path(format_name): Path<String>,
+    uri: Uri,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let format = format(&format_name)?;
+    let mut request = parse_body(&body)?;
+    override_limit(&mut request, run_options(&uri)?);
+    run(&auth, &request, format).await
+}
+
+/// `POST /api/4.0/queries`: checks the query for this caller (so a bad
+/// field is a 400 now, not at the first run) and saves it.
+pub(super) async fn create(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let request = parse_body(&body)?;
+    let semantic = &auth.api.semantic;
+    compile(semantic.model(&request.model)?, &request, &auth.session.caller, &semantic.target(), chrono::Utc::now())?;
+    let canonical = serde_json::to_string(&request).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let id = app.state.save_query(&canonical)?;
+    Ok(Json(query_json(id, &request)))
+}
+
+/// `GET /api/4.0/queries/{id}`
+pub(super) async fn get(
+    State(app): State<AppState>,
+    _auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let (id, request) = saved(&app, &id)?;
+    Ok(Json(query_json(id, &request)))
+}
+
+/// `GET /api/4.0/queries/{id}/run/{format}`
+pub(super) async fn run_saved(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    Path((id, format_name)): Path<(String, String)>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let format = format(&format_name)?;
+    let (_, mut request) = saved(&app, &id)?;
+    override_limit(&mut request, run_options(&uri)?);
+    run(&auth, &request, format).await
+}
+
+/// `GET /api/4.0/looks/{id}/run/{format}`
+pub(super) async fn run_look(
+    auth: Authenticated,
+    Path((id, format_name)): Path<(String, String)>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let format = format(&format_name)?;
+    let (model, look) = find_look(&auth.api.semantic, &id)?;
+    let mut request = look_request(model, look.id)?;
+    override_limit(&mut request, run_options(&uri)?);
+    run(&auth, &request, format).await
+}
+
+fn override_limit(request: &mut QueryRequest, options: RunOptions) {
+    if let Some(limit) = options.limit.filter(|l| !l.trim().is_empty()) {
+        request.limit = Some(limit);
+    }
+}
+
+/// The saved query `id`.
+fn saved(app: &AppState, id: &str) -> Result<(i64, QueryRequest), ApiError> {
+    let not_found = || ApiError::not_found(format!("no query with id `{id}`"));
+    let n: i64 = id.parse().map_err(|_| not_found())?;
+    let body = app.state.saved_query(n)?.ok_or_else(not_found)?;
+    let request = serde_json::from_str(&body).map_err(|e| {
+        tracing::error!("saved query {n} does not parse: {e}");
+        ApiError::unavailable("a saved query could not be read")
+    })?;
+    Ok((n, request))
+}
+
+/// Compiles `request` for the caller and answers in `format`, with a
+/// `Server-Timing` header splitting the time between compiling, the
+/// warehouse and rendering (browsers' developer tools show it; the query
+/// benchmark reads it to tell the API's own overhead).
+async fn run(auth: &Authenticated, request: &QueryRequest, format: ResultFormat) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let semantic: &SemanticLayer = &auth.api.semantic;
+    let model = semantic.model(&request.model)?;
+    let compiled = compile(model, request, &auth.session.caller, &semantic.target(), chrono::Utc::now())?;
+    let compiled_at = Instant::now();
+    let result = match format {
+        ResultFormat::Sql => None,
+        _ => Some(semantic.run(&compiled).await?),
+    };
+    let queried_at = Instant::now();
+    let batches = result.as_ref().map_or(&[][..], |r| &r.batches[..]);
+    let body = match format {
+        ResultFormat::Sql => render::sql_text(&compiled),
+        ResultFormat::Json => Value::Array(render::json_rows(&compiled, batches)).to_string(),
+        ResultFormat::JsonBi => render::json_bi(&compiled, &request.filters, batches).to_string(),
+        ResultFormat::Csv => render::csv(&compiled, batches),
+    };
+    let ms = |from: Instant, to: Instant| to.duration_since(from).as_secs_f64() * 1000.0;
+    let timing = format!(
+        "compile;dur={:.3}, warehouse;dur={:.3}, render;dur={:.3}",
+        ms(started, compiled_at),
+        ms(compiled_at, queried_at),
+        ms(queried_at, Instant::now())
+    );
+    Ok(([(header::CONTENT_TYPE, format.content_type().to_owned()), (SERVER_TIMING, timing)], body).into_response())
+}
+
+const SERVER_TIMING: header::HeaderName = header::HeaderName::from_static("server-timing");
+
+/// Looker's `Query` shape.
+fn query_json(id: i64, request: &QueryRequest) -> Value {
+    json!({
+        "id": id.to_string(),
+        "slug": id.to_string(),
+        "model": request.model,
+        "view": request.view,
+        "fields": request.fields,
+        "filters": request.filters,
+        "sorts": request.sorts,
+        "limit": request.limit,
+        "query_timezone": request.query_timezone,
+        "pivots": Value::Null,
+        "fill_fields": [],
+        "dynamic_fields": Value::Null,
+        "filter_expression": Value::Null,
+        "total": false,
+        "row_total": Value::Null,
+        "column_limit": Value::Null,
+        "has_table_calculations": false,
+        "can": { "run": true, "see_results": true, "explore": true, "create": true, "show": true },
+    })
+}

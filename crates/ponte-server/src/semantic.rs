@@ -1,0 +1,81 @@
+//! The semantic layer as the server (and `ponte query`) uses it: the
+//! config's models read once, the warehouse's column types, and the
+//! warehouse that runs the compiled SQL.
+
+use std::sync::Arc;
+
+use ponte_config::Config;
+use ponte_semantic::compile::{CompiledQuery, Dialect, QueryError, QueryParam, Target, WarehouseColumns};
+use ponte_semantic::model::{Model, ModelErrors, columns_of_config, load_model};
+use ponte_warehouse::{Param, QueryResult, Warehouse, WarehouseError};
+
+/// Models, column kinds and the warehouse, shared by every request.
+pub struct SemanticLayer {
+    models: Vec<Model>,
+    columns: WarehouseColumns,
+    dialect: Dialect,
+    warehouse: Arc<dyn Warehouse>,
+}
+
+impl std::fmt::Debug for SemanticLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.models.iter().map(|m| m.name.as_str()).collect();
+        write!(f, "SemanticLayer({names:?}, {:?})", self.dialect)
+    }
+}
+
+impl SemanticLayer {
+    /// Reads the config's model files; column kinds come from the
+    /// functions' schema files, so no warehouse call is needed.
+    pub fn load(config: &Config, warehouse: Arc<dyn Warehouse>) -> Result<Self, ModelErrors> {
+        let models = config.semantic.models.iter().map(|p| load_model(p)).collect::<Result<_, _>>()?;
+        Ok(Self::new(models, columns_of_config(config), dialect_of(config), warehouse))
+    }
+
+    /// A layer over models given directly.
+    pub fn new(models: Vec<Model>, columns: WarehouseColumns, dialect: Dialect, warehouse: Arc<dyn Warehouse>) -> Self {
+        Self { models, columns, dialect, warehouse }
+    }
+
+    /// Every model, in config order.
+    pub fn models(&self) -> &[Model] {
+        &self.models
+    }
+
+    /// The model called `name`.
+    pub fn model(&self, name: &str) -> Result<&Model, QueryError> {
+        self.models.iter().find(|m| m.name == name).ok_or_else(|| QueryError::UnknownModel { model: name.to_owned() })
+    }
+
+    /// Where compiled SQL runs.
+    pub fn target(&self) -> Target<'_> {
+        Target::new(self.dialect, &self.columns)
+    }
+
+    /// Runs a compiled query on the warehouse.
+    pub async fn run(&self, query: &CompiledQuery) -> Result<QueryResult, WarehouseError> {
+        let params: Vec<Param> = query.params.iter().map(param).collect();
+        self.warehouse.query(&query.sql, &params).await
+    }
+}
+
+/// The SQL dialect of the config's warehouse.
+pub fn dialect_of(config: &Config) -> Dialect {
+    match config.warehouse {
+        ponte_config::Warehouse::BigQuery { .. } => Dialect::BigQuery,
+        ponte_config::Warehouse::Embedded { .. } => Dialect::DataFusion,
+    }
+}
+
+/// The warehouse's value for a compiled parameter.
+fn param(p: &QueryParam) -> Param {
+    match p {
+        QueryParam::Null => Param::Null,
+        QueryParam::Bool(b) => Param::Bool(*b),
+        QueryParam::Int(i) => Param::Int(*i),
+        QueryParam::Float(f) => Param::Float(*f),
+        QueryParam::String(s) => Param::String(s.clone()),
+        QueryParam::Date(d) => Param::Date(*d),
+        QueryParam::Timestamp(t) => Param::Timestamp(*t),
+    }
+}
