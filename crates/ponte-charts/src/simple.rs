@@ -1,0 +1,53 @@
+//! The tiles without a chart: single value, table and the empty message.
+
+use std::fmt::Write as _;
+
+use crate::escape::escape_html;
+use crate::{Locale, TileData, Value, format_value};
+
+/// The locale's "no data" message, for results without rows.
+pub(crate) fn empty(locale: &Locale) -> String {
+    format!("<p class=\"empty\">{}</p>\n", escape_html(locale.no_data))
+}
+
+/// The first measure of the first row, big, with its label (the first
+/// column when there is no measure).
+pub(crate) fn single_value(data: &TileData, locale: &Locale) -> String {
+    let first = (!data.columns.is_empty()).then_some(0);
+    let Some(col) = data.columns.iter().position(|c| c.is_measure).or(first) else {
+        return empty(locale);
+    };
+    let column = &data.columns[col];
+    let text = format_value(data.cell(0, col), column, locale);
+    format!(
+        "<div class=\"sv\">\n<p class=\"sv-value\">{}</p>\n<p class=\"sv-label\">{}</p>\n</div>\n",
+        escape_html(&text),
+        escape_html(&column.label)
+    )
+}
+
+/// Every row given, with header labels; numbers right-aligned.
+pub(crate) fn table(data: &TileData, locale: &Locale) -> String {
+    let mut out = String::from("<div class=\"table-wrap\">\n<table class=\"data\">\n<thead>\n<tr>");
+    for column in &data.columns {
+        let class = if column.is_numeric() { " class=\"num\"" } else { "" };
+        let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", escape_html(&column.label));
+    }
+    out.push_str("</tr>\n</thead>\n<tbody>\n");
+    for row in 0..data.rows.len() {
+        out.push_str("<tr>");
+        for (col, column) in data.columns.iter().enumerate() {
+            let value = data.cell(row, col);
+            let class = match (column.is_numeric(), value == &Value::Null) {
+                (true, true) => " class=\"num null\"",
+                (true, false) => " class=\"num\"",
+                (false, true) => " class=\"null\"",
+                (false, false) => "",
+            };
+            let _ = write!(out, "<td{class}>{}</td>", escape_html(&format_value(value, column, locale)));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n</div>\n");
+    out
+}

@@ -1,0 +1,134 @@
+//! Small helpers shared by the SVG charts.
+
+use std::fmt::Write as _;
+
+use crate::escape::escape_html;
+use crate::style::PALETTE;
+
+/// Font size of chart text, in viewBox units.
+pub(crate) const FONT: f64 = 11.0;
+
+/// A coordinate with at most one decimal and no `-0`, so output is compact
+/// and byte-for-byte stable.
+pub(crate) fn num(x: f64) -> String {
+    let r = (x * 10.0).round() / 10.0;
+    if r == 0.0 || !r.is_finite() { "0".to_owned() } else { format!("{r}") }
+}
+
+/// Roughly how wide `text` is at [`FONT`]: there are no font metrics on the
+/// server, so characters are sorted into narrow, normal and wide classes
+/// with widths typical of system UI fonts, erring on the wide side.
+pub(crate) fn text_width(text: &str) -> f64 {
+    let ems: f64 = text
+        .chars()
+        .map(|c| match c {
+            ' ' | '.' | ',' | ':' | ';' | '!' | '|' | 'i' | 'l' | 'j' | '\'' | 'í' | 'ì' => 0.3,
+            'f' | 't' | 'r' | 'I' | '(' | ')' | '[' | ']' | '-' | '/' | 'º' => 0.4,
+            'm' | 'w' | 'M' | 'W' | '—' | '%' | '@' => 0.9,
+            c if c.is_ascii_digit() => 0.6,
+            c if c.is_uppercase() => 0.72,
+            _ => 0.6,
+        })
+        .sum();
+    ems * FONT
+}
+
+/// `text` cut to `max` characters with an ellipsis in the middle, keeping
+/// both ends: labels in one chart often share a prefix ("Unidade
+/// consumidora …") and differ at the end, so the end keeps whole words
+/// (up to half the room) when it can.
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= max {
+        return text.to_owned();
+    }
+    let keep = max.saturating_sub(1);
+    let budget = keep / 2;
+    let mut tail = 0;
+    for (i, c) in chars.iter().enumerate().rev() {
+        if chars.len() - i - 1 > budget {
+            break;
+        }
+        if c.is_whitespace() {
+            tail = chars.len() - i - 1;
+        }
+    }
+    if tail == 0 {
+        tail = budget.min(keep * 2 / 5);
+    }
+    let head: String = chars[..keep - tail].iter().collect();
+    let end: String = chars[chars.len() - tail..].iter().collect();
+    format!("{}…{}", head.trim_end(), end.trim_start())
+}
+
+/// `text` cut (as [`truncate`] does) to at most `max` characters and
+/// `width` wide.
+pub(crate) fn fit(text: &str, max: usize, width: f64) -> String {
+    let mut max = max.min(text.chars().count());
+    let mut out = truncate(text, max);
+    while max > 2 && text_width(&out) > width {
+        max -= 1;
+        out = truncate(text, max);
+    }
+    out
+}
+
+/// The colour of series (or slice) `i`.
+pub(crate) fn color(i: usize) -> &'static str {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// A colour swatch as a tiny SVG, so legends need no inline `style`
+/// (strict CSP pages forbid it).
+pub(crate) fn swatch(color: &str) -> String {
+    format!(
+        "<svg class=\"swatch\" viewBox=\"0 0 10 10\" aria-hidden=\"true\"><rect width=\"10\" height=\"10\" rx=\"2\" fill=\"{color}\"/></svg>"
+    )
+}
+
+/// An HTML legend: one swatch and label per series.
+pub(crate) fn legend(labels: &[&str]) -> String {
+    let mut out = String::from("<ul class=\"legend\">\n");
+    for (i, label) in labels.iter().enumerate() {
+        let _ = writeln!(out, "<li>{}<span>{}</span></li>", swatch(color(i)), escape_html(label));
+    }
+    out.push_str("</ul>\n");
+    out
+}
+
+/// `A`, `A e B`, `A, B e C`.
+pub(crate) fn join_words(items: &[&str], and: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} {and} {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coordinates_are_short_and_stable() {
+        assert_eq!(num(12.0), "12");
+        assert_eq!(num(12.345), "12.3");
+        assert_eq!(num(-0.01), "0");
+        assert_eq!(num(-3.25), "-3.3");
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(truncate("Unidade consumidora número 1", 18), "Unidade c…número 1");
+        assert_eq!(truncate("Unidade consumidora número 12", 16), "Unidade consu…12");
+        assert_eq!(truncate("Loja 12 — Shopping Iguatemi São Paulo", 24), "Loja 12 — Shop…São Paulo");
+        assert_eq!(truncate("Abcdefghijklmnopqrstuvwxyz", 10), "Abcdef…xyz");
+        assert!(text_width(&fit("Unidade consumidora número 12", 99, 80.0)) <= 80.0);
+        assert_eq!(fit("Unidade consumidora número 12", 16, 500.0), "Unidade consu…12");
+        assert_eq!(fit("Curta", 99, 80.0), "Curta");
+        assert_eq!(truncate("Curta", 10), "Curta");
+        assert_eq!(join_words(&["A", "B", "C"], "e"), "A, B e C");
+        assert_eq!(join_words(&["A"], "and"), "A");
+        assert!(text_width("jan.") < text_width("2023") && text_width("2023") < text_width("MMMM"));
+    }
+}
