@@ -388,6 +388,26 @@ pub struct Server {
     pub admin_token_env: Option<String>,
 }
 
+impl Server {
+    /// The base URL users reach the server at: `public_url`, else
+    /// `http://<bind>`. Signed embed URLs are made for it.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// The host of [`Server::base_url`] without its scheme: the first line
+    /// of a signed embed URL's string to sign. The server verifies URLs
+    /// against it, never against a request's `Host` header.
+    pub fn public_host(&self) -> String {
+        let base = self.base_url();
+        let host = base.split_once("://").map_or(base.as_str(), |(_, rest)| rest);
+        host.split('/').next().unwrap_or(host).to_owned()
+    }
+}
+
 /// What a push subscription's OIDC token must say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushOidc {

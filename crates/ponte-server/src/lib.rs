@@ -18,6 +18,7 @@
 
 mod admin;
 pub mod auth;
+pub mod embed;
 pub mod error;
 pub mod looker;
 pub mod oidc;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub admin_token: Option<Token>,
     /// The Looker API; off without a semantic layer.
     pub looker: Option<Arc<looker::LookerApi>>,
+    /// Signed embedding; off without embed secrets.
+    pub embedding: Option<Arc<embed::Embedding>>,
 }
 
 impl AppState {
@@ -73,13 +76,19 @@ impl AppState {
         let push_token = read(&config.server.push_token_env, "server.push_token_env")?;
         let admin_token = read(&config.server.admin_token_env, "server.admin_token_env")?;
         let push_oidc = config.server.push_oidc.clone().map(|o| Arc::new(oidc::OidcVerifier::new(o)));
-        Ok(Self { config, state, runner, push_token, push_oidc, admin_token, looker: None })
+        Ok(Self { config, state, runner, push_token, push_oidc, admin_token, looker: None, embedding: None })
     }
 
     /// Turns the Looker API on over `semantic` for the API clients of
     /// `sessions` (usually [`looker::session::Sessions::from_config`]).
     pub fn with_looker(mut self, semantic: Arc<semantic::SemanticLayer>, sessions: looker::session::Sessions) -> Self {
         self.looker = Some(Arc::new(looker::LookerApi { semantic, sessions }));
+        self
+    }
+
+    /// Turns signed embedding on.
+    pub fn with_embedding(mut self, embedding: embed::Embedding) -> Self {
+        self.embedding = Some(Arc::new(embedding));
         self
     }
 }
@@ -91,6 +100,7 @@ pub fn router(app: AppState) -> Router {
         .route("/api/runs", get(admin::runs))
         .route("/api/admin/trigger/{name}", post(admin::trigger))
         .merge(looker::routes())
+        .merge(embed::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .fallback(|| async { ApiError::not_found("no such route") })

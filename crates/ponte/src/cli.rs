@@ -123,9 +123,15 @@ pub enum Command {
     /// read (--attr id_cliente=7): without them the query is refused.
     /// Example: ponte query comerc/faturas --fields faturas.mes_referencia_month,faturas.custo_total --attr id_cliente=7
     Query(QueryArgs),
-    /// Sign an embed URL for a user.
+    /// Sign a one-time embed login URL for a portal user.
+    ///
+    /// Signed with the first of server.embed_secrets (read from its
+    /// environment variable), for server.public_url (or --host: a Looker
+    /// host checks the same signature). The URL works once, within five
+    /// minutes. Example:
+    /// ponte embed-url /embed/dashboards/visao_geral --user maria@cliente-7 --attr id_cliente=7
     EmbedUrl(EmbedUrlArgs),
-    /// Serve HTTP only: Pub/Sub push, the admin API, health checks (the API, dashboards and embedding are to come).
+    /// Serve HTTP only: the Looker API, signed embed login, Pub/Sub push, the admin API, health checks.
     ///
     /// For Cloud Run behind Cloud Scheduler → Pub/Sub push: each pushed
     /// message runs its functions before the answer (2xx only on success,
@@ -305,16 +311,16 @@ pub struct EmbedUrlArgs {
     /// User attribute key=value; repeatable.
     #[arg(long = "attr")]
     pub attrs: Vec<String>,
-    /// Permissions, comma-separated.
+    /// Permissions, comma-separated [default: access_data,see_user_dashboards,see_looks].
     #[arg(long, value_delimiter = ',')]
     pub permissions: Vec<String>,
-    /// Models, comma-separated.
+    /// Models, comma-separated [default: every model of the config].
     #[arg(long, value_delimiter = ',')]
     pub models: Vec<String>,
-    /// Session length in seconds.
+    /// How long the session lasts, in seconds (at most 30 days) [default: 3600].
     #[arg(long)]
     pub session_length: Option<u64>,
-    /// Host to sign for.
+    /// The server to sign for, e.g. https://analytics.example.com [default: server.public_url, else http://<server.bind>].
     #[arg(long)]
     pub host: Option<String>,
 }

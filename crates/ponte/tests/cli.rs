@@ -71,12 +71,32 @@ fn a_missing_config_is_one_clear_error() {
 }
 
 #[test]
-fn stages_not_built_yet_say_so_in_one_line_and_exit_2() {
-    let out = ponte(&["embed-url", "/embed/dashboards/1", "--user", "u"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("not built yet"), "{stderr}");
+fn embed_url_needs_its_secret_and_an_embed_target() {
+    let config = ponte_testkit::repo_root().join("examples/comerc/ponte.toml");
+    let config = config.to_str().unwrap();
+    let sign = |target: &str, secret: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ponte"));
+        cmd.args(["embed-url", target, "--user", "u1", "--attr", "id_cliente=7", "--config", config]);
+        cmd.env_remove("PONTE_CONFIG").env_remove("PONTE_EMBED_SECRET");
+        if let Some(s) = secret {
+            cmd.env("PONTE_EMBED_SECRET", s);
+        }
+        cmd.output().unwrap()
+    };
+    let out = sign("/embed/dashboards/visao_geral", None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("$PONTE_EMBED_SECRET, which is not set"), "{}", text(&out.stderr));
+    let out = sign("https://evil.example/embed/x", Some("s3cret"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("must be an /embed/ page"), "{}", text(&out.stderr));
+    let out = sign("/embed/dashboards/visao_geral", Some("s3cret"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let url = text(&out.stdout);
+    assert!(url.starts_with("http://127.0.0.1:8080/login/embed/%2Fembed%2Fdashboards%2Fvisao_geral?nonce="), "{url}");
+    for part in ["&models=%5B%22comerc%22%5D", "id_cliente", "&signature="] {
+        assert!(url.contains(part), "{part} in {url}");
+    }
+    assert!(!url.contains("s3cret"));
 }
 
 #[test]

@@ -28,7 +28,8 @@ fn demo_with_clients(dir: &std::path::Path) -> String {
     config.to_str().unwrap().to_owned()
 }
 
-const CLIENTS: [(&str, &str); 6] = [
+const CLIENTS: [(&str, &str); 7] = [
+    ("PONTE_EMBED_SECRET", "embed-secret-41ab"),
     ("A_ID", "client-a"),
     ("A_SECRET", "secret-a-5b1f"),
     ("B_ID", "client-b"),
@@ -57,7 +58,7 @@ fn the_official_looker_sdk_works_unchanged() {
     let report = format!("{}{}\n--- server log ---\n{}", text(&out.stdout), text(&out.stderr), server.log());
     assert!(out.status.success(), "{report}");
     assert!(text(&out.stdout).contains("all checks passed"), "{report}");
-    for secret in ["secret-a-5b1f", "secret-b-90c2", "secret-c-77ad"] {
+    for secret in ["secret-a-5b1f", "secret-b-90c2", "secret-c-77ad", "embed-secret-41ab"] {
         assert!(!server.log().contains(secret), "a secret reached the log:\n{}", server.log());
     }
 }

@@ -246,6 +246,31 @@ def hostile_input_is_a_4xx_and_never_leaks():
         assert os.environ["LOOKERSDK_CLIENT_SECRET"] not in r.text
 
 
+def signed_embed_urls_log_in_once():
+    def sso(sdk, customer):
+        return sdk.create_sso_embed_url(models.EmbedSsoParams(
+            target_url=f"{BASE}/embed/dashboards/visao_geral", external_user_id=f"user-of-{customer}",
+            session_length=600, models=["comerc"], permissions=["access_data", "see_user_dashboards"],
+            user_attributes={"id_cliente": customer})).url
+
+    url = sso(a, "1")
+    assert url.startswith(f"{BASE}/login/embed/%2Fembed%2Fdashboards%2Fvisao_geral?"), url
+    r = requests.get(url, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/embed/dashboards/visao_geral", (r.status_code, r.text)
+    cookies = r.headers["set-cookie"]
+    for part in ["ponte_embed=", "HttpOnly", "Secure", "SameSite=None", "Partitioned", "Max-Age=600"]:
+        assert part in cookies, (part, cookies)
+    again = requests.get(url, allow_redirects=False)
+    assert again.status_code == 401 and "used" in again.text.lower(), (again.status_code, again.text)
+    tampered = sso(a, "1").replace("%22id_cliente%22%3A%221%22", "%22id_cliente%22%3A%222%22")
+    assert "id_cliente" in tampered
+    r = requests.get(tampered, allow_redirects=False)
+    assert r.status_code == 401 and "signature" in r.text.lower(), (r.status_code, r.text)
+    # A client limited to customer 1 cannot sign for customer 2; one without attributes can.
+    expect_error(403, lambda: sso(a, "2"), "sso_url for another customer")
+    assert requests.get(sso(c, "2"), allow_redirects=False).status_code == 303
+
+
 def sdk_logout_and_login_again():
     a.auth.logout()
     assert json.loads(a.run_inline_query("json", by_month_query())), "the SDK logs in again by itself"
@@ -259,6 +284,7 @@ for fn in [
     models_list_what_a_caller_may_query,
     access_filters_fail_closed,
     hostile_input_is_a_4xx_and_never_leaks,
+    signed_embed_urls_log_in_once,
     sdk_logout_and_login_again,
 ]:
     check(fn.__name__, fn)

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow};
 use ponte_config::Config;
 use ponte_scheduler::DaemonOptions;
+use ponte_server::embed::Embedding;
 use ponte_server::looker::session::Sessions;
 use ponte_server::semantic::SemanticLayer;
 use ponte_state::StateDb;
@@ -26,18 +27,38 @@ pub fn serve(config_path: &Path, bind: Option<&str>) -> anyhow::Result<ExitCode>
 
 fn start(config_path: &Path, bind: Option<&str>, with_daemon: bool) -> anyhow::Result<ExitCode> {
     let config = Arc::new(ponte_config::load(config_path)?);
-    start_config(config, bind, with_daemon, None)
+    start_config(config, bind, with_daemon, Overrides::default())
+}
+
+/// Secrets `ponte demo` makes up where the environment has none.
+#[derive(Default)]
+pub struct Overrides {
+    /// The API clients, instead of reading them from the environment.
+    pub api_clients: Option<Sessions>,
+    /// The embed secrets, likewise.
+    pub embed_secrets: Option<Vec<ponte_embed::Secret>>,
 }
 
 /// Serves `config` (and runs the daemon when `with_daemon`) until SIGTERM
-/// or Ctrl-C. API clients come from the environment variables the config
-/// names, unless `api_clients` gives them (`ponte demo` makes them up).
+/// or Ctrl-C. API clients and embed secrets come from the environment
+/// variables the config names, unless `overrides` gives them.
 pub fn start_config(
     config: Arc<Config>,
     bind: Option<&str>,
     with_daemon: bool,
-    api_clients: Option<Sessions>,
+    overrides: Overrides,
 ) -> anyhow::Result<ExitCode> {
+    // `--bind` replaces server.bind everywhere, so the URLs the server signs
+    // and verifies (without server.public_url) name where it listens.
+    let config = match bind {
+        Some(b) => {
+            let mut changed = (*config).clone();
+            changed.server.bind =
+                b.parse().with_context(|| format!("--bind `{b}` is not IP:port such as 127.0.0.1:8080"))?;
+            Arc::new(changed)
+        }
+        None => config,
+    };
     let state = Arc::new(StateDb::open(&config.project.state_dir)?);
     let runtime = crate::runtime()?;
     runtime.block_on(async {
@@ -48,16 +69,22 @@ pub fn start_config(
             ponte_server::AppState::new(config.clone(), state.clone(), runner.clone()).map_err(|e| anyhow!(e))?;
         if !config.semantic.models.is_empty() {
             let semantic = SemanticLayer::load(&config, warehouse).map_err(|e| anyhow!("{e}"))?;
-            let sessions = match api_clients {
+            let models: Vec<String> = semantic.models().iter().map(|m| m.name.clone()).collect();
+            let sessions = match overrides.api_clients {
                 Some(s) => s,
                 None => Sessions::from_config(&config.server.api_clients).map_err(|e| anyhow!(e))?,
             };
             app = app.with_looker(Arc::new(semantic), sessions);
+            if !config.server.embed_secrets.is_empty() {
+                let secrets = match overrides.embed_secrets {
+                    Some(s) => s,
+                    None => Embedding::secrets_from_env(&config.server).map_err(|e| anyhow!(e))?,
+                };
+                let embedding = Embedding::new(&config.server.base_url(), secrets, models).map_err(|e| anyhow!(e))?;
+                app = app.with_embedding(embedding);
+            }
         }
-        let addr = match bind {
-            Some(b) => b.parse().with_context(|| format!("--bind `{b}` is not IP:port such as 127.0.0.1:8080"))?,
-            None => config.server.bind,
-        };
+        let addr = config.server.bind;
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
         let (stop_tx, stop_rx) = watch::channel(false);

@@ -10,6 +10,7 @@ use ponte_server::looker::session::Sessions;
 use ponte_state::StateDb;
 use ponte_transfer::SyncOptions;
 
+use super::daemon::Overrides;
 use super::demo_data;
 use crate::cli::DemoArgs;
 use crate::examples;
@@ -43,12 +44,43 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let clients = api_clients(&config);
     let bind = args.bind.clone().unwrap_or_else(|| config.server.bind.to_string());
     print_api_example(&config, &bind, &clients);
+    let embed_secrets = embed_secrets(&config);
     super::daemon::start_config(
         std::sync::Arc::new(config),
         Some(&bind),
         false,
-        Some(Sessions::new(clients.into_iter().map(|c| (c.id, c.secret, c.user_attributes)).collect())),
+        Overrides {
+            api_clients: Some(Sessions::new(
+                clients.into_iter().map(|c| (c.id, c.secret, c.user_attributes)).collect(),
+            )),
+            embed_secrets: Some(embed_secrets),
+        },
     )
+}
+
+/// The config's embed secrets from their environment variables, each made
+/// up (and printed) where the variable is unset.
+fn embed_secrets(config: &Config) -> Vec<ponte_embed::Secret> {
+    config
+        .server
+        .embed_secrets
+        .iter()
+        .map(|s| {
+            let value = std::env::var(&s.env).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| {
+                let made_up = random_hex(32);
+                println!("  embed secret made up for this run (set ${} to keep one): {}={made_up}", s.env, s.env);
+                made_up
+            });
+            ponte_embed::Secret::new(value, ponte_server::embed::algorithm(s.algorithm))
+        })
+        .collect()
+}
+
+/// `bytes` random bytes as hex.
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the OS has randomness");
+    hex::encode(buf)
 }
 
 /// An API client of the demo, with its credentials.
@@ -63,11 +95,7 @@ struct DemoClient {
 /// The config's API clients, with ids and secrets from their environment
 /// variables or, where those are unset, made up for this run.
 fn api_clients(config: &Config) -> Vec<DemoClient> {
-    let random = || {
-        let mut bytes = [0u8; 12];
-        getrandom::fill(&mut bytes).expect("the OS has randomness");
-        hex::encode(bytes)
-    };
+    let random = || random_hex(12);
     config
         .server
         .api_clients

@@ -4,6 +4,7 @@ mod daemon;
 mod demo;
 mod demo_data;
 mod each;
+mod embed_url;
 mod load;
 mod query;
 mod runner;
@@ -36,14 +37,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Runs { limit, json } => runs::run(&config, limit, json),
         Command::Query(args) => query::run(&config, &args),
-        Command::EmbedUrl(_) => not_built("embed-url", "signed embedding"),
+        Command::EmbedUrl(args) => embed_url::run(&config, &args),
         Command::Serve { bind } => daemon::serve(&config, bind.as_deref()),
         Command::Run { bind } => daemon::run(&config, bind.as_deref()),
     }
-}
-
-/// A subcommand whose stage does not exist yet: one line, exit 2.
-fn not_built(command: &str, stage: &str) -> anyhow::Result<ExitCode> {
-    eprintln!("ponte {command}: not built yet ({stage} is still to come)");
-    Ok(ExitCode::from(2))
 }

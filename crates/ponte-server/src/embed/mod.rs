@@ -1,0 +1,244 @@
+//! Signed embedding: the portal's one-time login URL (`/login/embed/…`,
+//! Looker's scheme, verified by [`ponte_embed`]) becomes an embed session
+//! in a cookie, and API clients can sign such URLs
+//! (`POST /api/4.0/embed/sso_url`).
+
+pub mod sessions;
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use ponte_embed::{EmbedParams, Secret, Verifier};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::looker::Authenticated;
+use sessions::{EmbedSession, EmbedSessions};
+
+/// The cookie naming an embed session.
+pub const SESSION_COOKIE: &str = "ponte_embed";
+/// The same, `Partitioned` (CHIPS), for browsers that block third-party
+/// cookies in iframes unless they are partitioned.
+pub const PARTITIONED_COOKIE: &str = "ponte_embed_p";
+
+/// What signed embedding needs: the secrets (to verify and to sign), this
+/// server's public URL, and the sessions.
+pub struct Embedding {
+    verifier: Verifier,
+    /// The first configured secret: new URLs are signed with it; every
+    /// configured secret verifies (rotation).
+    signing: Secret,
+    base_url: String,
+    /// Live embed sessions.
+    pub sessions: EmbedSessions,
+}
+
+impl std::fmt::Debug for Embedding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Embedding({})", self.base_url)
+    }
+}
+
+impl Embedding {
+    /// Signed embedding for `base_url` (the server's public URL) with
+    /// `secrets` (first = the one new URLs are signed with) over `models`.
+    pub fn new(base_url: &str, secrets: Vec<Secret>, models: Vec<String>) -> Result<Self, String> {
+        let signing = secrets.first().cloned().ok_or("no embed secret is configured")?;
+        let host = base_url.split_once("://").map_or(base_url, |(_, rest)| rest).trim_end_matches('/');
+        let verifier = Verifier::new(host, secrets, models).map_err(|e| e.to_string())?;
+        Ok(Self {
+            verifier,
+            signing,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            sessions: EmbedSessions::default(),
+        })
+    }
+
+    /// Reads the config's embed secrets from their environment variables;
+    /// a configured variable that is unset is an error (the server does not
+    /// start with a secret it cannot check against).
+    pub fn secrets_from_env(config: &ponte_config::Server) -> Result<Vec<Secret>, String> {
+        config
+            .embed_secrets
+            .iter()
+            .map(|s| match std::env::var(&s.env) {
+                Ok(v) if !v.is_empty() => Ok(Secret::new(v, algorithm(s.algorithm))),
+                _ => Err(format!("server.embed_secrets: the secret comes from ${}, which is not set", s.env)),
+            })
+            .collect()
+    }
+
+    /// Signs a login URL for this server.
+    pub fn sign(&self, params: &EmbedParams) -> String {
+        ponte_embed::sign_url(&self.base_url, params, &self.signing)
+    }
+}
+
+/// ponte-config's algorithm as ponte-embed's.
+pub fn algorithm(a: ponte_config::EmbedAlgorithm) -> ponte_embed::Algorithm {
+    match a {
+        ponte_config::EmbedAlgorithm::Sha1 => ponte_embed::Algorithm::Sha1,
+        ponte_config::EmbedAlgorithm::Sha256 => ponte_embed::Algorithm::Sha256,
+    }
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/login/embed/{target}", get(login)).route("/api/4.0/embed/sso_url", post(sso_url))
+}
+
+fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// `GET /login/embed/{url-encoded target}`: verifies the signed URL, starts
+/// the session and redirects to the target. A refusal is a small page with
+/// the rule that failed, and a log line naming it (never a secret).
+async fn login(State(app): State<AppState>, uri: Uri) -> Response {
+    let Some(embedding) = app.embedding.as_ref() else {
+        return refusal(StatusCode::NOT_FOUND, "Signed embedding is off: set server.embed_secrets.");
+    };
+    let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let now = now_secs();
+    let login = match embedding.verifier.verify(path_and_query, now) {
+        Ok(login) => login,
+        Err(e) => {
+            tracing::warn!(rule = e.code(), "embed login refused: {e}");
+            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            return refusal(status, &format!("This embed link cannot be used: {e}."));
+        }
+    };
+    let id = embedding.sessions.start(&login, now);
+    tracing::info!(user = %login.external_user_id, target = %login.target, "embed session started");
+    let max_age = login.session_length;
+    let cookie = |name: &str, extra: &str| {
+        HeaderValue::from_str(&format!(
+            "{name}={id}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=None{extra}"
+        ))
+        .expect("an id of hex digits makes a valid header")
+    };
+    let mut headers = HeaderMap::new();
+    headers.append(header::SET_COOKIE, cookie(SESSION_COOKIE, ""));
+    headers.append(header::SET_COOKIE, cookie(PARTITIONED_COOKIE, "; Partitioned"));
+    headers.insert(header::LOCATION, HeaderValue::from_str(&login.target).expect("the verifier checked the target"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    (StatusCode::SEE_OTHER, headers).into_response()
+}
+
+/// The embed session of a request's cookie, if it is live.
+pub fn session_of(app: &AppState, headers: &HeaderMap) -> Option<EmbedSession> {
+    let embedding = app.embedding.as_ref()?;
+    let now = now_secs();
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(name, _)| *name == SESSION_COOKIE || *name == PARTITIONED_COOKIE)
+        .find_map(|(_, id)| embedding.sessions.get(id, now))
+}
+
+/// A refusal as a small HTML page.
+fn refusal(status: StatusCode, message: &str) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>ponte: not signed in</title>\
+         <body style=\"font-family:system-ui,sans-serif;margin:3rem;color:#222\"><h1>Not signed in</h1><p>{}</p></body></html>",
+        escape(message)
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+}
+
+/// Minimal HTML escaping for messages.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The body of `POST /api/4.0/embed/sso_url` (Looker's `EmbedSsoParams`).
+#[derive(Debug, serde::Deserialize)]
+struct SsoParams {
+    target_url: String,
+    session_length: Option<u64>,
+    external_user_id: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    user_timezone: Option<String>,
+    #[serde(default)]
+    permissions: Vec<String>,
+    #[serde(default)]
+    models: Vec<String>,
+    group_ids: Option<Vec<Value>>,
+    external_group_id: Option<String>,
+    #[serde(default)]
+    user_attributes: serde_json::Map<String, Value>,
+    force_logout_login: Option<bool>,
+}
+
+/// `POST /api/4.0/embed/sso_url`: signs a login URL for this server.
+///
+/// An API client with user attributes may sign only URLs that carry the
+/// same values for them: a client limited to one customer cannot mint a
+/// session for another. A client without attributes signs for anyone, as
+/// a Looker admin does.
+async fn sso_url(State(app): State<AppState>, auth: Authenticated, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let embedding = app
+        .embedding
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("signed embedding is off: set server.embed_secrets"))?;
+    let params: SsoParams =
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("the body is not valid: {e}")))?;
+    let target = match params.target_url.find("/embed/") {
+        Some(i) if params.target_url[..i].is_empty() || params.target_url[..i].contains("://") => {
+            params.target_url[i..].to_owned()
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "target_url must be an /embed/ page, e.g. https://host/embed/dashboards/1",
+            ));
+        }
+    };
+    let external_user_id = params
+        .external_user_id
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| ApiError::bad_request("external_user_id is required"))?;
+    for (key, own) in &auth.session.caller.user_attributes {
+        let given = params.user_attributes.get(key).map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        if given.as_deref() != Some(own.as_str()) {
+            return Err(ApiError::forbidden(format!(
+                "this API client may sign URLs only with its own `{key}` user attribute"
+            )));
+        }
+    }
+    let mut signed = EmbedParams::new(target, external_user_id, now_secs());
+    if let Some(length) = params.session_length {
+        signed.session_length = length;
+    }
+    signed.permissions = params.permissions;
+    signed.models = params.models;
+    signed.group_ids = params.group_ids.map(|ids| ids.iter().filter_map(Value::as_i64).collect());
+    signed.external_group_id = params.external_group_id;
+    signed.user_attributes = (!params.user_attributes.is_empty()).then_some(params.user_attributes);
+    signed.first_name = params.first_name;
+    signed.last_name = params.last_name;
+    signed.user_timezone = params.user_timezone;
+    signed.force_logout_login = params.force_logout_login;
+    if signed.session_length == 0 || signed.session_length > ponte_embed::MAX_SESSION_LENGTH {
+        return Err(ApiError::bad_request(format!(
+            "session_length must be 1 to {} seconds",
+            ponte_embed::MAX_SESSION_LENGTH
+        )));
+    }
+    Ok(Json(json!({ "url": embedding.sign(&signed) })))
+}
+
+/// Shared embedding state, when configured.
+pub type SharedEmbedding = Option<Arc<Embedding>>;
