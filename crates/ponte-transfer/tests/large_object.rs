@@ -1,4 +1,4 @@
-//! A 100 MB object, both ways between a folder and S3 (moto): multipart in
+//! A 160 MB object, both ways between a folder and S3 (moto): multipart in
 //! parts of 8 MiB, never held whole in memory, verified byte for byte.
 //! Alone in its test binary so the peak-memory reading is its own.
 
@@ -10,13 +10,13 @@ use common::{job, local, s3, state};
 use ponte_testkit::{Moto, peak_rss, rclone_check};
 use ponte_transfer::{SyncOptions, quiet, sync_stores};
 
-const SIZE: usize = 100 * 1024 * 1024;
+const SIZE: usize = 160 * 1024 * 1024;
 
 /// Runs on a runtime shaped like the binary's (8 blocking threads): each
 /// thread's allocator arena keeps some freed parts, so an unbounded pool
 /// would measure the allocator, not the copy.
 #[test]
-fn a_100_mb_object_streams_through_in_bounded_memory() {
+fn a_160_mb_object_streams_through_in_bounded_memory() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(8)
@@ -59,7 +59,9 @@ async fn copy_both_ways() {
     rclone_check(from.to_str().unwrap(), to.to_str().unwrap(), None).unwrap();
     // A copy holds 4 parts of 8 MiB (one read ahead, one being hashed, two
     // uploading); the allocator's per-thread arenas keep some freed parts on
-    // top. Holding the object whole would show as 100 MiB and more.
-    assert!(growth < 80 * 1024 * 1024, "peak memory grew by {} MiB copying 100 MiB", growth / (1024 * 1024));
+    // top, more of them on a busy machine (92 MiB was seen once with CI and a
+    // benchmark sharing two cores). Holding the object whole would show as
+    // 160 MiB and more; the object is that large so the bound has room.
+    assert!(growth < 112 * 1024 * 1024, "peak memory grew by {} MiB copying 160 MiB", growth / (1024 * 1024));
     eprintln!("peak memory growth: {} MiB", growth / (1024 * 1024));
 }

@@ -33,16 +33,7 @@ pub(super) async fn dashboard(auth: Authenticated, Path(id): Path<String>) -> Re
 /// A tile's or look's query in Looker's `Query` shape; `vis` is the tile's
 /// visualization type.
 fn query_json(model: &Model, query: &Query, vis: Option<&str>) -> Value {
-    let request = saved_request(model, query);
-    json!({
-        "model": request.model,
-        "view": request.view,
-        "fields": request.fields,
-        "filters": request.filters,
-        "sorts": request.sorts,
-        "limit": request.limit,
-        "vis_config": vis.map(|t| json!({ "type": t })),
-    })
+    super::queries::query_json(None, &saved_request(model, query), vis)
 }
 
 fn dashboard_json(model: &Model, dashboard: &Dashboard) -> Value {

@@ -68,7 +68,7 @@ pub(super) async fn create(
     compile(semantic.model(&request.model)?, &request, &auth.session.caller, &semantic.target(), chrono::Utc::now())?;
     let canonical = serde_json::to_string(&request).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let id = app.state.save_query(&canonical)?;
-    Ok(Json(query_json(id, &request)))
+    Ok(Json(query_json(Some(id), &request, None)))
 }
 
 /// `GET /api/4.0/queries/{id}`
@@ -78,7 +78,7 @@ pub(super) async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let (id, request) = saved(&app, &id)?;
-    Ok(Json(query_json(id, &request)))
+    Ok(Json(query_json(Some(id), &request, None)))
 }
 
 /// `GET /api/4.0/queries/{id}/run/{format}`
@@ -159,11 +159,13 @@ async fn run(auth: &Authenticated, request: &QueryRequest, format: ResultFormat)
 
 const SERVER_TIMING: header::HeaderName = header::HeaderName::from_static("server-timing");
 
-/// Looker's `Query` shape.
-fn query_json(id: i64, request: &QueryRequest) -> Value {
+/// Looker's `Query` shape: a saved query has an `id`; a look's or a tile's
+/// query has none, and a tile's has its visualization type.
+pub(super) fn query_json(id: Option<i64>, request: &QueryRequest, vis: Option<&str>) -> Value {
+    let id = id.map(|id| id.to_string());
     json!({
-        "id": id.to_string(),
-        "slug": id.to_string(),
+        "id": id,
+        "slug": id,
         "model": request.model,
         "view": request.view,
         "fields": request.fields,
@@ -171,6 +173,7 @@ fn query_json(id: i64, request: &QueryRequest) -> Value {
         "sorts": request.sorts,
         "limit": request.limit,
         "query_timezone": request.query_timezone,
+        "vis_config": vis.map(|t| json!({ "type": t })),
         "pivots": Value::Null,
         "fill_fields": [],
         "dynamic_fields": Value::Null,
