@@ -20,10 +20,7 @@ impl Token {
     /// Reads the token from `env`. A configured variable that is unset or
     /// empty is an error: the server refuses to start rather than run open.
     pub fn from_env(env: &str, what: &str) -> Result<Self, String> {
-        match std::env::var(env) {
-            Ok(v) if !v.is_empty() => Ok(Self(v)),
-            _ => Err(format!("{what} is configured to come from ${env}, which is not set")),
-        }
+        secret_from_env(env, what).map(Self)
     }
 
     /// A token given directly (tests).
@@ -35,6 +32,17 @@ impl Token {
     /// where they differ.
     pub fn matches(&self, candidate: &str) -> bool {
         self.0.as_bytes().ct_eq(candidate.as_bytes()).into()
+    }
+}
+
+/// The secret in environment variable `env`, which the config names for
+/// `what`. An unset or empty variable is an error: the server does not
+/// start with a secret it cannot check against, and the message names the
+/// variable, never a value.
+pub fn secret_from_env(env: &str, what: &str) -> Result<String, String> {
+    match std::env::var(env) {
+        Ok(v) if !v.is_empty() => Ok(v),
+        _ => Err(format!("{what} is configured to come from ${env}, which is not set")),
     }
 }
 

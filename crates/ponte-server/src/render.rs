@@ -12,7 +12,8 @@ use std::str::FromStr;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
-    UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt8Type,
+    UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
@@ -206,12 +207,17 @@ fn cell(array: &dyn Array, row: usize, column: &OutputColumn) -> Value {
             date_value(DateTime::from_timestamp_millis(ms).map(|t| t.date_naive()), &column.field_type)
         }
         DataType::Timestamp(unit, _) => {
-            let v = array.as_primitive::<arrow_array::types::Int64Type>().value(row);
             let t = match unit {
-                TimeUnit::Second => DateTime::from_timestamp(v, 0),
-                TimeUnit::Millisecond => DateTime::from_timestamp_millis(v),
-                TimeUnit::Microsecond => DateTime::from_timestamp_micros(v),
-                TimeUnit::Nanosecond => Some(DateTime::from_timestamp_nanos(v)),
+                TimeUnit::Second => DateTime::from_timestamp(array.as_primitive::<TimestampSecondType>().value(row), 0),
+                TimeUnit::Millisecond => {
+                    DateTime::from_timestamp_millis(array.as_primitive::<TimestampMillisecondType>().value(row))
+                }
+                TimeUnit::Microsecond => {
+                    DateTime::from_timestamp_micros(array.as_primitive::<TimestampMicrosecondType>().value(row))
+                }
+                TimeUnit::Nanosecond => {
+                    Some(DateTime::from_timestamp_nanos(array.as_primitive::<TimestampNanosecondType>().value(row)))
+                }
             };
             t.map_or(Value::Null, |t| Value::from(t.format("%Y-%m-%d %H:%M:%S").to_string()))
         }
@@ -311,6 +317,21 @@ mod tests {
         assert_eq!(lines[0], "f mes_month,f mes_quarter,f ativo,f nome,f total,f count");
         assert_eq!(lines[1], "2024-05,2024-Q2,Yes,\"Ana, \"\"A\"\"\",1.5,3");
         assert_eq!(lines[2], ",2024-Q2,No,,,1");
+    }
+
+    #[test]
+    fn timestamps_of_every_unit_render_as_utc_text() {
+        use arrow_array::{TimestampMicrosecondArray, TimestampMillisecondArray, TimestampSecondArray};
+        let at = 1_700_000_000i64; // 2023-11-14 22:13:20 UTC
+        let arrays: Vec<(arrow_array::ArrayRef, &str)> = vec![
+            (Arc::new(TimestampSecondArray::from(vec![at])), "s"),
+            (Arc::new(TimestampMillisecondArray::from(vec![at * 1000])), "ms"),
+            (Arc::new(TimestampMicrosecondArray::from(vec![at * 1_000_000]).with_timezone("UTC")), "us"),
+        ];
+        for (array, unit) in arrays {
+            let c = column("f.t", "f__t", FieldKind::Dimension, "time");
+            assert_eq!(cell(array.as_ref(), 0, &c), json!("2023-11-14 22:13:20"), "{unit}");
+        }
     }
 
     #[test]

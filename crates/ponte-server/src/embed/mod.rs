@@ -5,8 +5,6 @@
 
 pub mod sessions;
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -68,9 +66,9 @@ impl Embedding {
         config
             .embed_secrets
             .iter()
-            .map(|s| match std::env::var(&s.env) {
-                Ok(v) if !v.is_empty() => Ok(Secret::new(v, algorithm(s.algorithm))),
-                _ => Err(format!("server.embed_secrets: the secret comes from ${}, which is not set", s.env)),
+            .map(|s| {
+                crate::auth::secret_from_env(&s.env, "an embed secret (server.embed_secrets)")
+                    .map(|v| Secret::new(v, algorithm(s.algorithm)))
             })
             .collect()
     }
@@ -239,6 +237,3 @@ async fn sso_url(State(app): State<AppState>, auth: Authenticated, body: Bytes) 
     }
     Ok(Json(json!({ "url": embedding.sign(&signed) })))
 }
-
-/// Shared embedding state, when configured.
-pub type SharedEmbedding = Option<Arc<Embedding>>;

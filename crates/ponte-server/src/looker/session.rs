@@ -18,7 +18,7 @@ use ponte_semantic::compile::Caller;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::auth::bearer;
+use crate::auth::{bearer, secret_from_env};
 use crate::error::ApiError;
 
 /// How long an access token lasts (Looker's default: one hour).
@@ -74,16 +74,12 @@ impl Sessions {
     /// config names. An unset or empty variable is an error: a server that
     /// cannot check a client's secret does not start.
     pub fn from_config(clients: &[ApiClient]) -> Result<Self, String> {
-        let read = |env: &str, what: &str| match std::env::var(env) {
-            Ok(v) if !v.is_empty() => Ok(v),
-            _ => Err(format!("server.api_clients: the {what} comes from ${env}, which is not set")),
-        };
         let clients = clients
             .iter()
             .map(|c| {
                 Ok(Client {
-                    id: read(&c.client_id_env, "client id")?,
-                    secret: read(&c.client_secret_env, "client secret")?,
+                    id: secret_from_env(&c.client_id_env, "an API client's id (server.api_clients)")?,
+                    secret: secret_from_env(&c.client_secret_env, "an API client's secret (server.api_clients)")?,
                     user_attributes: c.user_attributes.clone(),
                 })
             })
