@@ -155,3 +155,16 @@ pub fn columns_of_config(config: &ponte_config::Config) -> BTreeMap<String, BTre
         })
         .collect()
 }
+
+/// The tables and columns of a per-table BigQuery schema file (a
+/// single-table file names no table, so it gives nothing).
+pub fn columns_of_schema_file(file: &ponte_config::SchemaFile) -> BTreeMap<String, BTreeMap<String, ColumnKind>> {
+    file.table_names()
+        .into_iter()
+        .filter_map(|table| file.table(table).map(|schema| (table, schema)))
+        .map(|(table, schema)| {
+            let columns = schema.fields.iter().map(|c| (c.name.clone(), ColumnKind::of(c.field_type))).collect();
+            (table.to_owned(), columns)
+        })
+        .collect()
+}

@@ -53,7 +53,7 @@ use std::path::{Path, PathBuf};
 
 use ponte_config::Diagnostic;
 
-pub use columns::{ColumnKind, check_columns, columns_of_config};
+pub use columns::{ColumnKind, check_columns, columns_of_config, columns_of_schema_file};
 pub use content::*;
 pub use explore::*;
 pub use field::ResolvedField;

@@ -30,30 +30,7 @@ fn demo_columns() -> &'static WarehouseColumns {
     COLUMNS.get_or_init(|| {
         let path = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
             .join("../../examples/comerc/schemas/comerc.json");
-        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let mut tables = WarehouseColumns::new();
-        for (table, fields) in json.as_object().unwrap() {
-            let columns = fields
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| {
-                    let kind = match f["type"].as_str().unwrap() {
-                        "STRING" => ColumnKind::String,
-                        "INTEGER" => ColumnKind::Integer,
-                        "FLOAT" => ColumnKind::Float,
-                        "NUMERIC" => ColumnKind::Numeric,
-                        "BOOLEAN" => ColumnKind::Boolean,
-                        "DATE" => ColumnKind::Date,
-                        "TIMESTAMP" => ColumnKind::Timestamp,
-                        _ => ColumnKind::Other,
-                    };
-                    (f["name"].as_str().unwrap().to_owned(), kind)
-                })
-                .collect();
-            tables.insert(table.clone(), columns);
-        }
-        tables
+        crate::model::columns_of_schema_file(&ponte_config::schema::load_schema_file(&path).unwrap())
     })
 }
 

@@ -4,37 +4,14 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::demo::demo_path;
-use crate::model::{ColumnKind, check_columns, load_model};
+use crate::model::{ColumnKind, check_columns, columns_of_schema_file, load_model};
 
 type Tables = BTreeMap<String, BTreeMap<String, ColumnKind>>;
 
 fn demo_tables() -> Tables {
     let path = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
         .join("../../examples/comerc/schemas/comerc.json");
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let mut tables = Tables::new();
-    for (table, fields) in json.as_object().unwrap() {
-        let columns = fields
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                let kind = match f["type"].as_str().unwrap() {
-                    "STRING" => ColumnKind::String,
-                    "INTEGER" | "INT64" => ColumnKind::Integer,
-                    "FLOAT" | "FLOAT64" => ColumnKind::Float,
-                    "NUMERIC" | "BIGNUMERIC" => ColumnKind::Numeric,
-                    "BOOLEAN" | "BOOL" => ColumnKind::Boolean,
-                    "DATE" => ColumnKind::Date,
-                    "TIMESTAMP" | "DATETIME" => ColumnKind::Timestamp,
-                    _ => ColumnKind::Other,
-                };
-                (f["name"].as_str().unwrap().to_owned(), kind)
-            })
-            .collect();
-        tables.insert(table.clone(), columns);
-    }
-    tables
+    columns_of_schema_file(&ponte_config::schema::load_schema_file(&path).unwrap())
 }
 
 fn faturas_insert(tables: &mut Tables, column: &str, kind: ColumnKind) {
