@@ -2,8 +2,8 @@
 //! ([`looker`]: login, queries, looks, dashboards, model listings) over the
 //! semantic layer, the Pub/Sub push endpoint (so ponte can run on Cloud Run
 //! behind Cloud Scheduler → Pub/Sub push), the admin API (run history,
-//! "force run") and health checks. Signed-embed login and the dashboard
-//! pages come with their issue.
+//! "force run"), health checks, signed-embed login ([`embed`]) and the
+//! pages people look at: dashboards, looks and explores, embedded or not.
 //!
 //! Every error is a JSON body `{message, documentation_url}` with a 4xx
 //! status for a bad request; secrets are compared in constant time and
@@ -22,6 +22,7 @@ pub mod embed;
 pub mod error;
 pub mod looker;
 pub mod oidc;
+mod pages;
 mod pubsub;
 pub mod render;
 pub mod semantic;
@@ -101,6 +102,7 @@ pub fn router(app: AppState) -> Router {
         .route("/api/admin/trigger/{name}", post(admin::trigger))
         .merge(looker::routes())
         .merge(embed::routes())
+        .merge(pages::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .fallback(|| async { ApiError::not_found("no such route") })

@@ -173,6 +173,10 @@ pub struct DemoArgs {
     /// Where to serve [default: server.bind from the config, 127.0.0.1:8080].
     #[arg(long)]
     pub bind: Option<String>,
+    /// Where to serve the example customer portal, which embeds the main
+    /// dashboard for a customer picked from a list.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub portal_bind: String,
 }
 
 #[derive(Debug, Args)]

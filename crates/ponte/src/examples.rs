@@ -6,6 +6,7 @@ pub const COMERC: &[(&str, &str)] = &[
     ("ponte.toml", include_str!("../../../examples/comerc/ponte.toml")),
     ("schemas/comerc.json", include_str!("../../../examples/comerc/schemas/comerc.json")),
     ("models/comerc.toml", include_str!("../../../examples/comerc/models/comerc.toml")),
+    ("portal/index.html", include_str!("../../../examples/comerc/portal/index.html")),
 ];
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ use crate::model::{ColumnKind, Model};
 
 pub use error::QueryError;
 pub use request::{DEFAULT_LIMIT, MAX_LIMIT, QueryRequest, UNLIMITED_CAP};
-pub use saved::{compile_element, compile_look, look_request, saved_request};
+pub use saved::{compile_element, compile_look, element_request, look_request, saved_request};
 
 /// Who is asking: what access filters are evaluated against.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

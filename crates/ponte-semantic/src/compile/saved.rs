@@ -29,14 +29,7 @@ pub fn look_request(model: &Model, look_id: u64) -> Result<QueryRequest, QueryEr
 
 /// Compiles tile `element_index` (0-based, file order) of a dashboard for
 /// `caller`, with the dashboard's filters applied through the tile's
-/// `listen`.
-///
-/// `filter_values` maps dashboard filter names to the expressions the user
-/// chose; a filter not given uses its default value. A non-empty value
-/// replaces any filter the tile itself has on the same field, as in Looker;
-/// an empty one ("is any value") leaves the tile's own filter. A name the
-/// dashboard does not have is refused rather than ignored, so a misspelt
-/// filter does not silently show unfiltered numbers.
+/// `listen` (see [`element_request`]).
 pub fn compile_element(
     model: &Model,
     dashboard_id: &str,
@@ -46,6 +39,27 @@ pub fn compile_element(
     target: &Target<'_>,
     now: DateTime<Utc>,
 ) -> Result<CompiledQuery, QueryError> {
+    let request = element_request(model, dashboard_id, element_index, filter_values)?;
+    compile(model, &request, caller, target, now)
+}
+
+/// The query of tile `element_index` (0-based, file order) of a dashboard
+/// as an API request body, with the dashboard's filters applied through
+/// the tile's `listen`; for callers that adjust it (a download's limit)
+/// before compiling.
+///
+/// `filter_values` maps dashboard filter names to the expressions the user
+/// chose; a filter not given uses its default value. A non-empty value
+/// replaces any filter the tile itself has on the same field, as in Looker;
+/// an empty one ("is any value") leaves the tile's own filter. A name the
+/// dashboard does not have is refused rather than ignored, so a misspelt
+/// filter does not silently show unfiltered numbers.
+pub fn element_request(
+    model: &Model,
+    dashboard_id: &str,
+    element_index: usize,
+    filter_values: &BTreeMap<String, String>,
+) -> Result<QueryRequest, QueryError> {
     let dashboard = model
         .dashboard(dashboard_id)
         .ok_or_else(|| QueryError::UnknownDashboard { model: model.name.clone(), id: dashboard_id.to_owned() })?;
@@ -69,7 +83,7 @@ pub fn compile_element(
             request.filters.insert(field.clone(), value.clone());
         }
     }
-    compile(model, &request, caller, target, now)
+    Ok(request)
 }
 
 /// A saved query (a look's or a tile's) as an API request body.

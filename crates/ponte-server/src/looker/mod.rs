@@ -120,7 +120,7 @@ async fn logout(auth: Authenticated) -> StatusCode {
 }
 
 /// The look with `id` in any model; `model::id` picks the model.
-fn find_look<'m>(semantic: &'m SemanticLayer, id: &str) -> Result<(&'m Model, &'m Look), ApiError> {
+pub(crate) fn find_look<'m>(semantic: &'m SemanticLayer, id: &str) -> Result<(&'m Model, &'m Look), ApiError> {
     let (model, id) = split_scoped(id);
     let not_found = || ApiError::not_found(format!("no look with id `{id}`"));
     let id: u64 = id.parse().map_err(|_| not_found())?;
@@ -134,7 +134,10 @@ fn find_look<'m>(semantic: &'m SemanticLayer, id: &str) -> Result<(&'m Model, &'
 }
 
 /// The dashboard with `id` in any model; `model::id` picks the model.
-fn find_dashboard<'m>(semantic: &'m SemanticLayer, id: &str) -> Result<(&'m Model, &'m Dashboard), ApiError> {
+pub(crate) fn find_dashboard<'m>(
+    semantic: &'m SemanticLayer,
+    id: &str,
+) -> Result<(&'m Model, &'m Dashboard), ApiError> {
     let (model, id) = split_scoped(id);
     let found: Vec<(&Model, &Dashboard)> = semantic
         .models()

@@ -13,6 +13,7 @@ use ponte_server::semantic::SemanticLayer;
 use ponte_state::StateDb;
 use tokio::sync::watch;
 
+use super::portal;
 use super::runner::PonteRunner;
 
 /// `ponte run`
@@ -37,6 +38,8 @@ pub struct Overrides {
     pub api_clients: Option<Sessions>,
     /// The embed secrets, likewise.
     pub embed_secrets: Option<Vec<ponte_embed::Secret>>,
+    /// Where to serve the demo's customer portal (`ponte demo`), if at all.
+    pub portal_bind: Option<String>,
 }
 
 /// Serves `config` (and runs the daemon when `with_daemon`) until SIGTERM
@@ -50,15 +53,26 @@ pub fn start_config(
 ) -> anyhow::Result<ExitCode> {
     // `--bind` replaces server.bind everywhere, so the URLs the server signs
     // and verifies (without server.public_url) name where it listens.
-    let config = match bind {
+    let mut changed = (*config).clone();
+    if let Some(b) = bind {
+        changed.server.bind =
+            b.parse().with_context(|| format!("--bind `{b}` is not IP:port such as 127.0.0.1:8080"))?;
+    }
+    // The portal's origin must be an embed domain for the dashboard to
+    // accept its frame and post events to it.
+    let portal_listener = match &overrides.portal_bind {
         Some(b) => {
-            let mut changed = (*config).clone();
-            changed.server.bind =
-                b.parse().with_context(|| format!("--bind `{b}` is not IP:port such as 127.0.0.1:8080"))?;
-            Arc::new(changed)
+            let listener =
+                std::net::TcpListener::bind(b).with_context(|| format!("cannot listen on {b} for the portal"))?;
+            let origin = format!("http://localhost:{}", listener.local_addr()?.port());
+            if !changed.server.embed_domains.contains(&origin) {
+                changed.server.embed_domains.push(origin.clone());
+            }
+            Some((listener, origin))
         }
-        None => config,
+        None => None,
     };
+    let config = Arc::new(changed);
     let state = Arc::new(StateDb::open(&config.project.state_dir)?);
     let runtime = crate::runtime()?;
     runtime.block_on(async {
@@ -68,7 +82,7 @@ pub fn start_config(
         let mut app =
             ponte_server::AppState::new(config.clone(), state.clone(), runner.clone()).map_err(|e| anyhow!(e))?;
         if !config.semantic.models.is_empty() {
-            let semantic = SemanticLayer::load(&config, warehouse).map_err(|e| anyhow!("{e}"))?;
+            let semantic = SemanticLayer::load(&config, warehouse.clone()).map_err(|e| anyhow!("{e}"))?;
             let models: Vec<String> = semantic.models().iter().map(|m| m.name.clone()).collect();
             let sessions = match overrides.api_clients {
                 Some(s) => s,
@@ -80,6 +94,20 @@ pub fn start_config(
                     Some(s) => s,
                     None => Embedding::secrets_from_env(&config.server).map_err(|e| anyhow!(e))?,
                 };
+                if let Some((listener, origin)) = portal_listener {
+                    let portal = portal::Portal {
+                        ponte_base: config.server.base_url(),
+                        origin: origin.clone(),
+                        secret: secrets[0].clone(),
+                        model: models[0].clone(),
+                        dashboard: "visao_geral".to_owned(),
+                        warehouse: warehouse.clone(),
+                    };
+                    listener.set_nonblocking(true)?;
+                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    tokio::spawn(async move { axum::serve(listener, portal::router(Arc::new(portal))).await });
+                    eprintln!("  the customer portal at {origin}/ (embeds the dashboard visao_geral)");
+                }
                 let embedding = Embedding::new(&config.server.base_url(), secrets, models).map_err(|e| anyhow!(e))?;
                 app = app.with_embedding(embedding);
             }

@@ -54,6 +54,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
                 clients.into_iter().map(|c| (c.id, c.secret, c.user_attributes)).collect(),
             )),
             embed_secrets: Some(embed_secrets),
+            portal_bind: Some(args.portal_bind.clone()),
         },
     )
 }

@@ -6,6 +6,7 @@ mod demo_data;
 mod each;
 mod embed_url;
 mod load;
+mod portal;
 mod query;
 mod runner;
 mod runs;

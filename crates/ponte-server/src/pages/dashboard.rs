@@ -1,0 +1,258 @@
+//! The dashboard page: the filter bar, then every tile drawn on the server
+//! from its query, run with the dashboard's filters and the viewer's access
+//! filters.
+
+use std::collections::BTreeMap;
+
+use futures::future::join_all;
+use ponte_charts::{Locale, TileKind, escape_html, grid_placement, render_tile};
+use ponte_semantic::compile::{check_access, element_request};
+use ponte_semantic::model::{Dashboard, Model};
+use serde_json::{Value, json};
+
+use super::html::{Frame, Page, Words, hidden_inputs, query_string};
+use super::results::{Ran, csv_download, run};
+use super::viewer::{Download, Viewer, no_download, permission};
+use super::{Params, semantic};
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Query-string keys of dashboard URLs that are not filters (Looker's
+/// embed parameters); every other key must name a dashboard filter.
+const NOT_FILTERS: [&str; 5] = ["embed_domain", "sdk", "theme", "_theme", "allow_login_screen"];
+
+/// The dashboard filters a URL sets, by filter name (`?Mês=2025`, or
+/// Looker's `?Filter+Name=value`). A key that is neither a filter nor an
+/// embed parameter is refused with the names that would work.
+fn filter_values(dashboard: &Dashboard, params: &Params) -> Result<BTreeMap<String, String>, ApiError> {
+    let mut values = BTreeMap::new();
+    for (key, value) in params.pairs() {
+        if NOT_FILTERS.contains(&key) {
+            continue;
+        }
+        if !dashboard.filters.iter().any(|f| f.name == key) {
+            let names: Vec<&str> = dashboard.filters.iter().map(|f| f.name.as_str()).collect();
+            return Err(ApiError::bad_request(format!(
+                "`{key}` is not a filter of dashboard `{}`; its filters are: {}",
+                dashboard.id,
+                if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+            )));
+        }
+        values.insert(key.to_owned(), value.to_owned());
+    }
+    Ok(values)
+}
+
+/// The dashboard, checked for the viewer: model, permissions, and a value
+/// for every access filter of every explore its tiles query.
+fn open<'m>(
+    app: &'m AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<(&'m crate::semantic::SemanticLayer, &'m Model, &'m Dashboard), ApiError> {
+    let semantic = semantic(app)?;
+    let (model, dashboard) = crate::looker::find_dashboard(semantic, id)?;
+    viewer.require_model(model)?;
+    viewer.require(
+        &[permission::ACCESS_DATA],
+        &[permission::SEE_USER_DASHBOARDS, permission::SEE_LOOKML_DASHBOARDS],
+        "this dashboard",
+    )?;
+    for element in &dashboard.elements {
+        let explore = model.explore(&element.query.explore).ok_or_else(|| {
+            ApiError::not_found(format!("explore `{}` of a tile is not in the model", element.query.explore))
+        })?;
+        check_access(explore, &viewer.caller)?;
+    }
+    Ok((semantic, model, dashboard))
+}
+
+/// `GET /embed/dashboards/{id}` and `GET /dashboards/{id}`.
+pub(super) async fn page(
+    app: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    params: &Params,
+    frame: &Frame,
+) -> Result<Page, ApiError> {
+    let (semantic, model, dashboard) = open(app, viewer, id)?;
+    let values = filter_values(dashboard, params)?;
+    let requests = (0..dashboard.elements.len())
+        .map(|i| element_request(model, &dashboard.id, i, &values))
+        .collect::<Result<Vec<_>, _>>()?;
+    let results = join_all(requests.iter().map(|r| run(semantic, r, viewer))).await;
+    let locale = Locale::from_tag(&model.locale);
+    let words = Words::of(&locale);
+    let dashboard_id = format!("{}::{}", model.name, dashboard.id);
+    let path = format!("{}/dashboards/{}", frame.prefix(), dashboard.id);
+
+    let mut grid = String::from("<div class=\"grid\">\n");
+    let mut statuses = Vec::new();
+    let mut next_row = 0;
+    for (i, (element, result)) in dashboard.elements.iter().zip(&results).enumerate() {
+        let (row, col, width, height) = match element.layout {
+            Some(l) => (l.row, l.col, l.width, l.height),
+            None => (next_row, 0, 24, 6),
+        };
+        next_row = next_row.max(row + height);
+        let kind = TileKind::from_looker(element.element_type.as_str()).unwrap_or(TileKind::Table);
+        let tile = match result {
+            Ok(ran) => {
+                let href =
+                    || format!("{path}/tiles/{}/download/csv?{}", i + 1, query_string(&download_pairs(&values, frame)));
+                with_download(render_tile(kind, &element.title, &ran.tile_data(), &locale), viewer, href, words)
+            }
+            Err(e) => {
+                tracing::warn!(dashboard = %dashboard_id, tile = i + 1, "tile failed: {}", e.message);
+                failed_tile(&element.title, words)
+            }
+        };
+        statuses.push(json!({
+            "tile_id": format!("{dashboard_id}::{}", i + 1),
+            "status": if result.is_ok() { "complete" } else { "error" },
+            "errors": result.as_ref().err().map(|e| vec![json!({ "message": e.message })]).unwrap_or_default(),
+        }));
+        grid.push_str(&format!(
+            "<div class=\"cell\" data-tile=\"{}\" style=\"{}\">\n{tile}</div>\n",
+            i + 1,
+            grid_placement(row, col, width, height)
+        ));
+    }
+    grid.push_str("</div>\n");
+
+    let url = if values.is_empty() { path.clone() } else { format!("{path}?{}", query_string(&pairs_of(&values))) };
+    let shown_filters: serde_json::Map<String, Value> = dashboard
+        .filters
+        .iter()
+        .map(|f| (f.name.clone(), Value::from(values.get(&f.name).unwrap_or(&f.default_value).clone())))
+        .collect();
+    let about = json!({
+        "id": dashboard_id,
+        "title": dashboard.title,
+        "dashboard_filters": shown_filters,
+        "url": url,
+        "absoluteUrl": format!("{}{url}", app.config.server.base_url()),
+        "options": {},
+    });
+    let failed = statuses.iter().any(|s| s["status"] != "complete");
+    let mut complete = about.clone();
+    complete["tileStatuses"] = Value::Array(statuses);
+    let events = vec![
+        json!({ "type": "page:changed", "page": { "type": "dashboard", "url": url, "absoluteUrl": about["absoluteUrl"] } }),
+        json!({ "type": "dashboard:loaded", "dashboard": about }),
+        json!({ "type": "dashboard:run:start", "dashboard": about }),
+        json!({ "type": "dashboard:run:complete", "dashboard": complete, "status": if failed { "error" } else { "complete" } }),
+    ];
+    Ok(Page {
+        title: dashboard.title.clone(),
+        description: dashboard.description.clone(),
+        locale,
+        controls: filter_bar(dashboard, &values, &path, frame, words),
+        main: grid,
+        events,
+    })
+}
+
+/// The filter bar: one text field per dashboard filter, as a GET form, so
+/// it works without JavaScript and the URL says what is shown.
+fn filter_bar(
+    dashboard: &Dashboard,
+    values: &BTreeMap<String, String>,
+    path: &str,
+    frame: &Frame,
+    words: &Words,
+) -> String {
+    if dashboard.filters.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "<form class=\"controls\" method=\"get\" action=\"{}\" data-kind=\"dashboard\" aria-label=\"{}\">\n",
+        escape_html(path),
+        words.filters
+    );
+    for filter in &dashboard.filters {
+        let value = values.get(&filter.name).unwrap_or(&filter.default_value);
+        out.push_str(&format!(
+            "<label>{}<input type=\"text\" name=\"{}\" value=\"{}\" placeholder=\"{}\"></label>\n",
+            escape_html(&filter.title),
+            escape_html(&filter.name),
+            escape_html(value),
+            words.any_value
+        ));
+    }
+    out.push_str(&hidden_inputs(frame));
+    let clear =
+        if frame.keep().is_empty() { path.to_owned() } else { format!("{path}?{}", query_string(&frame.keep())) };
+    out.push_str(&format!(
+        "<div class=\"actions\"><button type=\"submit\">{}</button><a class=\"link\" href=\"{}\">{}</a></div>\n</form>\n",
+        words.apply,
+        escape_html(&clear),
+        words.clear
+    ));
+    out
+}
+
+fn pairs_of(values: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    values.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+fn download_pairs(values: &BTreeMap<String, String>, frame: &Frame) -> Vec<(String, String)> {
+    let mut pairs = pairs_of(values);
+    pairs.extend(frame.keep().into_iter().map(|(k, v)| (k.to_owned(), v)));
+    pairs
+}
+
+/// A tile with a download link below it, when the viewer may download.
+pub(super) fn with_download(tile: String, viewer: &Viewer, href: impl FnOnce() -> String, words: &Words) -> String {
+    if viewer.download() == Download::None {
+        return tile;
+    }
+    let link = format!(
+        "<p class=\"tile-foot\"><a href=\"{}\" download>{}</a></p>\n",
+        escape_html(&href()),
+        words.download_csv
+    );
+    match tile.rfind("</section>") {
+        Some(end) => format!("{}{link}{}", &tile[..end], &tile[end..]),
+        None => tile + &link,
+    }
+}
+
+/// A tile whose query failed: its title and a short message (details are
+/// in the server log).
+fn failed_tile(title: &str, words: &Words) -> String {
+    format!(
+        "<section class=\"tile tile-error-state\">\n<h2 class=\"tile-title\">{}</h2>\n<div class=\"tile-body\">\n<p class=\"tile-error\">{}</p>\n</div>\n</section>\n",
+        escape_html(title),
+        words.tile_failed
+    )
+}
+
+/// `GET …/dashboards/{id}/tiles/{n}/download/csv`: one tile's rows, with
+/// the same filters, for a viewer with a download permission.
+pub(super) async fn download(
+    app: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    tile: &str,
+    params: &Params,
+) -> Result<axum::response::Response, ApiError> {
+    let (semantic, model, dashboard) = open(app, viewer, id)?;
+    let download = viewer.download();
+    if download == Download::None {
+        return Err(no_download());
+    }
+    let index = tile
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .filter(|i| *i < dashboard.elements.len())
+        .ok_or_else(|| ApiError::not_found(format!("dashboard `{}` has no tile `{tile}`", dashboard.id)))?;
+    let values = filter_values(dashboard, params)?;
+    let mut request = element_request(model, &dashboard.id, index, &values)?;
+    if download == Download::WithoutLimit {
+        request.limit = Some("-1".to_owned());
+    }
+    let ran: Ran = run(semantic, &request, viewer).await?;
+    Ok(csv_download(&ran, &format!("{}-{}", dashboard.id, index + 1)))
+}

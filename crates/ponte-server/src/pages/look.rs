@@ -1,0 +1,92 @@
+//! The look page: a saved query's chart and rows.
+
+use ponte_charts::{Locale, TileKind, render_tile};
+use ponte_semantic::compile::{QueryRequest, look_request};
+use ponte_semantic::model::{Look, Model};
+use serde_json::json;
+
+use super::dashboard::with_download;
+use super::html::{Frame, Page, Words, query_string};
+use super::results::{csv_download, natural_kind, run};
+use super::semantic;
+use super::viewer::{Download, Viewer, no_download, permission};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::semantic::SemanticLayer;
+
+/// The look, checked for the viewer, with its query.
+fn open<'m>(
+    app: &'m AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<(&'m SemanticLayer, &'m Model, &'m Look, QueryRequest), ApiError> {
+    let semantic = semantic(app)?;
+    let (model, look) = crate::looker::find_look(semantic, id)?;
+    viewer.require_model(model)?;
+    viewer.require(
+        &[permission::ACCESS_DATA],
+        &[permission::SEE_LOOKS, permission::SEE_USER_DASHBOARDS],
+        "this look",
+    )?;
+    let request = look_request(model, look.id)?;
+    Ok((semantic, model, look, request))
+}
+
+/// `GET /embed/looks/{id}` and `GET /looks/{id}`.
+pub(super) async fn page(app: &AppState, viewer: &Viewer, id: &str, frame: &Frame) -> Result<Page, ApiError> {
+    let (semantic, model, look, request) = open(app, viewer, id)?;
+    let ran = run(semantic, &request, viewer).await?;
+    let locale = Locale::from_tag(&model.locale);
+    let words = Words::of(&locale);
+    let data = ran.tile_data();
+    let path = format!("{}/looks/{}", frame.prefix(), look.id);
+    let mut main = String::from("<div class=\"grid\">\n");
+    let kind = natural_kind(&data);
+    if kind != TileKind::Table {
+        main.push_str("<div class=\"cell\" style=\"grid-column: 1 / -1;\">\n");
+        main.push_str(&render_tile(kind, &look.title, &data, &locale));
+        main.push_str("</div>\n");
+    }
+    let rows_title = format!("{} ({} {})", look.title, data.rows.len(), words.rows);
+    let table = render_tile(TileKind::Table, &rows_title, &data, &locale);
+    let href = || {
+        let keep = frame.keep();
+        if keep.is_empty() {
+            format!("{path}/download/csv")
+        } else {
+            format!("{path}/download/csv?{}", query_string(&keep))
+        }
+    };
+    main.push_str("<div class=\"cell\" style=\"grid-column: 1 / -1;\">\n");
+    main.push_str(&with_download(table, viewer, href, words));
+    main.push_str("</div>\n</div>\n");
+
+    let absolute = format!("{}{path}", app.config.server.base_url());
+    let about = json!({ "id": look.id.to_string(), "title": look.title, "url": path, "absoluteUrl": absolute });
+    let events = vec![
+        json!({ "type": "page:changed", "page": { "type": "look", "url": path, "absoluteUrl": absolute } }),
+        json!({ "type": "look:ready", "look": about }),
+        json!({ "type": "look:run:start", "look": about }),
+        json!({ "type": "look:run:complete", "look": about }),
+    ];
+    Ok(Page {
+        title: look.title.clone(),
+        description: look.description.clone(),
+        locale,
+        controls: String::new(),
+        main,
+        events,
+    })
+}
+
+/// `GET …/looks/{id}/download/csv`
+pub(super) async fn download(app: &AppState, viewer: &Viewer, id: &str) -> Result<axum::response::Response, ApiError> {
+    let (semantic, _, look, mut request) = open(app, viewer, id)?;
+    match viewer.download() {
+        Download::None => return Err(no_download()),
+        Download::WithoutLimit => request.limit = Some("-1".to_owned()),
+        Download::WithLimit => {}
+    }
+    let ran = run(semantic, &request, viewer).await?;
+    Ok(csv_download(&ran, &format!("look-{}", look.id)))
+}

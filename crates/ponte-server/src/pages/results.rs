@@ -1,0 +1,96 @@
+//! Running a page's queries and turning their rows into what
+//! `ponte-charts` draws.
+
+use arrow_array::RecordBatch;
+use ponte_charts::{Column, TileData, TileKind, Value};
+use ponte_semantic::compile::{CompiledQuery, FieldKind, QueryRequest, compile};
+
+use super::viewer::Viewer;
+use crate::error::ApiError;
+use crate::render;
+use crate::semantic::SemanticLayer;
+
+/// A query that ran: how it was compiled, and its rows.
+pub(crate) struct Ran {
+    pub compiled: CompiledQuery,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl Ran {
+    /// The rows as chart data, values as the API's JSON shows them.
+    pub fn tile_data(&self) -> TileData {
+        tile_data(&self.compiled, &self.batches)
+    }
+}
+
+/// Compiles `request` for the viewer (access filters included) and runs it.
+pub(crate) async fn run(semantic: &SemanticLayer, request: &QueryRequest, viewer: &Viewer) -> Result<Ran, ApiError> {
+    let model = semantic.model(&request.model)?;
+    let compiled = compile(model, request, &viewer.caller, &semantic.target(), chrono::Utc::now())?;
+    let result = semantic.run(&compiled).await?;
+    Ok(Ran { compiled, batches: result.batches })
+}
+
+/// Query results as chart data.
+pub(crate) fn tile_data(compiled: &CompiledQuery, batches: &[RecordBatch]) -> TileData {
+    let columns: Vec<Column> = compiled
+        .columns
+        .iter()
+        .map(|c| Column {
+            name: c.name.clone(),
+            label: c.label.clone(),
+            is_measure: c.kind == FieldKind::Measure,
+            field_type: c.field_type.clone(),
+            value_format: c.value_format.clone(),
+        })
+        .collect();
+    let rows = render::json_rows(compiled, batches)
+        .into_iter()
+        .map(|row| {
+            compiled
+                .columns
+                .iter()
+                .map(|c| match row.get(&c.name) {
+                    Some(serde_json::Value::Number(n)) => n.as_f64().map_or(Value::Null, Value::Number),
+                    Some(serde_json::Value::String(s)) => Value::Text(s.clone()),
+                    Some(serde_json::Value::Bool(b)) => Value::Text(if *b { "Yes" } else { "No" }.to_owned()),
+                    _ => Value::Null,
+                })
+                .collect()
+        })
+        .collect();
+    TileData { columns, rows }
+}
+
+/// The chart a result reads best as when nobody chose one: one number is a
+/// single value, a time series a line, other categories columns, and rows
+/// without a measure a table.
+pub(crate) fn natural_kind(data: &TileData) -> TileKind {
+    let measures = data.columns.iter().filter(|c| c.is_measure).count();
+    let dimensions = data.columns.len() - measures;
+    match (dimensions, measures) {
+        (_, 0) => TileKind::Table,
+        (0, _) => TileKind::SingleValue,
+        (1, _) if data.columns.iter().any(|c| !c.is_measure && c.field_type.starts_with("date")) => TileKind::Line,
+        (1, _) => TileKind::Column,
+        _ => TileKind::Table,
+    }
+}
+
+/// A CSV download of a ran query.
+pub(crate) fn csv_download(ran: &Ran, file_stem: &str) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let stem: String =
+        file_stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let disposition = format!("attachment; filename=\"{stem}.csv\"");
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        render::csv(&ran.compiled, &ran.batches),
+    )
+        .into_response()
+}
