@@ -8,8 +8,8 @@
   var events = [];
   try { events = JSON.parse(data ? data.textContent : "[]"); } catch (e) { events = []; }
 
-  // Events go to the allowlisted portal origin only, never to "*": the
-  // server leaves data-parent-origin empty unless the config allows it.
+  // Events go to the allowlisted portal origin only, never to any origin:
+  // the server leaves data-parent-origin empty unless the config allows it.
   function post(event) {
     if (origin && window.parent !== window) {
       window.parent.postMessage(JSON.stringify(event), origin);

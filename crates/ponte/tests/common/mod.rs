@@ -123,3 +123,33 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
+
+/// The demo's deployment with three API clients: customer 1, customer 2,
+/// and one without the `id_cliente` attribute.
+pub fn demo_with_clients(dir: &std::path::Path) -> String {
+    let out = ponte(&["demo", "--dir", dir.to_str().unwrap(), "--rows", "20000", "--no-serve"]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let config = dir.join("ponte.toml");
+    let toml = std::fs::read_to_string(&config).unwrap();
+    let start = toml.find("api_clients = [").expect("the example has API clients");
+    let end = start + toml[start..].find("\n]\n").expect("a multi-line list") + 3;
+    let clients = r#"api_clients = [
+  { client_id_env = "A_ID", client_secret_env = "A_SECRET", user_attributes = { id_cliente = "1" } },
+  { client_id_env = "B_ID", client_secret_env = "B_SECRET", user_attributes = { id_cliente = "2" } },
+  { client_id_env = "C_ID", client_secret_env = "C_SECRET" },
+]
+"#;
+    std::fs::write(&config, format!("{}{clients}{}", &toml[..start], &toml[end..])).unwrap();
+    config.to_str().unwrap().to_owned()
+}
+
+/// The environment of [`demo_with_clients`]: its embed secret and each client's id and secret.
+pub const CLIENTS: [(&str, &str); 7] = [
+    ("PONTE_EMBED_SECRET", "embed-secret-41ab"),
+    ("A_ID", "client-a"),
+    ("A_SECRET", "secret-a-5b1f"),
+    ("B_ID", "client-b"),
+    ("B_SECRET", "secret-b-90c2"),
+    ("C_ID", "client-c"),
+    ("C_SECRET", "secret-c-77ad"),
+];

@@ -1,0 +1,424 @@
+"""Signed embedding and the pages of `ponte serve`, checked from outside.
+
+Run by embed_pages.rs against `ponte serve` over the demo's data. Embed
+URLs are signed two ways: by `ponte embed-url` (the CLI a portal's
+developers use) and by a small signer written here from Looker's
+documentation of the scheme, so the server is checked against an
+implementation that is not its own. Every number and row a page shows is
+compared with DuckDB over the landing bucket's parquet files.
+
+Usage: embed_pages_suite.py LANDING_DIR   (env: PONTE_BASE, PONTE_BIN,
+PONTE_CONFIG, PONTE_EMBED_SECRET, A_ID, A_SECRET)
+"""
+
+import base64
+import csv
+import hashlib
+import hmac
+import io
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+import traceback
+import urllib.parse
+from html.parser import HTMLParser
+
+import duckdb
+import requests
+
+LANDING = sys.argv[1]
+BASE = os.environ["PONTE_BASE"]
+HOST = BASE.split("://", 1)[1]
+SECRET = os.environ["PONTE_EMBED_SECRET"]
+PORTAL = "http://localhost:8081"  # in the example config's embed_domains
+ALL = ["access_data", "see_user_dashboards", "see_looks", "explore", "download_with_limit"]
+
+con = duckdb.connect()
+
+
+def table(name):
+    return f"read_parquet('{LANDING}/{name}/*.parquet')"
+
+
+FATURAS = table("objeto_dados_energia_gestao_faturas_v2")
+UNIDADES = table("objeto_unidades_atributos")
+
+
+def truth(sql, *params):
+    """DuckDB's rows, with decimals as floats."""
+    rows = con.execute(sql, list(params)).fetchall()
+    return [tuple(float(v) if type(v).__name__ == "Decimal" else v for v in row) for row in rows]
+
+
+# ── Signing ──────────────────────────────────────────────────────────────
+
+
+def js_json(value):
+    """JSON.stringify's text for the values embed URLs carry."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_component(text):
+    """JavaScript's encodeURIComponent."""
+    return urllib.parse.quote(text, safe="-_.!~*'()")
+
+
+def sign(target, user, attributes=None, permissions=ALL, models=("comerc",), session_length=600,
+         when=None, nonce=None, secret=SECRET, drop=()):
+    """A signed login URL, built as Looker's documentation describes."""
+    params = {
+        "nonce": js_json(nonce or secrets.token_hex(16)),
+        "time": js_json(int(when if when is not None else time.time())),
+        "session_length": js_json(session_length),
+        "external_user_id": js_json(user),
+        "permissions": js_json(list(permissions)),
+        "models": js_json(list(models)),
+    }
+    if attributes is not None:
+        params["user_attributes"] = js_json(attributes)
+    params["access_filters"] = js_json({})
+    path = "/login/embed/" + encode_component(target)
+    signed = "\n".join([HOST, path] + list(params.values()))
+    digest = hmac.new(secret.encode(), signed.encode(), hashlib.sha256).digest()
+    params["signature"] = base64.b64encode(digest).decode()
+    for key in drop:
+        params.pop(key)
+    return BASE + path + "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+
+
+def cli_sign(target, user, attrs, permissions=ALL):
+    args = [os.environ["PONTE_BIN"], "embed-url", target, "--user", user, "--host", BASE,
+            "--permissions", ",".join(permissions), "--config", os.environ["PONTE_CONFIG"]]
+    for k, v in attrs.items():
+        args += ["--attr", f"{k}={v}"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+class Viewer:
+    """A browser-like client holding one embed session's cookie.
+
+    The session cookie is `Secure`; Python's cookie jar would not send it
+    over plain http, so the cookie is carried by hand, as a browser does
+    for localhost."""
+
+    def __init__(self, url):
+        r = requests.get(url, allow_redirects=False)
+        assert r.status_code == 303, (r.status_code, r.text[:300])
+        cookie = r.headers["set-cookie"]
+        self.cookie = re.search(r"ponte_embed=([0-9a-f]+)", cookie).group(1)
+        self.landing = r.headers["location"]
+
+    def get(self, path, **kw):
+        return requests.get(BASE + path, headers={"Cookie": f"ponte_embed={self.cookie}"}, allow_redirects=False, **kw)
+
+
+def login(customer, permissions=ALL, signer=sign, target="/embed/dashboards/visao_geral"):
+    attrs = {"id_cliente": str(customer)} if customer is not None else None
+    if signer is cli_sign:
+        return Viewer(cli_sign(target, f"user-{customer}", attrs or {}, permissions))
+    return Viewer(sign(target, f"user-{customer}-{secrets.token_hex(3)}", attrs, permissions))
+
+
+# ── Reading pages ────────────────────────────────────────────────────────
+
+
+class Page(HTMLParser):
+    """Single values, table rows, download links and the embed events."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.values, self.tables, self.links, self.classes = [], [], [], []
+        self._in, self._text, self._row, self.events_text, self.body = None, "", None, "", {}
+        self.feed(html)
+        self.events = json.loads(self.events_text or "[]")
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        cls = a.get("class", "") or ""
+        self.classes.append(cls)
+        if tag == "body":
+            self.body = a
+        if tag == "p" and cls == "sv-value":
+            self._in, self._text = "sv", ""
+        elif tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._in, self._text = "cell", ""
+        elif tag == "a" and "download" in a:
+            self.links.append(a["href"])
+        elif tag == "script" and a.get("id") == "ponte-events":
+            self._in, self._text = "events", ""
+
+    def handle_endtag(self, tag):
+        if self._in == "sv" and tag == "p":
+            self.values.append(self._text.strip())
+            self._in = None
+        elif self._in == "cell" and tag in ("td", "th"):
+            self._row.append(self._text.strip())
+            self._in = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+        elif self._in == "events" and tag == "script":
+            self.events_text = self._text
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in:
+            self._text += data
+
+
+def pt_number(text):
+    """`R$ 1.234,56` → 1234.56"""
+    cleaned = re.sub(r"[^0-9,\-]", "", text)
+    return float(cleaned.replace(",", "."))
+
+
+def ok_page(viewer, path, **kw):
+    r = viewer.get(path, **kw)
+    assert r.status_code == 200, (path, r.status_code, r.text[:500])
+    return Page(r.text), r
+
+
+def refused(r, status, *words):
+    assert r.status_code == status, (r.status_code, r.text[:400])
+    for w in words:
+        assert w in r.text, (w, r.text[:600])
+    assert "set-cookie" not in r.headers, "a refusal must not start a session"
+
+
+# ── Checks ───────────────────────────────────────────────────────────────
+
+
+def customer_totals(c):
+    return truth(
+        f"SELECT SUM(valor_total), SUM(consumo_ponta_kwh + consumo_fora_ponta_kwh), COUNT(*) FROM {FATURAS} "
+        "WHERE id_cliente = ?", c)[0]
+
+
+def units_of(c):
+    return {r[0] for r in truth(f"SELECT DISTINCT nome_unidade FROM {UNIDADES} WHERE id_cliente = ?", c)}
+
+
+def dashboard_shows_each_customer_its_own_numbers():
+    for customer, signer in [(1, cli_sign), (2, sign)]:
+        v = login(customer, signer=signer)
+        assert v.landing == "/embed/dashboards/visao_geral", v.landing
+        page, r = ok_page(v, v.landing)
+        cost, kwh, count = customer_totals(customer)
+        assert len(page.values) == 3, page.values
+        assert abs(pt_number(page.values[0]) - round(cost, 2)) < 0.006, (page.values[0], cost)
+        assert pt_number(page.values[1]) == round(kwh), (page.values[1], kwh)
+        assert pt_number(page.values[2]) == count, (page.values[2], count)
+        assert page.values[0].startswith("R$"), page.values[0]
+        units = [row[0] for row in page.tables[-1][1:]]
+        assert units and set(units) <= units_of(customer), set(units) - units_of(customer)
+        assert len(units) == len(units_of(customer)), (len(units), len(units_of(customer)))
+        assert len(page.links) == 6, page.links  # download_with_limit: one link per tile
+        # Filters from the query string, as Looker takes them.
+        page, _ = ok_page(v, "/embed/dashboards/visao_geral?M%C3%AAs=2025")
+        (cost_2025,), = truth(f"SELECT SUM(valor_total) FROM {FATURAS} WHERE id_cliente = ? "
+                              "AND year(mes_referencia) = 2025", customer)
+        assert abs(pt_number(page.values[0]) - round(cost_2025, 2)) < 0.006, (page.values[0], cost_2025)
+
+
+def a_filter_cannot_reach_another_customers_rows():
+    other = sorted(units_of(2))[0]
+    v = login(1)
+    q = urllib.parse.urlencode({"Unidade": other})
+    page, _ = ok_page(v, f"/embed/dashboards/visao_geral?{q}")
+    assert page.values[2] == "0" or "empty" in " ".join(page.classes), page.values
+    # The explore with a filter on another customer's unit shows nothing.
+    q = urllib.parse.urlencode({"fields": "unidades.nome_unidade,faturas.custo_total", "f[unidades.nome_unidade]": other})
+    page, _ = ok_page(v, f"/embed/explore/comerc/faturas?{q}")
+    assert not page.tables or len(page.tables[-1]) <= 1, page.tables
+
+
+def downloads_match_duckdb():
+    v = login(2)
+    page, _ = ok_page(v, "/embed/dashboards/visao_geral")
+    by_month = [l for l in page.links if "/tiles/4/" in l][0]
+    r = v.get(by_month)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), (r.status_code, r.text[:300])
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(r.text)))[1:]
+    expected = truth(
+        f"SELECT strftime(mes_referencia, '%Y-%m'), SUM(valor_total) FROM {FATURAS} WHERE id_cliente = ? "
+        "GROUP BY 1 ORDER BY 1", 2)
+    got = sorted((m, float(x)) for m, x in rows)
+    assert [m for m, _ in got] == [m for m, _ in expected], (got[:3], expected[:3])
+    assert all(abs(a - b) < 0.01 for (_, a), (_, b) in zip(got, expected))
+
+
+def explore_page_and_its_download():
+    v = login(1)
+    q = "fields=unidades.uf,faturas.custo_total&sorts=unidades.uf&limit=50&vis=looker_column"
+    page, r = ok_page(v, f"/embed/explore/comerc/faturas?{q}")
+    assert "<svg" in r.text, "the explore page draws its chart"
+    shown = sorted(row[0] for row in page.tables[-1][1:])
+    expected = truth(f"SELECT coalesce(u.uf, ''), SUM(f.valor_total) FROM {FATURAS} f LEFT JOIN {UNIDADES} u "
+                     "ON f.id_unidade = u.id_unidade WHERE f.id_cliente = ? GROUP BY 1 ORDER BY 1", 1)
+    assert [s for s in shown if s in {e[0] for e in expected}] == [e[0] for e in expected if e[0]], (shown, expected)
+    r = v.get(page.links[0])
+    assert r.status_code == 200, (r.status_code, r.text[:300])
+    got = sorted((a, round(float(b), 2)) for a, b in list(csv.reader(io.StringIO(r.text)))[1:])
+    assert got == sorted((a, round(b, 2)) for a, b in expected), (got, expected)
+    # The same query through the form's field names.
+    form = ("fields=unidades.uf&fields=faturas.custo_total&filter_field=&filter_value=&sort_field=unidades.uf"
+            "&limit=50&vis=looker_column")
+    page2, _ = ok_page(v, f"/embed/explore/comerc/faturas?{form}")
+    assert page2.tables[-1] == page.tables[-1]
+
+
+def look_page_and_download():
+    for customer in (1, 2):
+        v = login(customer)
+        page, _ = ok_page(v, "/embed/looks/1")
+        rows = page.tables[-1][1:]
+        assert rows, "look 1 has rows"
+        r = v.get(page.links[0])
+        assert r.status_code == 200
+        lines = list(csv.reader(io.StringIO(r.text)))
+        assert len(lines) - 1 == len(rows), (len(lines), len(rows))
+
+
+def api_client_pages_need_a_token_and_keep_its_filters():
+    r = requests.post(f"{BASE}/api/4.0/login", data={"client_id": os.environ["A_ID"], "client_secret": os.environ["A_SECRET"]})
+    token = r.json()["access_token"]
+    r = requests.get(f"{BASE}/dashboards/visao_geral", headers={"Authorization": f"token {token}"})
+    assert r.status_code == 200, r.text[:300]
+    page = Page(r.text)
+    cost, _, _ = customer_totals(1)
+    assert abs(pt_number(page.values[0]) - round(cost, 2)) < 0.006
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    refused(requests.get(f"{BASE}/dashboards/visao_geral"), 401, "log in")
+    # An embed session does not open pages outside /embed, nor a token embed pages.
+    v = login(1)
+    refused(v.get("/dashboards/visao_geral"), 401)
+    refused(requests.get(f"{BASE}/embed/dashboards/visao_geral", headers={"Authorization": f"token {token}"}), 401, "embed session")
+
+
+def a_session_without_the_attribute_sees_nothing():
+    v = login(None)
+    for path in ["/embed/dashboards/visao_geral", "/embed/looks/1", "/embed/explore/comerc/faturas?fields=faturas.custo_total",
+                 "/embed/looks/1/download/csv", "/embed/dashboards/visao_geral/tiles/1/download/csv"]:
+        r = v.get(path)
+        assert r.status_code == 403 and "id_cliente" in r.text, (path, r.status_code, r.text[:300])
+        assert "R$" not in r.text
+
+
+def permissions_are_honoured():
+    v = login(1, permissions=["access_data"])
+    refused(v.get("/embed/dashboards/visao_geral"), 403, "see_user_dashboards")
+    refused(v.get("/embed/explore/comerc/faturas"), 403, "explore")
+    v = login(1, permissions=["access_data", "see_user_dashboards", "see_looks", "explore"])
+    page, _ = ok_page(v, "/embed/dashboards/visao_geral")
+    assert page.links == [], "no download links without a download permission"
+    refused(v.get("/embed/dashboards/visao_geral/tiles/1/download/csv"), 403, "download")
+    refused(v.get("/embed/looks/1/download/csv"), 403, "download")
+    v = login(1, permissions=["see_user_dashboards"])
+    refused(v.get("/embed/dashboards/visao_geral"), 403, "access_data")
+
+
+def every_rejection_rule_is_a_clear_refusal():
+    target = "/embed/dashboards/visao_geral"
+    good = sign(target, "rules-user", {"id_cliente": "1"})
+    tampered = good.replace("%22rules-user%22", "%22rules-usex%22")
+    refused(requests.get(tampered, allow_redirects=False), 401, "signature")
+    refused(requests.get(sign(target, "u", {"id_cliente": "1"}, secret="wrong-secret"), allow_redirects=False), 401, "signature")
+    refused(requests.get(sign(target, "u", {"id_cliente": "1"}, when=time.time() - 400), allow_redirects=False), 401, "time")
+    refused(requests.get(sign(target, "u", {"id_cliente": "1"}, when=time.time() + 400), allow_redirects=False), 401, "time")
+    refused(requests.get(sign(target, "u", {"id_cliente": "1"}, session_length=31 * 86400), allow_redirects=False), 400, "session_length")
+    refused(requests.get(sign(target, "u", {"id_cliente": "1"}, models=["nope"]), allow_redirects=False), 403, "nope")
+    refused(requests.get(sign(target, "u", {"id_cliente": "1"}, drop=["external_user_id"]), allow_redirects=False), 400, "external_user_id")
+    # Replay: the same URL, and another URL with a used nonce.
+    url = sign(target, "u", {"id_cliente": "1"}, nonce="nonce-once")
+    assert requests.get(url, allow_redirects=False).status_code == 303
+    refused(requests.get(url, allow_redirects=False), 401)
+    refused(requests.get(sign(target, "u2", {"id_cliente": "1"}, nonce="nonce-once"), allow_redirects=False), 401, "nonce")
+    # No session, or a garbage cookie: 401 page.
+    refused(requests.get(f"{BASE}{target}"), 401, "embed session")
+    refused(requests.get(f"{BASE}{target}", headers={"Cookie": "ponte_embed=deadbeef"}), 401)
+
+
+def a_new_login_replaces_the_users_session():
+    first = Viewer(sign("/embed/looks/1", "same-user", {"id_cliente": "1"}))
+    second = Viewer(sign("/embed/looks/1", "same-user", {"id_cliente": "2"}))
+    refused(first.get("/embed/looks/1"), 401)
+    ok_page(second, "/embed/looks/1")
+
+
+def frame_protection_and_events():
+    v = Viewer(sign(f"/embed/dashboards/visao_geral?embed_domain={urllib.parse.quote(PORTAL, safe='')}", "ev", {"id_cliente": "1"}))
+    page, r = ok_page(v, v.landing)
+    csp = r.headers["content-security-policy"]
+    assert f"frame-ancestors 'self' {PORTAL}" in csp, csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert r.headers["cache-control"] == "no-store"
+    assert page.body.get("data-parent-origin") == PORTAL, page.body
+    types = [e["type"] for e in page.events]
+    assert types == ["page:changed", "dashboard:loaded", "dashboard:run:start", "dashboard:run:complete"], types
+    assert page.events[-1]["status"] == "complete"
+    assert len(page.events[-1]["dashboard"]["tileStatuses"]) == 6
+    # A domain the config does not list gets no events.
+    page, _ = ok_page(v, "/embed/dashboards/visao_geral?embed_domain=https%3A%2F%2Fevil.example")
+    assert page.body.get("data-parent-origin") == "", page.body
+    script = requests.get(f"{BASE}/assets/ponte.js")
+    assert script.status_code == 200 and "postMessage" in script.text and '"*"' not in script.text
+
+
+def hostile_page_input_is_a_4xx():
+    v = login(1)
+    cases = [
+        ("/embed/dashboards/visao_geral?Nada=1", 400, "Mês"),
+        ("/embed/dashboards/nope", 404, "nope"),
+        ("/embed/dashboards/visao_geral/tiles/99/download/csv", 404, "99"),
+        ("/embed/explore/comerc/faturas?fields=faturas.nope", 400, "faturas.nope"),
+        ("/embed/explore/comerc/faturas?fields=faturas.custo_total&vis=radar", 400, "looker_column"),
+        ("/embed/explore/comerc/faturas?fields=faturas.custo_total&f[faturas.valor]=%3E%3E%3E", 400, ""),
+        ("/embed/explore/comerc/nope", 404, "nope"),
+        ("/embed/explore/comerc/faturas?fields=faturas.custo_total&limit=abc", 400, "limit"),
+        ("/embed/looks/%2e%2e%2f%2e%2e%2fetc%2fpasswd", 404, ""),
+        ("/embed/explore/comerc/faturas?fields=%3Cscript%3E", 400, "&lt;script&gt;"),
+    ]
+    for path, status, word in cases:
+        r = v.get(path)
+        assert r.status_code == status, (path, r.status_code, r.text[:300])
+        assert word in r.text, (path, word, r.text[:400])
+        assert "<script>" not in r.text
+
+
+CHECKS = [
+    dashboard_shows_each_customer_its_own_numbers,
+    a_filter_cannot_reach_another_customers_rows,
+    downloads_match_duckdb,
+    explore_page_and_its_download,
+    look_page_and_download,
+    api_client_pages_need_a_token_and_keep_its_filters,
+    a_session_without_the_attribute_sees_nothing,
+    permissions_are_honoured,
+    every_rejection_rule_is_a_clear_refusal,
+    a_new_login_replaces_the_users_session,
+    frame_protection_and_events,
+    hostile_page_input_is_a_4xx,
+]
+
+failed = 0
+for check in CHECKS:
+    try:
+        check()
+        print(f"ok    {check.__name__}")
+    except Exception:
+        failed += 1
+        print(f"FAIL  {check.__name__}")
+        traceback.print_exc()
+if failed:
+    sys.exit(f"{failed} check(s) failed")
+print("all checks passed")
