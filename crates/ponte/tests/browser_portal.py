@@ -1,0 +1,81 @@
+"""The example customer portal in a real browser (Debian's Chromium,
+headless, driven through chromedriver by Selenium).
+
+Run by browser_portal.rs against `ponte demo`, which serves ponte and the
+portal on two ports. For one customer picked in the portal, checks that
+the embedded dashboard renders all its tiles, that its numbers match
+DuckDB over the landing bucket's parquet files, and that the portal page
+(the iframe's parent) received `dashboard:loaded` through postMessage.
+Saves a screenshot of the portal page.
+
+Usage: browser_portal.py PORTAL_URL LANDING_DIR SCREENSHOT_PATH
+"""
+
+import re
+import sys
+import tempfile
+
+import duckdb
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+PORTAL, LANDING, SCREENSHOT = sys.argv[1:4]
+CUSTOMER = 2
+FATURAS = f"read_parquet('{LANDING}/objeto_dados_energia_gestao_faturas_v2/*.parquet')"
+
+
+def pt_number(text):
+    """`R$ 1.234,56` → 1234.56"""
+    return float(re.sub(r"[^0-9,\-]", "", text).replace(",", "."))
+
+
+options = webdriver.ChromeOptions()
+options.binary_location = "/usr/bin/chromium"
+for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-dev-shm-usage", "--window-size=1280,1800", f"--user-data-dir={tempfile.mkdtemp()}"]:
+    options.add_argument(flag)
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+try:
+    driver.set_page_load_timeout(120)
+    driver.get(f"{PORTAL}/?cliente={CUSTOMER}")
+    wait = WebDriverWait(driver, 120)
+    # The parent hears the dashboard: the portal's listener, which accepts
+    # messages from ponte's origin only, marks the body.
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-seen-dashboard-loaded") == "1")
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-seen-dashboard-run-complete") == "1")
+    events = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#events li")]
+    assert events[:2] == ["page:changed", "dashboard:loaded"], events
+    assert "dashboard:run:complete (complete)" in events, events
+
+    frame = driver.find_element(By.ID, "dashboard")
+    driver.switch_to.frame(frame)
+    tiles = driver.find_elements(By.CSS_SELECTOR, "section.tile")
+    titles = [t.find_element(By.CSS_SELECTOR, ".tile-title").text for t in tiles]
+    assert titles == ["Custo total", "Consumo total (kWh)", "Faturas", "Custo por mês", "Consumo por mês (kWh)",
+                      "Unidades"], titles
+    charts = driver.find_elements(By.CSS_SELECTOR, "section.tile svg.chart")
+    assert len(charts) == 2 and all(c.size["width"] > 200 and c.size["height"] > 100 for c in charts), \
+        [c.size for c in charts]
+    values = [v.text for v in driver.find_elements(By.CSS_SELECTOR, ".sv-value")]
+    cost, kwh, count = duckdb.sql(
+        f"SELECT SUM(valor_total)::DOUBLE, SUM(consumo_ponta_kwh + consumo_fora_ponta_kwh)::DOUBLE, COUNT(*) "
+        f"FROM {FATURAS} WHERE id_cliente = {CUSTOMER}").fetchall()[0]
+    assert abs(pt_number(values[0]) - round(cost, 2)) < 0.006, (values, cost)
+    assert pt_number(values[1]) == round(kwh), (values, kwh)
+    assert pt_number(values[2]) == count, (values, count)
+    bars = driver.find_elements(By.CSS_SELECTOR, "section.tile-column svg .mark")
+    (months,), = duckdb.sql(f"SELECT COUNT(DISTINCT date_trunc('month', mes_referencia)) FROM {FATURAS} "
+                            f"WHERE id_cliente = {CUSTOMER}").fetchall()
+    assert len(bars) == months, (len(bars), months)
+    # Every tile is inside the viewport's width: the grid lays them out.
+    width = driver.execute_script("return document.documentElement.clientWidth")
+    assert all(t.rect["x"] + t.rect["width"] <= width + 1 for t in tiles), [t.rect for t in tiles]
+    driver.switch_to.default_content()
+    driver.save_screenshot(SCREENSHOT)
+    print(f"values {values}, {len(bars)} bars, events {events}")
+finally:
+    driver.quit()
+print("all checks passed")
