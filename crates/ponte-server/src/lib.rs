@@ -21,6 +21,7 @@ pub mod auth;
 pub mod embed;
 pub mod error;
 pub mod looker;
+pub mod metrics;
 pub mod oidc;
 mod pages;
 mod pubsub;
@@ -66,6 +67,8 @@ pub struct AppState {
     pub looker: Option<Arc<looker::LookerApi>>,
     /// Signed embedding; off without embed secrets.
     pub embedding: Option<Arc<embed::Embedding>>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -77,13 +80,23 @@ impl AppState {
         let push_token = read(&config.server.push_token_env, "server.push_token_env")?;
         let admin_token = read(&config.server.admin_token_env, "server.admin_token_env")?;
         let push_oidc = config.server.push_oidc.clone().map(|o| Arc::new(oidc::OidcVerifier::new(o)));
-        Ok(Self { config, state, runner, push_token, push_oidc, admin_token, looker: None, embedding: None })
+        Ok(Self {
+            config,
+            state,
+            runner,
+            push_token,
+            push_oidc,
+            admin_token,
+            looker: None,
+            embedding: None,
+            metrics: Arc::default(),
+        })
     }
 
     /// Turns the Looker API on over `semantic` for the API clients of
     /// `sessions` (usually [`looker::session::Sessions::from_config`]).
     pub fn with_looker(mut self, semantic: Arc<semantic::SemanticLayer>, sessions: looker::session::Sessions) -> Self {
-        self.looker = Some(Arc::new(looker::LookerApi { semantic, sessions }));
+        self.looker = Some(Arc::new(looker::LookerApi { semantic, sessions, metrics: self.metrics.clone() }));
         self
     }
 
@@ -96,6 +109,7 @@ impl AppState {
 
 /// Every route.
 pub fn router(app: AppState) -> Router {
+    let metrics = app.metrics.clone();
     Router::new()
         .route("/pubsub/push", post(pubsub::push).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)))
         .route("/api/runs", get(admin::runs))
@@ -105,8 +119,10 @@ pub fn router(app: AppState) -> Router {
         .merge(pages::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        .route("/metrics", get(metrics::scrape))
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::count_responses))
         .with_state(app)
 }
 

@@ -24,4 +24,4 @@ pub use db::{StateDb, StateError};
 pub use fingerprints::Fingerprint;
 pub use lock::RunLock;
 pub use queue::{Delivery, DeliveryState, DeliveryStatus, Message, NewMessage, Subscriber};
-pub use runs::{RunId, RunRecord, RunStatus};
+pub use runs::{RunId, RunRecord, RunStatus, RunTotals};

@@ -188,6 +188,52 @@ impl StateDb {
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
+
+    /// Totals over the whole run history, for metrics: a scrape reads
+    /// them from the database, so runs of every process sharing the state
+    /// folder (the daemon, `ponte sync` from a shell) are counted once.
+    pub fn run_totals(&self) -> Result<RunTotals, StateError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT kind, status, COUNT(*) FROM runs GROUP BY kind, status ORDER BY kind, status")
+            .map_err(|e| self.err(e))?;
+        let runs = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?.max(0) as u64)))
+            .map_err(|e| self.err(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        // Reports are JSON; a row whose report does not parse counts as 0.
+        let sum = |kind: &str, path: &str| -> Result<u64, StateError> {
+            let sql = format!(
+                "SELECT COALESCE(SUM(CASE WHEN json_valid(counters) THEN json_extract(counters, '{path}') END), 0) \
+                 FROM runs WHERE kind = ?1"
+            );
+            let total: f64 = conn.query_row(&sql, [kind], |r| r.get(0)).map_err(|e| self.err(e))?;
+            Ok(total.max(0.0) as u64)
+        };
+        Ok(RunTotals {
+            runs,
+            objects_copied: sum("transfer", "$.counters.objectsCopiedToSink")?,
+            bytes_copied: sum("transfer", "$.counters.bytesCopiedToSink")?,
+            objects_deleted: sum("transfer", "$.counters.objectsDeletedFromSink")?,
+            rows_loaded: sum("load", "$.rows")?,
+        })
+    }
+}
+
+/// What [`StateDb::run_totals`] counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunTotals {
+    /// Runs by kind and status (`transfer`, `succeeded`, count).
+    pub runs: Vec<(String, String, u64)>,
+    /// Objects copied to sinks by transfer runs.
+    pub objects_copied: u64,
+    /// Bytes copied to sinks by transfer runs.
+    pub bytes_copied: u64,
+    /// Objects deleted from sinks by transfer runs.
+    pub objects_deleted: u64,
+    /// Rows written by load runs.
+    pub rows_loaded: u64,
 }
 
 #[cfg(test)]
@@ -211,5 +257,32 @@ mod tests {
         assert_eq!(runs[1].counters.as_ref().unwrap()["objectsCopiedToSink"], 3);
         assert_eq!(runs[2].status, RunStatus::Interrupted);
         assert_eq!(db.run(first).unwrap().unwrap().status, RunStatus::Interrupted);
+    }
+
+    #[test]
+    fn totals_sum_the_reports_of_every_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = StateDb::open(dir.path()).unwrap();
+        assert_eq!(db.run_totals().unwrap(), RunTotals::default());
+        for copied in [3, 4] {
+            let run = db.start_run("transfer", "j", "cli").unwrap();
+            let report =
+                serde_json::json!({"counters": {"objectsCopiedToSink": copied, "bytesCopiedToSink": copied * 100}});
+            db.finish_run(run, RunStatus::Succeeded, Some(&report), None).unwrap();
+        }
+        let load = db.start_run("load", "f", "cli").unwrap();
+        db.finish_run(load, RunStatus::Succeeded, Some(&serde_json::json!({"rows": 1000})), None).unwrap();
+        let failed = db.start_run("load", "f", "cli").unwrap();
+        db.finish_run(failed, RunStatus::Failed, None, Some("boom")).unwrap();
+        let totals = db.run_totals().unwrap();
+        assert_eq!(
+            totals.runs,
+            [
+                ("load".into(), "failed".into(), 1),
+                ("load".into(), "succeeded".into(), 1),
+                ("transfer".into(), "succeeded".into(), 2)
+            ]
+        );
+        assert_eq!((totals.objects_copied, totals.bytes_copied, totals.rows_loaded), (7, 700, 1000));
     }
 }

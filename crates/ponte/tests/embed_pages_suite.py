@@ -230,11 +230,12 @@ def dashboard_shows_each_customer_its_own_numbers():
 
 
 def a_filter_cannot_reach_another_customers_rows():
-    other = sorted(units_of(2))[0]
+    other = sorted(units_of(2) - units_of(1))[0]
     v = login(1)
     q = urllib.parse.urlencode({"Unidade": other})
     page, _ = ok_page(v, f"/embed/dashboards/visao_geral?{q}")
-    assert page.values[2] == "0" or "empty" in " ".join(page.classes), page.values
+    assert page.values[2] == "0", page.values
+    assert not any(other in cell for table in page.tables for row in table for cell in row)
     # The explore with a filter on another customer's unit shows nothing.
     q = urllib.parse.urlencode({"fields": "unidades.nome_unidade,faturas.custo_total", "f[unidades.nome_unidade]": other})
     page, _ = ok_page(v, f"/embed/explore/comerc/faturas?{q}")
@@ -299,6 +300,11 @@ def api_client_pages_need_a_token_and_keep_its_filters():
     assert abs(pt_number(page.values[0]) - round(cost, 2)) < 0.006
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
     refused(requests.get(f"{BASE}/dashboards/visao_geral"), 401, "log in")
+    r = requests.post(f"{BASE}/api/4.0/login", data={"client_id": os.environ["C_ID"], "client_secret": os.environ["C_SECRET"]})
+    no_attribute = r.json()["access_token"]
+    for path in ["/dashboards/visao_geral", "/looks/1", "/explore/comerc/faturas?fields=faturas.custo_total"]:
+        r = requests.get(f"{BASE}{path}", headers={"Authorization": f"token {no_attribute}"})
+        assert r.status_code == 403 and "id_cliente" in r.text, (path, r.status_code, r.text[:300])
     # An embed session does not open pages outside /embed, nor a token embed pages.
     v = login(1)
     refused(v.get("/dashboards/visao_geral"), 401)
@@ -308,7 +314,8 @@ def api_client_pages_need_a_token_and_keep_its_filters():
 def a_session_without_the_attribute_sees_nothing():
     v = login(None)
     for path in ["/embed/dashboards/visao_geral", "/embed/looks/1", "/embed/explore/comerc/faturas?fields=faturas.custo_total",
-                 "/embed/looks/1/download/csv", "/embed/dashboards/visao_geral/tiles/1/download/csv"]:
+                 "/embed/looks/1/download/csv", "/embed/dashboards/visao_geral/tiles/1/download/csv",
+                 "/embed/explore/comerc/faturas/download/csv?fields=faturas.custo_total"]:
         r = v.get(path)
         assert r.status_code == 403 and "id_cliente" in r.text, (path, r.status_code, r.text[:300])
         assert "R$" not in r.text
@@ -317,7 +324,7 @@ def a_session_without_the_attribute_sees_nothing():
 def permissions_are_honoured():
     v = login(1, permissions=["access_data"])
     refused(v.get("/embed/dashboards/visao_geral"), 403, "see_user_dashboards")
-    refused(v.get("/embed/explore/comerc/faturas"), 403, "explore")
+    refused(v.get("/embed/explore/comerc/faturas"), 403, "`explore` permission")
     v = login(1, permissions=["access_data", "see_user_dashboards", "see_looks", "explore"])
     page, _ = ok_page(v, "/embed/dashboards/visao_geral")
     assert page.links == [], "no download links without a download permission"
@@ -325,6 +332,21 @@ def permissions_are_honoured():
     refused(v.get("/embed/looks/1/download/csv"), 403, "download")
     v = login(1, permissions=["see_user_dashboards"])
     refused(v.get("/embed/dashboards/visao_geral"), 403, "access_data")
+    # A session signed for other models only: an unknown model is refused at
+    # login, so sign for none.
+    v = Viewer(sign("/embed/looks/1", "no-models", {"id_cliente": "1"}, models=[]))
+    refused(v.get("/embed/looks/1"), 403, "`comerc`")
+    # download_with_limit keeps the query's limit; download_without_limit
+    # takes every row; neither may be asked for on a page with limit=-1.
+    q = "fields=unidades.nome_unidade&sorts=unidades.nome_unidade&limit=5"
+    limited = login(1, permissions=ALL)
+    r = limited.get(f"/embed/explore/comerc/faturas/download/csv?{q}")
+    assert r.status_code == 200 and len(r.text.strip().splitlines()) == 1 + 5, r.text[:300]
+    refused(limited.get(f"/embed/explore/comerc/faturas/download/csv?{q.replace('limit=5', 'limit=-1')}"), 400, "download_without_limit")
+    refused(limited.get(f"/embed/explore/comerc/faturas?{q.replace('limit=5', 'limit=-1')}"), 400, "limit=-1")
+    unlimited = login(1, permissions=["access_data", "explore", "download_without_limit"])
+    r = unlimited.get(f"/embed/explore/comerc/faturas/download/csv?{q}")
+    assert r.status_code == 200 and len(r.text.strip().splitlines()) == 1 + len(units_of(1)), (len(r.text.splitlines()), len(units_of(1)))
 
 
 def every_rejection_rule_is_a_clear_refusal():
@@ -378,14 +400,17 @@ def hostile_page_input_is_a_4xx():
     v = login(1)
     cases = [
         ("/embed/dashboards/visao_geral?Nada=1", 400, "Mês"),
+        ("/embed/dashboards/visao_geral?M%C3%AAs=%3E%3E%3E", 400, "&gt;&gt;&gt;"),
+        ("/embed/dashboards/visao_geral?sdk=2&sandboxed_host=true&embed_domain=x", 200, "Custo total"),
+        ("/embed/dashboards-next/1", 404, "dashboards-next"),
         ("/embed/dashboards/nope", 404, "nope"),
         ("/embed/dashboards/visao_geral/tiles/99/download/csv", 404, "99"),
         ("/embed/explore/comerc/faturas?fields=faturas.nope", 400, "faturas.nope"),
         ("/embed/explore/comerc/faturas?fields=faturas.custo_total&vis=radar", 400, "looker_column"),
-        ("/embed/explore/comerc/faturas?fields=faturas.custo_total&f[faturas.valor]=%3E%3E%3E", 400, ""),
+        ("/embed/explore/comerc/faturas?fields=faturas.custo_total&f[faturas.valor]=%3E%3E%3E", 400, "faturas.valor"),
         ("/embed/explore/comerc/nope", 404, "nope"),
         ("/embed/explore/comerc/faturas?fields=faturas.custo_total&limit=abc", 400, "limit"),
-        ("/embed/looks/%2e%2e%2f%2e%2e%2fetc%2fpasswd", 404, ""),
+        ("/embed/looks/%2e%2e%2f%2e%2e%2fetc%2fpasswd", 404, "no look"),
         ("/embed/explore/comerc/faturas?fields=%3Cscript%3E", 400, "&lt;script&gt;"),
     ]
     for path, status, word in cases:
@@ -393,6 +418,13 @@ def hostile_page_input_is_a_4xx():
         assert r.status_code == status, (path, r.status_code, r.text[:300])
         assert word in r.text, (path, word, r.text[:400])
         assert "<script>" not in r.text
+        assert r.headers["content-type"].startswith("text/html"), (path, r.headers["content-type"])
+    # Markup in a filter value comes back escaped on a page that shows it,
+    # in the form and in the events.
+    evil = '</script><svg onload=alert(1)>"'
+    page, r = ok_page(v, "/embed/dashboards/visao_geral?" + urllib.parse.urlencode({"Unidade": evil}))
+    assert evil not in r.text and "<svg onload" not in r.text
+    assert page.events[1]["dashboard"]["dashboard_filters"]["Unidade"] == evil
 
 
 CHECKS = [

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ponte_embed::{EmbedParams, Secret, Verifier};
 use serde_json::{Value, json};
@@ -100,7 +100,7 @@ fn now_secs() -> i64 {
 /// the rule that failed, and a log line naming it (never a secret).
 async fn login(State(app): State<AppState>, uri: Uri) -> Response {
     let Some(embedding) = app.embedding.as_ref() else {
-        return refusal(StatusCode::NOT_FOUND, "Signed embedding is off: set server.embed_secrets.");
+        return refusal(&app, StatusCode::NOT_FOUND, "Signed embedding is off: set server.embed_secrets.");
     };
     let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     let now = now_secs();
@@ -108,10 +108,12 @@ async fn login(State(app): State<AppState>, uri: Uri) -> Response {
         Ok(login) => login,
         Err(e) => {
             tracing::warn!(rule = e.code(), "embed login refused: {e}");
+            app.metrics.embed_login(Some(e.code()));
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED);
-            return refusal(status, &format!("This embed link cannot be used: {e}."));
+            return refusal(&app, status, &format!("This embed link cannot be used: {e}."));
         }
     };
+    app.metrics.embed_login(None);
     let id = embedding.sessions.start(&login, now);
     tracing::info!(user = %login.external_user_id, target = %login.target, "embed session started");
     let max_age = login.session_length;
@@ -143,19 +145,9 @@ pub fn session_of(app: &AppState, headers: &HeaderMap) -> Option<EmbedSession> {
         .find_map(|(_, id)| embedding.sessions.get(id, now))
 }
 
-/// A refusal as a small HTML page.
-fn refusal(status: StatusCode, message: &str) -> Response {
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>ponte: not signed in</title>\
-         <body style=\"font-family:system-ui,sans-serif;margin:3rem;color:#222\"><h1>Not signed in</h1><p>{}</p></body></html>",
-        escape(message)
-    );
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
-}
-
-/// Minimal HTML escaping for messages.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+/// A refusal as a small HTML page (with no session cookie).
+fn refusal(app: &AppState, status: StatusCode, message: &str) -> Response {
+    crate::pages::embed_error_page(app, &ApiError::new(status, message))
 }
 
 /// The body of `POST /api/4.0/embed/sso_url` (Looker's `EmbedSsoParams`).

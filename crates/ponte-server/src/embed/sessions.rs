@@ -63,7 +63,11 @@ impl EmbedSessions {
             expires_at: now.saturating_add(i64::try_from(login.session_length).unwrap_or(i64::MAX)),
         };
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        // Ended sessions go, and with them their users' entries, so memory
+        // follows the live sessions, not every user ever seen.
         inner.by_id.retain(|_, s| s.expires_at > now);
+        let Inner { by_id, by_user } = &mut *inner;
+        by_user.retain(|_, id| by_id.contains_key(id));
         if let Some(old) = inner.by_user.insert(login.external_user_id.clone(), id.clone()) {
             inner.by_id.remove(&old);
         }

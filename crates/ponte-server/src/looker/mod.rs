@@ -33,6 +33,8 @@ pub struct LookerApi {
     pub semantic: Arc<SemanticLayer>,
     /// API clients and their tokens.
     pub sessions: Sessions,
+    /// Where query latency is recorded.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The API's routes, below `/api/4.0` (plus `/api/logout`, where the

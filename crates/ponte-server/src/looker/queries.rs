@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::{Authenticated, find_look};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::metrics::QuerySurface;
 use crate::render::{self, ResultFormat};
 use crate::semantic::SemanticLayer;
 
@@ -140,6 +141,9 @@ async fn run(auth: &Authenticated, request: &QueryRequest, format: ResultFormat)
         _ => Some(semantic.run(&compiled).await?),
     };
     let queried_at = Instant::now();
+    if result.is_some() {
+        auth.api.metrics.observe_query(QuerySurface::Api, queried_at.duration_since(started));
+    }
     let batches = result.as_ref().map_or(&[][..], |r| &r.batches[..]);
     let body = match format {
         ResultFormat::Sql => render::sql_text(&compiled),

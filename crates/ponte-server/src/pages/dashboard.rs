@@ -10,16 +10,16 @@ use ponte_semantic::compile::{check_access, element_request};
 use ponte_semantic::model::{Dashboard, Model};
 use serde_json::{Value, json};
 
-use super::html::{Frame, Page, Words, hidden_inputs, query_string};
-use super::results::{Ran, csv_download, run};
-use super::viewer::{Download, Viewer, no_download, permission};
+use super::html::{Frame, Page, Words, hidden_inputs, query_string, with_download};
+use super::results::{compile_for, csv_download, download_limit, execute, run};
+use super::viewer::{Viewer, permission};
 use super::{Params, semantic};
 use crate::AppState;
 use crate::error::ApiError;
 
 /// Query-string keys of dashboard URLs that are not filters (Looker's
 /// embed parameters); every other key must name a dashboard filter.
-const NOT_FILTERS: [&str; 5] = ["embed_domain", "sdk", "theme", "_theme", "allow_login_screen"];
+const NOT_FILTERS: [&str; 6] = ["embed_domain", "sdk", "sandboxed_host", "theme", "_theme", "allow_login_screen"];
 
 /// The dashboard filters a URL sets, by filter name (`?Mês=2025`, or
 /// Looker's `?Filter+Name=value`). A key that is neither a filter nor an
@@ -45,11 +45,7 @@ fn filter_values(dashboard: &Dashboard, params: &Params) -> Result<BTreeMap<Stri
 
 /// The dashboard, checked for the viewer: model, permissions, and a value
 /// for every access filter of every explore its tiles query.
-fn open<'m>(
-    app: &'m AppState,
-    viewer: &Viewer,
-    id: &str,
-) -> Result<(&'m crate::semantic::SemanticLayer, &'m Model, &'m Dashboard), ApiError> {
+fn open<'m>(app: &'m AppState, viewer: &Viewer, id: &str) -> Result<(&'m Model, &'m Dashboard), ApiError> {
     let semantic = semantic(app)?;
     let (model, dashboard) = crate::looker::find_dashboard(semantic, id)?;
     viewer.require_model(model)?;
@@ -64,7 +60,7 @@ fn open<'m>(
         })?;
         check_access(explore, &viewer.caller)?;
     }
-    Ok((semantic, model, dashboard))
+    Ok((model, dashboard))
 }
 
 /// `GET /embed/dashboards/{id}` and `GET /dashboards/{id}`.
@@ -75,12 +71,15 @@ pub(super) async fn page(
     params: &Params,
     frame: &Frame,
 ) -> Result<Page, ApiError> {
-    let (semantic, model, dashboard) = open(app, viewer, id)?;
+    let (model, dashboard) = open(app, viewer, id)?;
     let values = filter_values(dashboard, params)?;
     let requests = (0..dashboard.elements.len())
         .map(|i| element_request(model, &dashboard.id, i, &values))
         .collect::<Result<Vec<_>, _>>()?;
-    let results = join_all(requests.iter().map(|r| run(semantic, r, viewer))).await;
+    // Every tile compiles before any runs: a bad filter value is a 400
+    // naming it, not six tiles that failed.
+    let compiled = requests.iter().map(|r| compile_for(app, r, viewer)).collect::<Result<Vec<_>, _>>()?;
+    let results = join_all(compiled.into_iter().map(|c| execute(app, c))).await;
     let locale = Locale::from_tag(&model.locale);
     let words = Words::of(&locale);
     let dashboard_id = format!("{}::{}", model.name, dashboard.id);
@@ -103,7 +102,7 @@ pub(super) async fn page(
                 with_download(render_tile(kind, &element.title, &ran.tile_data(), &locale), viewer, href, words)
             }
             Err(e) => {
-                tracing::warn!(dashboard = %dashboard_id, tile = i + 1, "tile failed: {}", e.message);
+                tracing::warn!(dashboard = %dashboard_id, tile = i + 1, error = ?e.message, "a tile's query failed");
                 failed_tile(&element.title, words)
             }
         };
@@ -202,22 +201,6 @@ fn download_pairs(values: &BTreeMap<String, String>, frame: &Frame) -> Vec<(Stri
     pairs
 }
 
-/// A tile with a download link below it, when the viewer may download.
-pub(super) fn with_download(tile: String, viewer: &Viewer, href: impl FnOnce() -> String, words: &Words) -> String {
-    if viewer.download() == Download::None {
-        return tile;
-    }
-    let link = format!(
-        "<p class=\"tile-foot\"><a href=\"{}\" download>{}</a></p>\n",
-        escape_html(&href()),
-        words.download_csv
-    );
-    match tile.rfind("</section>") {
-        Some(end) => format!("{}{link}{}", &tile[..end], &tile[end..]),
-        None => tile + &link,
-    }
-}
-
 /// A tile whose query failed: its title and a short message (details are
 /// in the server log).
 fn failed_tile(title: &str, words: &Words) -> String {
@@ -237,11 +220,7 @@ pub(super) async fn download(
     tile: &str,
     params: &Params,
 ) -> Result<axum::response::Response, ApiError> {
-    let (semantic, model, dashboard) = open(app, viewer, id)?;
-    let download = viewer.download();
-    if download == Download::None {
-        return Err(no_download());
-    }
+    let (model, dashboard) = open(app, viewer, id)?;
     let index = tile
         .parse::<usize>()
         .ok()
@@ -250,9 +229,7 @@ pub(super) async fn download(
         .ok_or_else(|| ApiError::not_found(format!("dashboard `{}` has no tile `{tile}`", dashboard.id)))?;
     let values = filter_values(dashboard, params)?;
     let mut request = element_request(model, &dashboard.id, index, &values)?;
-    if download == Download::WithoutLimit {
-        request.limit = Some("-1".to_owned());
-    }
-    let ran: Ran = run(semantic, &request, viewer).await?;
+    download_limit(&mut request, viewer)?;
+    let ran = run(app, &request, viewer).await?;
     Ok(csv_download(&ran, &format!("{}-{}", dashboard.id, index + 1)))
 }

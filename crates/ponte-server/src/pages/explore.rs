@@ -9,18 +9,16 @@
 //! filter rows as `filter_field`/`filter_value` pairs; both shapes are read.
 
 use ponte_charts::{Locale, TileData, TileKind, escape_html, render_tile};
-use ponte_semantic::compile::{QueryRequest, check_access};
+use ponte_semantic::compile::{DEFAULT_LIMIT, MAX_LIMIT, QueryRequest, check_access};
 use ponte_semantic::model::{Explore, Model};
 use serde_json::json;
 
-use super::dashboard::with_download;
-use super::html::{Frame, Page, Words, hidden_inputs, query_string};
-use super::results::{csv_download, natural_kind, run};
-use super::viewer::{Download, Viewer, no_download, permission};
+use super::html::{Frame, Page, Words, hidden_inputs, query_string, with_download};
+use super::results::{csv_download, download_limit, natural_kind, refuse_all_rows, run};
+use super::viewer::{Viewer, permission};
 use super::{Params, semantic};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::semantic::SemanticLayer;
 
 /// Empty filter rows the form offers besides the filters already set.
 const SPARE_FILTER_ROWS: usize = 2;
@@ -129,7 +127,7 @@ fn open<'m>(
     viewer: &Viewer,
     model_name: &str,
     explore_name: &str,
-) -> Result<(&'m SemanticLayer, &'m Model, &'m Explore), ApiError> {
+) -> Result<(&'m Model, &'m Explore), ApiError> {
     let semantic = semantic(app)?;
     let model = semantic.model(model_name)?;
     viewer.require_model(model)?;
@@ -138,7 +136,7 @@ fn open<'m>(
         .explore(explore_name)
         .ok_or_else(|| ApiError::not_found(format!("model `{model_name}` has no explore `{explore_name}`")))?;
     check_access(explore, &viewer.caller)?;
-    Ok((semantic, model, explore))
+    Ok((model, explore))
 }
 
 /// `GET /embed/explore/{model}/{explore}` and `GET /explore/{model}/{explore}`.
@@ -150,7 +148,7 @@ pub(super) async fn page(
     params: &Params,
     frame: &Frame,
 ) -> Result<Page, ApiError> {
-    let (semantic, model, explore) = open(app, viewer, model_name, explore_name)?;
+    let (model, explore) = open(app, viewer, model_name, explore_name)?;
     let choice = Choice::from_params(params)?;
     let locale = Locale::from_tag(&model.locale);
     let words = Words::of(&locale);
@@ -168,7 +166,9 @@ pub(super) async fn page(
         format!("<p class=\"empty\">{}</p>\n", words.pick_fields)
     } else {
         events.push(json!({ "type": "explore:run:start", "explore": about }));
-        let ran = run(semantic, &choice.request(model, explore), viewer).await?;
+        let request = choice.request(model, explore);
+        refuse_all_rows(&request)?;
+        let ran = run(app, &request, viewer).await?;
         events.push(json!({ "type": "explore:run:complete", "explore": about }));
         let data = ran.tile_data();
         let mut download = choice.url_pairs();
@@ -273,9 +273,9 @@ fn form(explore: &Explore, choice: &Choice, path: &str, frame: &Frame, words: &W
         words.descending
     ));
     out.push_str(&format!(
-        "<label>{}<input type=\"number\" name=\"limit\" min=\"1\" max=\"5000\" value=\"{}\"></label>\n",
+        "<label>{}<input type=\"number\" name=\"limit\" min=\"1\" max=\"{MAX_LIMIT}\" value=\"{}\"></label>\n",
         words.limit,
-        escape_html(choice.limit.as_deref().unwrap_or("500"))
+        escape_html(choice.limit.as_deref().unwrap_or(&DEFAULT_LIMIT.to_string()))
     ));
     let mut vis = String::from("<option value=\"auto\">auto</option>");
     for (kind, name) in TileKind::ALL {
@@ -299,18 +299,14 @@ pub(super) async fn download(
     explore_name: &str,
     params: &Params,
 ) -> Result<axum::response::Response, ApiError> {
-    let (semantic, model, explore) = open(app, viewer, model_name, explore_name)?;
+    let (model, explore) = open(app, viewer, model_name, explore_name)?;
     let choice = Choice::from_params(params)?;
     let mut request = choice.request(model, explore);
-    match viewer.download() {
-        Download::None => return Err(no_download()),
-        Download::WithoutLimit => request.limit = Some("-1".to_owned()),
-        Download::WithLimit => {}
-    }
+    download_limit(&mut request, viewer)?;
     if request.fields.is_empty() {
         return Err(ApiError::bad_request("a download needs `fields`"));
     }
-    let ran = run(semantic, &request, viewer).await?;
+    let ran = run(app, &request, viewer).await?;
     Ok(csv_download(&ran, &format!("{}-{}", model.name, explore.name)))
 }
 

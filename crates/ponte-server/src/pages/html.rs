@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use ponte_charts::{Locale, escape_html};
 use serde_json::Value;
 
+use super::viewer::{Download, Viewer};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -146,9 +147,12 @@ pub(crate) fn error_page(error: &ApiError, frame: &Frame) -> Response {
 fn respond(status: StatusCode, frame: &Frame, body: String) -> Response {
     let mut response = (status, axum::response::Html(body)).into_response();
     let headers = response.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(&frame.csp()) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
-    }
+    // A policy that cannot be a header (a configured domain with a control
+    // character) fails closed: the page may not be framed at all.
+    let csp = HeaderValue::from_str(&frame.csp()).unwrap_or_else(|_| {
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+    });
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     // Pages hold one customer's rows: never cached by the browser or a proxy.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -223,6 +227,22 @@ impl Words {
     /// The words for `locale`.
     pub fn of(locale: &Locale) -> &'static Words {
         if locale.tag().starts_with("pt") { &Self::PT } else { &Self::EN }
+    }
+}
+
+/// A tile with a download link below it, when the viewer may download.
+pub(crate) fn with_download(tile: String, viewer: &Viewer, href: impl FnOnce() -> String, words: &Words) -> String {
+    if viewer.download() == Download::None {
+        return tile;
+    }
+    let link = format!(
+        "<p class=\"tile-foot\"><a href=\"{}\" download>{}</a></p>\n",
+        escape_html(&href()),
+        words.download_csv
+    );
+    match tile.rfind("</section>") {
+        Some(end) => format!("{}{link}{}", &tile[..end], &tile[end..]),
+        None => tile + &link,
     }
 }
 

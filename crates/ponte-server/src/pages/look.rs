@@ -5,21 +5,15 @@ use ponte_semantic::compile::{QueryRequest, look_request};
 use ponte_semantic::model::{Look, Model};
 use serde_json::json;
 
-use super::dashboard::with_download;
-use super::html::{Frame, Page, Words, query_string};
-use super::results::{csv_download, natural_kind, run};
+use super::html::{Frame, Page, Words, query_string, with_download};
+use super::results::{csv_download, download_limit, natural_kind, run};
 use super::semantic;
-use super::viewer::{Download, Viewer, no_download, permission};
+use super::viewer::{Viewer, permission};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::semantic::SemanticLayer;
 
 /// The look, checked for the viewer, with its query.
-fn open<'m>(
-    app: &'m AppState,
-    viewer: &Viewer,
-    id: &str,
-) -> Result<(&'m SemanticLayer, &'m Model, &'m Look, QueryRequest), ApiError> {
+fn open<'m>(app: &'m AppState, viewer: &Viewer, id: &str) -> Result<(&'m Model, &'m Look, QueryRequest), ApiError> {
     let semantic = semantic(app)?;
     let (model, look) = crate::looker::find_look(semantic, id)?;
     viewer.require_model(model)?;
@@ -29,13 +23,13 @@ fn open<'m>(
         "this look",
     )?;
     let request = look_request(model, look.id)?;
-    Ok((semantic, model, look, request))
+    Ok((model, look, request))
 }
 
 /// `GET /embed/looks/{id}` and `GET /looks/{id}`.
 pub(super) async fn page(app: &AppState, viewer: &Viewer, id: &str, frame: &Frame) -> Result<Page, ApiError> {
-    let (semantic, model, look, request) = open(app, viewer, id)?;
-    let ran = run(semantic, &request, viewer).await?;
+    let (model, look, request) = open(app, viewer, id)?;
+    let ran = run(app, &request, viewer).await?;
     let locale = Locale::from_tag(&model.locale);
     let words = Words::of(&locale);
     let data = ran.tile_data();
@@ -81,12 +75,8 @@ pub(super) async fn page(app: &AppState, viewer: &Viewer, id: &str, frame: &Fram
 
 /// `GET …/looks/{id}/download/csv`
 pub(super) async fn download(app: &AppState, viewer: &Viewer, id: &str) -> Result<axum::response::Response, ApiError> {
-    let (semantic, _, look, mut request) = open(app, viewer, id)?;
-    match viewer.download() {
-        Download::None => return Err(no_download()),
-        Download::WithoutLimit => request.limit = Some("-1".to_owned()),
-        Download::WithLimit => {}
-    }
-    let ran = run(semantic, &request, viewer).await?;
+    let (_, look, mut request) = open(app, viewer, id)?;
+    download_limit(&mut request, viewer)?;
+    let ran = run(app, &request, viewer).await?;
     Ok(csv_download(&ran, &format!("look-{}", look.id)))
 }

@@ -65,8 +65,19 @@ fn semantic(app: &AppState) -> Result<&SemanticLayer, ApiError> {
         .ok_or_else(|| ApiError::not_found("there are no dashboards: list model files in [semantic] models"))
 }
 
+/// A refusal or failure on the embed side as an HTML page (framed by the
+/// portal, so it shows inside the iframe rather than as raw JSON).
+pub(crate) fn embed_error_page(app: &AppState, error: &ApiError) -> Response {
+    error_page(error, &Frame::new(app, true, None))
+}
+
 pub(crate) fn routes() -> Router<AppState> {
-    let mut router = Router::new().route(html::SCRIPT_PATH, get(script));
+    let mut router = Router::new().route(html::SCRIPT_PATH, get(script)).route(
+        "/embed/{*rest}",
+        get(|State(app): State<AppState>, uri: Uri| async move {
+            embed_error_page(&app, &ApiError::not_found(format!("there is no embed page at {}", uri.path())))
+        }),
+    );
     for (prefix, embedded) in [("/embed", true), ("", false)] {
         router = router
             .route(&format!("{prefix}/dashboards/{{id}}"), get(move |s, h, u, p| dashboard_page(s, h, u, p, embedded)))

@@ -3,12 +3,13 @@
 
 use arrow_array::RecordBatch;
 use ponte_charts::{Column, TileData, TileKind, Value};
-use ponte_semantic::compile::{CompiledQuery, FieldKind, QueryRequest, compile};
+use ponte_semantic::compile::{CompiledQuery, FieldKind, MAX_LIMIT, QueryRequest, compile};
 
-use super::viewer::Viewer;
+use super::viewer::{Download, Viewer, no_download};
+use crate::AppState;
 use crate::error::ApiError;
+use crate::metrics::QuerySurface;
 use crate::render;
-use crate::semantic::SemanticLayer;
 
 /// A query that ran: how it was compiled, and its rows.
 pub(crate) struct Ran {
@@ -23,12 +24,52 @@ impl Ran {
     }
 }
 
-/// Compiles `request` for the viewer (access filters included) and runs it.
-pub(crate) async fn run(semantic: &SemanticLayer, request: &QueryRequest, viewer: &Viewer) -> Result<Ran, ApiError> {
+/// Compiles `request` for the viewer, access filters included: a bad
+/// field, filter or limit is a 4xx here, before anything runs.
+pub(crate) fn compile_for(app: &AppState, request: &QueryRequest, viewer: &Viewer) -> Result<CompiledQuery, ApiError> {
+    let semantic = super::semantic(app)?;
     let model = semantic.model(&request.model)?;
-    let compiled = compile(model, request, &viewer.caller, &semantic.target(), chrono::Utc::now())?;
-    let result = semantic.run(&compiled).await?;
+    Ok(compile(model, request, &viewer.caller, &semantic.target(), chrono::Utc::now())?)
+}
+
+/// Runs a compiled query on the warehouse.
+pub(crate) async fn execute(app: &AppState, compiled: CompiledQuery) -> Result<Ran, ApiError> {
+    let started = std::time::Instant::now();
+    let result = super::semantic(app)?.run(&compiled).await?;
+    app.metrics.observe_query(QuerySurface::Page, started.elapsed());
     Ok(Ran { compiled, batches: result.batches })
+}
+
+/// Compiles `request` for the viewer and runs it.
+pub(crate) async fn run(app: &AppState, request: &QueryRequest, viewer: &Viewer) -> Result<Ran, ApiError> {
+    execute(app, compile_for(app, request, viewer)?).await
+}
+
+/// Sets a download's row limit from the viewer's permission: every row
+/// (up to the compiler's cap) with `download_without_limit`, the query's
+/// own limit with `download_with_limit`, a 403 without either.
+pub(crate) fn download_limit(request: &mut QueryRequest, viewer: &Viewer) -> Result<(), ApiError> {
+    match viewer.download() {
+        Download::None => Err(no_download()),
+        Download::WithoutLimit => {
+            request.limit = Some("-1".to_owned());
+            Ok(())
+        }
+        Download::WithLimit => refuse_all_rows(request),
+    }
+}
+
+/// A 400 for `limit=-1` ("every row") where only a download with
+/// `download_without_limit` may ask for it: pages draw what they show, and
+/// a million rows in HTML would only exhaust the server.
+pub(crate) fn refuse_all_rows(request: &QueryRequest) -> Result<(), ApiError> {
+    match request.limit.as_deref().map(str::trim) {
+        Some("-1") => Err(ApiError::bad_request(format!(
+            "`limit=-1` (every row) is only for downloads with the `download_without_limit` permission; \
+             give a limit up to {MAX_LIMIT}"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Query results as chart data.
@@ -89,6 +130,8 @@ pub(crate) fn csv_download(ran: &Ran, file_stem: &str) -> axum::response::Respon
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'".to_owned()),
         ],
         render::csv(&ran.compiled, &ran.batches),
     )

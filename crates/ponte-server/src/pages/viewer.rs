@@ -6,7 +6,7 @@
 //! never opens a non-embed page and a token never opens an embed page, so
 //! the two ways in cannot be mixed up.
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use ponte_semantic::compile::Caller;
 use ponte_semantic::model::Model;
 
@@ -132,8 +132,7 @@ impl Viewer {
 
 /// A 403 for a download without either download permission.
 pub(crate) fn no_download() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
+    ApiError::forbidden(
         "you are not allowed to download results: the session lacks `download_with_limit` and `download_without_limit`",
     )
 }

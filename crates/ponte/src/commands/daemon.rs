@@ -38,8 +38,8 @@ pub struct Overrides {
     pub api_clients: Option<Sessions>,
     /// The embed secrets, likewise.
     pub embed_secrets: Option<Vec<ponte_embed::Secret>>,
-    /// Where to serve the demo's customer portal (`ponte demo`), if at all.
-    pub portal_bind: Option<String>,
+    /// The demo's customer portal (`ponte demo`), if it is served.
+    pub portal: Option<portal::PortalSpec>,
 }
 
 /// Serves `config` (and runs the daemon when `with_daemon`) until SIGTERM
@@ -58,23 +58,14 @@ pub fn start_config(
         changed.server.bind =
             b.parse().with_context(|| format!("--bind `{b}` is not IP:port such as 127.0.0.1:8080"))?;
     }
-    // The portal's origin must be an embed domain for the dashboard to
-    // accept its frame and post events to it.
-    let portal_listener = match &overrides.portal_bind {
-        Some(b) => {
-            let listener =
-                std::net::TcpListener::bind(b).with_context(|| format!("cannot listen on {b} for the portal"))?;
-            let origin = format!("http://localhost:{}", listener.local_addr()?.port());
-            if !changed.server.embed_domains.contains(&origin) {
-                changed.server.embed_domains.push(origin.clone());
-            }
-            Some((listener, origin))
-        }
-        None => None,
-    };
+    let portal_listener = overrides.portal.as_ref().map(portal::PortalListener::bind).transpose()?;
+    if let Some(listener) = &portal_listener {
+        listener.allow_in(&mut changed.server.embed_domains);
+    }
     let config = Arc::new(changed);
     let state = Arc::new(StateDb::open(&config.project.state_dir)?);
     let runtime = crate::runtime()?;
+    let mut portal_listener = portal_listener;
     runtime.block_on(async {
         let warehouse = ponte_warehouse::open(&config.warehouse).await?;
         let runner =
@@ -94,23 +85,16 @@ pub fn start_config(
                     Some(s) => s,
                     None => Embedding::secrets_from_env(&config.server).map_err(|e| anyhow!(e))?,
                 };
-                if let Some((listener, origin)) = portal_listener {
-                    let portal = portal::Portal {
-                        ponte_base: config.server.base_url(),
-                        origin: origin.clone(),
-                        secret: secrets[0].clone(),
-                        model: models[0].clone(),
-                        dashboard: "visao_geral".to_owned(),
-                        warehouse: warehouse.clone(),
-                    };
-                    listener.set_nonblocking(true)?;
-                    let listener = tokio::net::TcpListener::from_std(listener)?;
-                    tokio::spawn(async move { axum::serve(listener, portal::router(Arc::new(portal))).await });
-                    eprintln!("  the customer portal at {origin}/ (embeds the dashboard visao_geral)");
+                if let Some(listener) = portal_listener.take() {
+                    let semantic = app.looker.as_ref().map(|l| l.semantic.clone()).expect("set just above");
+                    listener.serve(&config, &semantic, &secrets, warehouse.clone())?;
                 }
                 let embedding = Embedding::new(&config.server.base_url(), secrets, models).map_err(|e| anyhow!(e))?;
                 app = app.with_embedding(embedding);
             }
+        }
+        if portal_listener.is_some() {
+            eprintln!("  the customer portal is off: it signs embed URLs, so it needs server.embed_secrets");
         }
         let addr = config.server.bind;
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;

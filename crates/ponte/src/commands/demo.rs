@@ -54,7 +54,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
                 clients.into_iter().map(|c| (c.id, c.secret, c.user_attributes)).collect(),
             )),
             embed_secrets: Some(embed_secrets),
-            portal_bind: Some(args.portal_bind.clone()),
+            portal: Some(super::portal::PortalSpec {
+                bind: args.portal_bind.clone(),
+                dashboard: "visao_geral".to_owned(),
+            }),
         },
     )
 }

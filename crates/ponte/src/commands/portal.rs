@@ -10,9 +10,10 @@
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use ponte_charts::escape_html;
@@ -25,24 +26,104 @@ const TEMPLATE: &str = include_str!("../../../../examples/comerc/portal/index.ht
 /// The customers the picker offers (the first ones by id).
 const CUSTOMERS_SHOWN: usize = 20;
 
-/// What the portal needs to sign and embed.
-pub struct Portal {
-    /// ponte's public URL (where the iframe points).
-    pub ponte_base: String,
-    /// The portal's own origin (`http://localhost:8081`): the dashboard's
-    /// `embed_domain`, so it posts its events here.
-    pub origin: String,
-    /// The secret URLs are signed with.
-    pub secret: Secret,
-    /// The model and dashboard embedded.
-    pub model: String,
+/// What `ponte demo` asks for: where to serve the portal and which
+/// dashboard it embeds.
+#[derive(Debug, Clone)]
+pub struct PortalSpec {
+    /// `IP:port` to listen on.
+    pub bind: String,
+    /// The dashboard embedded (its id in the model that has it).
     pub dashboard: String,
+}
+
+/// The portal's socket, bound before the server starts so its origin can
+/// be added to the embed domains (the dashboard accepts being framed by,
+/// and posts events to, allowlisted origins only).
+pub struct PortalListener {
+    listener: std::net::TcpListener,
+    /// The origins a browser may use for it (`http://localhost:8081` and
+    /// `http://127.0.0.1:8081` for a loopback address).
+    origins: Vec<String>,
+    dashboard: String,
+}
+
+impl PortalListener {
+    /// Binds `spec.bind`.
+    pub fn bind(spec: &PortalSpec) -> anyhow::Result<Self> {
+        let listener = std::net::TcpListener::bind(&spec.bind)
+            .with_context(|| format!("cannot listen on {} for the portal", spec.bind))?;
+        let addr = listener.local_addr()?;
+        let origins = if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+            vec![format!("http://localhost:{}", addr.port()), format!("http://127.0.0.1:{}", addr.port())]
+        } else {
+            vec![format!("http://{addr}")]
+        };
+        Ok(Self { listener, origins, dashboard: spec.dashboard.clone() })
+    }
+
+    /// Adds the portal's origins to `embed_domains`.
+    pub fn allow_in(&self, embed_domains: &mut Vec<String>) {
+        for origin in &self.origins {
+            if !embed_domains.contains(origin) {
+                embed_domains.push(origin.clone());
+            }
+        }
+    }
+
+    /// Serves the portal in the background, signing with the first of
+    /// `secrets` for the model that has the dashboard.
+    pub fn serve(
+        self,
+        config: &ponte_config::Config,
+        semantic: &ponte_server::semantic::SemanticLayer,
+        secrets: &[Secret],
+        warehouse: Arc<dyn Warehouse>,
+    ) -> anyhow::Result<()> {
+        let secret = secrets.first().cloned().context("the portal needs an embed secret")?;
+        let model = semantic
+            .models()
+            .iter()
+            .find(|m| m.dashboard(&self.dashboard).is_some())
+            .with_context(|| format!("no model has the dashboard `{}` the portal embeds", self.dashboard))?;
+        let portal = Portal {
+            ponte_base: config.server.base_url(),
+            origins: self.origins.clone(),
+            secret,
+            model: model.name.clone(),
+            dashboard: self.dashboard.clone(),
+            warehouse,
+        };
+        self.listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(self.listener)?;
+        let url = format!("{}/", self.origins[0]);
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router(Arc::new(portal))).await {
+                tracing::error!("the customer portal stopped: {e}");
+            }
+        });
+        eprintln!("  the customer portal at {url} (embeds the dashboard {})", self.dashboard);
+        Ok(())
+    }
+}
+
+/// What the portal needs to sign and embed.
+struct Portal {
+    /// ponte's public URL (where the iframe points).
+    ponte_base: String,
+    /// The portal's own origins; the one the browser used becomes the
+    /// dashboard's `embed_domain`, so events come back to it.
+    origins: Vec<String>,
+    /// The secret URLs are signed with.
+    secret: Secret,
+    /// The model and dashboard embedded.
+    model: String,
+    dashboard: String,
     /// Where customers come from.
-    pub warehouse: Arc<dyn Warehouse>,
+    warehouse: Arc<dyn Warehouse>,
 }
 
 /// The portal's routes.
-pub fn router(portal: Arc<Portal>) -> Router {
+fn router(portal: Arc<Portal>) -> Router {
     Router::new().route("/", get(page)).with_state(portal)
 }
 
@@ -80,7 +161,7 @@ async fn customers(warehouse: &dyn Warehouse) -> Result<Vec<Customer>, String> {
 }
 
 /// `GET /?cliente=N`: the portal page for customer N (the first by default).
-async fn page(State(portal): State<Arc<Portal>>, Query(picked): Query<Picked>) -> Response {
+async fn page(State(portal): State<Arc<Portal>>, headers: HeaderMap, Query(picked): Query<Picked>) -> Response {
     let customers = match customers(portal.warehouse.as_ref()).await {
         Ok(c) if !c.is_empty() => c,
         Ok(_) => {
@@ -96,7 +177,11 @@ async fn page(State(portal): State<Arc<Portal>>, Query(picked): Query<Picked>) -
         .and_then(|c| c.parse::<i64>().ok())
         .and_then(|id| customers.iter().find(|c| c.id == id))
         .unwrap_or(&customers[0]);
-    let embed_url = sign(&portal, chosen);
+    // The origin the browser used (localhost or 127.0.0.1), when it is one
+    // of the portal's.
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let origin = portal.origins.iter().find(|o| o.ends_with(&format!("//{host}"))).unwrap_or(&portal.origins[0]);
+    let embed_url = sign(&portal, chosen, origin);
     let options: String = customers
         .iter()
         .map(|c| {
@@ -105,18 +190,49 @@ async fn page(State(portal): State<Arc<Portal>>, Query(picked): Query<Picked>) -
         })
         .collect();
     let ponte_origin = origin_of(&portal.ponte_base);
-    let body = TEMPLATE
-        .replace("{{customer_options}}", &options)
-        .replace("{{customer_name}}", &escape_html(&chosen.name))
-        .replace("{{embed_url}}", &escape_html(&embed_url))
-        .replace("{{ponte_origin}}", &escape_html(&ponte_origin));
+    // A value inside <script> is JSON, with `<` escaped so it cannot close
+    // the script; everything else is HTML-escaped.
+    let ponte_origin_js = serde_json::to_string(&ponte_origin).unwrap_or_default().replace('<', "\\u003c");
+    let body = fill(
+        TEMPLATE,
+        &[
+            ("customer_options", options.as_str()),
+            ("customer_name", &escape_html(&chosen.name)),
+            ("embed_url", &escape_html(&embed_url)),
+            ("ponte_origin", &escape_html(&ponte_origin)),
+            ("ponte_origin_js", &ponte_origin_js),
+        ],
+    );
     ([(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+}
+
+/// `template` with each `{{name}}` replaced by its value, in one pass, so a
+/// value that holds `{{…}}` is not filled again.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}").and_then(|end| values.iter().find(|(k, _)| *k == &after[..end]).map(|(_, v)| (end, v))) {
+            Some((end, value)) => {
+                out.push_str(value);
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A one-time login URL for `customer`: their own rows, the dashboard's
 /// permissions, an hour's session.
-fn sign(portal: &Portal, customer: &Customer) -> String {
-    let query = serde_urlencoded::to_string([("embed_domain", portal.origin.as_str())]).unwrap_or_default();
+fn sign(portal: &Portal, customer: &Customer, origin: &str) -> String {
+    let query = serde_urlencoded::to_string([("embed_domain", origin)]).unwrap_or_default();
     let target = format!("/embed/dashboards/{}?{query}", portal.dashboard);
     let mut params =
         EmbedParams::new(target, format!("portal-cliente-{}", customer.id), chrono::Utc::now().timestamp());
@@ -141,6 +257,12 @@ fn origin_of(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_filled_once() {
+        let filled = fill("<p>{{a}} {{b}} {{unknown}}</p>", &[("a", "{{b}}"), ("b", "x")]);
+        assert_eq!(filled, "<p>{{b}} x {{unknown}}</p>");
+    }
 
     #[test]
     fn origins() {
