@@ -386,6 +386,18 @@ pub struct Server {
     /// Env var holding the bearer token of the admin API (`/api/runs`,
     /// `/api/admin/…`); without it the admin API is off.
     pub admin_token_env: Option<String>,
+    /// How long an API request or page may take before it is answered
+    /// 503 (Pub/Sub push and admin triggers, which run jobs, are exempt).
+    pub request_timeout: Duration,
+    /// The largest request body accepted, except Pub/Sub push (16 MiB).
+    pub max_body_bytes: u64,
+}
+
+impl Server {
+    /// The default of `request_timeout`.
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+    /// The default of `max_body_bytes`: 1 MiB, ample for query bodies.
+    pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
 }
 
 impl Server {

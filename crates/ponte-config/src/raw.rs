@@ -170,6 +170,8 @@ pub(crate) struct RawServer {
     pub push_oidc_email: Option<S<String>>,
     pub push_oidc_jwks_url: Option<S<String>>,
     pub admin_token_env: Option<S<String>>,
+    pub request_timeout: Option<S<String>>,
+    pub max_body_bytes: Option<S<u64>>,
 }
 
 #[derive(Debug, Deserialize)]

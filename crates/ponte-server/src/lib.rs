@@ -44,8 +44,6 @@ pub use error::ApiError;
 
 /// Pub/Sub messages are at most 10 MB; base64 and the envelope add a third.
 const PUSH_BODY_LIMIT: usize = 16 * 1024 * 1024;
-/// Everything else is small.
-const BODY_LIMIT: usize = 1024 * 1024;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -110,20 +108,44 @@ impl AppState {
 /// Every route.
 pub fn router(app: AppState) -> Router {
     let metrics = app.metrics.clone();
+    let body_limit = usize::try_from(app.config.server.max_body_bytes).unwrap_or(usize::MAX);
+    // Queries and pages answer within server.request_timeout; Pub/Sub push
+    // and admin triggers run jobs and answer when those end.
+    let timed = Router::new()
+        .merge(looker::routes())
+        .merge(embed::routes())
+        .merge(pages::routes())
+        .layer(axum::middleware::from_fn_with_state(app.config.server.request_timeout, request_timeout));
     Router::new()
         .route("/pubsub/push", post(pubsub::push).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)))
         .route("/api/runs", get(admin::runs))
         .route("/api/admin/trigger/{name}", post(admin::trigger))
-        .merge(looker::routes())
-        .merge(embed::routes())
-        .merge(pages::routes())
+        .merge(timed)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics::scrape))
         .fallback(|| async { ApiError::not_found("no such route") })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::count_responses))
         .with_state(app)
+}
+
+/// Answers 503 when a request takes longer than `limit`; the work in
+/// flight is dropped (a warehouse query with it).
+async fn request_timeout(
+    State(limit): State<std::time::Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::unavailable(format!(
+            "the request took longer than {} s (server.request_timeout); try a smaller query",
+            limit.as_secs()
+        ))
+        .into_response(),
+    }
 }
 
 /// Ready when the state database answers.

@@ -419,6 +419,12 @@ def hostile_page_input_is_a_4xx():
         assert word in r.text, (path, word, r.text[:400])
         assert "<script>" not in r.text
         assert r.headers["content-type"].startswith("text/html"), (path, r.headers["content-type"])
+    # A body over server.max_body_bytes (1 MiB by default) is refused unread.
+    token = requests.post(f"{BASE}/api/4.0/login", data={"client_id": os.environ["A_ID"],
+                                                       "client_secret": os.environ["A_SECRET"]}).json()["access_token"]
+    r = requests.post(f"{BASE}/api/4.0/queries/run/json", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                      headers={"Content-Type": "application/json", "Authorization": f"token {token}"})
+    assert r.status_code == 413, (r.status_code, r.text[:200])
     # Markup in a filter value comes back escaped on a page that shows it,
     # in the form and in the events.
     evil = '</script><svg onload=alert(1)>"'

@@ -42,6 +42,8 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
             push_token_env: None,
             push_oidc: None,
             admin_token_env: None,
+            request_timeout: Server::DEFAULT_REQUEST_TIMEOUT,
+            max_body_bytes: Server::DEFAULT_MAX_BODY_BYTES,
         });
     };
     let s = spanned.get_ref();
@@ -134,6 +136,18 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
     {
         checker.error(u.span(), format!("push_oidc_jwks_url `{}` must start with https:// or http://", u.get_ref()));
     }
+    let request_timeout = match &s.request_timeout {
+        None => Server::DEFAULT_REQUEST_TIMEOUT,
+        Some(t) => checker.duration(t).unwrap_or(Server::DEFAULT_REQUEST_TIMEOUT),
+    };
+    let max_body_bytes = match &s.max_body_bytes {
+        None => Server::DEFAULT_MAX_BODY_BYTES,
+        Some(b) if *b.get_ref() >= 1024 => *b.get_ref(),
+        Some(b) => {
+            checker.error(b.span(), format!("max_body_bytes {} is too small; give at least 1024", b.get_ref()));
+            Server::DEFAULT_MAX_BODY_BYTES
+        }
+    };
     Some(Server {
         bind,
         public_url: s.public_url.as_ref().map(|u| u.get_ref().clone()),
@@ -143,12 +157,42 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
         push_token_env,
         push_oidc,
         admin_token_env,
+        request_timeout,
+        max_body_bytes,
     })
 }
 
-/// `scheme://host[:port]` with nothing after it.
+/// `scheme://host[:port]` with nothing after it: no path, no wildcard, no
+/// whitespace or control character (it goes into a CSP header).
 fn is_origin(s: &str) -> bool {
     let s = s.trim_end_matches('/');
     let Some((scheme, rest)) = s.split_once("://") else { return false };
-    matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', ' ', '@'])
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_origin;
+
+    #[test]
+    fn origins_are_plain_scheme_host_port() {
+        for good in ["https://portal.example.com", "http://localhost:8081", "http://127.0.0.1:8081/", "http://[::1]:80"]
+        {
+            assert!(is_origin(good), "{good}");
+        }
+        for bad in [
+            "https://*",
+            "https://*.example.com",
+            "https://a.example.com\nfoo",
+            "https://a.example.com/path",
+            "https://user@a.example.com",
+            "ftp://a.example.com",
+            "https://",
+            "https://a b",
+        ] {
+            assert!(!is_origin(bad), "{bad:?}");
+        }
+    }
 }
