@@ -140,7 +140,7 @@ fn check_field(text: &str, rule: &FieldRule) -> Result<(), String> {
             None => (item, None),
         };
         if let Some(step) = step {
-            let n: u32 = step.parse().map_err(|_| format!("step `{step}` is not a whole number"))?;
+            let n = whole_number(step).ok_or_else(|| format!("step `{step}` is not a whole number"))?;
             if n == 0 || n > rule.max {
                 return Err(format!("step {n} is out of range 1-{}", rule.max));
             }
@@ -149,6 +149,11 @@ fn check_field(text: &str, rule: &FieldRule) -> Result<(), String> {
             }
         }
         if range == "*" {
+            // croner refuses a bare `*` beside other items (it matches
+            // every value anyway), so say so here, naming the field.
+            if step.is_none() && text.contains(',') {
+                return Err("`*` already matches every value; it cannot be one item of a list".into());
+            }
             continue;
         }
         let (lo, hi) = match range.split_once('-') {
@@ -164,8 +169,14 @@ fn check_field(text: &str, rule: &FieldRule) -> Result<(), String> {
     Ok(())
 }
 
+/// Digits only: `u32::from_str` also takes a leading `+`, which Cloud
+/// Scheduler (and croner) refuse.
+fn whole_number(token: &str) -> Option<u32> {
+    if token.bytes().all(|b| b.is_ascii_digit()) { token.parse().ok() } else { None }
+}
+
 fn value(token: &str, rule: &FieldRule) -> Result<u32, String> {
-    if let Ok(n) = token.parse::<u32>() {
+    if let Some(n) = whole_number(token) {
         if n < rule.min || n > rule.max {
             return Err(format!("{n} is out of range {}-{}", rule.min, rule.max));
         }
@@ -239,6 +250,37 @@ mod tests {
             let err = CronSchedule::parse(e, tz()).expect_err(e).to_string();
             assert!(err.contains(want), "{e}: got `{err}`, want `{want}`");
         }
+    }
+
+    /// Found by the `cron` fuzz target: `u32::from_str` takes a leading
+    /// `+`, so `+5` passed ponte's checks and croner refused the pattern
+    /// with a message that named no field.
+    #[test]
+    fn fuzz_plus_signed_numbers_are_bad_fields() {
+        for (e, want) in [
+            ("0 0 1,+5 * *", "day-of-month field `1,+5`: `+5` is not a number 1-31"),
+            ("+0 8 * * *", "minute field `+0`: `+0` is not a number 0-59"),
+            ("*/+5 * * * *", "minute field `*/+5`: step `+5` is not a whole number"),
+            ("0 8 * 1-+3 *", "month field `1-+3`: `+3` is not a number 1-12 or one of JAN"),
+        ] {
+            let err = CronSchedule::parse(e, tz()).expect_err(e);
+            assert!(matches!(err, CronError::BadField { .. }), "{e}: {err:?}");
+            assert!(err.to_string().contains(want), "{e}: got `{err}`, want `{want}`");
+        }
+    }
+
+    /// Found by the `cron` fuzz target: croner refuses a bare `*` in a list
+    /// ("Invalid number", no field named), which ponte's checks let through.
+    #[test]
+    fn fuzz_star_in_a_list_is_a_bad_field() {
+        for (e, field) in [("0 *,7 * * *", "hour field `*,7`"), ("0 8 1-3,* * *", "day-of-month field `1-3,*`")] {
+            let err = CronSchedule::parse(e, tz()).expect_err(e);
+            assert!(matches!(err, CronError::BadField { .. }), "{e}: {err:?}");
+            assert!(err.to_string().starts_with(field), "{e}: {err}");
+            assert!(err.to_string().contains("cannot be one item of a list"), "{e}: {err}");
+        }
+        // A stepped `*` in a list is fine with both.
+        CronSchedule::parse("*/5,7 * * * *", tz()).unwrap();
     }
 
     #[test]

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use crate::{Position, SourceText};
+
 /// The column types BigQuery's TableFieldSchema accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FieldType {
@@ -238,11 +240,9 @@ pub fn load_schema_file(path: &Path) -> Result<SchemaFile, SchemaError> {
 
 /// Parses schema text; `path` is only used in messages.
 pub fn parse_schema(path: &Path, text: &str) -> Result<SchemaFile, SchemaError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| SchemaError::Json {
-        path: path.to_owned(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        let Position { line, column } = json_error_position(text, e.line(), e.column());
+        SchemaError::Json { path: path.to_owned(), line, column, message: e.to_string() }
     })?;
     let mut problems = Vec::new();
     let content = match &value {
@@ -272,6 +272,13 @@ pub fn parse_schema(path: &Path, text: &str) -> Result<SchemaFile, SchemaError> 
     } else {
         Err(SchemaError::Invalid { path: path.to_owned(), problems })
     }
+}
+
+/// serde_json counts columns in bytes; diagnostics count characters (see
+/// [`Position`]), so a line with accents before the fault would point past it.
+fn json_error_position(text: &str, line: usize, byte_column: usize) -> Position {
+    let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    SourceText { path: Path::new(""), text }.position(line_start + byte_column.saturating_sub(1))
 }
 
 /// Keys of TableFieldSchema that ponte reads or knows to be harmless.
@@ -329,20 +336,22 @@ fn parse_field(
     let before = problems.len();
     let at = format!("{parent}[{index}]");
     let name = match obj.get("name") {
-        Some(Value::String(n)) => n.clone(),
+        Some(Value::String(n)) => Some(n.clone()),
         Some(other) => {
             problems.push(format!("{at}: \"name\" must be a string, found {}", json_kind(other)));
-            String::new()
+            None
         }
         None => {
             problems.push(format!("{at}: missing \"name\""));
-            String::new()
+            None
         }
     };
+    // A name given as "" is checked (and refused) like any other; only a
+    // missing or non-string one, already reported, is not.
+    let checked = name.as_deref().map(check_column_name);
+    let name = name.unwrap_or_default();
     let at = if name.is_empty() { at.to_owned() } else { format!("{at} (\"{name}\")") };
-    if !name.is_empty()
-        && let Err(reason) = check_column_name(&name)
-    {
+    if let Some(Err(reason)) = checked {
         problems.push(format!("{at}: bad field name: {reason}"));
     }
     for key in obj.keys() {

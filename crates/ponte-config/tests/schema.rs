@@ -121,6 +121,30 @@ fn every_problem_names_its_field() {
     assert_eq!(p.len(), 14, "{all}");
 }
 
+/// Found by the `schema_file` fuzz target: serde_json counts columns in
+/// bytes, so accents earlier on the line pushed the reported column past
+/// the fault (and past the end of the line).
+#[test]
+fn fuzz_json_error_columns_count_characters() {
+    match parse("[\n  {\"name\": \"ação\",, }\n]") {
+        Err(SchemaError::Json { line, column, .. }) => assert_eq!((line, column), (2, 19)),
+        other => panic!("{other:?}"),
+    }
+    match parse("{\"ç\": [\n  {\"description\": \"Identidade do usuário\", \"type\": STRING}]}") {
+        Err(SchemaError::Json { line, column, .. }) => assert_eq!((line, column), (2, 52)),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Found by the `schema_file` fuzz target: a field named `""` was accepted
+/// (the name rule was skipped for empty names), giving a column no query
+/// could name.
+#[test]
+fn fuzz_empty_field_name_is_refused() {
+    let p = problems(r#"{"dados_infomerc": [{"name": "", "type": "FLOAT", "mode": "NULLABLE"}]}"#);
+    assert_eq!(p, ["dados_infomerc[0]: bad field name: empty"]);
+}
+
 #[test]
 fn json_syntax_errors_have_line_and_column() {
     match parse("[\n  {\"name\": \"a\",, }\n]") {

@@ -12,40 +12,17 @@
 //! else the subscription's own name (`projects/p/subscriptions/NAME`) when
 //! it is a function's or a topic's name.
 
-use std::collections::BTreeMap;
-
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use ponte_scheduler::{Bus, RunOutcome, Target, deliver};
-use ponte_state::{DeliveryState, NewMessage, Subscriber};
+use ponte_state::{DeliveryState, PushedMessage, Subscriber};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::oidc::OidcError;
-
-/// The push envelope. Pub/Sub sends some fields twice (camelCase and
-/// snake_case); both are read, unknown fields are ignored.
-#[derive(Debug, Deserialize)]
-struct Envelope {
-    message: PushedMessage,
-    subscription: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct PushedMessage {
-    #[serde(default)]
-    data: Option<String>,
-    #[serde(default)]
-    attributes: Option<BTreeMap<String, String>>,
-    #[serde(rename = "messageId", default)]
-    message_id: Option<String>,
-    #[serde(rename = "message_id", default)]
-    message_id_snake: Option<String>,
-}
 
 /// Query parameters of the push endpoint.
 #[derive(Debug, Deserialize)]
@@ -83,28 +60,10 @@ pub(crate) async fn push(
             other => ApiError::forbidden(other.to_string()),
         })?;
     }
-    let envelope: Envelope = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("not a Pub/Sub push envelope: {e}")))?;
-    let message_id = envelope
-        .message
-        .message_id
-        .or(envelope.message.message_id_snake)
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| ApiError::bad_request("the pushed message has no messageId"))?;
-    let data = match envelope.message.data.as_deref() {
-        None | Some("") => Vec::new(),
-        Some(d) => base64::engine::general_purpose::STANDARD
-            .decode(d)
-            .map_err(|e| ApiError::bad_request(format!("message.data is not base64: {e}")))?,
-    };
-    let (topic, subscribers) = route(&app, &envelope.subscription, query.topic.as_deref())?;
-    let message = NewMessage {
-        topic,
-        data,
-        attributes: envelope.message.attributes.unwrap_or_default(),
-        origin: format!("push:{}", envelope.subscription),
-        external_id: Some(format!("pubsub:{message_id}")),
-    };
+    let pushed = PushedMessage::decode(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let message_id = pushed.message_id.clone();
+    let (topic, subscribers) = route(&app, &pushed.subscription, query.topic.as_deref())?;
+    let message = pushed.into_message(topic);
     let published = app.state.publish(&message, &subscribers)?;
     let mut failures = Vec::new();
     let now = || chrono::Utc::now() + chrono::TimeDelta::seconds(1);

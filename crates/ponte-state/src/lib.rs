@@ -1,7 +1,8 @@
 //! ponte's durable state, in one SQLite file (`<state_dir>/ponte.db`, WAL
 //! mode, so readers never block the writer): the run history every stage
 //! writes, the fingerprints the transfer engine records of each copy, the
-//! durable queue, and the queries API clients saved.
+//! durable queue (and the Pub/Sub push envelopes that feed it), and the
+//! queries API clients saved.
 //! Run locks are files beside it, held with an OS lock that the kernel
 //! releases when the holder dies, so a killed run never blocks the next.
 //!
@@ -16,6 +17,7 @@
 mod db;
 mod fingerprints;
 mod lock;
+mod push;
 mod queue;
 mod runs;
 mod saved_queries;
@@ -23,5 +25,6 @@ mod saved_queries;
 pub use db::{StateDb, StateError};
 pub use fingerprints::Fingerprint;
 pub use lock::RunLock;
+pub use push::{PushError, PushedMessage};
 pub use queue::{Delivery, DeliveryState, DeliveryStatus, Message, NewMessage, Subscriber};
 pub use runs::{RunId, RunRecord, RunStatus, RunTotals};
