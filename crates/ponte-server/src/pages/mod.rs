@@ -17,8 +17,9 @@ mod results;
 mod viewer;
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri, header};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -72,55 +73,52 @@ pub(crate) fn embed_error_page(app: &AppState, error: &ApiError) -> Response {
 }
 
 pub(crate) fn routes() -> Router<AppState> {
-    let mut router = Router::new().route(html::SCRIPT_PATH, get(script)).route(
+    let router = Router::new().route(html::SCRIPT_PATH, get(script)).route(
         "/embed/{*rest}",
         get(|State(app): State<AppState>, uri: Uri| async move {
             embed_error_page(&app, &ApiError::not_found(format!("there is no embed page at {}", uri.path())))
         }),
     );
-    for (prefix, embedded) in [("/embed", true), ("", false)] {
-        router = router
-            .route(&format!("{prefix}/dashboards/{{id}}"), get(move |s, h, u, p| dashboard_page(s, h, u, p, embedded)))
-            .route(
-                &format!("{prefix}/dashboards/{{id}}/tiles/{{tile}}/download/csv"),
-                get(move |s, h, u, p| dashboard_download(s, h, u, p, embedded)),
-            )
-            .route(&format!("{prefix}/looks/{{id}}"), get(move |s, h, u, p| look_page(s, h, u, p, embedded)))
-            .route(
-                &format!("{prefix}/looks/{{id}}/download/csv"),
-                get(move |s, h, u, p| look_download(s, h, u, p, embedded)),
-            )
-            .route(
-                &format!("{prefix}/explore/{{model}}/{{explore}}"),
-                get(move |s, h, u, p| explore_page(s, h, u, p, embedded)),
-            )
-            .route(
-                &format!("{prefix}/explore/{{model}}/{{explore}}/download/csv"),
-                get(move |s, h, u, p| explore_download(s, h, u, p, embedded)),
-            );
-    }
-    router
+    page_routes::<false>(page_routes::<true>(router))
 }
 
-/// The request's viewer, parameters and frame; on failure, the error page.
-struct Request {
+/// The pages below `/embed` (`EMBEDDED`) or at the root.
+fn page_routes<const EMBEDDED: bool>(router: Router<AppState>) -> Router<AppState> {
+    let prefix = if EMBEDDED { "/embed" } else { "" };
+    router
+        .route(&format!("{prefix}/dashboards/{{id}}"), get(dashboard_page::<EMBEDDED>))
+        .route(&format!("{prefix}/dashboards/{{id}}/tiles/{{tile}}/download/csv"), get(dashboard_download::<EMBEDDED>))
+        .route(&format!("{prefix}/looks/{{id}}"), get(look_page::<EMBEDDED>))
+        .route(&format!("{prefix}/looks/{{id}}/download/csv"), get(look_download::<EMBEDDED>))
+        .route(&format!("{prefix}/explore/{{model}}/{{explore}}"), get(explore_page::<EMBEDDED>))
+        .route(&format!("{prefix}/explore/{{model}}/{{explore}}/download/csv"), get(explore_download::<EMBEDDED>))
+}
+
+/// A page request: its viewer (an embed session's cookie when `EMBEDDED`,
+/// an API token otherwise), its query string and its frame. Without a
+/// viewer, or with a malformed query string, the request is answered by
+/// the error page before any handler runs.
+struct PageRequest<const EMBEDDED: bool> {
     viewer: Viewer,
     params: Params,
     frame: Frame,
 }
 
-impl Request {
-    fn of(app: &AppState, headers: &HeaderMap, uri: &Uri, embedded: bool) -> Result<Self, Box<Response>> {
-        let params = Params::parse(uri.query());
+impl<const EMBEDDED: bool> FromRequestParts<AppState> for PageRequest<EMBEDDED> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Self::Rejection> {
+        let params = Params::parse(parts.uri.query());
         let embed_domain = params.as_ref().ok().and_then(|p| p.get("embed_domain")).map(str::to_owned);
-        let frame = Frame::new(app, embedded, embed_domain.as_deref());
-        let viewer = Viewer::of(app, headers, embedded);
-        match (viewer, params) {
+        let frame = Frame::new(app, EMBEDDED, embed_domain.as_deref());
+        match (Viewer::of(app, &parts.headers, EMBEDDED), params) {
             (Ok(viewer), Ok(params)) => Ok(Self { viewer, params, frame }),
-            (Err(e), _) | (_, Err(e)) => Err(Box::new(error_page(&e, &frame))),
+            (Err(e), _) | (_, Err(e)) => Err(error_page(&e, &frame)),
         }
     }
+}
 
+impl<const EMBEDDED: bool> PageRequest<EMBEDDED> {
     /// A page, or the error page for its failure.
     fn answer(&self, page: Result<Page, ApiError>) -> Response {
         match page {
@@ -135,88 +133,48 @@ impl Request {
     }
 }
 
-async fn dashboard_page(
+async fn dashboard_page<const E: bool>(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(id): Path<String>,
-    embedded: bool,
+    r: PageRequest<E>,
 ) -> Response {
-    let request = match Request::of(&app, &headers, &uri, embedded) {
-        Ok(r) => r,
-        Err(refused) => return *refused,
-    };
-    request.answer(dashboard::page(&app, &request.viewer, &id, &request.params, &request.frame).await)
+    r.answer(dashboard::page(&app, &r.viewer, &id, &r.params, &r.frame).await)
 }
 
-async fn dashboard_download(
+async fn dashboard_download<const E: bool>(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path((id, tile)): Path<(String, String)>,
-    embedded: bool,
+    r: PageRequest<E>,
 ) -> Response {
-    let request = match Request::of(&app, &headers, &uri, embedded) {
-        Ok(r) => r,
-        Err(refused) => return *refused,
-    };
-    request.download(dashboard::download(&app, &request.viewer, &id, &tile, &request.params).await)
+    r.download(dashboard::download(&app, &r.viewer, &id, &tile, &r.params).await)
 }
 
-async fn look_page(
+async fn look_page<const E: bool>(State(app): State<AppState>, Path(id): Path<String>, r: PageRequest<E>) -> Response {
+    r.answer(look::page(&app, &r.viewer, &id, &r.frame).await)
+}
+
+async fn look_download<const E: bool>(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path(id): Path<String>,
-    embedded: bool,
+    r: PageRequest<E>,
 ) -> Response {
-    let request = match Request::of(&app, &headers, &uri, embedded) {
-        Ok(r) => r,
-        Err(refused) => return *refused,
-    };
-    request.answer(look::page(&app, &request.viewer, &id, &request.frame).await)
+    r.download(look::download(&app, &r.viewer, &id).await)
 }
 
-async fn look_download(
+async fn explore_page<const E: bool>(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    Path(id): Path<String>,
-    embedded: bool,
-) -> Response {
-    let request = match Request::of(&app, &headers, &uri, embedded) {
-        Ok(r) => r,
-        Err(refused) => return *refused,
-    };
-    request.download(look::download(&app, &request.viewer, &id).await)
-}
-
-async fn explore_page(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path((model, explore)): Path<(String, String)>,
-    embedded: bool,
+    r: PageRequest<E>,
 ) -> Response {
-    let request = match Request::of(&app, &headers, &uri, embedded) {
-        Ok(r) => r,
-        Err(refused) => return *refused,
-    };
-    request.answer(explore::page(&app, &request.viewer, &model, &explore, &request.params, &request.frame).await)
+    r.answer(explore::page(&app, &r.viewer, &model, &explore, &r.params, &r.frame).await)
 }
 
-async fn explore_download(
+async fn explore_download<const E: bool>(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
     Path((model, explore)): Path<(String, String)>,
-    embedded: bool,
+    r: PageRequest<E>,
 ) -> Response {
-    let request = match Request::of(&app, &headers, &uri, embedded) {
-        Ok(r) => r,
-        Err(refused) => return *refused,
-    };
-    request.download(explore::download(&app, &request.viewer, &model, &explore, &request.params).await)
+    r.download(explore::download(&app, &r.viewer, &model, &explore, &r.params).await)
 }
 
 /// `GET /assets/ponte.js`
