@@ -15,8 +15,8 @@
 //! leaves an orphan folder that no manifest names: the next commit of the
 //! table removes it.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use arrow_schema::{Schema, SchemaRef};
 use async_trait::async_trait;
@@ -29,6 +29,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
+use crate::query::QueryCache;
 use crate::{BatchStream, Commit, TableWrite, Warehouse, WarehouseError, WriteMode};
 
 const MANIFEST: &str = "_manifest.json";
@@ -98,12 +99,14 @@ pub struct EmbeddedWarehouse {
     /// The folder, when the warehouse is a local one: removing a snapshot
     /// there also removes staging files a killed write left behind.
     local_root: Option<std::path::PathBuf>,
+    /// What queries share; clones of the warehouse share it too.
+    queries: Arc<OnceLock<QueryCache>>,
 }
 
 impl EmbeddedWarehouse {
     /// A warehouse in `store`, keeping `keep` old snapshots per table.
     pub fn new(store: Arc<dyn ObjectStore>, keep: usize) -> Self {
-        Self { store, keep, local_root: None }
+        Self { store, keep, local_root: None, queries: Arc::default() }
     }
 
     /// Opens the warehouse a config describes; it must be the embedded kind.
@@ -122,7 +125,7 @@ impl EmbeddedWarehouse {
                     ponte_config::StoreUrl::File { path } => Some(path.clone()),
                     _ => None,
                 };
-                Ok(Self { store, keep: *snapshots_to_keep, local_root })
+                Ok(Self { store, keep: *snapshots_to_keep, local_root, queries: Arc::default() })
             }
             ponte_config::Warehouse::BigQuery { .. } => Err(WarehouseError::Unsupported(
                 "the BigQuery warehouse is not built yet; use kind = \"embedded\"".into(),
@@ -137,16 +140,26 @@ impl EmbeddedWarehouse {
 
     /// A table's manifest, if the table exists.
     pub async fn manifest(&self, table: &str) -> Result<Option<Manifest>, WarehouseError> {
-        check_name(table)?;
-        let path = Path::from(format!("{table}/{MANIFEST}"));
-        let bytes = match self.store.get(&path).await {
-            Ok(g) => g.bytes().await.map_err(|e| WarehouseError::store(path.to_string(), e))?,
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(WarehouseError::store(path.to_string(), e)),
-        };
+        let Some(bytes) = self.manifest_bytes(table).await? else { return Ok(None) };
         serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| WarehouseError::Manifest { table: table.to_owned(), message: e.to_string() })
+    }
+
+    /// A table's manifest as stored, if the table exists.
+    pub(crate) async fn manifest_bytes(&self, table: &str) -> Result<Option<bytes::Bytes>, WarehouseError> {
+        check_name(table)?;
+        let path = Path::from(format!("{table}/{MANIFEST}"));
+        match self.store.get(&path).await {
+            Ok(g) => g.bytes().await.map(Some).map_err(|e| WarehouseError::store(path.to_string(), e)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(WarehouseError::store(path.to_string(), e)),
+        }
+    }
+
+    /// What queries share, made on the first query.
+    pub(crate) fn query_cache(&self) -> &QueryCache {
+        self.queries.get_or_init(|| QueryCache::new(self.store.clone()))
     }
 
     /// Paths of the current snapshot's files, relative to the store root.

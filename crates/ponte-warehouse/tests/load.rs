@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::builder::{Decimal128Builder, Int32Builder, StringDictionaryBuilder, TimestampNanosecondBuilder};
+use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
@@ -13,7 +14,7 @@ use object_store::local::LocalFileSystem;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use ponte_config::{LoadSpec, Store, StoreOptions, StoreUrl, TableSchema, WriteMode};
-use ponte_warehouse::{EmbeddedWarehouse, LoadError, Warehouse, load};
+use ponte_warehouse::{EmbeddedWarehouse, LoadError, Param, Warehouse, load};
 
 fn schema_file() -> ponte_config::SchemaFile {
     let path = ponte_testkit::repo_root().join("examples/comerc/schemas/comerc.json");
@@ -329,6 +330,49 @@ async fn readers_see_the_old_or_the_new_table_never_a_partial_one() {
     for round in 0..6 {
         let src = if round % 2 == 0 { &src_big } else { &src_small };
         load(&spec(src, "t", "t", small_schema()), store(src), &warehouse).await.unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let reads = reader.await.unwrap();
+    assert!(reads > 5, "the reader ran only {reads} times");
+}
+
+/// Queries reuse what they built for a table only while its manifest stays
+/// the same: while loads commit, each query sees the old or the new table
+/// whole, and the first query after a commit sees the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_follow_each_commit_and_never_see_a_partial_table() {
+    async fn count(warehouse: &EmbeddedWarehouse) -> i64 {
+        let sql = "SELECT COUNT(*) AS n FROM t WHERE id >= $1";
+        let result = warehouse.query(sql, &[Param::Int(0)]).await.unwrap();
+        result.batches[0].column(0).as_primitive::<arrow_array::types::Int64Type>().value(0)
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src_small = dir.path().join("small");
+    let src_big = dir.path().join("big");
+    foreign_file(&src_small.join("t/a.parquet"), 0..1000, false);
+    for i in 0..4 {
+        foreign_file(&src_big.join(format!("t/{i}.parquet")), i * 5000..(i + 1) * 5000, false);
+    }
+    let warehouse = EmbeddedWarehouse::new(store(&dir.path().join("wh")), 10);
+    load(&spec(&src_small, "t", "t", small_schema()), store(&src_small), &warehouse).await.unwrap();
+    assert_eq!(count(&warehouse).await, 1000);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (warehouse, stop) = (warehouse.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut reads = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let rows = count(&warehouse).await;
+                assert!(rows == 1000 || rows == 20_000, "a query saw {rows} rows");
+                reads += 1;
+            }
+            reads
+        })
+    };
+    for round in 0..6 {
+        let (src, rows) = if round % 2 == 0 { (&src_big, 20_000) } else { (&src_small, 1000) };
+        load(&spec(src, "t", "t", small_schema()), store(src), &warehouse).await.unwrap();
+        assert_eq!(count(&warehouse).await, rows, "the query after load {round}");
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let reads = reader.await.unwrap();
