@@ -298,13 +298,7 @@ fn vertical(
     }
     // Axis titles.
     if let Some(t) = x_title {
-        let _ = writeln!(
-            out,
-            "<text class=\"axis-title\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-            num(left + plot_w / 2.0),
-            num(height - 5.0),
-            escape_html(&truncate(t, 60))
-        );
+        x_axis_title(&mut out, t, left + plot_w / 2.0, height - 5.0);
     }
     if let Some(t) = y_title {
         let _ = writeln!(
@@ -497,14 +491,19 @@ fn horizontal(p: &Prepared<'_>, ticks: &[f64], tick_labels: &[String], aria: &st
     }
     out.push_str("</g>\n");
     if let Some(t) = x_title {
-        let _ = writeln!(
-            out,
-            "<text class=\"axis-title\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-            num(left + plot_w / 2.0),
-            num(height - 5.0),
-            escape_html(&truncate(t, 60))
-        );
+        x_axis_title(&mut out, t, left + plot_w / 2.0, height - 5.0);
     }
     out.push_str("</svg>\n");
     out
+}
+
+/// The title under the x axis, centred at `x`, on the baseline `y`.
+fn x_axis_title(out: &mut String, title: &str, x: f64, y: f64) {
+    let _ = writeln!(
+        out,
+        "<text class=\"axis-title\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+        num(x),
+        num(y),
+        escape_html(&truncate(title, 60))
+    );
 }
