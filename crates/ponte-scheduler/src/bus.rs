@@ -34,6 +34,14 @@ impl Target {
         }
     }
 
+    /// The kind its runs are recorded under in the run history.
+    pub fn run_kind(&self) -> &'static str {
+        match self {
+            Self::Function(_) => "load",
+            Self::Transfer(_) => "transfer",
+        }
+    }
+
     /// The name alone.
     pub fn name(&self) -> &str {
         match self {

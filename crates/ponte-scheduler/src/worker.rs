@@ -110,6 +110,14 @@ pub async fn deliver(
         state.dead_letter(&id, &delivery.subscriber, &error)?;
         return Ok(report(&delivery, RunOutcome::Failed { error }, Settled::DeadLettered));
     };
+    // Killed after the run's success was recorded but before the ack: the
+    // message is done; running it again would be a second success.
+    if let Some(run) = state.succeeded_run(target.run_kind(), target.name(), &trigger_prefix(&id))? {
+        state.ack(&id, &delivery.subscriber)?;
+        let reason = format!("already ran to success in run {}; acknowledged without running again", run.0);
+        tracing::info!(subscriber = %target, message_id = %id, "{reason}");
+        return Ok(report(&delivery, RunOutcome::Skipped { reason }, Settled::Acked));
+    }
     // The message's data opens the function's log, as in the reference
     // deployment's Cloud Function.
     tracing::info!(
@@ -161,6 +169,17 @@ pub async fn deliver(
     Ok(report(&delivery, outcome, settled))
 }
 
+/// How a run started for a delivery names its trigger in the run history:
+/// `message:<id> (<origin>)`. [`deliver`] finds earlier runs of the same
+/// message by it, so runners must use it.
+pub fn run_trigger(delivery: &Delivery) -> String {
+    format!("{}{})", trigger_prefix(&delivery.message.id), delivery.message.origin)
+}
+
+fn trigger_prefix(message_id: &str) -> String {
+    format!("message:{message_id} (")
+}
+
 fn report(delivery: &Delivery, outcome: RunOutcome, settled: Settled) -> DeliveryReport {
     DeliveryReport {
         message_id: delivery.message.id.clone(),
@@ -195,6 +214,73 @@ const DEFAULT_BACKOFF: Backoff = Backoff { min: Duration::from_secs(10), max: Du
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use ponte_state::NewMessage;
+
+    /// Counts its runs; every run succeeds.
+    struct Counting(std::sync::atomic::AtomicUsize);
+
+    #[async_trait]
+    impl Runner for Counting {
+        async fn run(&self, _: &Target, _: &Delivery) -> RunOutcome {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            RunOutcome::Succeeded { report: serde_json::Value::Null }
+        }
+    }
+
+    #[test]
+    fn a_message_whose_run_already_succeeded_is_acked_without_running_again() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s.json"), r#"[{"name": "id", "type": "INTEGER"}]"#).unwrap();
+        let text = r#"
+[project]
+name = "t"
+[stores.landing]
+url = "memory://landing"
+[[topics]]
+name = "loads"
+[[schedules]]
+name = "daily"
+cron = "0 8 * * *"
+time_zone = "UTC"
+topic = "loads"
+[[functions]]
+name = "f"
+trigger_topic = "loads"
+[functions.load]
+store = "landing"
+prefix = "p/"
+table = "t"
+schema_file = "s.json"
+"#;
+        let config = ponte_config::parse(&dir.path().join("ponte.toml"), text, dir.path()).unwrap();
+        let state = StateDb::open(&dir.path().join("state")).unwrap();
+        let bus = Bus::new(&config, &state);
+        let message = |data: &str| NewMessage { data: data.into(), origin: "test".into(), ..NewMessage::default() };
+        bus.publish("loads", message("go")).unwrap();
+        let runner = Counting(Default::default());
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+
+        // A process ran the delivery to success, recorded it, and died
+        // before its ack: the lease is released at the next start.
+        let first = state.claim_delivery(Utc::now(), None).unwrap().unwrap();
+        let run = state.start_run("load", "f", &run_trigger(&first)).unwrap();
+        state.finish_run(run, RunStatus::Succeeded, None, None).unwrap();
+        state.release_leases().unwrap();
+
+        let again = state.claim_delivery(Utc::now(), None).unwrap().expect("redelivered");
+        let report = runtime.block_on(deliver(&config, &state, &runner, again)).unwrap();
+        assert_eq!(runner.0.load(std::sync::atomic::Ordering::SeqCst), 0, "not run again");
+        assert!(matches!(report.outcome, RunOutcome::Skipped { .. }), "{report:?}");
+        assert_eq!(report.settled, Settled::Acked);
+        assert!(state.claim_delivery(Utc::now(), None).unwrap().is_none(), "acked");
+
+        // Another message on the same function still runs.
+        bus.publish("loads", message("again")).unwrap();
+        let next = state.claim_delivery(Utc::now(), None).unwrap().unwrap();
+        runtime.block_on(deliver(&config, &state, &runner, next)).unwrap();
+        assert_eq!(runner.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
 
     #[test]
     fn backoff_doubles_up_to_its_cap() {

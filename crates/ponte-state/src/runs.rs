@@ -1,6 +1,6 @@
 //! The run history: one row per sync, load or function run.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::db::{StateDb, StateError};
@@ -117,6 +117,25 @@ impl StateDb {
         )
         .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    /// The run of `kind`/`name` whose trigger starts with `trigger_prefix`
+    /// and that succeeded, if one did. The daemon asks before running a
+    /// redelivered message: a process killed after the run's success was
+    /// recorded but before the message was acknowledged must not run it to
+    /// success twice.
+    pub fn succeeded_run(&self, kind: &str, name: &str, trigger_prefix: &str) -> Result<Option<RunId>, StateError> {
+        self.conn()
+            .query_row(
+                "SELECT id FROM runs
+                 WHERE kind = ?1 AND name = ?2 AND status = 'succeeded' AND substr(trigger, 1, length(?3)) = ?3
+                 ORDER BY id DESC LIMIT 1",
+                params![kind, name, trigger_prefix],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(|id| id.map(RunId))
+            .map_err(|e| self.err(e))
     }
 
     /// Records a run that did not start because another held the lock.
@@ -239,6 +258,21 @@ pub struct RunTotals {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_succeeded_run_is_found_by_its_triggers_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = StateDb::open(dir.path()).unwrap();
+        let failed = db.start_run("load", "f", "message:7 (schedule s)").unwrap();
+        db.finish_run(failed, RunStatus::Failed, None, Some("boom")).unwrap();
+        assert_eq!(db.succeeded_run("load", "f", "message:7 (").unwrap(), None);
+        let ok = db.start_run("load", "f", "message:7 (schedule s)").unwrap();
+        db.finish_run(ok, RunStatus::Succeeded, None, None).unwrap();
+        assert_eq!(db.succeeded_run("load", "f", "message:7 (").unwrap(), Some(ok));
+        assert_eq!(db.succeeded_run("load", "f", "message:77 (").unwrap(), None, "a prefix, not a pattern");
+        assert_eq!(db.succeeded_run("transfer", "f", "message:7 (").unwrap(), None);
+        assert_eq!(db.succeeded_run("load", "f%", "message:7 (").unwrap(), None);
+    }
 
     #[test]
     fn runs_are_recorded_and_stale_ones_marked_interrupted() {

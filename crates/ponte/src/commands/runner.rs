@@ -21,7 +21,7 @@ pub struct PonteRunner {
 #[async_trait]
 impl Runner for PonteRunner {
     async fn run(&self, target: &Target, delivery: &Delivery) -> RunOutcome {
-        let trigger = format!("message:{} ({})", delivery.message.id, delivery.message.origin);
+        let trigger = ponte_scheduler::run_trigger(delivery);
         match target {
             Target::Function(name) => {
                 let Some(f) = self.config.function(name) else {
