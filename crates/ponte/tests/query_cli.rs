@@ -117,3 +117,32 @@ for m, total, n in rows:
     assert!(!statement.contains("DROP"), "{sql}");
     assert!(sql.contains("DROP TABLE x"), "the value is bound as a parameter: {sql}");
 }
+
+#[test]
+fn number_filters_beyond_a_decimal_columns_range_match_nothing_instead_of_failing() {
+    let (_dir, config) = loaded();
+    for filter in ["faturas.valor=1e30", "faturas.valor=>1e30", "faturas.valor=99999999999999999999999", "faturas.valor=[-1e30,1e30]"] {
+        let out = ponte(&[
+            "query",
+            "comerc/faturas",
+            "--fields",
+            "faturas.quantidade_faturas",
+            "--filter",
+            filter,
+            "--attr",
+            "id_cliente=3",
+            "--format",
+            "json",
+            "--config",
+            &config,
+        ]);
+        assert!(out.status.success(), "{filter}: {}", text(&out.stderr));
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let count = rows[0]["faturas.quantidade_faturas"].as_i64().unwrap_or(0);
+        if filter.contains('[') {
+            assert!(count > 0, "{filter}: every invoice is in range: {rows}");
+        } else {
+            assert_eq!(count, 0, "{filter}: {rows}");
+        }
+    }
+}

@@ -113,6 +113,15 @@ impl SqlWriter {
         p
     }
 
+    /// `expr` compared as a float. BigQuery compares NUMERIC with FLOAT64
+    /// as floats by itself; DataFusion needs the cast.
+    pub(crate) fn as_float(&self, expr: &str) -> String {
+        match self.dialect {
+            Dialect::DataFusion => format!("CAST({expr} AS DOUBLE)"),
+            Dialect::BigQuery => expr.to_owned(),
+        }
+    }
+
     /// `left / right`, NULL rather than an error when `right` is zero, and
     /// not an integer division on DataFusion (BigQuery's `/` never is).
     pub(crate) fn divide(&self, left: &str, right: &str) -> String {

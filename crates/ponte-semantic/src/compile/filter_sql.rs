@@ -98,7 +98,7 @@ fn number(w: &mut SqlWriter, x: &str, filter: &NumberFilter) -> Option<String> {
     for t in unwanted {
         parts.push(match t {
             NumberTerm::Null => format!("{x} IS NOT NULL"),
-            NumberTerm::Equals(n) => format!("({x} <> {} OR {x} IS NULL)", bind_number(w, n)),
+            NumberTerm::Equals(n) => format!("({} OR {x} IS NULL)", compare(w, x, "<>", n)),
             NumberTerm::Range(_) => format!("(NOT {} OR {x} IS NULL)", term(w, x, t)),
         });
     }
@@ -108,16 +108,16 @@ fn number(w: &mut SqlWriter, x: &str, filter: &NumberFilter) -> Option<String> {
 fn term(w: &mut SqlWriter, x: &str, term: &NumberTerm) -> String {
     match term {
         NumberTerm::Null => format!("{x} IS NULL"),
-        NumberTerm::Equals(n) => format!("{x} = {}", bind_number(w, n)),
+        NumberTerm::Equals(n) => compare(w, x, "=", n),
         NumberTerm::Range(r) => {
             let mut bounds = Vec::new();
             if let Some(low) = &r.low {
                 let op = if low.inclusive { ">=" } else { ">" };
-                bounds.push(format!("{x} {op} {}", bind_number(w, &low.value)));
+                bounds.push(compare(w, x, op, &low.value));
             }
             if let Some(high) = &r.high {
                 let op = if high.inclusive { "<=" } else { "<" };
-                bounds.push(format!("{x} {op} {}", bind_number(w, &high.value)));
+                bounds.push(compare(w, x, op, &high.value));
             }
             // A range has at least one bound; an empty one would match all.
             all_of(bounds).unwrap_or_else(|| format!("{x} IS NOT NULL"))
@@ -125,13 +125,15 @@ fn term(w: &mut SqlWriter, x: &str, term: &NumberTerm) -> String {
     }
 }
 
-/// Whole numbers as written bind as integers (so they compare exactly with
-/// integer and decimal columns); anything else as a float.
-fn bind_number(w: &mut SqlWriter, n: &Number) -> String {
-    let text = n.text.trim();
-    match text.parse::<i64>() {
-        Ok(i) => w.bind(QueryParam::Int(i)),
-        Err(_) => w.bind(QueryParam::Float(n.value)),
+/// `x op n`. Whole numbers as written bind as integers, so they compare
+/// exactly with integer and decimal columns. Anything else binds as a float
+/// and the column is compared as a float too: DataFusion would otherwise
+/// cast the float into the column's decimal type and fail on a value that
+/// type cannot hold (`valor = 1e30` against a DECIMAL(18, 2)).
+fn compare(w: &mut SqlWriter, x: &str, op: &str, n: &Number) -> String {
+    match n.text.trim().parse::<i64>() {
+        Ok(i) => format!("{x} {op} {}", w.bind(QueryParam::Int(i))),
+        Err(_) => format!("{} {op} {}", w.as_float(x), w.bind(QueryParam::Float(n.value))),
     }
 }
 
