@@ -391,11 +391,17 @@ pub struct Server {
     pub request_timeout: Duration,
     /// The largest request body accepted, except Pub/Sub push (16 MiB).
     pub max_body_bytes: u64,
+    /// How long a client may take to send a request's headers before the
+    /// connection is closed: a client that trickles them (slowloris) holds
+    /// a connection no longer than this.
+    pub header_timeout: Duration,
 }
 
 impl Server {
     /// The default of `request_timeout`.
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+    /// The default of `header_timeout`.
+    pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(15);
     /// The default of `max_body_bytes`: 1 MiB, ample for query bodies.
     pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
 }

@@ -172,6 +172,7 @@ pub(crate) struct RawServer {
     pub admin_token_env: Option<S<String>>,
     pub request_timeout: Option<S<String>>,
     pub max_body_bytes: Option<S<u64>>,
+    pub header_timeout: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -20,6 +20,7 @@ mod admin;
 pub mod auth;
 pub mod embed;
 pub mod error;
+mod listen;
 pub mod looker;
 pub mod metrics;
 pub mod oidc;
@@ -161,5 +162,6 @@ pub async fn serve(
     app: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+    let header_timeout = app.config.server.header_timeout;
+    listen::serve(listener, router(app), header_timeout, shutdown).await
 }

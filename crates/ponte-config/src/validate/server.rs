@@ -43,6 +43,7 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
             push_oidc: None,
             admin_token_env: None,
             request_timeout: Server::DEFAULT_REQUEST_TIMEOUT,
+            header_timeout: Server::DEFAULT_HEADER_TIMEOUT,
             max_body_bytes: Server::DEFAULT_MAX_BODY_BYTES,
         });
     };
@@ -140,6 +141,17 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
         None => Server::DEFAULT_REQUEST_TIMEOUT,
         Some(t) => checker.duration(t).unwrap_or(Server::DEFAULT_REQUEST_TIMEOUT),
     };
+    let header_timeout = match &s.header_timeout {
+        None => Server::DEFAULT_HEADER_TIMEOUT,
+        Some(t) => match checker.duration(t) {
+            Some(d) if d.is_zero() => {
+                checker.error(t.span(), "header_timeout must be more than 0s".to_owned());
+                Server::DEFAULT_HEADER_TIMEOUT
+            }
+            Some(d) => d,
+            None => Server::DEFAULT_HEADER_TIMEOUT,
+        },
+    };
     let max_body_bytes = match &s.max_body_bytes {
         None => Server::DEFAULT_MAX_BODY_BYTES,
         Some(b) if *b.get_ref() >= 1024 => *b.get_ref(),
@@ -159,6 +171,7 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
         admin_token_env,
         request_timeout,
         max_body_bytes,
+        header_timeout,
     })
 }
 
