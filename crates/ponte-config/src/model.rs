@@ -143,6 +143,9 @@ pub enum Warehouse {
         location: StoreUrl,
         /// Old snapshots kept per table, for readers still on them.
         snapshots_to_keep: usize,
+        /// Bytes of query results kept in memory, keyed by the snapshots
+        /// they were read from (so never stale); 0 turns the cache off.
+        result_cache_bytes: u64,
     },
     /// Google BigQuery over its REST API.
     BigQuery {
@@ -163,6 +166,12 @@ pub enum Warehouse {
         /// `https://bigquery.googleapis.com` by default.
         endpoint: Option<String>,
     },
+}
+
+impl Warehouse {
+    /// The default of `result_cache_bytes`: 64 MiB, the tiles of a few
+    /// hundred dashboards' worth of customers.
+    pub const DEFAULT_RESULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 }
 
 /// How a transfer decides whether to overwrite an object already in the sink.

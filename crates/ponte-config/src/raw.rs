@@ -67,6 +67,7 @@ pub(crate) struct RawWarehouse {
     pub kind: Option<S<String>>,
     pub path: Option<S<String>>,
     pub snapshots_to_keep: Option<S<i64>>,
+    pub result_cache_bytes: Option<S<i64>>,
     pub project: Option<S<String>>,
     pub dataset: Option<S<String>>,
     pub location: Option<S<String>>,

@@ -120,7 +120,11 @@ fn the_reference_deployment_is_valid() {
     assert_eq!(config.project.state_dir, base.join(".ponte"));
     assert_eq!(
         config.warehouse,
-        Warehouse::Embedded { location: StoreUrl::File { path: base.join(".ponte/warehouse") }, snapshots_to_keep: 1 }
+        Warehouse::Embedded {
+            location: StoreUrl::File { path: base.join(".ponte/warehouse") },
+            snapshots_to_keep: 1,
+            result_cache_bytes: Warehouse::DEFAULT_RESULT_CACHE_BYTES
+        }
     );
     assert_eq!(config.server.embed_secrets[0].env, "PONTE_EMBED_SECRET");
 }
@@ -293,4 +297,9 @@ fn unknown_warehouse_kind_and_misplaced_keys() {
     expect(&d, &text, "\"Bad_Project\"", "bad GCP project id");
     expect(&d, &text, "\"x\"\n", "does not apply to a warehouse of kind \"bigquery\"");
     expect(&d, &text, "[warehouse]", "missing required key `dataset`");
+
+    let text = format!("{GOOD}\n[warehouse]\nresult_cache_bytes = -1\n");
+    expect(&problems(&text), &text, "-1", "result_cache_bytes -1 is out of range");
+    let text = format!("{GOOD}\n[warehouse]\nkind = \"bigquery\"\nproject = \"my-project\"\ndataset = \"d\"\nresult_cache_bytes = 0\n");
+    expect(&problems(&text), &text, "0\n", "`result_cache_bytes` does not apply to a warehouse of kind \"bigquery\"");
 }

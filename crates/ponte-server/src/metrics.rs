@@ -74,7 +74,7 @@ impl Default for Metrics {
         let query_seconds = Family::<Labels, Histogram>::new_with_constructor(query_histogram as fn() -> Histogram);
         registry.register(
             "query_duration_seconds",
-            "Warehouse query latency, compile to last row, by surface (api, page)",
+            "Warehouse query latency, compile to last row, by surface (api, page) and result cache (hit, miss)",
             query_seconds.clone(),
         );
         let embed_logins = Family::<Labels, Counter>::default();
@@ -116,9 +116,11 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Records one warehouse query.
-    pub fn observe_query(&self, surface: QuerySurface, took: Duration) {
-        self.query_seconds.get_or_create(&vec![("surface", surface.as_str().to_owned())]).observe(took.as_secs_f64());
+    /// Records one warehouse query, answered from the result cache or not.
+    pub fn observe_query(&self, surface: QuerySurface, cache_hit: bool, took: Duration) {
+        let cache = if cache_hit { "hit" } else { "miss" };
+        let labels = vec![("surface", surface.as_str().to_owned()), ("cache", cache.to_owned())];
+        self.query_seconds.get_or_create(&labels).observe(took.as_secs_f64());
     }
 
     /// Records an embed login: accepted, or rejected by `rule` (the
@@ -189,7 +191,9 @@ mod tests {
         let run = state.start_run("load", "f", "cli").unwrap();
         state.finish_run(run, ponte_state::RunStatus::Succeeded, Some(&serde_json::json!({"rows": 42})), None).unwrap();
         let metrics = Metrics::default();
-        metrics.observe_query(QuerySurface::Api, Duration::from_millis(30));
+        metrics.observe_query(QuerySurface::Api, false, Duration::from_millis(30));
+        metrics.observe_query(QuerySurface::Api, true, Duration::from_millis(1));
+        metrics.observe_query(QuerySurface::Api, true, Duration::from_millis(1));
         metrics.embed_login(None);
         metrics.embed_login(Some("bad_signature"));
         metrics.http_response(StatusCode::NOT_FOUND);
@@ -201,7 +205,8 @@ mod tests {
             "ponte_embed_logins_total{result=\"accepted\"} 1",
             "ponte_embed_logins_total{result=\"rejected\",reason=\"bad_signature\"} 1",
             "ponte_http_responses_total{class=\"4xx\"} 1",
-            "ponte_query_duration_seconds_count{surface=\"api\"} 1",
+            "ponte_query_duration_seconds_count{surface=\"api\",cache=\"miss\"} 1",
+            "ponte_query_duration_seconds_count{surface=\"api\",cache=\"hit\"} 2",
             "# EOF",
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");

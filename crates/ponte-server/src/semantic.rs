@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ponte_config::Config;
 use ponte_semantic::compile::{CompiledQuery, Dialect, QueryError, QueryParam, Target, WarehouseColumns};
 use ponte_semantic::model::{Model, ModelErrors, columns_of_config, load_model};
-use ponte_warehouse::{Param, QueryResult, Warehouse, WarehouseError};
+use ponte_warehouse::{Param, QueryOptions, QueryResult, Warehouse, WarehouseError};
 
 /// Models, column kinds and the warehouse, shared by every request.
 pub struct SemanticLayer {
@@ -53,9 +53,9 @@ impl SemanticLayer {
     }
 
     /// Runs a compiled query on the warehouse.
-    pub async fn run(&self, query: &CompiledQuery) -> Result<QueryResult, WarehouseError> {
+    pub async fn run(&self, query: &CompiledQuery, options: QueryOptions) -> Result<QueryResult, WarehouseError> {
         let params: Vec<Param> = query.params.iter().map(param).collect();
-        self.warehouse.query(&query.sql, &params).await
+        self.warehouse.query_with(&query.sql, &params, options).await
     }
 }
 

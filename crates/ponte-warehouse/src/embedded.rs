@@ -99,20 +99,31 @@ pub struct EmbeddedWarehouse {
     /// The folder, when the warehouse is a local one: removing a snapshot
     /// there also removes staging files a killed write left behind.
     local_root: Option<std::path::PathBuf>,
+    /// Bytes of query results kept in memory (0: none).
+    result_cache_bytes: usize,
     /// What queries share; clones of the warehouse share it too.
     queries: Arc<OnceLock<QueryCache>>,
 }
 
 impl EmbeddedWarehouse {
-    /// A warehouse in `store`, keeping `keep` old snapshots per table.
+    /// A warehouse in `store`, keeping `keep` old snapshots per table and
+    /// the default amount of query results.
     pub fn new(store: Arc<dyn ObjectStore>, keep: usize) -> Self {
-        Self { store, keep, local_root: None, queries: Arc::default() }
+        let result_cache_bytes = ponte_config::Warehouse::DEFAULT_RESULT_CACHE_BYTES as usize;
+        Self { store, keep, local_root: None, result_cache_bytes, queries: Arc::default() }
+    }
+
+    /// Keeps up to `bytes` of query results in memory; 0 turns the result
+    /// cache off. Set before the first query.
+    pub fn with_result_cache(mut self, bytes: usize) -> Self {
+        self.result_cache_bytes = bytes;
+        self
     }
 
     /// Opens the warehouse a config describes; it must be the embedded kind.
     pub fn open(config: &ponte_config::Warehouse) -> Result<Self, WarehouseError> {
         match config {
-            ponte_config::Warehouse::Embedded { location, snapshots_to_keep } => {
+            ponte_config::Warehouse::Embedded { location, snapshots_to_keep, result_cache_bytes } => {
                 let store = ponte_config::Store {
                     name: "warehouse".into(),
                     url: location.clone(),
@@ -125,7 +136,8 @@ impl EmbeddedWarehouse {
                     ponte_config::StoreUrl::File { path } => Some(path.clone()),
                     _ => None,
                 };
-                Ok(Self { store, keep: *snapshots_to_keep, local_root, queries: Arc::default() })
+                let result_cache_bytes = usize::try_from(*result_cache_bytes).unwrap_or(usize::MAX);
+                Ok(Self { store, keep: *snapshots_to_keep, local_root, result_cache_bytes, queries: Arc::default() })
             }
             ponte_config::Warehouse::BigQuery { .. } => Err(WarehouseError::Unsupported(
                 "the BigQuery warehouse is not built yet; use kind = \"embedded\"".into(),
@@ -159,7 +171,7 @@ impl EmbeddedWarehouse {
 
     /// What queries share, made on the first query.
     pub(crate) fn query_cache(&self) -> &QueryCache {
-        self.queries.get_or_init(|| QueryCache::new(self.store.clone()))
+        self.queries.get_or_init(|| QueryCache::new(self.store.clone(), self.result_cache_bytes))
     }
 
     /// Paths of the current snapshot's files, relative to the store root.
@@ -352,7 +364,12 @@ impl Warehouse for EmbeddedWarehouse {
         Ok(tables)
     }
 
-    async fn query(&self, sql: &str, params: &[crate::Param]) -> Result<crate::QueryResult, WarehouseError> {
-        self.run_query(sql, params).await
+    async fn query_with(
+        &self,
+        sql: &str,
+        params: &[crate::Param],
+        options: crate::QueryOptions,
+    ) -> Result<crate::QueryResult, WarehouseError> {
+        self.run_query(sql, params, options).await
     }
 }

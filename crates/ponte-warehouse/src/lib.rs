@@ -30,6 +30,7 @@ pub mod embedded;
 mod error;
 mod load;
 mod query;
+mod result_cache;
 mod types;
 
 use arrow_array::RecordBatch;
@@ -42,7 +43,7 @@ pub use embedded::EmbeddedWarehouse;
 pub use error::WarehouseError;
 pub use load::{IgnoredObject, LoadError, LoadObserver, LoadOptions, LoadReport, LoadedFile, load, load_with};
 pub use ponte_config::{TableSchema, WriteMode};
-pub use query::{Param, QueryResult};
+pub use query::{Param, QueryOptions, QueryResult};
 pub use types::{arrow_schema, loads_into};
 
 /// Batches on their way into a table; an `Err` aborts the write.
@@ -126,8 +127,19 @@ pub trait Warehouse: Send + Sync {
     async fn list_tables(&self) -> Result<Vec<String>, WarehouseError>;
 
     /// Runs a SELECT; values are bound to `$1`, `$2`, … and never spliced
-    /// into the SQL text. Statements other than queries are refused.
-    async fn query(&self, sql: &str, params: &[Param]) -> Result<QueryResult, WarehouseError>;
+    /// into the SQL text. Statements other than queries are refused. A
+    /// result may come from the backend's cache, never a stale one.
+    async fn query(&self, sql: &str, params: &[Param]) -> Result<QueryResult, WarehouseError> {
+        self.query_with(sql, params, QueryOptions::default()).await
+    }
+
+    /// [`Warehouse::query`] with options: whether a cached result will do.
+    async fn query_with(
+        &self,
+        sql: &str,
+        params: &[Param],
+        options: QueryOptions,
+    ) -> Result<QueryResult, WarehouseError>;
 }
 
 /// Shorthands over [`Warehouse::write_table`], for writes without an

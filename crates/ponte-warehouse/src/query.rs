@@ -9,7 +9,8 @@
 //!
 //! What does not change between queries is kept (see [`QueryCache`]): the
 //! table built from a manifest, for as long as the manifest stays the same,
-//! and the parquet footers of snapshot files, which never change.
+//! the parquet footers of snapshot files, which never change, and results,
+//! keyed by the snapshots they were read from ([`crate::result_cache`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,6 +31,7 @@ use object_store::ObjectStore;
 use serde::Serialize;
 
 use crate::embedded::Manifest;
+use crate::result_cache::{ResultCache, ResultKey};
 use crate::{EmbeddedWarehouse, WarehouseError};
 
 /// The URL the warehouse's store is registered under in DataFusion.
@@ -78,6 +80,25 @@ pub struct QueryResult {
     pub schema: SchemaRef,
     /// The rows.
     pub batches: Vec<RecordBatch>,
+    /// Whether the rows came from the backend's result cache (the embedded
+    /// warehouse's, or BigQuery's) rather than from reading the tables.
+    pub cache_hit: bool,
+}
+
+/// How a query runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryOptions {
+    /// Take a cached result when there is one (the default). Cached results
+    /// are exact: the embedded cache is keyed by the snapshot of each table
+    /// read, BigQuery's by the tables' last change. Off, the query reads the
+    /// tables (the Looker API's `cache=false`; benchmarks).
+    pub use_cache: bool,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        Self { use_cache: true }
+    }
 }
 
 impl QueryResult {
@@ -103,43 +124,51 @@ fn query_error(e: impl std::fmt::Display) -> WarehouseError {
 pub(crate) struct QueryCache {
     runtime: Arc<RuntimeEnv>,
     tables: Mutex<HashMap<String, CachedTable>>,
+    results: ResultCache,
 }
 
 struct CachedTable {
     manifest: Bytes,
+    snapshot: String,
     provider: Arc<ListingTable>,
 }
 
 impl std::fmt::Debug for QueryCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let tables = self.tables.lock().map(|t| t.len()).unwrap_or_default();
-        write!(f, "QueryCache({tables} tables)")
+        write!(f, "QueryCache({tables} tables, {:?})", self.results)
     }
 }
 
 impl QueryCache {
-    /// A cache for queries over `store`.
-    pub(crate) fn new(store: Arc<dyn ObjectStore>) -> Self {
+    /// A cache for queries over `store`, keeping up to `result_bytes` of
+    /// results.
+    pub(crate) fn new(store: Arc<dyn ObjectStore>, result_bytes: usize) -> Self {
         // Neither fails: the runtime's settings are the defaults, the URL a constant.
         let runtime = RuntimeEnvBuilder::new().build_arc().expect("DataFusion's default runtime");
         let url = ObjectStoreUrl::parse(STORE_URL).expect("a valid URL");
         runtime.register_object_store(url.as_ref(), store);
-        Self { runtime, tables: Mutex::new(HashMap::new()) }
+        Self { runtime, tables: Mutex::new(HashMap::new()), results: ResultCache::new(result_bytes) }
     }
 
-    /// The provider for `table` at the manifest `bytes`, built unless cached.
-    fn provider(&self, table: &str, bytes: Bytes) -> Result<Arc<ListingTable>, WarehouseError> {
+    /// The provider for `table` at the manifest `bytes`, built unless
+    /// cached, and the id of the snapshot it reads.
+    fn provider(&self, table: &str, bytes: Bytes) -> Result<(Arc<ListingTable>, String), WarehouseError> {
         let mut tables = self.tables.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(cached) = tables.get(table)
             && cached.manifest == bytes
         {
-            return Ok(cached.provider.clone());
+            return Ok((cached.provider.clone(), cached.snapshot.clone()));
         }
         let manifest: Manifest = serde_json::from_slice(&bytes)
             .map_err(|e| WarehouseError::Manifest { table: table.to_owned(), message: e.to_string() })?;
         let provider = Arc::new(self.listing_table(table, &manifest)?);
-        tables.insert(table.to_owned(), CachedTable { manifest: bytes, provider: provider.clone() });
-        Ok(provider)
+        let snapshot = manifest.current.clone();
+        tables.insert(
+            table.to_owned(),
+            CachedTable { manifest: bytes, snapshot: snapshot.clone(), provider: provider.clone() },
+        );
+        Ok((provider, snapshot))
     }
 
     /// A table over the files a manifest names, with the manifest's schema
@@ -175,50 +204,79 @@ fn session_config() -> SessionConfig {
     config
 }
 
+/// A query ready to plan: its session, its parsed statement and the tables
+/// registered in it, each with the snapshot it reads.
+struct Session {
+    ctx: SessionContext,
+    statement: datafusion::sql::parser::Statement,
+    tables: Vec<(String, String)>,
+}
+
 impl EmbeddedWarehouse {
     /// A session in which every table `sql` names is registered at its
     /// current snapshot. Names that are not tables stay unregistered, for
     /// DataFusion to report (or to resolve, as CTEs).
-    async fn session(&self, sql: &str) -> Result<(SessionContext, datafusion::sql::parser::Statement), WarehouseError> {
+    async fn session(&self, sql: &str) -> Result<Session, WarehouseError> {
         let cache = self.query_cache();
         let ctx = SessionContext::new_with_config_rt(session_config(), cache.runtime.clone());
         let state = ctx.state();
         let dialect = state.config().options().sql_parser.dialect;
         let statement = state.sql_to_statement(sql, &dialect).map_err(query_error)?;
         let mut seen = std::collections::HashSet::new();
+        let mut tables = Vec::new();
         for reference in state.resolve_table_references(&statement).map_err(query_error)? {
             let table = reference.table();
             if crate::embedded::check_name(table).is_err() || !seen.insert(table.to_owned()) {
                 continue;
             }
             let Some(bytes) = self.manifest_bytes(table).await? else { continue };
-            ctx.register_table(table, cache.provider(table, bytes)?).map_err(query_error)?;
+            let (provider, snapshot) = cache.provider(table, bytes)?;
+            ctx.register_table(table, provider).map_err(query_error)?;
+            tables.push((table.to_owned(), snapshot));
         }
-        Ok((ctx, statement))
+        Ok(Session { ctx, statement, tables })
     }
 
-    /// Runs one SELECT with bound parameters.
-    pub async fn run_query(&self, sql: &str, params: &[Param]) -> Result<QueryResult, WarehouseError> {
+    /// Runs one SELECT with bound parameters, or finds its result cached
+    /// for the snapshots the tables are at now.
+    pub async fn run_query(
+        &self,
+        sql: &str,
+        params: &[Param],
+        options: QueryOptions,
+    ) -> Result<QueryResult, WarehouseError> {
         let started = Instant::now();
-        let (ctx, statement) = self.session(sql).await?;
-        let registered = started.elapsed();
-        let plan = ctx.state().statement_to_plan(statement).await.map_err(query_error)?;
-        let read_only = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
-        read_only.verify_plan(&plan).map_err(query_error)?;
-        let mut df = ctx.execute_logical_plan(plan).await.map_err(query_error)?;
-        if !params.is_empty() {
-            let values = ParamValues::List(params.iter().map(|p| p.scalar().into()).collect());
-            df = df.with_param_values(values).map_err(query_error)?;
+        let session = self.session(sql).await?;
+        let key = ResultKey::new(sql, params, &session.tables);
+        let results = &self.query_cache().results;
+        let result = results.get_or_run(key, options.use_cache, execute(session, params, started)).await?;
+        if result.cache_hit {
+            tracing::debug!(total_ms = started.elapsed().as_secs_f64() * 1e3, "query (cached)");
         }
-        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let planned = started.elapsed();
-        let batches = df.collect().await.map_err(query_error)?;
-        tracing::debug!(
-            session_ms = registered.as_secs_f64() * 1e3,
-            plan_ms = (planned - registered).as_secs_f64() * 1e3,
-            execute_ms = (started.elapsed() - planned).as_secs_f64() * 1e3,
-            "query"
-        );
-        Ok(QueryResult { schema, batches })
+        Ok(result)
     }
+}
+
+/// Plans and runs a query in its session.
+async fn execute(session: Session, params: &[Param], started: Instant) -> Result<QueryResult, WarehouseError> {
+    let Session { ctx, statement, .. } = session;
+    let registered = started.elapsed();
+    let plan = ctx.state().statement_to_plan(statement).await.map_err(query_error)?;
+    let read_only = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
+    read_only.verify_plan(&plan).map_err(query_error)?;
+    let mut df = ctx.execute_logical_plan(plan).await.map_err(query_error)?;
+    if !params.is_empty() {
+        let values = ParamValues::List(params.iter().map(|p| p.scalar().into()).collect());
+        df = df.with_param_values(values).map_err(query_error)?;
+    }
+    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    let planned = started.elapsed();
+    let batches = df.collect().await.map_err(query_error)?;
+    tracing::debug!(
+        session_ms = registered.as_secs_f64() * 1e3,
+        plan_ms = (planned - registered).as_secs_f64() * 1e3,
+        execute_ms = (started.elapsed() - planned).as_secs_f64() * 1e3,
+        "query"
+    );
+    Ok(QueryResult { schema, batches, cache_hit: false })
 }

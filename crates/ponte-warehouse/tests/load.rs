@@ -387,8 +387,11 @@ async fn a_local_warehouse_sweeps_staging_leftovers_of_orphans() {
     let src = dir.path().join("src");
     foreign_file(&src.join("t/a.parquet"), 0..5, false);
     let wh_root = dir.path().join("wh");
-    let config =
-        ponte_config::Warehouse::Embedded { location: StoreUrl::File { path: wh_root.clone() }, snapshots_to_keep: 1 };
+    let config = ponte_config::Warehouse::Embedded {
+        location: StoreUrl::File { path: wh_root.clone() },
+        snapshots_to_keep: 1,
+        result_cache_bytes: 0,
+    };
     let warehouse = EmbeddedWarehouse::open(&config).unwrap();
     let orphan = wh_root.join("t/snapshots/19700101T000000Z-1-0");
     std::fs::create_dir_all(&orphan).unwrap();

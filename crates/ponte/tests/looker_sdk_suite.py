@@ -129,6 +129,31 @@ def saved_query_runs_in_every_format():
     assert len(json.loads(a.run_query(query.id, "json", limit=2))) == 2
 
 
+def cached_results_stay_per_customer():
+    """The result cache answers a repeated query, never with another
+    customer's rows; `cache=false` reads the tables."""
+    q = by_month_query()
+    for _ in range(2):
+        assert ours_by_month(json.loads(a.run_inline_query("json", q, cache=True))) == truth_by_month(1)
+        assert ours_by_month(json.loads(b.run_inline_query("json", q, cache=True))) == truth_by_month(2)
+    assert ours_by_month(json.loads(a.run_inline_query("json", q, cache=False))) == truth_by_month(1)
+    token = requests.post(
+        f"{BASE}/api/4.0/login", data={"client_id": os.environ["LOOKERSDK_CLIENT_ID"], "client_secret": os.environ["LOOKERSDK_CLIENT_SECRET"]}
+    ).json()["access_token"]
+    body = {k: getattr(q, k) for k in ["model", "view", "fields", "sorts", "limit"]}
+
+    def timing(**params):
+        r = requests.post(f"{BASE}/api/4.0/queries/run/json", params=params, json=body, headers={"Authorization": f"token {token}"})
+        assert r.status_code == 200, (r.status_code, r.text[:300])
+        return r.headers["server-timing"]
+
+    assert "cache;desc=hit" in timing(), timing()
+    assert "cache;desc=miss" in timing(cache="false"), timing(cache="false")
+    assert "cache;desc=hit" in timing(cache="true")
+    r = requests.post(f"{BASE}/api/4.0/queries/run/json", params={"cache": "maybe"}, json=body, headers={"Authorization": f"token {token}"})
+    assert r.status_code == 400 and "cache" in r.text, (r.status_code, r.text[:300])
+
+
 def look_matches_duckdb():
     look = a.look("1")
     assert look.title == "Custo mensal por unidade", look.title
@@ -279,6 +304,7 @@ def sdk_logout_and_login_again():
 for fn in [
     inline_query_matches_duckdb_per_customer,
     saved_query_runs_in_every_format,
+    cached_results_stay_per_customer,
     look_matches_duckdb,
     dashboard_tiles_run,
     models_list_what_a_caller_may_query,

@@ -121,7 +121,12 @@ for m, total, n in rows:
 #[test]
 fn number_filters_beyond_a_decimal_columns_range_match_nothing_instead_of_failing() {
     let (_dir, config) = loaded();
-    for filter in ["faturas.valor=1e30", "faturas.valor=>1e30", "faturas.valor=99999999999999999999999", "faturas.valor=[-1e30,1e30]"] {
+    for filter in [
+        "faturas.valor=1e30",
+        "faturas.valor=>1e30",
+        "faturas.valor=99999999999999999999999",
+        "faturas.valor=[-1e30,1e30]",
+    ] {
         let out = ponte(&[
             "query",
             "comerc/faturas",

@@ -121,6 +121,9 @@ fn retry(r: &RawRetry, checker: &mut Checker<'_>) -> RetryOptions {
     out
 }
 
+/// The largest `result_cache_bytes`: 16 GiB. More is a typo, not a plan.
+const MAX_RESULT_CACHE_BYTES: u64 = 16 * 1024 * 1024 * 1024;
+
 pub(super) fn warehouse(
     raw: Option<&Spanned<RawWarehouse>>,
     project: &Project,
@@ -128,7 +131,11 @@ pub(super) fn warehouse(
 ) -> Option<Warehouse> {
     let default_location = || StoreUrl::File { path: project.state_dir.join("warehouse") };
     let Some(spanned) = raw else {
-        return Some(Warehouse::Embedded { location: default_location(), snapshots_to_keep: 1 });
+        return Some(Warehouse::Embedded {
+            location: default_location(),
+            snapshots_to_keep: 1,
+            result_cache_bytes: Warehouse::DEFAULT_RESULT_CACHE_BYTES,
+        });
     };
     let w = spanned.get_ref();
     let kind = w.kind.as_ref().map_or("embedded", |k| k.get_ref().as_str());
@@ -166,11 +173,28 @@ pub(super) fn warehouse(
                     }
                 },
             };
-            Some(Warehouse::Embedded { location, snapshots_to_keep })
+            let result_cache_bytes = match &w.result_cache_bytes {
+                None => Warehouse::DEFAULT_RESULT_CACHE_BYTES,
+                Some(n) => match u64::try_from(*n.get_ref()) {
+                    Ok(v) if v <= MAX_RESULT_CACHE_BYTES => v,
+                    _ => {
+                        checker.error(
+                            n.span(),
+                            format!(
+                                "result_cache_bytes {} is out of range 0-{MAX_RESULT_CACHE_BYTES} (0 turns the cache off)",
+                                n.get_ref()
+                            ),
+                        );
+                        Warehouse::DEFAULT_RESULT_CACHE_BYTES
+                    }
+                },
+            };
+            Some(Warehouse::Embedded { location, snapshots_to_keep, result_cache_bytes })
         }
         "bigquery" => {
             not_for(checker, w.path.as_ref().map(Spanned::span), "path");
             not_for(checker, w.snapshots_to_keep.as_ref().map(Spanned::span), "snapshots_to_keep");
+            not_for(checker, w.result_cache_bytes.as_ref().map(Spanned::span), "result_cache_bytes");
             let project_id = checker.required(&w.project, spanned.span(), "project", "warehouse of kind \"bigquery\"");
             let dataset = checker.required(&w.dataset, spanned.span(), "dataset", "warehouse of kind \"bigquery\"");
             if let Some(p) = project_id {

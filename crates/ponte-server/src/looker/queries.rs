@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Response};
 use ponte_semantic::compile::{QueryRequest, compile, look_request};
+use ponte_warehouse::QueryOptions;
 use serde_json::{Value, json};
 
 use super::{Authenticated, find_look};
@@ -19,12 +20,28 @@ use crate::render::{self, ResultFormat};
 use crate::semantic::SemanticLayer;
 
 /// The query-string options of the run endpoints that ponte reads; the
-/// rest (`apply_formatting`, `cache`, image sizes, …) are accepted and
+/// rest (`apply_formatting`, `cache_only`, image sizes, …) are accepted and
 /// ignored, as they do not change which rows are returned.
 #[derive(Debug, Default, serde::Deserialize)]
 struct RunOptions {
     /// Overrides the query's row limit.
     limit: Option<String>,
+    /// `false`: read the tables even when a cached result exists.
+    cache: Option<String>,
+}
+
+impl RunOptions {
+    fn query_options(&self) -> Result<QueryOptions, ApiError> {
+        let use_cache = match self.cache.as_deref() {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                let other: String = other.chars().take(40).collect();
+                return Err(ApiError::bad_request(format!("`cache` is true or false, not `{other}`")));
+            }
+        };
+        Ok(QueryOptions { use_cache })
+    }
 }
 
 fn run_options(uri: &Uri) -> Result<RunOptions, ApiError> {
@@ -53,8 +70,9 @@ pub(super) async fn run_inline(
 ) -> Result<Response, ApiError> {
     let format = format(&format_name)?;
     let mut request = parse_body(&body)?;
-    override_limit(&mut request, run_options(&uri)?);
-    run(&auth, &request, format).await
+    let options = run_options(&uri)?;
+    override_limit(&mut request, &options);
+    run(&auth, &request, format, options.query_options()?).await
 }
 
 /// `POST /api/4.0/queries`: checks the query for this caller (so a bad
@@ -91,8 +109,9 @@ pub(super) async fn run_saved(
 ) -> Result<Response, ApiError> {
     let format = format(&format_name)?;
     let (_, mut request) = saved(&app, &id)?;
-    override_limit(&mut request, run_options(&uri)?);
-    run(&auth, &request, format).await
+    let options = run_options(&uri)?;
+    override_limit(&mut request, &options);
+    run(&auth, &request, format, options.query_options()?).await
 }
 
 /// `GET /api/4.0/looks/{id}/run/{format}`
@@ -104,13 +123,14 @@ pub(super) async fn run_look(
     let format = format(&format_name)?;
     let (model, look) = find_look(&auth.api.semantic, &id)?;
     let mut request = look_request(model, look.id)?;
-    override_limit(&mut request, run_options(&uri)?);
-    run(&auth, &request, format).await
+    let options = run_options(&uri)?;
+    override_limit(&mut request, &options);
+    run(&auth, &request, format, options.query_options()?).await
 }
 
-fn override_limit(request: &mut QueryRequest, options: RunOptions) {
-    if let Some(limit) = options.limit.filter(|l| !l.trim().is_empty()) {
-        request.limit = Some(limit);
+fn override_limit(request: &mut QueryRequest, options: &RunOptions) {
+    if let Some(limit) = options.limit.as_ref().filter(|l| !l.trim().is_empty()) {
+        request.limit = Some(limit.clone());
     }
 }
 
@@ -128,9 +148,15 @@ fn saved(app: &AppState, id: &str) -> Result<(i64, QueryRequest), ApiError> {
 
 /// Compiles `request` for the caller and answers in `format`, with a
 /// `Server-Timing` header splitting the time between compiling, the
-/// warehouse and rendering (browsers' developer tools show it; the query
-/// benchmark reads it to tell the API's own overhead).
-async fn run(auth: &Authenticated, request: &QueryRequest, format: ResultFormat) -> Result<Response, ApiError> {
+/// warehouse and rendering, and saying whether the result cache answered
+/// (browsers' developer tools show it; the query benchmark reads it to tell
+/// the API's own overhead).
+async fn run(
+    auth: &Authenticated,
+    request: &QueryRequest,
+    format: ResultFormat,
+    options: QueryOptions,
+) -> Result<Response, ApiError> {
     let started = Instant::now();
     let semantic: &SemanticLayer = &auth.api.semantic;
     let model = semantic.model(&request.model)?;
@@ -138,11 +164,11 @@ async fn run(auth: &Authenticated, request: &QueryRequest, format: ResultFormat)
     let compiled_at = Instant::now();
     let result = match format {
         ResultFormat::Sql => None,
-        _ => Some(semantic.run(&compiled).await?),
+        _ => Some(semantic.run(&compiled, options).await?),
     };
     let queried_at = Instant::now();
-    if result.is_some() {
-        auth.api.metrics.observe_query(QuerySurface::Api, queried_at.duration_since(started));
+    if let Some(r) = &result {
+        auth.api.metrics.observe_query(QuerySurface::Api, r.cache_hit, queried_at.duration_since(started));
     }
     let batches = result.as_ref().map_or(&[][..], |r| &r.batches[..]);
     let body = match format {
@@ -152,8 +178,13 @@ async fn run(auth: &Authenticated, request: &QueryRequest, format: ResultFormat)
         ResultFormat::Csv => render::csv(&compiled, batches),
     };
     let ms = |from: Instant, to: Instant| to.duration_since(from).as_secs_f64() * 1000.0;
+    let cache = match &result {
+        Some(r) if r.cache_hit => ", cache;desc=hit",
+        Some(_) => ", cache;desc=miss",
+        None => "",
+    };
     let timing = format!(
-        "compile;dur={:.3}, warehouse;dur={:.3}, render;dur={:.3}",
+        "compile;dur={:.3}, warehouse;dur={:.3}, render;dur={:.3}{cache}",
         ms(started, compiled_at),
         ms(compiled_at, queried_at),
         ms(queried_at, Instant::now())

@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::metrics::QuerySurface;
 use crate::render;
+use ponte_warehouse::QueryOptions;
 
 /// A query that ran: how it was compiled, and its rows.
 pub(crate) struct Ran {
@@ -35,8 +36,8 @@ pub(crate) fn compile_for(app: &AppState, request: &QueryRequest, viewer: &Viewe
 /// Runs a compiled query on the warehouse.
 pub(crate) async fn execute(app: &AppState, compiled: CompiledQuery) -> Result<Ran, ApiError> {
     let started = std::time::Instant::now();
-    let result = super::semantic(app)?.run(&compiled).await?;
-    app.metrics.observe_query(QuerySurface::Page, started.elapsed());
+    let result = super::semantic(app)?.run(&compiled, QueryOptions::default()).await?;
+    app.metrics.observe_query(QuerySurface::Page, result.cache_hit, started.elapsed());
     Ok(Ran { compiled, batches: result.batches })
 }
 

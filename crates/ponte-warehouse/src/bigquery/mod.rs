@@ -36,7 +36,9 @@ use self::client::{Auth, Client, is_not_found};
 use self::jobs::{JobSource, commit_of, job_id};
 use self::upload::ResumableUpload;
 use crate::embedded::check_name;
-use crate::{BatchStream, Commit, Param, QueryResult, SourceObjects, TableWrite, Warehouse, WarehouseError};
+use crate::{
+    BatchStream, Commit, Param, QueryOptions, QueryResult, SourceObjects, TableWrite, Warehouse, WarehouseError,
+};
 
 /// Rows per page of query results.
 const PAGE_ROWS: u32 = 10_000;
@@ -185,6 +187,7 @@ impl BigQueryWarehouse {
             response = self.client.json("jobs.getQueryResults", Method::GET, &url, &page(None), None).await?;
         }
         check_query_errors(&job_id, &response)?;
+        let cache_hit = response["cacheHit"].as_bool() == Some(true);
         let table = schema::parse_fields("query result", &response["schema"]["fields"])?;
         let arrow = rows::result_schema(&table);
         let mut batches = Vec::new();
@@ -197,7 +200,7 @@ impl BigQueryWarehouse {
             response = self.client.json("jobs.getQueryResults", Method::GET, &url, &page(Some(token)), None).await?;
             check_query_errors(&job_id, &response)?;
         }
-        Ok(QueryResult { schema: arrow, batches })
+        Ok(QueryResult { schema: arrow, batches, cache_hit })
     }
 }
 
@@ -305,7 +308,12 @@ impl Warehouse for BigQueryWarehouse {
         Ok(tables)
     }
 
-    async fn query(&self, sql: &str, params: &[Param]) -> Result<QueryResult, WarehouseError> {
+    async fn query_with(
+        &self,
+        sql: &str,
+        params: &[Param],
+        options: QueryOptions,
+    ) -> Result<QueryResult, WarehouseError> {
         let (text, highest) = sql::rewrite(sql)?;
         if highest > params.len() {
             return Err(WarehouseError::Query(format!(
@@ -322,6 +330,7 @@ impl Warehouse for BigQueryWarehouse {
             "maxResults": PAGE_ROWS,
             "timeoutMs": QUERY_WAIT.as_millis() as u64,
             "formatOptions": { "useInt64Timestamp": true },
+            "useQueryCache": options.use_cache,
         });
         if let Some(location) = &self.location {
             request["location"] = json!(location);

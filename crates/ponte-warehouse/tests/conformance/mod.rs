@@ -13,7 +13,7 @@ use arrow_cast::pretty::pretty_format_batches;
 use chrono::{NaiveDate, TimeZone, Utc};
 use futures::StreamExt;
 use ponte_config::TableSchema;
-use ponte_warehouse::{BatchStream, Param, Warehouse, WarehouseError, WarehouseExt, arrow_schema};
+use ponte_warehouse::{BatchStream, Param, QueryOptions, Warehouse, WarehouseError, WarehouseExt, arrow_schema};
 
 /// Every scalar type a schema file may declare, and an id to order by.
 const SCHEMA: &str = r#"[
@@ -128,6 +128,7 @@ pub async fn run_all(w: &dyn Warehouse, prefix: &str) {
     let t = |name: &str| format!("{prefix}_{name}");
     writes_read_back_every_type(w, &t("types")).await;
     replace_replaces(w, &t("replaced")).await;
+    cached_results_follow_every_write(w, &t("cached")).await;
     append_adds(w, &t("appended")).await;
     failed_writes_leave_the_table(w, &t("kept")).await;
     empty_replace_is_an_empty_table(w, &t("empty")).await;
@@ -150,6 +151,26 @@ async fn replace_replaces(w: &dyn Warehouse, table: &str) {
     assert_eq!(commit.rows, 7);
     assert_eq!(count(w, table).await, 7, "a replace leaves only the new rows");
     assert_eq!(dump(w, table).await, text(&[rows(100, 7)]));
+}
+
+/// The same query asked again after each write sees that write, whatever
+/// the backend caches; and asking for no cache gives the same rows.
+async fn cached_results_follow_every_write(w: &dyn Warehouse, table: &str) {
+    w.replace_table(table, &schema(), stream(vec![rows(0, 30)])).await.unwrap();
+    assert_eq!(count(w, table).await, 30);
+    assert_eq!(count(w, table).await, 30, "asked twice");
+    w.replace_table(table, &schema(), stream(vec![rows(100, 7)])).await.unwrap();
+    assert_eq!(count(w, table).await, 7, "a replace is seen by the next query");
+    w.append(table, &schema(), stream(vec![rows(200, 3)])).await.unwrap();
+    assert_eq!(count(w, table).await, 10, "an append is seen by the next query");
+    assert!(w.replace_table(table, &schema(), failing(vec![rows(500, 40)])).await.is_err());
+    assert_eq!(count(w, table).await, 10, "a failed write changes nothing");
+    let uncached = w
+        .query_with(&format!("SELECT count(*) AS n FROM {table}"), &[], QueryOptions { use_cache: false })
+        .await
+        .unwrap();
+    assert!(!uncached.cache_hit, "use_cache: false reads the table");
+    assert_eq!(single_i64(&uncached.batches), 10);
 }
 
 async fn append_adds(w: &dyn Warehouse, table: &str) {

@@ -53,7 +53,7 @@ pub fn run(config_path: &Path, args: &QueryArgs) -> anyhow::Result<ExitCode> {
         let warehouse = ponte_warehouse::open(&config.warehouse).await?;
         let semantic = SemanticLayer::new(models, columns, dialect, warehouse);
         let compiled = compile(semantic.model(model_name)?, &request, &caller, &semantic.target(), now)?;
-        let result = semantic.run(&compiled).await?;
+        let result = semantic.run(&compiled, ponte_warehouse::QueryOptions::default()).await?;
         print(&compiled, &result.batches, &args.format)
     })?;
     Ok(ExitCode::SUCCESS)
