@@ -300,6 +300,8 @@ fn unknown_warehouse_kind_and_misplaced_keys() {
 
     let text = format!("{GOOD}\n[warehouse]\nresult_cache_bytes = -1\n");
     expect(&problems(&text), &text, "-1", "result_cache_bytes -1 is out of range");
-    let text = format!("{GOOD}\n[warehouse]\nkind = \"bigquery\"\nproject = \"my-project\"\ndataset = \"d\"\nresult_cache_bytes = 0\n");
+    let text = format!(
+        "{GOOD}\n[warehouse]\nkind = \"bigquery\"\nproject = \"my-project\"\ndataset = \"d\"\nresult_cache_bytes = 0\n"
+    );
     expect(&problems(&text), &text, "0\n", "`result_cache_bytes` does not apply to a warehouse of kind \"bigquery\"");
 }
