@@ -96,6 +96,10 @@ pub fn start_config(
         if portal_listener.is_some() {
             eprintln!("  the customer portal is off: it signs embed URLs, so it needs server.embed_secrets");
         }
+        // Signal handlers first: once the port accepts connections, a
+        // supervisor (or the crash suite) may send SIGTERM at any moment, and
+        // it must stop the daemon gracefully, not kill it.
+        let signal = stop_signal()?;
         let addr = config.server.bind;
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
@@ -104,7 +108,6 @@ pub fn start_config(
             let _ = rx.wait_for(|stop| *stop).await;
         };
         let server = tokio::spawn(ponte_server::serve(listener, app, stopped(stop_rx.clone())));
-        let signal = stop_signal()?;
         tokio::spawn(async move {
             signal.await;
             let _ = stop_tx.send(true);
