@@ -151,6 +151,7 @@ pub(crate) struct RawLoad {
     pub schema_file: Option<S<String>>,
     pub write: Option<S<String>>,
     pub allow_empty: Option<S<bool>>,
+    pub cluster_by: Option<S<Vec<S<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -305,3 +305,40 @@ fn unknown_warehouse_kind_and_misplaced_keys() {
     );
     expect(&problems(&text), &text, "0\n", "`result_cache_bytes` does not apply to a warehouse of kind \"bigquery\"");
 }
+
+/// `cluster_by` takes up to four columns of the table, each once, of a type
+/// both warehouses can order; the names come back as the schema spells them.
+#[test]
+fn cluster_by_names_orderable_columns_of_the_table() {
+    let schema = r#"{"t": [
+        {"name": "id", "type": "INTEGER", "mode": "REQUIRED"},
+        {"name": "Cliente", "type": "INTEGER"},
+        {"name": "valor", "type": "FLOAT"},
+        {"name": "tags", "type": "STRING", "mode": "REPEATED"},
+        {"name": "dia", "type": "DATE"},
+        {"name": "nome", "type": "STRING"},
+        {"name": "ok", "type": "BOOLEAN"}
+    ]}"#;
+    let with = |cluster: &str| {
+        let text = GOOD.replace(
+            r#"schema_file = "schemas/t.json" }"#,
+            &format!(r#"schema_file = "schemas/t.json", cluster_by = {cluster} }}"#),
+        );
+        let dir = config_dir(&text);
+        std::fs::write(dir.path().join("schemas/t.json"), schema).unwrap();
+        (text, ponte_config::load(&dir.path().join("ponte.toml")))
+    };
+    let (_, good) = with(r#"["cliente", "dia"]"#);
+    assert_eq!(good.unwrap_or_else(|e| panic!("{e}")).functions[0].load.cluster_by, ["Cliente", "dia"]);
+    let (_, none) = with("[]");
+    assert!(none.unwrap().functions[0].load.cluster_by.is_empty());
+
+    let (text, bad) = with(r#"["valor", "tags", "nada", "id", "ID"]"#);
+    let Err(ConfigError::Invalid { diagnostics: d, .. }) = bad else { panic!("accepted") };
+    expect(&d, &text, r#"["valor""#, "cluster_by names 5 columns; at most 4");
+    expect(&d, &text, r#""valor""#, "cannot cluster by `valor`, a FLOAT column");
+    expect(&d, &text, r#""tags""#, "cannot cluster by `tags`, a REPEATED column");
+    expect(&d, &text, r#""nada""#, "`nada`, which is not a column of the table (its columns: id, Cliente,");
+    expect(&d, &text, r#""ID""#, "cluster_by names `ID` twice");
+    assert_eq!(d.len(), 5, "{}", render(&d));
+}

@@ -101,6 +101,8 @@ pub struct EmbeddedWarehouse {
     local_root: Option<std::path::PathBuf>,
     /// Bytes of query results kept in memory (0: none).
     result_cache_bytes: usize,
+    /// Bytes a clustered write may sort in memory before it spills.
+    sort_memory_bytes: usize,
     /// What queries share; clones of the warehouse share it too.
     queries: Arc<OnceLock<QueryCache>>,
 }
@@ -110,7 +112,31 @@ impl EmbeddedWarehouse {
     /// the default amount of query results.
     pub fn new(store: Arc<dyn ObjectStore>, keep: usize) -> Self {
         let result_cache_bytes = ponte_config::Warehouse::DEFAULT_RESULT_CACHE_BYTES as usize;
-        Self { store, keep, local_root: None, result_cache_bytes, queries: Arc::default() }
+        Self {
+            store,
+            keep,
+            local_root: None,
+            result_cache_bytes,
+            sort_memory_bytes: crate::cluster::DEFAULT_SORT_MEMORY_BYTES,
+            queries: Arc::default(),
+        }
+    }
+
+    /// Lets a clustered write hold `bytes` of rows in memory before it
+    /// spills sorted runs to disk (the default is 128 MiB).
+    pub fn with_sort_memory(mut self, bytes: usize) -> Self {
+        self.sort_memory_bytes = bytes;
+        self
+    }
+
+    /// How a clustered write sorts: spilling beside the tables when they
+    /// are a local folder (`.spill`, which is not a table name), else into
+    /// the system's temporary folder.
+    fn sort_budget(&self) -> crate::cluster::SortBudget {
+        crate::cluster::SortBudget {
+            memory_bytes: self.sort_memory_bytes,
+            spill_dir: self.local_root.as_ref().map(|root| root.join(".spill")),
+        }
     }
 
     /// Keeps up to `bytes` of query results in memory; 0 turns the result
@@ -137,7 +163,14 @@ impl EmbeddedWarehouse {
                     _ => None,
                 };
                 let result_cache_bytes = usize::try_from(*result_cache_bytes).unwrap_or(usize::MAX);
-                Ok(Self { store, keep: *snapshots_to_keep, local_root, result_cache_bytes, queries: Arc::default() })
+                Ok(Self {
+                    store,
+                    keep: *snapshots_to_keep,
+                    local_root,
+                    result_cache_bytes,
+                    sort_memory_bytes: crate::cluster::DEFAULT_SORT_MEMORY_BYTES,
+                    queries: Arc::default(),
+                })
             }
             ponte_config::Warehouse::BigQuery { .. } => Err(WarehouseError::Unsupported(
                 "the BigQuery warehouse is not built yet; use kind = \"embedded\"".into(),
@@ -272,14 +305,20 @@ fn new_snapshot_id() -> String {
 
 #[async_trait]
 impl Warehouse for EmbeddedWarehouse {
-    async fn write_table(&self, write: TableWrite<'_>, mut batches: BatchStream) -> Result<Commit, WarehouseError> {
-        let TableWrite { table, mode, .. } = write;
+    async fn write_table(&self, write: TableWrite<'_>, batches: BatchStream) -> Result<Commit, WarehouseError> {
+        let TableWrite { table, mode, cluster_by, .. } = write;
         check_name(table)?;
         let schema: SchemaRef = Arc::new(crate::arrow_schema(write.schema));
         let old = self.manifest(table).await?;
         if let (WriteMode::Append, Some(old)) = (mode, &old) {
             check_same_columns(table, &old.schema, &schema)?;
         }
+        // An append sorts only its own rows: the files already written stay.
+        let mut batches = if cluster_by.is_empty() {
+            batches
+        } else {
+            crate::cluster::sorted(batches, schema.clone(), cluster_by, &self.sort_budget())?
+        };
         let snapshot = new_snapshot_id();
         let file = format!("snapshots/{snapshot}/part-00000.parquet");
         let path = Path::from(format!("{table}/{file}"));

@@ -26,6 +26,7 @@
 //! over BigQuery's REST API: load jobs, resumable uploads, jobs.query.
 
 pub mod bigquery;
+mod cluster;
 pub mod embedded;
 mod error;
 mod load;
@@ -76,12 +77,15 @@ pub struct TableWrite<'a> {
     /// writes (BigQuery's job ids) finds a write with the same key already
     /// done and reports it instead of writing twice. `None`: a fresh write.
     pub idempotency_key: Option<&'a str>,
+    /// Columns to cluster the table by (see [`ponte_config::LoadSpec::cluster_by`]);
+    /// empty: rows stay in the order they come.
+    pub cluster_by: &'a [String],
 }
 
 impl<'a> TableWrite<'a> {
     /// A write with no idempotency key.
     pub fn new(table: &'a str, schema: &'a TableSchema, mode: WriteMode) -> Self {
-        Self { table, schema, mode, idempotency_key: None }
+        Self { table, schema, mode, idempotency_key: None, cluster_by: &[] }
     }
 }
 

@@ -179,6 +179,7 @@ pub async fn load_with(
         schema: &spec.schema,
         mode: spec.write,
         idempotency_key: options.run_key.as_deref(),
+        cluster_by: &spec.cluster_by,
     };
     let target: SchemaRef = Arc::new(arrow_schema(&spec.schema));
     let (files, ignored) = list(&source, &spec.prefix).await?;

@@ -50,6 +50,7 @@ fn spec(url: StoreUrl, prefix: &str, table: &str) -> LoadSpec {
         schema: Arc::new(load_schema()),
         write: WriteMode::Truncate,
         allow_empty: false,
+        cluster_by: vec![],
     }
 }
 
@@ -125,6 +126,7 @@ async fn a_local_folder_goes_up_as_one_parquet_upload_into_one_load_job() {
     assert_eq!(load["parquetOptions"], json!({"enableListInference": true}));
     assert_eq!(load["schema"]["fields"], schema_fields(), "the schema file's schema");
     assert!(load.get("sourceUris").is_none());
+    assert!(load.get("clustering").is_none(), "no cluster_by, no clustering");
     assert!(
         posts(&fake, "/projects/comerc-analytics/jobs")
             .iter()
@@ -154,7 +156,8 @@ async fn a_gcs_folder_loads_by_uri_with_no_byte_through_ponte() {
     let bucket = fake.gcs_bucket("landing");
     write_parquet(&bucket.join("dados"), 3, 500);
     std::fs::write(bucket.join("dados/_SUCCESS"), b"").unwrap();
-    let spec = spec(StoreUrl::Gcs { bucket: "landing".into(), prefix: String::new() }, "dados", "faturas");
+    let mut spec = spec(StoreUrl::Gcs { bucket: "landing".into(), prefix: String::new() }, "dados", "faturas");
+    spec.cluster_by = vec!["id".into()];
     // The footers are read through a store on the same files.
     let source = Arc::new(LocalFileSystem::new_with_prefix(&bucket).unwrap());
 
@@ -174,6 +177,7 @@ async fn a_gcs_folder_loads_by_uri_with_no_byte_through_ponte() {
     );
     assert_eq!(load["sourceFormat"], "PARQUET");
     assert_eq!(load["parquetOptions"]["enableListInference"], true);
+    assert_eq!(load["clustering"], json!({"fields": ["id"]}), "BigQuery clusters the table itself");
     assert!(requests_to(&fake, "/upload").is_empty(), "nothing uploaded");
     assert_eq!(count(&w, "faturas").await, 1500);
 }

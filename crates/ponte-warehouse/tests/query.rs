@@ -33,6 +33,7 @@ async fn loaded() -> (tempfile::TempDir, EmbeddedWarehouse) {
         schema: Arc::new(schemas.table(TABLE).unwrap().clone()),
         write: WriteMode::Truncate,
         allow_empty: false,
+        cluster_by: vec![],
     };
     std::fs::create_dir_all(dir.path().join("wh")).unwrap();
     let warehouse =

@@ -13,7 +13,7 @@ use crate::cron::CronSchedule;
 use crate::diagnostic::{Diagnostic, Position};
 use crate::model::{Function, LoadSpec, Project, Schedule, Store, Topic, WriteMode};
 use crate::raw::{RawFunction, RawSchedule, RawTopic};
-use crate::schema::{SchemaError, SchemaFile, load_schema_file};
+use crate::schema::{FieldMode, FieldType, SchemaError, SchemaFile, TableSchema, load_schema_file};
 use crate::store_url::resolve_path;
 
 /// Deliveries of a message to a function before it is dead-lettered.
@@ -169,6 +169,11 @@ pub(super) fn functions(
                 },
                 _ => None,
             };
+            let cluster_by = raw
+                .cluster_by
+                .as_ref()
+                .map(|columns| cluster_columns(columns, schema.as_deref(), &lplace, checker))
+                .unwrap_or_default();
             Some(LoadSpec {
                 store: store?,
                 prefix: store_path(raw.prefix.as_ref()),
@@ -177,6 +182,7 @@ pub(super) fn functions(
                 schema: schema?,
                 write: write.unwrap_or_default(),
                 allow_empty: raw.allow_empty.as_ref().is_some_and(|v| *v.get_ref()),
+                cluster_by,
             })
         });
         let (Some(name), Some(trigger_topic), Some(load)) = (name, trigger, load) else { continue };
@@ -189,6 +195,78 @@ pub(super) fn functions(
             max_backoff,
             load,
         });
+    }
+    out
+}
+
+/// BigQuery's limit on clustering columns, kept for both warehouses so one
+/// config runs on either.
+const MAX_CLUSTER_COLUMNS: usize = 4;
+
+/// `cluster_by`: top-level columns of the table's schema, named once each,
+/// of a type both warehouses can order (BigQuery's clustering types, less
+/// GEOGRAPHY and RANGE). Returns the names as the schema spells them.
+fn cluster_columns(
+    columns: &Spanned<Vec<Spanned<String>>>,
+    schema: Option<&TableSchema>,
+    place: &str,
+    checker: &mut Checker<'_>,
+) -> Vec<String> {
+    if columns.get_ref().len() > MAX_CLUSTER_COLUMNS {
+        checker.error(
+            columns.span(),
+            format!(
+                "{place}: cluster_by names {} columns; at most {MAX_CLUSTER_COLUMNS} (BigQuery's limit)",
+                columns.get_ref().len()
+            ),
+        );
+    }
+    let mut out: Vec<String> = Vec::new();
+    for column in columns.get_ref() {
+        let name = column.get_ref();
+        // Without a schema (its own problem is reported) the names can't be checked.
+        let Some(schema) = schema else { continue };
+        let Some(field) = schema.field(name) else {
+            let names: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
+            checker.error(
+                column.span(),
+                format!(
+                    "{place}: cluster_by names `{name}`, which is not a column of the table (its columns: {})",
+                    names.join(", ")
+                ),
+            );
+            continue;
+        };
+        let orderable = matches!(
+            field.field_type,
+            FieldType::String
+                | FieldType::Int64
+                | FieldType::Numeric
+                | FieldType::BigNumeric
+                | FieldType::Bool
+                | FieldType::Timestamp
+                | FieldType::Date
+                | FieldType::Datetime
+        );
+        if field.mode == FieldMode::Repeated || !orderable {
+            let what = if field.mode == FieldMode::Repeated {
+                "a REPEATED".to_owned()
+            } else {
+                format!("a {}", field.field_type)
+            };
+            checker.error(
+                column.span(),
+                format!(
+                    "{place}: cannot cluster by `{name}`, {what} column; clustering columns are single STRING, INTEGER, NUMERIC, BIGNUMERIC, BOOLEAN, TIMESTAMP, DATE or DATETIME values"
+                ),
+            );
+            continue;
+        }
+        if out.iter().any(|c| c.eq_ignore_ascii_case(&field.name)) {
+            checker.error(column.span(), format!("{place}: cluster_by names `{name}` twice"));
+            continue;
+        }
+        out.push(field.name.clone());
     }
     out
 }

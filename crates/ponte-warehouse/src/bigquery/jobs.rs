@@ -62,6 +62,9 @@ impl BigQueryWarehouse {
             "schema": { "fields": fields_json(&write.schema.fields) },
             "parquetOptions": { "enableListInference": true },
         });
+        if !write.cluster_by.is_empty() {
+            load["clustering"] = json!({ "fields": write.cluster_by });
+        }
         if let JobSource::Uris(uris) = source {
             load["sourceUris"] = json!(uris);
         }

@@ -105,12 +105,12 @@ impl Progress {
     }
 
     fn show(&self) {
-        self.bar.set_message(format!(
-            "{}/{} files, {} rows",
-            self.files_done.load(Ordering::Relaxed),
-            self.files.load(Ordering::Relaxed),
-            HumanCount(self.rows.load(Ordering::Relaxed))
-        ));
+        let (done, files) = (self.files_done.load(Ordering::Relaxed), self.files.load(Ordering::Relaxed));
+        // After the last file, a clustered table still merges its sorted
+        // runs and every table finishes its file: say so, or the bar looks stuck.
+        let then = if done == files && files > 0 { "; finishing the table" } else { "" };
+        self.bar
+            .set_message(format!("{done}/{files} files, {} rows{then}", HumanCount(self.rows.load(Ordering::Relaxed))));
     }
 }
 
