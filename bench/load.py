@@ -77,6 +77,7 @@ def ponte_config(case: Path, data: Path, cluster_by: str | None = None) -> Path:
     (case / "schemas").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "examples/comerc/schemas/comerc.json", case / "schemas/comerc.json")
     cfg = case / "ponte.toml"
+    cluster = f', cluster_by = ["{cluster_by}"]' if cluster_by else ""
     cfg.write_text(f"""[project]
 state_dir = "state"
 [stores.landing]
@@ -91,7 +92,7 @@ topic = "t"
 name = "load"
 trigger_topic = "t"
 load = {{ store = "landing", prefix = "{DATASET}/", table = "{DATASET}", schema_file = "schemas/comerc.json"{cluster} }}
-""".replace("{cluster}", f', cluster_by = ["{cluster_by}"]' if cluster_by else ""))
+""")
     return cfg
 
 
