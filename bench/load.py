@@ -120,7 +120,7 @@ def main():
         tools = {
             "ponte load": None,
             # Sorted by the customer, as the demo loads it: what the sort costs.
-            "ponte load, cluster_by id_cliente": "id_cliente",
+            "ponte load (cluster_by id_cliente)": "id_cliente",
             "pandas read_parquet + concat": [a.python, "-c", PANDAS],
             "DuckDB CREATE TABLE AS read_parquet": [a.python, "-c", DUCKDB],
         }
