@@ -163,14 +163,7 @@ impl EmbeddedWarehouse {
                     _ => None,
                 };
                 let result_cache_bytes = usize::try_from(*result_cache_bytes).unwrap_or(usize::MAX);
-                Ok(Self {
-                    store,
-                    keep: *snapshots_to_keep,
-                    local_root,
-                    result_cache_bytes,
-                    sort_memory_bytes: crate::cluster::DEFAULT_SORT_MEMORY_BYTES,
-                    queries: Arc::default(),
-                })
+                Ok(Self { local_root, ..Self::new(store, *snapshots_to_keep).with_result_cache(result_cache_bytes) })
             }
             ponte_config::Warehouse::BigQuery { .. } => Err(WarehouseError::Unsupported(
                 "the BigQuery warehouse is not built yet; use kind = \"embedded\"".into(),

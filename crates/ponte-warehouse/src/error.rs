@@ -78,6 +78,10 @@ pub enum WarehouseError {
     /// This backend does not do that (yet).
     #[error("{0}")]
     Unsupported(String),
+    /// Sorting a clustered write's rows failed (its memory budget, its spill
+    /// folder); the write was abandoned.
+    #[error("clustering sort: {0}")]
+    Sort(String),
     /// The producer of the batches failed; the write was abandoned.
     #[error("{0}")]
     Source(String),
