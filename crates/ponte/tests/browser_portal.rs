@@ -39,14 +39,15 @@ fn the_portal_embeds_the_dashboard_in_a_real_browser() {
     );
     let read_log = || std::fs::read_to_string(log.path()).unwrap_or_default();
     let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", portal_port)).is_err() {
+    let announced = format!("the customer portal at http://localhost:{portal_port}/");
+    // The demo binds the portal's port a moment before it prints its URL: wait for both.
+    while std::net::TcpStream::connect(("127.0.0.1", portal_port)).is_err() || !read_log().contains(&announced) {
         if let Ok(Some(status)) = demo.0.try_wait() {
             panic!("ponte demo exited with {status}:\n{}", read_log());
         }
         assert!(start.elapsed() < Duration::from_secs(300), "the demo did not serve its portal:\n{}", read_log());
         std::thread::sleep(Duration::from_millis(200));
     }
-    assert!(read_log().contains(&format!("the customer portal at http://localhost:{portal_port}/")), "{}", read_log());
 
     let landing = std::fs::read_dir(dir.path().join("data/gcs")).unwrap().next().unwrap().unwrap().path();
     let artifacts = ponte_testkit::repo_root().join("test-artifacts");
