@@ -24,17 +24,26 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::buffered::BufWriter;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-use parquet::arrow::AsyncArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
+use crate::parquet_writer::ParallelParquetWriter;
 use crate::query::QueryCache;
 use crate::{BatchStream, Commit, TableWrite, Warehouse, WarehouseError, WriteMode};
 
 const MANIFEST: &str = "_manifest.json";
 /// Rows per row group: readers get row groups they can hold.
 const ROW_GROUP_ROWS: usize = 128 * 1024;
+/// Bytes of dictionary a column chunk builds before it falls back to plain
+/// encoding. parquet's default (1 MiB) lets a column of unique 64-bit values
+/// (ids, amounts, timestamps) dictionary-encode a whole row group: every
+/// value hashed, for a file larger than plain encoding gives. At 64 KiB such
+/// a column gives up after 8,192 values, while a column of a few thousand
+/// distinct values (customers, dates, statuses) stays dictionary-encoded.
+/// Measured on the demo's invoices at 1M rows: load 2.58 → 1.33 s, snapshot
+/// 43 → 28 MB.
+const DICTIONARY_PAGE_BYTES: usize = 64 * 1024;
 
 /// A table's manifest.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -272,11 +281,13 @@ fn check_same_columns(table: &str, old: &Schema, new: &Schema) -> Result<(), War
     }
 }
 
-/// How table files are written: zstd, row groups readers can hold.
+/// How table files are written: zstd, row groups readers can hold,
+/// dictionaries only where values repeat.
 pub(crate) fn writer_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES)
         .build()
 }
 
@@ -321,7 +332,7 @@ impl Warehouse for EmbeddedWarehouse {
             move |source| WarehouseError::Parquet { what, source }
         };
         let mut writer =
-            AsyncArrowWriter::try_new(BufWriter::new(self.store.clone(), path.clone()), schema.clone(), Some(props))
+            ParallelParquetWriter::try_new(BufWriter::new(self.store.clone(), path.clone()), schema.clone(), props)
                 .map_err(parquet_err("starting"))?;
         let mut rows = 0u64;
         while let Some(batch) = batches.next().await {

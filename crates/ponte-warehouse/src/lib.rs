@@ -30,6 +30,7 @@ mod cluster;
 pub mod embedded;
 mod error;
 mod load;
+mod parquet_writer;
 mod query;
 mod result_cache;
 mod types;

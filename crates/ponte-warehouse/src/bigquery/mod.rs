@@ -28,7 +28,6 @@ use std::time::Duration;
 use arrow_schema::SchemaRef;
 use async_trait::async_trait;
 use futures::StreamExt;
-use parquet::arrow::AsyncArrowWriter;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -233,8 +232,9 @@ impl Warehouse for BigQueryWarehouse {
             let id = id.clone();
             move |source| WarehouseError::Parquet { what: format!("{what} the upload of job {id}"), source }
         };
-        let mut writer = AsyncArrowWriter::try_new(upload, schema, Some(crate::embedded::writer_properties()))
-            .map_err(parquet_err("starting"))?;
+        let mut writer =
+            crate::parquet_writer::ParallelParquetWriter::try_new(upload, schema, crate::embedded::writer_properties())
+                .map_err(parquet_err("starting"))?;
         while let Some(batch) = batches.next().await {
             let written = match batch {
                 Ok(batch) => writer.write(&batch).await.map_err(parquet_err("writing")),
@@ -247,8 +247,8 @@ impl Warehouse for BigQueryWarehouse {
                 return Err(e);
             }
         }
-        writer.finish().await.map_err(parquet_err("finishing"))?;
-        let job = writer.into_inner().into_job().ok_or_else(|| WarehouseError::Http {
+        let upload = writer.finish().await.map_err(parquet_err("finishing"))?;
+        let job = upload.into_job().ok_or_else(|| WarehouseError::Http {
             operation: "resumable upload".into(),
             message: "the upload finished without returning the job".into(),
         })?;

@@ -1,0 +1,300 @@
+//! Writes a stream of batches as one parquet file, encoding each row
+//! group's columns on every core while the next row group is gathered.
+//!
+//! parquet's `AsyncArrowWriter` encodes and compresses every column on the
+//! task that calls `write`: a load then runs at the speed of one core,
+//! whatever the machine has. Columns of a row group are independent, so
+//! this writer hands a full row group to blocking threads that take its
+//! columns one by one, and goes back to gathering the next row group; the
+//! file is the same parquet (same properties, same Arrow schema metadata).
+//!
+//! Memory: the row group being encoded, the one being gathered, and the
+//! encoded pages of one row group before they go to the output.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use bytes::Bytes;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::arrow::async_writer::AsyncFileWriter;
+use parquet::errors::ParquetError;
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::Type;
+use tokio::task::JoinHandle;
+
+type Encoded = Result<Vec<ArrowColumnChunk>, ParquetError>;
+
+/// One parquet file written to `W` from batches of one schema.
+pub(crate) struct ParallelParquetWriter<W> {
+    schema: SchemaRef,
+    /// The file so far; its buffer is drained into `out` after each row group.
+    file: SerializedFileWriter<Vec<u8>>,
+    columns: ArrowRowGroupWriterFactory,
+    /// How many parquet leaf columns each Arrow field has (a struct has
+    /// one per member).
+    leaves_per_field: Vec<usize>,
+    row_group_rows: usize,
+    threads: usize,
+    /// Rows of the row group being gathered.
+    gathering: Vec<RecordBatch>,
+    gathered_rows: usize,
+    /// The row group being encoded.
+    encoding: Option<JoinHandle<Encoded>>,
+    row_groups: usize,
+    out: W,
+}
+
+impl<W: AsyncFileWriter> ParallelParquetWriter<W> {
+    /// A writer of `schema` into `out`, with `props` (their row group size
+    /// bounds each row group).
+    pub(crate) fn try_new(out: W, schema: SchemaRef, props: WriterProperties) -> Result<Self, ParquetError> {
+        let row_group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
+        let (file, columns) =
+            ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props))?.into_serialized_writer()?;
+        let leaves_per_field = file.schema_descr().root_schema().get_fields().iter().map(|f| leaf_count(f)).collect();
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        Ok(Self {
+            schema,
+            file,
+            columns,
+            leaves_per_field,
+            row_group_rows,
+            threads,
+            gathering: Vec::new(),
+            gathered_rows: 0,
+            encoding: None,
+            row_groups: 0,
+            out,
+        })
+    }
+
+    /// Adds a batch's rows; a full row group goes off to be encoded.
+    pub(crate) async fn write(&mut self, batch: &RecordBatch) -> Result<(), ParquetError> {
+        let mut batch = batch.clone();
+        while batch.num_rows() > 0 {
+            let take = (self.row_group_rows - self.gathered_rows).min(batch.num_rows());
+            self.gathering.push(batch.slice(0, take));
+            self.gathered_rows += take;
+            batch = batch.slice(take, batch.num_rows() - take);
+            if self.gathered_rows == self.row_group_rows {
+                self.start_row_group().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the last row group and the footer, completes the output and
+    /// returns it.
+    pub(crate) async fn finish(mut self) -> Result<W, ParquetError> {
+        if self.gathered_rows > 0 {
+            self.start_row_group().await?;
+        }
+        self.append_encoded().await?;
+        self.file.finish()?;
+        self.drain().await?;
+        self.out.complete().await?;
+        Ok(self.out)
+    }
+
+    /// The output, unfinished (to cancel it).
+    pub(crate) fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// Hands the gathered rows to the encoder once the previous row group
+    /// is in the file: at most one row group encodes at a time.
+    async fn start_row_group(&mut self) -> Result<(), ParquetError> {
+        self.append_encoded().await?;
+        let batches = std::mem::take(&mut self.gathering);
+        self.gathered_rows = 0;
+        let writers = self.columns.create_column_writers(self.row_groups)?;
+        self.row_groups += 1;
+        let (schema, leaves, threads) = (self.schema.clone(), self.leaves_per_field.clone(), self.threads);
+        self.encoding =
+            Some(tokio::task::spawn_blocking(move || encode_row_group(&schema, &leaves, &batches, writers, threads)));
+        Ok(())
+    }
+
+    /// Appends the row group being encoded, if any, and sends its bytes.
+    async fn append_encoded(&mut self) -> Result<(), ParquetError> {
+        let Some(encoding) = self.encoding.take() else { return Ok(()) };
+        let chunks = encoding.await.map_err(|e| ParquetError::External(Box::new(e)))??;
+        let mut row_group = self.file.next_row_group()?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut row_group)?;
+        }
+        row_group.close()?;
+        self.drain().await
+    }
+
+    /// Sends what the file writer has produced so far to the output.
+    async fn drain(&mut self) -> Result<(), ParquetError> {
+        self.file.flush()?;
+        let bytes = std::mem::take(self.file.inner_mut());
+        if bytes.is_empty() { Ok(()) } else { self.out.write(Bytes::from(bytes)).await }
+    }
+}
+
+/// Encodes one row group: `threads` workers take the fields one at a time
+/// (a field's leaves stay on one worker, in order); the chunks come back in
+/// the file's column order.
+fn encode_row_group(
+    schema: &SchemaRef,
+    leaves_per_field: &[usize],
+    batches: &[RecordBatch],
+    writers: Vec<ArrowColumnWriter>,
+    threads: usize,
+) -> Encoded {
+    let mut writers = writers.into_iter();
+    let per_field: Vec<Mutex<Option<Vec<ArrowColumnWriter>>>> =
+        leaves_per_field.iter().map(|n| Mutex::new(Some(writers.by_ref().take(*n).collect()))).collect();
+    let encoded: Vec<Mutex<Option<Encoded>>> = per_field.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let field = next.fetch_add(1, Ordering::Relaxed);
+            if field >= per_field.len() {
+                return;
+            }
+            let writers = per_field[field].lock().expect("not poisoned").take().unwrap_or_default();
+            let result = encode_field(schema, field, batches, writers);
+            *encoded[field].lock().expect("not poisoned") = Some(result);
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads.min(per_field.len()) {
+            scope.spawn(work);
+        }
+        work();
+    });
+    let mut chunks = Vec::new();
+    for slot in encoded {
+        let result = slot.into_inner().expect("not poisoned");
+        chunks.extend(result.unwrap_or_else(|| Err(ParquetError::General("a column was not encoded".into())))?);
+    }
+    Ok(chunks)
+}
+
+/// Encodes one field of every batch with its leaf writers.
+fn encode_field(
+    schema: &SchemaRef,
+    field: usize,
+    batches: &[RecordBatch],
+    mut writers: Vec<ArrowColumnWriter>,
+) -> Encoded {
+    let arrow_field = schema.field(field);
+    for batch in batches {
+        let leaves = compute_leaves(arrow_field, batch.column(field))?;
+        if leaves.len() != writers.len() {
+            return Err(ParquetError::General(format!(
+                "column `{}` has {} leaves, the file has {}",
+                arrow_field.name(),
+                leaves.len(),
+                writers.len()
+            )));
+        }
+        for (writer, leaf) in writers.iter_mut().zip(&leaves) {
+            writer.write(leaf)?;
+        }
+    }
+    writers.into_iter().map(ArrowColumnWriter::close).collect()
+}
+
+/// Primitive (leaf) columns under a parquet type.
+fn leaf_count(t: &Type) -> usize {
+    if t.is_primitive() { 1 } else { t.get_fields().iter().map(|f| leaf_count(f)).sum() }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::builder::{Int64Builder, ListBuilder, StringBuilder};
+    use arrow_array::{ArrayRef, Int64Array, StringArray, StructArray};
+    use arrow_schema::{DataType, Field, Fields, Schema};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    use super::*;
+
+    /// Batches with a plain, a nullable string, a list and a struct column.
+    fn batches(schema: &SchemaRef, sizes: &[usize]) -> Vec<RecordBatch> {
+        let mut start = 0i64;
+        sizes
+            .iter()
+            .map(|&n| {
+                let ids: Vec<i64> = (start..start + n as i64).collect();
+                start += n as i64;
+                let names: StringArray = ids.iter().map(|i| (i % 3 != 0).then(|| format!("name {}", i % 17))).collect();
+                let mut tags = ListBuilder::new(StringBuilder::new());
+                for i in &ids {
+                    for t in 0..(i % 3) {
+                        tags.values().append_value(format!("t{t}"));
+                    }
+                    tags.append(i % 5 != 0);
+                }
+                let mut inner = Int64Builder::new();
+                ids.iter().for_each(|i| inner.append_option((i % 4 != 0).then_some(i * 10)));
+                let point = StructArray::from(vec![
+                    (Arc::new(Field::new("x", DataType::Int64, true)), Arc::new(inner.finish()) as ArrayRef),
+                    (
+                        Arc::new(Field::new("label", DataType::Utf8, false)),
+                        Arc::new(StringArray::from_iter_values(ids.iter().map(|i| format!("p{i}")))) as ArrayRef,
+                    ),
+                ]);
+                let columns: Vec<ArrayRef> =
+                    vec![Arc::new(Int64Array::from(ids)), Arc::new(names), Arc::new(tags.finish()), Arc::new(point)];
+                RecordBatch::try_new(schema.clone(), columns).unwrap()
+            })
+            .collect()
+    }
+
+    fn schema() -> SchemaRef {
+        let point =
+            Fields::from(vec![Field::new("x", DataType::Int64, true), Field::new("label", DataType::Utf8, false)]);
+        Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("name", DataType::Utf8, true),
+            Field::new("tags", DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))), true),
+            Field::new("point", DataType::Struct(point), true),
+        ]))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_file_holds_every_row_in_order_in_row_groups_of_the_set_size() {
+        let schema = schema();
+        let input = batches(&schema, &[1000, 7, 2500, 1, 3000]);
+        let props = WriterProperties::builder().set_max_row_group_row_count(Some(1024)).build();
+        let mut writer = ParallelParquetWriter::try_new(Vec::<u8>::new(), schema.clone(), props).unwrap();
+        for b in &input {
+            writer.write(b).await.unwrap();
+        }
+        let file = Bytes::from(writer.finish().await.unwrap());
+
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        let sizes: Vec<i64> = reader.metadata().row_groups().iter().map(|g| g.num_rows()).collect();
+        assert_eq!(sizes, vec![1024, 1024, 1024, 1024, 1024, 1024, 364]);
+        assert_eq!(reader.schema().fields(), schema.fields(), "the Arrow schema is kept in the file");
+        let read: Vec<RecordBatch> = reader.build().unwrap().collect::<Result<_, _>>().unwrap();
+        let expected = arrow_select_concat(&schema, &input);
+        assert_eq!(arrow_select_concat(&schema, &read), expected);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stream_without_rows_is_a_file_without_row_groups() {
+        let schema = schema();
+        let writer =
+            ParallelParquetWriter::try_new(Vec::<u8>::new(), schema.clone(), WriterProperties::default()).unwrap();
+        let file = Bytes::from(writer.finish().await.unwrap());
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        assert_eq!(reader.metadata().num_row_groups(), 0);
+        assert_eq!(reader.schema().fields(), schema.fields());
+    }
+
+    fn arrow_select_concat(schema: &SchemaRef, batches: &[RecordBatch]) -> RecordBatch {
+        arrow_select::concat::concat_batches(schema, batches).unwrap()
+    }
+}
