@@ -1,15 +1,16 @@
-//! Writes a stream of batches as one parquet file, encoding each row
-//! group's columns on every core while the next row group is gathered.
+//! Writes a stream of batches as one parquet file, encoding columns on
+//! every core while the next rows are gathered.
 //!
 //! parquet's `AsyncArrowWriter` encodes and compresses every column on the
 //! task that calls `write`: a load then runs at the speed of one core,
-//! whatever the machine has. Columns of a row group are independent, so
-//! this writer hands a full row group to blocking threads that take its
-//! columns one by one, and goes back to gathering the next row group; the
-//! file is the same parquet (same properties, same Arrow schema metadata).
+//! whatever the machine has. Columns are independent, so this writer hands
+//! each slice of rows to blocking threads that take its columns one by one,
+//! and goes back to gathering the next slice; the column writers stay open
+//! across the slices of a row group. The file is the same parquet (same
+//! properties, same Arrow schema metadata).
 //!
-//! Memory: the row group being encoded, the one being gathered, and the
-//! encoded pages of one row group before they go to the output.
+//! Memory: two slices of rows (the one encoding, the one gathering) and the
+//! encoded pages of one row group, not the row group's rows.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,7 +27,16 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
 use tokio::task::JoinHandle;
 
-type Encoded = Result<Vec<ArrowColumnChunk>, ParquetError>;
+/// Rows handed to the encoder at a time: enough to keep every core busy
+/// for a while, few enough that holding two slices costs a few MB.
+const SLICE_ROWS: usize = 32 * 1024;
+
+/// What encoding a slice leaves: the row group's writers, still open, or
+/// its finished column chunks.
+enum Encoded {
+    Open(Vec<ArrowColumnWriter>),
+    Closed(Vec<ArrowColumnChunk>),
+}
 
 /// One parquet file written to `W` from batches of one schema.
 pub(crate) struct ParallelParquetWriter<W> {
@@ -39,11 +49,15 @@ pub(crate) struct ParallelParquetWriter<W> {
     leaves_per_field: Vec<usize>,
     row_group_rows: usize,
     threads: usize,
-    /// Rows of the row group being gathered.
+    /// Rows gathered for the next slice.
     gathering: Vec<RecordBatch>,
     gathered_rows: usize,
-    /// The row group being encoded.
-    encoding: Option<JoinHandle<Encoded>>,
+    /// Rows of the current row group, gathered or handed out.
+    group_rows: usize,
+    /// The current row group's writers while no slice is encoding.
+    writers: Option<Vec<ArrowColumnWriter>>,
+    /// The slice being encoded.
+    encoding: Option<JoinHandle<Result<Encoded, ParquetError>>>,
     row_groups: usize,
     out: W,
 }
@@ -66,22 +80,26 @@ impl<W: AsyncFileWriter> ParallelParquetWriter<W> {
             threads,
             gathering: Vec::new(),
             gathered_rows: 0,
+            group_rows: 0,
+            writers: None,
             encoding: None,
             row_groups: 0,
             out,
         })
     }
 
-    /// Adds a batch's rows; a full row group goes off to be encoded.
+    /// Adds a batch's rows; a full slice goes off to be encoded.
     pub(crate) async fn write(&mut self, batch: &RecordBatch) -> Result<(), ParquetError> {
         let mut batch = batch.clone();
         while batch.num_rows() > 0 {
-            let take = (self.row_group_rows - self.gathered_rows).min(batch.num_rows());
+            let take = (self.row_group_rows - self.group_rows).min(batch.num_rows());
             self.gathering.push(batch.slice(0, take));
             self.gathered_rows += take;
+            self.group_rows += take;
             batch = batch.slice(take, batch.num_rows() - take);
-            if self.gathered_rows == self.row_group_rows {
-                self.start_row_group().await?;
+            let group_full = self.group_rows == self.row_group_rows;
+            if group_full || self.gathered_rows >= SLICE_ROWS {
+                self.encode_slice(group_full).await?;
             }
         }
         Ok(())
@@ -90,10 +108,10 @@ impl<W: AsyncFileWriter> ParallelParquetWriter<W> {
     /// Writes the last row group and the footer, completes the output and
     /// returns it.
     pub(crate) async fn finish(mut self) -> Result<W, ParquetError> {
-        if self.gathered_rows > 0 {
-            self.start_row_group().await?;
+        if self.group_rows > 0 {
+            self.encode_slice(true).await?;
         }
-        self.append_encoded().await?;
+        self.collect_encoded().await?;
         self.file.finish()?;
         self.drain().await?;
         self.out.complete().await?;
@@ -105,30 +123,42 @@ impl<W: AsyncFileWriter> ParallelParquetWriter<W> {
         self.out
     }
 
-    /// Hands the gathered rows to the encoder once the previous row group
-    /// is in the file: at most one row group encodes at a time.
-    async fn start_row_group(&mut self) -> Result<(), ParquetError> {
-        self.append_encoded().await?;
+    /// Hands the gathered rows to the encoder once the previous slice is
+    /// done (its writers are needed); `last` closes the row group after it.
+    async fn encode_slice(&mut self, last: bool) -> Result<(), ParquetError> {
+        self.collect_encoded().await?;
         let batches = std::mem::take(&mut self.gathering);
         self.gathered_rows = 0;
-        let writers = self.columns.create_column_writers(self.row_groups)?;
-        self.row_groups += 1;
+        let writers = match self.writers.take() {
+            Some(w) => w,
+            None => self.columns.create_column_writers(self.row_groups)?,
+        };
+        if last {
+            self.group_rows = 0;
+            self.row_groups += 1;
+        }
         let (schema, leaves, threads) = (self.schema.clone(), self.leaves_per_field.clone(), self.threads);
         self.encoding =
-            Some(tokio::task::spawn_blocking(move || encode_row_group(&schema, &leaves, &batches, writers, threads)));
+            Some(tokio::task::spawn_blocking(move || encode_slice(&schema, &leaves, &batches, writers, threads, last)));
         Ok(())
     }
 
-    /// Appends the row group being encoded, if any, and sends its bytes.
-    async fn append_encoded(&mut self) -> Result<(), ParquetError> {
+    /// Waits for the slice being encoded, if any: keeps its writers, or
+    /// appends its row group to the file and sends the bytes.
+    async fn collect_encoded(&mut self) -> Result<(), ParquetError> {
         let Some(encoding) = self.encoding.take() else { return Ok(()) };
-        let chunks = encoding.await.map_err(|e| ParquetError::External(Box::new(e)))??;
-        let mut row_group = self.file.next_row_group()?;
-        for chunk in chunks {
-            chunk.append_to_row_group(&mut row_group)?;
+        match encoding.await.map_err(|e| ParquetError::External(Box::new(e)))?? {
+            Encoded::Open(writers) => self.writers = Some(writers),
+            Encoded::Closed(chunks) => {
+                let mut row_group = self.file.next_row_group()?;
+                for chunk in chunks {
+                    chunk.append_to_row_group(&mut row_group)?;
+                }
+                row_group.close()?;
+                self.drain().await?;
+            }
         }
-        row_group.close()?;
-        self.drain().await
+        Ok(())
     }
 
     /// Sends what the file writer has produced so far to the output.
@@ -139,20 +169,22 @@ impl<W: AsyncFileWriter> ParallelParquetWriter<W> {
     }
 }
 
-/// Encodes one row group: `threads` workers take the fields one at a time
-/// (a field's leaves stay on one worker, in order); the chunks come back in
-/// the file's column order.
-fn encode_row_group(
+/// Encodes one slice of rows: `threads` workers take the fields one at a
+/// time (a field's leaves stay on one worker, in order). With `close`, the
+/// row group's chunks come back in the file's column order.
+fn encode_slice(
     schema: &SchemaRef,
     leaves_per_field: &[usize],
     batches: &[RecordBatch],
     writers: Vec<ArrowColumnWriter>,
     threads: usize,
-) -> Encoded {
+    close: bool,
+) -> Result<Encoded, ParquetError> {
     let mut writers = writers.into_iter();
     let per_field: Vec<Mutex<Option<Vec<ArrowColumnWriter>>>> =
         leaves_per_field.iter().map(|n| Mutex::new(Some(writers.by_ref().take(*n).collect()))).collect();
-    let encoded: Vec<Mutex<Option<Encoded>>> = per_field.iter().map(|_| Mutex::new(None)).collect();
+    let done: Vec<Mutex<Option<Result<FieldDone, ParquetError>>>> =
+        per_field.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let work = || {
         loop {
@@ -161,8 +193,8 @@ fn encode_row_group(
                 return;
             }
             let writers = per_field[field].lock().expect("not poisoned").take().unwrap_or_default();
-            let result = encode_field(schema, field, batches, writers);
-            *encoded[field].lock().expect("not poisoned") = Some(result);
+            let result = encode_field(schema, field, batches, writers, close);
+            *done[field].lock().expect("not poisoned") = Some(result);
         }
     };
     std::thread::scope(|scope| {
@@ -171,21 +203,34 @@ fn encode_row_group(
         }
         work();
     });
-    let mut chunks = Vec::new();
-    for slot in encoded {
-        let result = slot.into_inner().expect("not poisoned");
-        chunks.extend(result.unwrap_or_else(|| Err(ParquetError::General("a column was not encoded".into())))?);
+    let mut open = Vec::new();
+    let mut closed = Vec::new();
+    for slot in done {
+        match slot.into_inner().expect("not poisoned") {
+            Some(Ok(FieldDone::Open(w))) => open.extend(w),
+            Some(Ok(FieldDone::Closed(c))) => closed.extend(c),
+            Some(Err(e)) => return Err(e),
+            None => return Err(ParquetError::General("a column was not encoded".into())),
+        }
     }
-    Ok(chunks)
+    Ok(if close { Encoded::Closed(closed) } else { Encoded::Open(open) })
 }
 
-/// Encodes one field of every batch with its leaf writers.
+/// One field's writers after a slice.
+enum FieldDone {
+    Open(Vec<ArrowColumnWriter>),
+    Closed(Vec<ArrowColumnChunk>),
+}
+
+/// Encodes one field of every batch with its leaf writers, closing them
+/// with `close`.
 fn encode_field(
     schema: &SchemaRef,
     field: usize,
     batches: &[RecordBatch],
     mut writers: Vec<ArrowColumnWriter>,
-) -> Encoded {
+    close: bool,
+) -> Result<FieldDone, ParquetError> {
     let arrow_field = schema.field(field);
     for batch in batches {
         let leaves = compute_leaves(arrow_field, batch.column(field))?;
@@ -201,7 +246,11 @@ fn encode_field(
             writer.write(leaf)?;
         }
     }
-    writers.into_iter().map(ArrowColumnWriter::close).collect()
+    if close {
+        writers.into_iter().map(ArrowColumnWriter::close).collect::<Result<_, _>>().map(FieldDone::Closed)
+    } else {
+        Ok(FieldDone::Open(writers))
+    }
 }
 
 /// Primitive (leaf) columns under a parquet type.
@@ -266,8 +315,10 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_file_holds_every_row_in_order_in_row_groups_of_the_set_size() {
         let schema = schema();
-        let input = batches(&schema, &[1000, 7, 2500, 1, 3000]);
-        let props = WriterProperties::builder().set_max_row_group_row_count(Some(1024)).build();
+        let input = batches(&schema, &[1000, 7, 2500, 1, 3000, 40_000, 9, 60_000, 43_483]);
+        // Row groups span several slices, end inside a batch, and the last
+        // one's rows are all encoded before it is closed.
+        let props = WriterProperties::builder().set_max_row_group_row_count(Some(100_000)).build();
         let mut writer = ParallelParquetWriter::try_new(Vec::<u8>::new(), schema.clone(), props).unwrap();
         for b in &input {
             writer.write(b).await.unwrap();
@@ -276,7 +327,7 @@ mod tests {
 
         let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
         let sizes: Vec<i64> = reader.metadata().row_groups().iter().map(|g| g.num_rows()).collect();
-        assert_eq!(sizes, vec![1024, 1024, 1024, 1024, 1024, 1024, 364]);
+        assert_eq!(sizes, vec![100_000, 50_000]);
         assert_eq!(reader.schema().fields(), schema.fields(), "the Arrow schema is kept in the file");
         let read: Vec<RecordBatch> = reader.build().unwrap().collect::<Result<_, _>>().unwrap();
         let expected = arrow_select_concat(&schema, &input);
