@@ -9,8 +9,9 @@
 //!
 //! The sort is DataFusion's external sort: rows are buffered up to a memory
 //! budget, then sorted and spilled to disk as compressed Arrow IPC runs,
-//! which are merged at the end. Spill files live in a temporary folder that
-//! is removed when the sort ends, whether it finished or failed.
+//! which are merged at the end. Spill files live in a folder of the write's
+//! own that is removed when the sort ends, whether it finished or failed,
+//! and by the next write if the process was killed ([`crate::spill_dir`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -31,6 +32,7 @@ use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::{StreamExt, TryStreamExt};
 
+use crate::spill_dir::SpillDir;
 use crate::{BatchStream, WarehouseError};
 
 /// Memory the sort may hold before it spills, by default. With the
@@ -71,29 +73,33 @@ pub(crate) fn sorted(
     let Some(ordering) = LexOrdering::new(ordering) else {
         return Ok(batches);
     };
-    let task = task_context(budget)?;
+    // The write's own folder under the spill root, swept by the next
+    // write if this process is killed mid-sort.
+    let spill = match &budget.spill_dir {
+        Some(root) => Some(SpillDir::create(root).map_err(|e| {
+            WarehouseError::Sort(format!("cannot create a spill folder under {}: {e}", root.display()))
+        })?),
+        None => None,
+    };
+    let task = task_context(budget.memory_bytes, spill.as_ref().map(SpillDir::path))?;
     let input = Arc::new(OnceStream::new(schema.clone(), batches));
     let source = StreamingTableExec::try_new(schema.clone(), vec![input], None, [], false, None)
         .map_err(|e| WarehouseError::Sort(format!("cannot set it up: {e}")))?;
     let sort = SortExec::new(ordering, Arc::new(source));
-    let spill_dir = budget.spill_dir.clone();
     let output = sort.execute(0, task).map_err(|e| WarehouseError::Sort(format!("cannot start it: {e}")))?;
-    Ok(output.map_err(move |e| from_datafusion(e, spill_dir.as_deref())).boxed())
+    // The stream owns the folder: it goes when the stream is dropped.
+    Ok(output.map_err(move |e| from_datafusion(e, spill.as_ref().map(SpillDir::path))).boxed())
 }
 
-/// A task context whose runtime holds `budget.memory_bytes` and spills,
-/// LZ4-compressed, into `budget.spill_dir`.
-fn task_context(budget: &SortBudget) -> Result<Arc<TaskContext>, WarehouseError> {
-    let mode = match &budget.spill_dir {
-        Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| WarehouseError::Sort(format!("cannot create the spill folder {}: {e}", dir.display())))?;
-            DiskManagerMode::Directories(vec![dir.clone()])
-        }
+/// A task context whose runtime holds `memory_bytes` and spills,
+/// LZ4-compressed, into `spill_dir` (the system's temporary folder if none).
+fn task_context(memory_bytes: usize, spill_dir: Option<&Path>) -> Result<Arc<TaskContext>, WarehouseError> {
+    let mode = match spill_dir {
+        Some(dir) => DiskManagerMode::Directories(vec![dir.to_path_buf()]),
         None => DiskManagerMode::OsTmpDirectory,
     };
     let runtime = RuntimeEnvBuilder::new()
-        .with_memory_pool(Arc::new(FairSpillPool::new(budget.memory_bytes)))
+        .with_memory_pool(Arc::new(FairSpillPool::new(memory_bytes)))
         .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(mode))
         .build_arc()
         .map_err(|e| WarehouseError::Sort(format!("cannot set it up: {e}")))?;
@@ -101,7 +107,7 @@ fn task_context(budget: &SortBudget) -> Result<Arc<TaskContext>, WarehouseError>
     let execution = &mut config.options_mut().execution;
     execution.spill_compression = SpillCompression::Lz4Frame;
     // What the merge of spilled runs reserves up front: a tenth of the budget.
-    execution.sort_spill_reservation_bytes = budget.memory_bytes / 10;
+    execution.sort_spill_reservation_bytes = memory_bytes / 10;
     Ok(SessionContext::new_with_config_rt(config, runtime).task_ctx())
 }
 

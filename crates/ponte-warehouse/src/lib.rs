@@ -33,6 +33,7 @@ mod load;
 mod parquet_writer;
 mod query;
 mod result_cache;
+mod spill_dir;
 mod types;
 
 use arrow_array::RecordBatch;

@@ -199,6 +199,7 @@ class Suite:
         length = self.timed("load", "--all")
         old = self.check_tables_new()
         landed = 0
+        spilled = 0  # kills that left a clustered load's spill folder behind
         for i in range(kills):
             changed = self.mutate_landing()
             new = {t: self.expected(t) for t in self.tables}
@@ -217,6 +218,7 @@ class Suite:
                     states[t] = "new"
                 else:
                     raise Broken(f"after the kill, table {t} holds {got}: neither the old {old[t]} nor the new {new[t]}")
+            spilled += bool(self.spill_folders())
             self.ponte("load", "--all")
             old = self.check_tables_new()
             shown = ", ".join(f"{t[:12]}={states[t]}" for t in changed)
@@ -224,7 +226,16 @@ class Suite:
         leftovers = self.warehouse_orphans()
         if leftovers:
             raise Broken(f"snapshots of killed loads are still in the warehouse after normal runs: {leftovers[:5]}")
-        self.figures["load"] = {"kills": kills, "mid_run": landed, "run_seconds": round(length, 2)}
+        # Every clustered load spills (if at all) into a folder of its own
+        # under .spill; a killed one's folder is swept by the next load.
+        left = self.spill_folders()
+        if left:
+            raise Broken(f"spill folders of killed loads are still there after normal runs: {left[:5]}")
+        self.figures["load"] = {"kills": kills, "mid_run": landed, "mid_sort": spilled, "run_seconds": round(length, 2)}
+
+    def spill_folders(self):
+        spill = os.path.join(self.work, ".ponte", "warehouse", ".spill")
+        return sorted(os.listdir(spill)) if os.path.isdir(spill) else []
 
     def mutate_landing(self):
         changed = self.rng.sample(sorted(self.tables), 3)
