@@ -146,6 +146,9 @@ pub enum Warehouse {
         /// Bytes of query results kept in memory, keyed by the snapshots
         /// they were read from (so never stale); 0 turns the cache off.
         result_cache_bytes: u64,
+        /// Bytes of rows a clustered load sorts in memory before it spills
+        /// sorted runs to disk: the lever on a clustered load's peak memory.
+        sort_memory_bytes: u64,
     },
     /// Google BigQuery over its REST API.
     BigQuery {
@@ -172,6 +175,13 @@ impl Warehouse {
     /// The default of `result_cache_bytes`: 64 MiB, the tiles of a few
     /// hundred dashboards' worth of customers.
     pub const DEFAULT_RESULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+    /// The default of `sort_memory_bytes`: 64 MiB. With the writer's
+    /// slices, its encoding threads and the reader's queue on top, a
+    /// clustered load of the demo's 20M invoices peaked at 285 MB
+    /// (bench/results/load.md); the budget, not the table's size, sets that
+    /// peak. 128 MiB peaked at 359 MB and was slower (48 s against 38 s):
+    /// shorter runs merge about as fast and sort in cache.
+    pub const DEFAULT_SORT_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
 }
 
 /// How a transfer decides whether to overwrite an object already in the sink.

@@ -68,6 +68,7 @@ pub(crate) struct RawWarehouse {
     pub path: Option<S<String>>,
     pub snapshots_to_keep: Option<S<i64>>,
     pub result_cache_bytes: Option<S<i64>>,
+    pub sort_memory_bytes: Option<S<i64>>,
     pub project: Option<S<String>>,
     pub dataset: Option<S<String>>,
     pub location: Option<S<String>>,

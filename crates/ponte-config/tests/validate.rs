@@ -123,7 +123,8 @@ fn the_reference_deployment_is_valid() {
         Warehouse::Embedded {
             location: StoreUrl::File { path: base.join(".ponte/warehouse") },
             snapshots_to_keep: 1,
-            result_cache_bytes: Warehouse::DEFAULT_RESULT_CACHE_BYTES
+            result_cache_bytes: Warehouse::DEFAULT_RESULT_CACHE_BYTES,
+            sort_memory_bytes: Warehouse::DEFAULT_SORT_MEMORY_BYTES,
         }
     );
     assert_eq!(config.server.embed_secrets[0].env, "PONTE_EMBED_SECRET");
@@ -304,6 +305,22 @@ fn unknown_warehouse_kind_and_misplaced_keys() {
         "{GOOD}\n[warehouse]\nkind = \"bigquery\"\nproject = \"my-project\"\ndataset = \"d\"\nresult_cache_bytes = 0\n"
     );
     expect(&problems(&text), &text, "0\n", "`result_cache_bytes` does not apply to a warehouse of kind \"bigquery\"");
+
+    let text = format!("{GOOD}\n[warehouse]\nsort_memory_bytes = 1000\n");
+    expect(&problems(&text), &text, "1000", "sort_memory_bytes 1000 is out of range 8388608-68719476736");
+    let text = format!("{GOOD}\n[warehouse]\nsort_memory_bytes = 268435456\n");
+    let dir = config_dir(&text);
+    let config = ponte_config::load(&dir.path().join("ponte.toml")).unwrap();
+    assert!(matches!(config.warehouse, Warehouse::Embedded { sort_memory_bytes: 268_435_456, .. }));
+    let text = format!(
+        "{GOOD}\n[warehouse]\nkind = \"bigquery\"\nproject = \"my-project\"\ndataset = \"d\"\nsort_memory_bytes = 8388608\n"
+    );
+    expect(
+        &problems(&text),
+        &text,
+        "8388608",
+        "`sort_memory_bytes` does not apply to a warehouse of kind \"bigquery\"",
+    );
 }
 
 /// `cluster_by` takes up to four columns of the table, each once, of a type

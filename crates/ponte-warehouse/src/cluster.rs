@@ -35,14 +35,6 @@ use futures::{StreamExt, TryStreamExt};
 use crate::spill_dir::SpillDir;
 use crate::{BatchStream, WarehouseError};
 
-/// Memory the sort may hold before it spills, by default. With the
-/// writer's slices, its encoding threads and the reader's queue on top, a
-/// clustered load of the demo's 20M invoices peaked at 285 MB
-/// (bench/results/load.md); the budget, not the table's size, sets
-/// that peak. 128 MiB peaked at 359 MB and was slower (48 s against 38 s):
-/// shorter runs merge about as fast and sort in cache.
-pub const DEFAULT_SORT_MEMORY_BYTES: usize = 64 * 1024 * 1024;
-
 /// How a clustered write sorts.
 #[derive(Debug, Clone)]
 pub(crate) struct SortBudget {

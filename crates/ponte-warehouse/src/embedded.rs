@@ -126,7 +126,7 @@ impl EmbeddedWarehouse {
             keep,
             local_root: None,
             result_cache_bytes,
-            sort_memory_bytes: crate::cluster::DEFAULT_SORT_MEMORY_BYTES,
+            sort_memory_bytes: ponte_config::Warehouse::DEFAULT_SORT_MEMORY_BYTES as usize,
             queries: Arc::default(),
         }
     }
@@ -158,7 +158,12 @@ impl EmbeddedWarehouse {
     /// Opens the warehouse a config describes; it must be the embedded kind.
     pub fn open(config: &ponte_config::Warehouse) -> Result<Self, WarehouseError> {
         match config {
-            ponte_config::Warehouse::Embedded { location, snapshots_to_keep, result_cache_bytes } => {
+            ponte_config::Warehouse::Embedded {
+                location,
+                snapshots_to_keep,
+                result_cache_bytes,
+                sort_memory_bytes,
+            } => {
                 let store = ponte_config::Store {
                     name: "warehouse".into(),
                     url: location.clone(),
@@ -172,7 +177,13 @@ impl EmbeddedWarehouse {
                     _ => None,
                 };
                 let result_cache_bytes = usize::try_from(*result_cache_bytes).unwrap_or(usize::MAX);
-                Ok(Self { local_root, ..Self::new(store, *snapshots_to_keep).with_result_cache(result_cache_bytes) })
+                let sort_memory_bytes = usize::try_from(*sort_memory_bytes).unwrap_or(usize::MAX);
+                Ok(Self {
+                    local_root,
+                    ..Self::new(store, *snapshots_to_keep)
+                        .with_result_cache(result_cache_bytes)
+                        .with_sort_memory(sort_memory_bytes)
+                })
             }
             ponte_config::Warehouse::BigQuery { .. } => Err(WarehouseError::Unsupported(
                 "the BigQuery warehouse is not built yet; use kind = \"embedded\"".into(),

@@ -392,6 +392,7 @@ async fn a_local_warehouse_sweeps_staging_leftovers_of_orphans() {
         location: StoreUrl::File { path: wh_root.clone() },
         snapshots_to_keep: 1,
         result_cache_bytes: 0,
+        sort_memory_bytes: ponte_config::Warehouse::DEFAULT_SORT_MEMORY_BYTES,
     };
     let warehouse = EmbeddedWarehouse::open(&config).unwrap();
     let orphan = wh_root.join("t/snapshots/19700101T000000Z-1-0");
@@ -442,10 +443,11 @@ async fn a_clustered_load_sorts_its_rows_in_bounded_memory_and_keeps_every_one()
         location: StoreUrl::File { path: wh_root.clone() },
         snapshots_to_keep: 1,
         result_cache_bytes: 0,
+        // About 90 MB of rows in Arrow, 37 batches: without spilling, this
+        // budget (the smallest the config takes) fails the sort.
+        sort_memory_bytes: 8 * 1024 * 1024,
     };
-    // About 90 MB of rows in Arrow, 37 batches: without spilling, this
-    // budget fails the sort.
-    let warehouse = EmbeddedWarehouse::open(&config).unwrap().with_sort_memory(8 * 1024 * 1024);
+    let warehouse = EmbeddedWarehouse::open(&config).unwrap();
     let mut spec = spec(&src, table, table, schema_file().table(table).unwrap().clone());
     spec.cluster_by = vec!["id_cliente".into()];
 

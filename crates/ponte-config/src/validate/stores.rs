@@ -123,6 +123,9 @@ fn retry(r: &RawRetry, checker: &mut Checker<'_>) -> RetryOptions {
 
 /// The largest `result_cache_bytes`: 16 GiB. More is a typo, not a plan.
 const MAX_RESULT_CACHE_BYTES: u64 = 16 * 1024 * 1024 * 1024;
+/// `sort_memory_bytes` between 8 MiB (below that the sort's own buffers
+/// do not fit) and 64 GiB.
+const SORT_MEMORY_BYTES: std::ops::RangeInclusive<u64> = (8 << 20)..=(64 << 30);
 
 pub(super) fn warehouse(
     raw: Option<&Spanned<RawWarehouse>>,
@@ -135,6 +138,7 @@ pub(super) fn warehouse(
             location: default_location(),
             snapshots_to_keep: 1,
             result_cache_bytes: Warehouse::DEFAULT_RESULT_CACHE_BYTES,
+            sort_memory_bytes: Warehouse::DEFAULT_SORT_MEMORY_BYTES,
         });
     };
     let w = spanned.get_ref();
@@ -189,12 +193,31 @@ pub(super) fn warehouse(
                     }
                 },
             };
-            Some(Warehouse::Embedded { location, snapshots_to_keep, result_cache_bytes })
+            let sort_memory_bytes = match &w.sort_memory_bytes {
+                None => Warehouse::DEFAULT_SORT_MEMORY_BYTES,
+                Some(n) => match u64::try_from(*n.get_ref()) {
+                    Ok(v) if SORT_MEMORY_BYTES.contains(&v) => v,
+                    _ => {
+                        checker.error(
+                            n.span(),
+                            format!(
+                                "sort_memory_bytes {} is out of range {}-{} (8 MiB to 64 GiB)",
+                                n.get_ref(),
+                                SORT_MEMORY_BYTES.start(),
+                                SORT_MEMORY_BYTES.end()
+                            ),
+                        );
+                        Warehouse::DEFAULT_SORT_MEMORY_BYTES
+                    }
+                },
+            };
+            Some(Warehouse::Embedded { location, snapshots_to_keep, result_cache_bytes, sort_memory_bytes })
         }
         "bigquery" => {
             not_for(checker, w.path.as_ref().map(Spanned::span), "path");
             not_for(checker, w.snapshots_to_keep.as_ref().map(Spanned::span), "snapshots_to_keep");
             not_for(checker, w.result_cache_bytes.as_ref().map(Spanned::span), "result_cache_bytes");
+            not_for(checker, w.sort_memory_bytes.as_ref().map(Spanned::span), "sort_memory_bytes");
             let project_id = checker.required(&w.project, spanned.span(), "project", "warehouse of kind \"bigquery\"");
             let dataset = checker.required(&w.dataset, spanned.span(), "dataset", "warehouse of kind \"bigquery\"");
             if let Some(p) = project_id {
