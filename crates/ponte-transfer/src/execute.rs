@@ -228,7 +228,10 @@ async fn run_locked(r: Run<'_>) -> Result<TransferReport, TransferError> {
             }
         })
         .collect();
-    let mut results = futures::stream::iter(copy_futures).buffer_unordered(job.concurrency);
+    // Each copy runs as a task of its own, so that hashing (most of a
+    // copy's CPU time) spreads over every worker thread instead of the one
+    // polling this stream; a task is spawned only when there is room for it.
+    let mut results = futures::stream::iter(copy_futures).map(OwnTask::spawn).buffer_unordered(job.concurrency);
     let by_key: std::collections::HashMap<&str, &crate::PlanItem> =
         copies.iter().map(|i| (i.key.as_str(), *i)).collect();
     while let Some((key, outcome)) = results.next().await {
@@ -306,6 +309,35 @@ async fn run_locked(r: Run<'_>) -> Result<TransferReport, TransferError> {
     }
     let failed = counters.objects_from_source_failed > 0 || counters.objects_failed_to_delete_from_sink > 0;
     Ok(report(if failed { Outcome::Failed } else { Outcome::Succeeded }, counters, errors, deletes_skipped, None))
+}
+
+/// A spawned task that is aborted when dropped (a run that stops early
+/// stops its copies in flight) and re-raises the task's panic.
+struct OwnTask<T>(tokio::task::JoinHandle<T>);
+
+impl<T: Send + 'static> OwnTask<T> {
+    fn spawn(future: impl std::future::Future<Output = T> + Send + 'static) -> Self {
+        Self(tokio::spawn(future))
+    }
+}
+
+impl<T> std::future::Future for OwnTask<T> {
+    type Output = T;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<T> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map(|joined| match joined {
+            Ok(value) => value,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Only this wrapper aborts the task, and then nobody polls it.
+            Err(e) => panic!("a copy task was cancelled: {e}"),
+        })
+    }
+}
+
+impl<T> Drop for OwnTask<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn flush(state: &StateDb, job: &str, pending: &mut Vec<(String, Fingerprint)>) -> Result<(), TransferError> {
