@@ -3,12 +3,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
-use futures::future::Either;
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 use object_store::{ObjectStore, ObjectStoreExt};
 use ponte_config::{StoreUrl, TransferJob};
 use ponte_state::{Fingerprint, RunId, RunStatus, StateDb};
 use tokio::sync::Semaphore;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::copy::{Copier, CopyFailure, CopyOutcome, SinkEtags};
 use crate::listing::{list_side, path_of};
@@ -317,42 +318,25 @@ const OWN_TASK_BYTES: u64 = 1024 * 1024;
 /// copy's CPU time) spreads over every worker thread instead of the one
 /// polling the copies: 2 GB in 8 objects went from 5.4 to 4.1 s on 2 cores.
 /// Small objects are copied in place: a task each cost more system time
-/// than their hashing saved.
-fn spawn_if_large<F>((size, copy): (u64, F)) -> Either<OwnTask<F::Output>, F>
+/// than their hashing saved. The task is aborted if the run drops it (a run
+/// that stops early stops its copies in flight); its panic is re-raised.
+fn spawn_if_large<F>((size, copy): (u64, F)) -> BoxFuture<'static, F::Output>
 where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    if size >= OWN_TASK_BYTES { Either::Left(OwnTask::spawn(copy)) } else { Either::Right(copy) }
-}
-
-/// A spawned task that is aborted when dropped (a run that stops early
-/// stops its copies in flight) and re-raises the task's panic.
-struct OwnTask<T>(tokio::task::JoinHandle<T>);
-
-impl<T: Send + 'static> OwnTask<T> {
-    fn spawn(future: impl std::future::Future<Output = T> + Send + 'static) -> Self {
-        Self(tokio::spawn(future))
+    if size < OWN_TASK_BYTES {
+        return copy.boxed();
     }
-}
-
-impl<T> std::future::Future for OwnTask<T> {
-    type Output = T;
-
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<T> {
-        std::pin::Pin::new(&mut self.0).poll(cx).map(|joined| match joined {
-            Ok(value) => value,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            // Only this wrapper aborts the task, and then nobody polls it.
-            Err(e) => panic!("a copy task was cancelled: {e}"),
-        })
+    let task = AbortOnDropHandle::new(tokio::spawn(copy));
+    async move {
+        match task.await {
+            Ok(outcome) => outcome,
+            // Only dropping the handle aborts the task, and then nobody awaits it.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
     }
-}
-
-impl<T> Drop for OwnTask<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+    .boxed()
 }
 
 fn flush(state: &StateDb, job: &str, pending: &mut Vec<(String, Fingerprint)>) -> Result<(), TransferError> {
