@@ -1,14 +1,15 @@
 //! Copying one object: streamed, hashed, verified, never half-visible.
 //!
-//! Objects up to one part are read with one request and written with a
-//! single put; larger ones are read pinned to one version of the object
-//! (part-sized ranges from a local folder, a few long range requests opened
-//! together from S3 or GCS, the next part read while one is hashed) and
-//! written through a multipart upload, two parts uploading. Either way the bytes held per object are bounded by a
-//! shared memory budget, and every byte is hashed (MD5 and CRC32C) as it
-//! passes. A mismatch with the source's MD5 aborts before the object becomes
-//! visible (single puts and multipart completes are atomic); a mismatch with
-//! what the sink reports removes the bad copy.
+//! A remote object (S3, GCS) is read with one streaming request, cut into
+//! parts as it arrives, the next part read while one is hashed: one request
+//! per object, whatever its size, and one version of it. A local file is read
+//! in part-sized ranges pinned to the version the first read saw. Objects up
+//! to one part are written with a single put, larger ones through a multipart
+//! upload, two parts uploading. Either way the bytes held per object are
+//! bounded by a shared memory budget, and every byte is hashed (MD5 and
+//! CRC32C) as it passes. A mismatch with the source's MD5 aborts before the
+//! object becomes visible (single puts and multipart completes are atomic); a
+//! mismatch with what the sink reports removes the bad copy.
 
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::FuturesOrdered;
 use md5::{Digest, Md5};
-use object_store::{GetOptions, GetResultPayload, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutPayload};
 use ponte_state::Fingerprint;
 use tokio::sync::Semaphore;
 
@@ -27,19 +28,14 @@ use crate::report::ErrorCode;
 /// Bytes per multipart part: above S3's 5 MiB minimum, small enough that a
 /// few objects in flight stay within a few tens of MB.
 pub const PART_SIZE: usize = 8 * 1024 * 1024;
-/// Parts of a large object read ahead of the one being hashed: ranged
-/// reads from a folder, or the part a remote read prefetches.
+/// Parts of a large object read ahead of the one being hashed: a ranged
+/// read from a folder, or the part a remote read prefetches.
 const READS_AHEAD: usize = 1;
 /// Parts of a large object being uploaded at once.
 const UPLOADS_IN_FLIGHT: usize = 2;
 /// Parts a large object's copy holds at most: reads ahead, the one being
 /// hashed, uploads in flight.
 pub(crate) const PARTS_HELD: usize = READS_AHEAD + 1 + UPLOADS_IN_FLIGHT;
-/// Range requests a large remote object is read with at once. They are
-/// opened together and read in order: each waits, its body unread (the
-/// server holds it back), until the one before it is done, so the server's
-/// time to first byte overlaps the transfer and no extra memory is held.
-const REMOTE_STREAMS: u64 = 4;
 
 /// What kind of ETag the sink reports, so we know what we can check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +84,9 @@ pub struct Copier {
     pub(crate) source_root: String,
     pub(crate) sink_root: String,
     pub(crate) sink_etags: SinkEtags,
+    /// Read the source in part-sized ranges (a local folder: a range is a
+    /// seek) rather than in one streaming request per object (S3, GCS).
+    pub(crate) ranged_reads: bool,
     /// Memory budget in KiB.
     pub(crate) budget: Arc<Semaphore>,
     pub(crate) observer: Arc<dyn Observer>,
@@ -121,12 +120,17 @@ impl Copier {
     pub async fn copy(&self, key: &str, listed_size: u64) -> Result<CopyOutcome, CopyFailure> {
         let from = path_of(&self.source_root, key);
         let to = path_of(&self.sink_root, key);
-        // The first read covers one part: all of a small object, the first
-        // part of a large one. Its metadata pins the version the rest reads.
-        let first_len = listed_size.clamp(1, PART_SIZE as u64);
-        let _permit = self.budget.acquire_many(kib(first_len as usize)).await.expect("budget never closes");
-        // An empty object has no byte range to ask for.
-        let range = (listed_size > 0).then(|| (0..first_len).into());
+        // The memory a copy may hold is claimed before its first request, so
+        // the requests open at once are bounded by the budget too; it is
+        // claimed again once the response names the size, before any of its
+        // body is read, if the object changed class since it was listed.
+        let mut permit = self.budget.acquire_many(kib(bytes_held(listed_size))).await.expect("budget never closes");
+        // A local file is read in part-sized ranges (`first_range`); a
+        // remote object in one streaming request, cut into parts as it
+        // arrives: each ranged GET costs a round trip, and some servers read
+        // the whole object to answer one.
+        let first_range = self.ranged_reads && listed_size > 0;
+        let range = first_range.then(|| (0..listed_size.min(PART_SIZE as u64)).into());
         let options = GetOptions { range, ..GetOptions::default() };
         let first = match self.source.get_opts(&from, options).await {
             Ok(g) => g,
@@ -134,34 +138,48 @@ impl Copier {
             Err(e) => return Err(CopyFailure::store(&e, "reading source")),
         };
         let meta = first.meta.clone();
-        // A local file is read fastest in part-sized ranges; a remote object
-        // in one streaming request (each ranged GET is a round trip, and some
-        // servers read the whole object to answer one).
-        let local = matches!(first.payload, GetResultPayload::File(..));
-        let source_md5 = meta.e_tag.as_deref().and_then(md5_of_etag);
-        if listed_size == 0 && meta.size > PART_SIZE as u64 {
-            return Err(CopyFailure {
-                code: ErrorCode::FailedPrecondition,
-                message: format!(
-                    "{key} grew from 0 to {} bytes since it was listed; the next run copies it",
-                    meta.size
-                ),
-            });
+        if bytes_held(meta.size) > bytes_held(listed_size) {
+            // Nothing of the body is read yet, so waiting here holds no data.
+            drop(permit);
+            permit = self.budget.acquire_many(kib(bytes_held(meta.size))).await.expect("budget never closes");
         }
-        let head = first.bytes().await.map_err(|e| CopyFailure::store(&e, "reading source"))?;
+        let source_md5 = meta.e_tag.as_deref().and_then(md5_of_etag);
+        let mut parts = if self.ranged_reads {
+            if !first_range && meta.size > PART_SIZE as u64 {
+                // An empty object was read without a range; it is not empty now.
+                return Err(CopyFailure {
+                    code: ErrorCode::FailedPrecondition,
+                    message: format!(
+                        "{key} grew from 0 to {} bytes since it was listed; the next run copies it",
+                        meta.size
+                    ),
+                });
+            }
+            let head = first.bytes().await.map_err(|e| CopyFailure::store(&e, "reading source"))?;
+            let rest =
+                ranged_reads(self.source.clone(), from.clone(), meta.e_tag.clone(), head.len() as u64..meta.size);
+            futures::stream::once(async { Ok(head) }).chain(rest).boxed()
+        } else {
+            let parts = rechunk(first.into_stream(), PART_SIZE);
+            if meta.size > PART_SIZE as u64 { prefetched(parts) } else { parts.boxed() }
+        };
         let (hashes, sink_etag) = if meta.size <= PART_SIZE as u64 {
+            let head = match parts.next().await {
+                Some(part) => part.map_err(|e| CopyFailure::store(&e, "reading source"))?,
+                None => Bytes::new(),
+            };
             let mut hashes = Hashes::new();
             hashes.update(&head);
             self.observer.bytes(head.len() as u64);
+            check_size(hashes.bytes, meta.size, key)?;
             check_source(&hex::encode(hashes.md5.clone().finalize()), source_md5.as_deref(), key)?;
             let put =
                 self.sink.put(&to, PutPayload::from(head)).await.map_err(|e| CopyFailure::store(&e, "writing sink"))?;
             (hashes, put.e_tag)
         } else {
-            drop(_permit);
-            let _permit = self.budget.acquire_many(kib(PART_SIZE * PARTS_HELD)).await.expect("budget never closes");
-            self.multipart(&from, &to, &meta, head, local, source_md5.as_deref(), key).await?
+            self.multipart(&to, meta.size, parts, source_md5.as_deref(), key).await?
         };
+        drop(permit);
         let md5 = hex::encode(hashes.md5.finalize());
         if let Err(failure) = self.check_sink(&md5, sink_etag.as_deref()) {
             // The copy is visible and wrong: take it away so no reader uses it.
@@ -179,46 +197,16 @@ impl Copier {
         }))
     }
 
-    /// Copies a large object a part at a time into a multipart upload (two
-    /// parts in flight). The rest after `head` is read either in ranged reads
-    /// (`ranged`, two ahead) or in one streaming read cut into parts; either
-    /// way every read is pinned to the version the first read saw.
-    #[allow(clippy::too_many_arguments)]
+    /// Writes a large object's `parts` (read one ahead) into a multipart
+    /// upload, two parts in flight, hashing each as it passes.
     async fn multipart(
         &self,
-        from: &object_store::path::Path,
         to: &object_store::path::Path,
-        meta: &object_store::ObjectMeta,
-        head: Bytes,
-        ranged: bool,
+        size: u64,
+        mut parts: futures::stream::BoxStream<'static, object_store::Result<Bytes>>,
         source_md5: Option<&str>,
         key: &str,
     ) -> Result<(Hashes, Option<String>), CopyFailure> {
-        let size = meta.size;
-        let rest_start = head.len() as u64;
-        let source = self.source.clone();
-        let (from_owned, e_tag) = (from.clone(), meta.e_tag.clone());
-        let rest = if ranged {
-            let ranges: Vec<std::ops::Range<u64>> = (rest_start..size)
-                .step_by(PART_SIZE)
-                .map(|start| start..(start + PART_SIZE as u64).min(size))
-                .collect();
-            futures::stream::iter(ranges)
-                .map(move |range| {
-                    let (source, from, e_tag) = (source.clone(), from_owned.clone(), e_tag.clone());
-                    async move {
-                        let options =
-                            GetOptions { range: Some(range.into()), if_match: e_tag, ..GetOptions::default() };
-                        source.get_opts(&from, options).await?.bytes().await
-                    }
-                })
-                .buffered(READS_AHEAD)
-                .boxed()
-        } else {
-            prefetched(rechunk(remote_ranges(source, from_owned, e_tag, rest_start..size), PART_SIZE))
-        };
-        let mut parts = futures::stream::once(async { Ok(head) }).chain(rest).boxed();
-
         let mut upload = self.sink.put_multipart(to).await.map_err(|e| CopyFailure::store(&e, "starting upload"))?;
         let mut hashes = Hashes::new();
         let mut part_md5s: Vec<u8> = Vec::new();
@@ -242,12 +230,7 @@ impl Copier {
             while let Some(r) = in_flight.next().await {
                 r.map_err(|e| CopyFailure::store(&e, "writing part"))?;
             }
-            if hashes.bytes != size {
-                return Err(CopyFailure {
-                    code: ErrorCode::DataLoss,
-                    message: format!("{key}: read {} bytes, the source says {size}", hashes.bytes),
-                });
-            }
+            check_size(hashes.bytes, size, key)?;
             check_source(&hex::encode(hashes.md5.clone().finalize()), source_md5, key)
         }
         .await;
@@ -293,39 +276,25 @@ impl Copier {
     }
 }
 
-/// The bytes of `range` of a remote object, read through up to
-/// [`REMOTE_STREAMS`] range requests opened at once and read in order, each
-/// pinned to `e_tag`.
-fn remote_ranges(
+/// The bytes of `range` of a local file in part-sized range reads, one
+/// ahead of the part being hashed, each pinned to `e_tag`.
+fn ranged_reads(
     source: Arc<dyn ObjectStore>,
     from: object_store::path::Path,
     e_tag: Option<String>,
     range: std::ops::Range<u64>,
 ) -> futures::stream::BoxStream<'static, object_store::Result<Bytes>> {
-    let len = range.end - range.start;
-    let parts = len.div_ceil(PART_SIZE as u64);
-    let streams = REMOTE_STREAMS.min(parts.div_ceil(2)).max(1);
-    // Whole parts per stream, so every stream but the last ends on a part boundary.
-    let per_stream = parts.div_ceil(streams) * PART_SIZE as u64;
-    let ranges: Vec<std::ops::Range<u64>> = (range.start..range.end)
-        .step_by(per_stream as usize)
-        .map(|start| start..(start + per_stream).min(range.end))
-        .collect();
-    let count = ranges.len();
+    let ranges: Vec<std::ops::Range<u64>> =
+        range.clone().step_by(PART_SIZE).map(|start| start..(start + PART_SIZE as u64).min(range.end)).collect();
     futures::stream::iter(ranges)
-        .map(move |r| {
+        .map(move |range| {
             let (source, from, e_tag) = (source.clone(), from.clone(), e_tag.clone());
             async move {
-                let options = GetOptions { range: Some(r.into()), if_match: e_tag, ..GetOptions::default() };
-                source.get_opts(&from, options).await.map(|g| g.into_stream())
+                let options = GetOptions { range: Some(range.into()), if_match: e_tag, ..GetOptions::default() };
+                source.get_opts(&from, options).await?.bytes().await
             }
         })
-        .buffered(count)
-        .map(|opened| match opened {
-            Ok(body) => body,
-            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
-        })
-        .flatten()
+        .buffered(READS_AHEAD)
         .boxed()
 }
 
@@ -385,6 +354,19 @@ fn rechunk(
         }
         Some((Ok(part.freeze()), (stream, leftover, done)))
     })
+}
+
+/// Bytes a copy of an object of `size` bytes holds at most: the object
+/// itself up to one part, else the parts of a multipart copy.
+fn bytes_held(size: u64) -> usize {
+    if size > PART_SIZE as u64 { PART_SIZE * PARTS_HELD } else { size.max(1) as usize }
+}
+
+fn check_size(read: u64, size: u64, key: &str) -> Result<(), CopyFailure> {
+    if read == size {
+        return Ok(());
+    }
+    Err(CopyFailure { code: ErrorCode::DataLoss, message: format!("{key}: read {read} bytes, the source says {size}") })
 }
 
 fn check_source(md5: &str, source_md5: Option<&str>, key: &str) -> Result<(), CopyFailure> {

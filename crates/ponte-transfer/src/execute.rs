@@ -198,6 +198,7 @@ async fn run_locked(r: Run<'_>) -> Result<TransferReport, TransferError> {
             StoreUrl::Gcs { .. } => SinkEtags::Gcs,
             _ => SinkEtags::None,
         },
+        ranged_reads: matches!(job.source.store.url, StoreUrl::File { .. }),
         budget: Arc::new(Semaphore::new(
             (options.memory_budget / 1024).max(crate::PART_SIZE * crate::copy::PARTS_HELD / 1024),
         )),
