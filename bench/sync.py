@@ -30,13 +30,22 @@ def sh(cmd, env=None, check=True):
     return subprocess.run(cmd, env=env, check=check, capture_output=True, text=True)
 
 
-def timed(cmd, env=None):
-    """Runs cmd under /usr/bin/time; returns (seconds, peak RSS in MB)."""
-    out = subprocess.run(["/usr/bin/time", "-f", "%e %M", *cmd], env=env, capture_output=True, text=True)
+def cpu_seconds(pid):
+    """CPU time (user + system) a running process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(cmd, env=None, server=None):
+    """Runs cmd under /usr/bin/time; returns (seconds, peak RSS in MB, the
+    tool's CPU seconds, the CPU seconds `server` (a pid) used meanwhile)."""
+    before = cpu_seconds(server) if server else 0.0
+    out = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", *cmd], env=env, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{out.stdout}\n{out.stderr}")
-    seconds, kb = out.stderr.strip().splitlines()[-1].split()
-    return float(seconds), int(kb) / 1024
+    seconds, kb, user, system = out.stderr.strip().splitlines()[-1].split()
+    server_cpu = cpu_seconds(server) - before if server else None
+    return float(seconds), int(kb) / 1024, float(user) + float(system), server_cpu
 
 
 def make_small(dir: Path, count: int):
@@ -185,15 +194,16 @@ def main():
                     for _ in range(reps):
                         shutil.rmtree(dst, ignore_errors=True)
                         shutil.rmtree(case / "state", ignore_errors=True)
-                        firsts.append(timed(run, env))
+                        firsts.append(timed(run, env, moto.pid if source_kind == "moto" else None))
                         got = tree_size(dst)
                         if got != (objects, size):
                             sys.exit(f"{tool} {dataset} {source_kind}: copied {got}, expected {(objects, size)}")
                         agains.append(timed(run, env))
-                    first = sorted(firsts)[len(firsts) // 2]
-                    again = sorted(agains)[len(agains) // 2]
+                    first = sorted(firsts, key=lambda t: t[0])[len(firsts) // 2]
+                    again = sorted(agains, key=lambda t: t[0])[len(agains) // 2]
                     rows.append(dict(dataset=dataset, source=source_kind, tool=tool, objects=objects, bytes=size,
-                                     seconds=first[0], rss=first[1], resync=again[0], resync_rss=again[1]))
+                                     seconds=first[0], rss=first[1], cpu=first[2], server_cpu=first[3],
+                                     resync=again[0], resync_rss=again[1]))
                     print(f"{dataset:5} {source_kind:6} {tool:38} copy {first[0]:7.2f} s {first[1]:6.0f} MB"
                           f"   re-sync {again[0]:6.2f} s {again[1]:6.0f} MB", flush=True)
     finally:
@@ -210,10 +220,13 @@ def write_report(rows, a):
         "not the virtual disk's writeback. "
         f"Small: {a.small} objects of 1-64 KB in 100 folders. Large: {a.large_count} objects of {a.large_mb} MB. "
         "Folder: a local folder; moto: a real S3 server on loopback. Destination: a local folder. "
-        "Ratios are rclone's time / ponte's time (above 1: ponte is faster).",
+        "Ratios are rclone's time / ponte's time (above 1: ponte is faster). CPU s: the tool's user + system "
+        "time for the copy; moto CPU s: what the S3 server (one Python process) spent meanwhile, so a moto figure "
+        "near the copy's wall time means the server, not the tool, set the pace.",
         "",
-        "| data | source | tool | copy s | MB/s | objects/s | peak RSS MB | re-sync s | re-sync RSS MB | speed vs this tool |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| data | source | tool | copy s | MB/s | objects/s | CPU s | moto CPU s | peak RSS MB | re-sync s "
+        "| re-sync RSS MB | speed vs this tool |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         ponte = next(x for x in rows if x["dataset"] == r["dataset"] and x["source"] == r["source"] and x["tool"] == "ponte")
@@ -222,7 +235,8 @@ def write_report(rows, a):
             f"copy {r['seconds'] / ponte['seconds']:.2f}x, re-sync {r['resync'] / max(ponte['resync'], 0.01):.2f}x")
         lines.append(
             f"| {r['dataset']} | {r['source']} | {r['tool']} | {r['seconds']:.2f} | {r['bytes'] / 1e6 / r['seconds']:.0f} | "
-            f"{r['objects'] / r['seconds']:.0f} | {r['rss']:.0f} | {r['resync']:.2f} | {r['resync_rss']:.0f} | {ratio} |"
+            f"{r['objects'] / r['seconds']:.0f} | {r['cpu']:.1f} | "
+            f"{'' if r['server_cpu'] is None else format(r['server_cpu'], '.1f')} | {r['rss']:.0f} | {r['resync']:.2f} | {r['resync_rss']:.0f} | {ratio} |"
         )
     Path(a.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
