@@ -231,11 +231,10 @@ async fn run_locked(r: Run<'_>) -> Result<TransferReport, TransferError> {
             })
         })
         .collect();
-    // A task is spawned only when there is room for it.
-    let mut results = futures::stream::iter(copy_futures).map(spawn_if_large).buffer_unordered(job.concurrency);
+    let mut lanes = Lanes::start(copy_futures, job.concurrency);
     let by_key: std::collections::HashMap<&str, &crate::PlanItem> =
         copies.iter().map(|i| (i.key.as_str(), *i)).collect();
-    while let Some((key, outcome)) = results.next().await {
+    while let Some((key, outcome)) = lanes.results.recv().await {
         observer.object_done();
         let item = by_key[key.as_str()];
         match outcome {
@@ -261,7 +260,7 @@ async fn run_locked(r: Run<'_>) -> Result<TransferReport, TransferError> {
             }
         }
     }
-    drop(results);
+    lanes.finish().await;
     flush(state, &job.name, &mut pending)?;
 
     let deletes: Vec<_> = plan.with(Action::Delete).collect();
@@ -310,6 +309,63 @@ async fn run_locked(r: Run<'_>) -> Result<TransferReport, TransferError> {
     }
     let failed = counters.objects_from_source_failed > 0 || counters.objects_failed_to_delete_from_sink > 0;
     Ok(report(if failed { Outcome::Failed } else { Outcome::Succeeded }, counters, errors, deletes_skipped, None))
+}
+
+/// The copies of a run, spread over one lane per core. Each lane is a task
+/// that takes the next copy from a shared queue whenever it has room, so
+/// the hashing of small objects (which are not worth a task each, see
+/// [`spawn_if_large`]) runs on every worker thread instead of the one that
+/// would poll them all. Dropping the lanes aborts the copies in flight.
+struct Lanes<T> {
+    results: tokio::sync::mpsc::UnboundedReceiver<T>,
+    tasks: Vec<AbortOnDropHandle<()>>,
+}
+
+impl<T: Send + 'static> Lanes<T> {
+    /// Starts running `copies` (each with its object's size), at most
+    /// `concurrency` at once across all lanes.
+    fn start<F>(copies: Vec<(u64, F)>, concurrency: usize) -> Self
+    where
+        F: std::future::Future<Output = T> + Send + 'static,
+    {
+        let concurrency = concurrency.max(1);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let lanes = cores.min(concurrency).min(copies.len()).max(1);
+        let queue = Arc::new(std::sync::Mutex::new(copies.into_iter()));
+        let (sender, results) = tokio::sync::mpsc::unbounded_channel();
+        let tasks = (0..lanes)
+            .map(|lane| {
+                // Lanes share the concurrency; the first ones take the remainder.
+                let room = concurrency / lanes + usize::from(lane < concurrency % lanes);
+                let (queue, sender) = (queue.clone(), sender.clone());
+                AbortOnDropHandle::new(tokio::spawn(async move {
+                    let next = futures::stream::poll_fn(move |_| {
+                        std::task::Poll::Ready(queue.lock().expect("the queue is never poisoned").next())
+                    });
+                    // A copy leaves the queue only when its lane has room for it.
+                    let mut done = next.map(spawn_if_large).buffer_unordered(room);
+                    while let Some(result) = done.next().await {
+                        if sender.send(result).is_err() {
+                            break;
+                        }
+                    }
+                }))
+            })
+            .collect();
+        Self { results, tasks }
+    }
+
+    /// Waits for every lane to end once all results are in; a lane's panic
+    /// is raised here rather than lost with its results.
+    async fn finish(self) {
+        for task in self.tasks {
+            if let Err(e) = task.await
+                && e.is_panic()
+            {
+                std::panic::resume_unwind(e.into_panic());
+            }
+        }
+    }
 }
 
 /// Objects at least this large are copied by a task of their own.
