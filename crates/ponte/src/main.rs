@@ -7,6 +7,7 @@
 
 mod cli;
 mod commands;
+mod error_text;
 mod examples;
 mod logging;
 
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_text::error_text(&error));
             ExitCode::FAILURE
         }
     }

@@ -158,7 +158,7 @@ fn sync_all(config: &Config) -> anyhow::Result<bool> {
                     failed.push(format!("{}: {} object(s) failed", job.name, r.counters.objects_from_source_failed));
                 }
             }
-            Err(e) => failed.push(format!("{:#}", anyhow::Error::new(e))),
+            Err(e) => failed.push(crate::error_text::error_text(&anyhow::Error::new(e))),
         }
     }
     let sink = config.transfers.first().map(|t| t.sink.store.url.to_string()).unwrap_or_default();
@@ -185,7 +185,7 @@ fn load_all(config: &Config) -> anyhow::Result<bool> {
     for f in &config.functions {
         match runtime.block_on(super::load::load_one(f, &state, warehouse.as_ref(), "demo", true)) {
             Ok(r) => rows += r.rows,
-            Err(e) => failed.push(format!("{e:#}")),
+            Err(e) => failed.push(crate::error_text::error_text(&e)),
         }
     }
     if failed.is_empty() {

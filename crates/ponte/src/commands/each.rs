@@ -58,7 +58,7 @@ pub fn run_each<T, R: Serialize>(
             }
             Err(error) => {
                 ok = false;
-                let message = format!("{error:#}");
+                let message = crate::error_text::error_text(&error);
                 if json {
                     let mut value = label(item);
                     value["error"] = message.into();

@@ -70,7 +70,7 @@ pub async fn load_one(
     .await;
     match &result {
         Ok(report) => state.finish_run(id, RunStatus::Succeeded, Some(&serde_json::to_value(report)?), None)?,
-        Err(e) => state.finish_run(id, RunStatus::Failed, None, Some(&format!("{e:#}")))?,
+        Err(e) => state.finish_run(id, RunStatus::Failed, None, Some(&crate::error_text::error_text(e)))?,
     }
     result
 }

@@ -32,7 +32,7 @@ impl Runner for PonteRunner {
                     Err(e) if e.downcast_ref::<super::load::AlreadyRunning>().is_some() => {
                         RunOutcome::Skipped { reason: e.to_string() }
                     }
-                    Err(e) => RunOutcome::Failed { error: format!("{e:#}") },
+                    Err(e) => RunOutcome::Failed { error: crate::error_text::error_text(&e) },
                 }
             }
             Target::Transfer(name) => {
@@ -52,7 +52,7 @@ impl Runner for PonteRunner {
                         ),
                     },
                     Err(e @ TransferError::AlreadyRunning { .. }) => RunOutcome::Skipped { reason: e.to_string() },
-                    Err(e) => RunOutcome::Failed { error: format!("{:#}", anyhow::Error::new(e)) },
+                    Err(e) => RunOutcome::Failed { error: crate::error_text::error_text(&anyhow::Error::new(e)) },
                 }
             }
         }
