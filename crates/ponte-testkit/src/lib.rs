@@ -57,9 +57,20 @@ mod moto;
 pub use bigquery::BigQueryFake;
 pub use moto::{ACCESS_KEY, Moto, SECRET_KEY};
 
-/// A free TCP port on the loopback interface.
+/// A free TCP port on the loopback interface, never one this process
+/// handed out before: tests run in parallel, and two servers told the same
+/// port would answer for each other until one of them stops.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback").local_addr().expect("local addr").port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    loop {
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback").local_addr().expect("local addr").port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// Compares two trees with rclone (`rclone check --download`: every byte

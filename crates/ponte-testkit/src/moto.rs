@@ -1,6 +1,7 @@
 //! A real S3 server for tests: moto's standalone server, started on a free
 //! loopback port and stopped when the handle drops.
 
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,22 +19,36 @@ pub const ACCESS_KEY: &str = "testing";
 pub const SECRET_KEY: &str = "testing";
 
 impl Moto {
-    /// Starts a server and waits until it answers.
+    /// Starts a server and waits until it answers HTTP on its port.
+    ///
+    /// A free port can be taken by another process before moto binds it;
+    /// moto then exits, and a bare TCP connect could still succeed (another
+    /// server, or a socket connected to itself). So readiness means an HTTP
+    /// reply from a moto that is still running, and a moto that exited is
+    /// started again on another port.
     pub fn start() -> Self {
-        let port = crate::free_port();
-        let child = Command::new(crate::python())
-            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto starts");
-        let moto = Self { child, endpoint: format!("http://127.0.0.1:{port}") };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto did not start on port {port}");
-            std::thread::sleep(Duration::from_millis(100));
+        for _ in 0..5 {
+            let port = crate::free_port();
+            let child = Command::new(crate::python())
+                .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("moto starts");
+            let mut moto = Self { child, endpoint: format!("http://127.0.0.1:{port}") };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                if moto.child.try_wait().expect("moto's status").is_some() {
+                    break;
+                }
+                if answers_http(port) {
+                    return moto;
+                }
+                assert!(Instant::now() < deadline, "moto did not start on port {port}");
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
-        moto
+        panic!("moto exited at start five times (ports taken?)");
     }
 
     /// Creates buckets.
@@ -46,6 +61,17 @@ impl Moto {
         args.extend_from_slice(names);
         crate::run_python(script, &args);
     }
+}
+
+/// Whether an HTTP server answers on the loopback `port`.
+fn answers_http(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    if stream.write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut head = [0u8; 5];
+    stream.read_exact(&mut head).is_ok() && &head == b"HTTP/"
 }
 
 impl Drop for Moto {
