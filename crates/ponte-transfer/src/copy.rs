@@ -160,17 +160,22 @@ impl Copier {
                 ranged_reads(self.source.clone(), from.clone(), meta.e_tag.clone(), head.len() as u64..meta.size);
             futures::stream::once(async { Ok(head) }).chain(rest).boxed()
         } else {
-            let parts = rechunk(first.into_stream(), PART_SIZE);
-            if meta.size > PART_SIZE as u64 { prefetched(parts) } else { parts.boxed() }
+            if meta.size > PART_SIZE as u64 {
+                prefetched(rechunk(first.into_stream(), PART_SIZE))
+            } else {
+                // One piece the object's size: a small object does not get a part-sized buffer.
+                rechunk(first.into_stream(), meta.size.max(1) as usize).boxed()
+            }
         };
         let (hashes, sink_etag) = if meta.size <= PART_SIZE as u64 {
-            let head = match parts.next().await {
-                Some(part) => part.map_err(|e| CopyFailure::store(&e, "reading source"))?,
-                None => Bytes::new(),
-            };
             let mut hashes = Hashes::new();
-            hashes.update(&head);
-            self.observer.bytes(head.len() as u64);
+            let mut head = Bytes::new();
+            while let Some(part) = parts.next().await {
+                head = part.map_err(|e| CopyFailure::store(&e, "reading source"))?;
+                hashes.update(&head);
+            }
+            self.observer.bytes(hashes.bytes);
+            // More than one piece means more bytes than the source said.
             check_size(hashes.bytes, meta.size, key)?;
             check_source(&hex::encode(hashes.md5.clone().finalize()), source_md5.as_deref(), key)?;
             let put =
