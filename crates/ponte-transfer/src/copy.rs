@@ -159,13 +159,11 @@ impl Copier {
             let rest =
                 ranged_reads(self.source.clone(), from.clone(), meta.e_tag.clone(), head.len() as u64..meta.size);
             futures::stream::once(async { Ok(head) }).chain(rest).boxed()
+        } else if meta.size > PART_SIZE as u64 {
+            prefetched(rechunk(first.into_stream(), PART_SIZE))
         } else {
-            if meta.size > PART_SIZE as u64 {
-                prefetched(rechunk(first.into_stream(), PART_SIZE))
-            } else {
-                // One piece the object's size: a small object does not get a part-sized buffer.
-                rechunk(first.into_stream(), meta.size.max(1) as usize).boxed()
-            }
+            // One piece the object's size: a small object does not get a part-sized buffer.
+            rechunk(first.into_stream(), meta.size.max(1) as usize).boxed()
         };
         let (hashes, sink_etag) = if meta.size <= PART_SIZE as u64 {
             let mut hashes = Hashes::new();

@@ -2,16 +2,17 @@
 //!
 //! anyhow's `{:#}` joins every cause in the chain, but many library errors
 //! (object_store's, reqwest's) already repeat their source in their own
-//! message, so a chain of four printed the same server reply four times. A
-//! cause whose text the line already holds is left out.
+//! message (`"{context}: {source}"`), so a chain of four printed the same
+//! server reply four times. A cause whose text the line already ends with is
+//! left out; one that only appears somewhere inside it is kept.
 
-/// The error and those of its causes the line does not already say,
+/// The error and those of its causes the line does not already end with,
 /// joined by `: `.
 pub(crate) fn error_text(error: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in error.chain() {
         let text = cause.to_string();
-        if text.is_empty() || line.contains(&text) {
+        if text.is_empty() || line.ends_with(&text) {
             continue;
         }
         if !line.is_empty() {
@@ -39,6 +40,12 @@ mod tests {
         let error = anyhow::Error::new(Repeats(Inner)).context("transfer `daily`");
         assert_eq!(error_text(&error), "transfer `daily`: outer: the server said no");
         assert_eq!(format!("{error:#}"), "transfer `daily`: outer: the server said no: the server said no");
+    }
+
+    #[test]
+    fn a_cause_named_inside_the_message_but_not_at_its_end_is_kept() {
+        let error = anyhow::Error::new(Inner).context("the server said no twice, then");
+        assert_eq!(error_text(&error), "the server said no twice, then: the server said no");
     }
 
     #[test]
