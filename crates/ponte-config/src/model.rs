@@ -421,6 +421,11 @@ pub struct Server {
     /// connection is closed: a client that trickles them (slowloris) holds
     /// a connection no longer than this.
     pub header_timeout: Duration,
+    /// Whether a client's address is the last one in `X-Forwarded-For`
+    /// (the one the reverse proxy in front of ponte appended) rather than
+    /// the connection's peer, which behind a proxy is the proxy itself.
+    /// Login throttling counts failures per client address.
+    pub trust_forwarded_for: bool,
 }
 
 impl Server {

@@ -176,6 +176,7 @@ pub(crate) struct RawServer {
     pub request_timeout: Option<S<String>>,
     pub max_body_bytes: Option<S<u64>>,
     pub header_timeout: Option<S<String>>,
+    pub trust_forwarded_for: Option<S<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

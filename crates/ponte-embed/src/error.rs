@@ -73,6 +73,13 @@ pub enum EmbedError {
         /// Why.
         reason: &'static str,
     },
+    /// The memory of spent URLs could not be read or written, so the URL
+    /// cannot be proven unused: refused (fail closed), and worth retrying.
+    #[error("signed embed URL cannot be checked for reuse right now: {reason}")]
+    ReplayUnavailable {
+        /// What failed (no secret in it).
+        reason: String,
+    },
     /// The verifier was given no secrets, or an empty one.
     #[error("no usable embed secret is configured (none given, or one is empty)")]
     NoSecrets,
@@ -89,6 +96,8 @@ impl EmbedError {
     ///   embedding application's code must change.
     /// - 403 when a correctly signed URL asks for a model this server does
     ///   not serve: the signer is not entitled to it.
+    /// - 503 when the memory of spent URLs is unavailable: nothing is wrong
+    ///   with the URL, but it cannot be let in unchecked.
     /// - 500 for [`EmbedError::NoSecrets`], a server misconfiguration.
     pub fn status(&self) -> u16 {
         match self {
@@ -103,6 +112,7 @@ impl EmbedError {
             | EmbedError::SessionTooLong { .. }
             | EmbedError::BadTarget { .. } => 400,
             EmbedError::UnknownModel { .. } => 403,
+            EmbedError::ReplayUnavailable { .. } => 503,
             EmbedError::NoSecrets => 500,
         }
     }
@@ -121,6 +131,7 @@ impl EmbedError {
             EmbedError::SessionTooLong { .. } => "session_too_long",
             EmbedError::UnknownModel { .. } => "unknown_model",
             EmbedError::BadTarget { .. } => "bad_target",
+            EmbedError::ReplayUnavailable { .. } => "replay_unavailable",
             EmbedError::NoSecrets => "no_secrets",
         }
     }

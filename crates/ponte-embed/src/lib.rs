@@ -50,7 +50,7 @@ mod verify;
 
 pub use error::{AlgorithmParseError, EmbedError};
 pub use params::{Algorithm, DEFAULT_SESSION_LENGTH, EmbedLogin, EmbedParams, Secret};
-pub use replay::{NONCE_MEMORY, URL_MEMORY};
+pub use replay::{MemoryReplayStore, NONCE_MEMORY, ReplayStore, URL_MEMORY};
 pub use sign::{new_nonce, sign_url, signature, string_to_sign};
 pub use verify::Verifier;
 

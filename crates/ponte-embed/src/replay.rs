@@ -3,12 +3,57 @@
 //! Entries are only recorded for URLs that passed every other check, so
 //! someone without a secret cannot fill this memory, and each entry is
 //! dropped once its URL could no longer verify anyway: memory is bounded by
-//! the number of embed logins in the last hour. It lives in the process: a
-//! restart forgets it, and several server processes do not share it.
+//! the number of embed logins in the last hour.
+//!
+//! Where the memory lives is the [`ReplayStore`]'s business. The one here,
+//! [`MemoryReplayStore`], lives in the process: a restart forgets it and
+//! several processes do not share it, so a server keeps it in its state
+//! database instead (ponte's server does).
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Mutex;
+
+/// Where spent nonces and URLs are remembered.
+///
+/// [`crate::Verifier::verify`] calls [`ReplayStore::spend`] last, for a URL
+/// that passed every other check. An implementation must check and record
+/// in one step (two requests racing with the same URL: one wins), keep a
+/// URL for at least [`URL_MEMORY`] and a nonce for at least
+/// [`NONCE_MEMORY`] seconds, and fail closed: when it cannot tell, it
+/// answers [`EmbedError::ReplayUnavailable`], never `Ok`.
+pub trait ReplayStore: Send + Sync + fmt::Debug {
+    /// Refuses a URL (named by the SHA-256 of its path and query) or a
+    /// nonce seen before; otherwise records both as spent at `now`.
+    fn spend(&self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError>;
+}
+
+/// A [`ReplayStore`] in this process's memory.
+pub struct MemoryReplayStore {
+    guard: Mutex<ReplayGuard>,
+}
+
+impl Default for MemoryReplayStore {
+    fn default() -> Self {
+        MemoryReplayStore { guard: Mutex::new(ReplayGuard::new()) }
+    }
+}
+
+impl ReplayStore for MemoryReplayStore {
+    fn spend(&self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError> {
+        // A panic while holding the lock leaves the sets consistent (each
+        // operation is a few inserts), so a poisoned lock is still usable.
+        self.guard.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).check_and_record(nonce, url_digest, now)
+    }
+}
+
+impl fmt::Debug for MemoryReplayStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (nonces, urls) = self.guard.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).sizes();
+        f.debug_struct("MemoryReplayStore").field("nonces", &nonces).field("urls", &urls).finish()
+    }
+}
 
 use crate::error::EmbedError;
 
@@ -63,19 +108,19 @@ impl<K: Ord + Clone> ExpiringSet<K> {
 }
 
 /// The nonces and URLs already used, each until it could no longer verify.
-pub(crate) struct ReplayGuard {
+struct ReplayGuard {
     nonces: ExpiringSet<String>,
     urls: ExpiringSet<[u8; 32]>,
 }
 
 impl ReplayGuard {
-    pub(crate) fn new() -> Self {
+    fn new() -> Self {
         ReplayGuard { nonces: ExpiringSet::new(), urls: ExpiringSet::new() }
     }
 
     /// Refuses a URL (by its SHA-256) or a nonce seen before; otherwise
     /// records both. Expired entries are pruned first.
-    pub(crate) fn check_and_record(&mut self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError> {
+    fn check_and_record(&mut self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError> {
         self.nonces.prune(now);
         self.urls.prune(now);
         // The URL first: the same URL twice says "URL reused", the clearer reason.
@@ -91,7 +136,7 @@ impl ReplayGuard {
     }
 
     /// How many nonces and URLs are remembered.
-    pub(crate) fn sizes(&self) -> (usize, usize) {
+    fn sizes(&self) -> (usize, usize) {
         (self.nonces.len(), self.urls.len())
     }
 }

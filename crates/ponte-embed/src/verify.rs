@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -14,7 +14,7 @@ use subtle::{Choice, ConstantTimeEq};
 use crate::encode::{decode_path_component, decode_query_component};
 use crate::error::EmbedError;
 use crate::params::{EmbedLogin, Secret};
-use crate::replay::ReplayGuard;
+use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::sign::{EMBED_PATH_PREFIX, join_lines, mac, split_host};
 use crate::{MAX_CLOCK_SKEW, MAX_SESSION_LENGTH};
 
@@ -65,15 +65,15 @@ const SIGNED: [&str; 10] = [
 /// it verifies under any of them, each with its own hash), the models this
 /// server serves, and the memory of used nonces and URLs.
 ///
-/// That memory is per process: a restart forgets it, and several server
-/// processes behind one host each keep their own, so a URL could be used
-/// once per process within its 5-minute window. Run one embed login process
-/// per host, or accept that.
+/// By default that memory is this process's ([`MemoryReplayStore`]): a
+/// restart forgets it. A server gives it a store that outlives the process
+/// and is shared by every process serving the host
+/// ([`Verifier::with_replay_store`]).
 pub struct Verifier {
     secrets: Vec<Secret>,
     host: String,
     known_models: BTreeSet<String>,
-    replay: Mutex<ReplayGuard>,
+    replay: Arc<dyn ReplayStore>,
 }
 
 /// The query parameters as received (percent-decoded), by name.
@@ -125,8 +125,14 @@ impl Verifier {
             secrets,
             host: split_host(host).1.to_owned(),
             known_models: known_models.into_iter().map(Into::into).collect(),
-            replay: Mutex::new(ReplayGuard::new()),
+            replay: Arc::new(MemoryReplayStore::default()),
         })
+    }
+
+    /// The same verifier remembering spent URLs and nonces in `store`.
+    pub fn with_replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
+        self.replay = store;
+        self
     }
 
     /// The host signed URLs must name (without scheme).
@@ -210,7 +216,7 @@ impl Verifier {
         check_target(&target).map_err(|reason| EmbedError::BadTarget { reason })?;
 
         let url_digest: [u8; 32] = Sha256::digest(path_and_query.as_bytes()).into();
-        self.replay().check_and_record(&nonce, url_digest, now)?;
+        self.replay.spend(&nonce, url_digest, now)?;
 
         Ok(EmbedLogin {
             target,
@@ -247,23 +253,15 @@ impl Verifier {
         }
         if bool::from(matched) { Ok(()) } else { Err(EmbedError::BadSignature) }
     }
-
-    fn replay(&self) -> MutexGuard<'_, ReplayGuard> {
-        // A panic while holding the lock leaves the sets consistent (each
-        // operation is a few inserts), so a poisoned lock is still usable.
-        self.replay.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (nonces, urls) = self.replay().sizes();
         f.debug_struct("Verifier")
             .field("host", &self.host)
             .field("secrets", &self.secrets)
             .field("known_models", &self.known_models)
-            .field("used_nonces", &nonces)
-            .field("used_urls", &urls)
+            .field("replay", &self.replay)
             .finish()
     }
 }

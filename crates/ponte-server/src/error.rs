@@ -17,12 +17,14 @@ pub struct ApiError {
     pub status: StatusCode,
     /// What went wrong, for the caller.
     pub message: String,
+    /// Seconds to wait before trying again (`Retry-After`), when known.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// An error with `status`.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self { status, message: message.into(), retry_after: None }
     }
 
     /// 400: the request is malformed.
@@ -43,6 +45,13 @@ impl ApiError {
     /// 404: nothing by that name.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// 429: too many attempts; try again after `wait` (sent as
+    /// `Retry-After`, whole seconds, at least one).
+    pub fn too_many_requests(message: impl Into<String>, wait: std::time::Duration) -> Self {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Self { retry_after: Some(seconds.max(1)), ..Self::new(StatusCode::TOO_MANY_REQUESTS, message) }
     }
 
     /// 503: could not be done now; try again (Pub/Sub does).
@@ -81,6 +90,10 @@ impl From<ponte_warehouse::WarehouseError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "message": self.message, "documentation_url": DOCS });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

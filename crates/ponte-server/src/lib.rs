@@ -18,6 +18,7 @@
 
 mod admin;
 pub mod auth;
+mod client_address;
 pub mod embed;
 pub mod error;
 mod listen;
@@ -42,9 +43,6 @@ use ponte_state::StateDb;
 
 pub use auth::Token;
 pub use error::ApiError;
-
-/// Pub/Sub messages are at most 10 MB; base64 and the envelope add a third.
-const PUSH_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -95,7 +93,8 @@ impl AppState {
     /// Turns the Looker API on over `semantic` for the API clients of
     /// `sessions` (usually [`looker::session::Sessions::from_config`]).
     pub fn with_looker(mut self, semantic: Arc<semantic::SemanticLayer>, sessions: looker::session::Sessions) -> Self {
-        self.looker = Some(Arc::new(looker::LookerApi { semantic, sessions, metrics: self.metrics.clone() }));
+        let api = looker::LookerApi::new(semantic, sessions, self.state.clone(), self.metrics.clone());
+        self.looker = Some(Arc::new(api));
         self
     }
 
@@ -118,7 +117,7 @@ pub fn router(app: AppState) -> Router {
         .merge(pages::routes())
         .layer(axum::middleware::from_fn_with_state(app.config.server.request_timeout, request_timeout));
     Router::new()
-        .route("/pubsub/push", post(pubsub::push).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)))
+        .route("/pubsub/push", post(pubsub::push).layer(DefaultBodyLimit::max(pubsub::PUSH_BODY_LIMIT)))
         .route("/api/runs", get(admin::runs))
         .route("/api/admin/trigger/{name}", post(admin::trigger))
         .merge(timed)
@@ -127,8 +126,32 @@ pub fn router(app: AppState) -> Router {
         .route("/metrics", get(metrics::scrape))
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(contain_panics))
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::count_responses))
         .with_state(app)
+}
+
+/// A panic in one request's handler becomes that request's 500 (with the
+/// panic in the log), instead of a connection dropped without an answer.
+/// Other requests never notice either way: each connection is a task of
+/// its own, and shared locks recover from poisoning.
+async fn contain_panics(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use futures::FutureExt as _;
+    let path = request.uri().path().to_owned();
+    match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            tracing::error!(path = %path.escape_debug(), "a request failed with a panic: {what}");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the server failed on this request; its log has details")
+                .into_response()
+        }
+    }
 }
 
 /// Answers 503 when a request takes longer than `limit`; the work in

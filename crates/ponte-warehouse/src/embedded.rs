@@ -426,4 +426,8 @@ impl Warehouse for EmbeddedWarehouse {
     ) -> Result<crate::QueryResult, WarehouseError> {
         self.run_query(sql, params, options).await
     }
+
+    async fn query_stream(&self, sql: &str, params: &[crate::Param]) -> Result<crate::BatchStream, WarehouseError> {
+        self.stream_query(sql, params).await
+    }
 }

@@ -146,6 +146,18 @@ pub trait Warehouse: Send + Sync {
         params: &[Param],
         options: QueryOptions,
     ) -> Result<QueryResult, WarehouseError>;
+
+    /// Runs a SELECT like [`Warehouse::query`] and yields its rows batch by
+    /// batch as the backend produces them, neither from nor into a result
+    /// cache: for results too large to hold at once (a download of every
+    /// row). Planning errors come back here; later ones end the stream.
+    ///
+    /// The default reads the whole result first, for backends that page
+    /// results themselves.
+    async fn query_stream(&self, sql: &str, params: &[Param]) -> Result<BatchStream, WarehouseError> {
+        let result = self.query_with(sql, params, QueryOptions { use_cache: false }).await?;
+        Ok(Box::pin(futures::stream::iter(result.batches.into_iter().map(Ok))))
+    }
 }
 
 /// Shorthands over [`Warehouse::write_table`], for writes without an

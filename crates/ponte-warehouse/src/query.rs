@@ -257,10 +257,23 @@ impl EmbeddedWarehouse {
     }
 }
 
-/// Plans and runs a query in its session.
-async fn execute(session: Session, params: &[Param], started: Instant) -> Result<QueryResult, WarehouseError> {
+impl EmbeddedWarehouse {
+    /// Plans one SELECT with bound parameters and streams its rows as
+    /// DataFusion produces them, without the result cache: what a download
+    /// of every row reads, so the rows are never all in memory as Arrow,
+    /// let alone as JSON or CSV text.
+    pub async fn stream_query(&self, sql: &str, params: &[Param]) -> Result<crate::BatchStream, WarehouseError> {
+        use futures::StreamExt as _;
+        let session = self.session(sql).await?;
+        let df = plan(session, params).await?;
+        let stream = df.execute_stream().await.map_err(query_error)?;
+        Ok(Box::pin(stream.map(|batch| batch.map_err(query_error))))
+    }
+}
+
+/// Plans a query in its session, read-only, with its parameters bound.
+async fn plan(session: Session, params: &[Param]) -> Result<datafusion::dataframe::DataFrame, WarehouseError> {
     let Session { ctx, statement, .. } = session;
-    let registered = started.elapsed();
     let plan = ctx.state().statement_to_plan(statement).await.map_err(query_error)?;
     let read_only = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
     read_only.verify_plan(&plan).map_err(query_error)?;
@@ -269,6 +282,13 @@ async fn execute(session: Session, params: &[Param], started: Instant) -> Result
         let values = ParamValues::List(params.iter().map(|p| p.scalar().into()).collect());
         df = df.with_param_values(values).map_err(query_error)?;
     }
+    Ok(df)
+}
+
+/// Plans and runs a query in its session.
+async fn execute(session: Session, params: &[Param], started: Instant) -> Result<QueryResult, WarehouseError> {
+    let registered = started.elapsed();
+    let df = plan(session, params).await?;
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
     let planned = started.elapsed();
     let batches = df.collect().await.map_err(query_error)?;

@@ -45,6 +45,7 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
             request_timeout: Server::DEFAULT_REQUEST_TIMEOUT,
             header_timeout: Server::DEFAULT_HEADER_TIMEOUT,
             max_body_bytes: Server::DEFAULT_MAX_BODY_BYTES,
+            trust_forwarded_for: false,
         });
     };
     let s = spanned.get_ref();
@@ -172,6 +173,7 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
         request_timeout,
         max_body_bytes,
         header_timeout,
+        trust_forwarded_for: s.trust_forwarded_for.as_ref().is_some_and(|t| *t.get_ref()),
     })
 }
 

@@ -142,20 +142,80 @@ impl SqlWriter {
     }
 }
 
-/// `a OR b OR …`, parenthesised when there are several.
-pub(crate) fn any_of(mut parts: Vec<String>) -> Option<String> {
+/// How many conditions one `AND`/`OR` group joins before the groups are
+/// nested. SQL engines parse `a OR b OR c …` into a tree as deep as the list
+/// is long and then walk it recursively: a long filter list (a thousand
+/// comma-separated ranges) overflowed a worker thread's stack and aborted the
+/// whole server. Grouped eight at a time, ten thousand conditions nest five
+/// levels deep, and a list of up to eight reads as before.
+const GROUP: usize = 8;
+
+/// `a OR b OR …`, parenthesised when there are several; long lists are
+/// nested in groups (see [`GROUP`]) so the expression stays shallow.
+pub(crate) fn any_of(parts: Vec<String>) -> Option<String> {
+    joined(parts, " OR ")
+}
+
+/// `a AND b AND …`, parenthesised when there are several; long lists are
+/// nested in groups like [`any_of`]'s.
+pub(crate) fn all_of(parts: Vec<String>) -> Option<String> {
+    joined(parts, " AND ")
+}
+
+fn joined(mut parts: Vec<String>, op: &str) -> Option<String> {
+    while parts.len() > GROUP {
+        parts = parts.chunks(GROUP).map(|group| group_of(group, op)).collect();
+    }
     match parts.len() {
         0 => None,
         1 => parts.pop(),
-        _ => Some(format!("({})", parts.join(" OR "))),
+        _ => Some(group_of(&parts, op)),
     }
 }
 
-/// `a AND b AND …`, parenthesised when there are several.
-pub(crate) fn all_of(mut parts: Vec<String>) -> Option<String> {
-    match parts.len() {
-        0 => None,
-        1 => parts.pop(),
-        _ => Some(format!("({})", parts.join(" AND "))),
+fn group_of(parts: &[String], op: &str) -> String {
+    match parts {
+        [one] => one.clone(),
+        many => format!("({})", many.join(op)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// How deeply `sql`'s parentheses nest.
+    fn nesting(sql: &str) -> usize {
+        let mut depth = 0usize;
+        let mut deepest = 0;
+        for c in sql.chars() {
+            match c {
+                '(' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                ')' => depth -= 1,
+                _ => {}
+            }
+        }
+        deepest
+    }
+
+    #[test]
+    fn short_lists_read_as_written_and_long_ones_stay_shallow() {
+        let parts = |n: usize| (0..n).map(|i| format!("x = {i}")).collect::<Vec<_>>();
+        assert_eq!(any_of(parts(0)), None);
+        assert_eq!(any_of(parts(1)).unwrap(), "x = 0");
+        assert_eq!(all_of(parts(3)).unwrap(), "(x = 0 AND x = 1 AND x = 2)");
+        assert_eq!(any_of(parts(8)).unwrap().matches(" OR ").count(), 7);
+        for n in [9, 64, 1_000, 50_000] {
+            let sql = any_of(parts(n)).unwrap();
+            assert_eq!(sql.matches(" OR ").count(), n - 1, "every condition is kept once");
+            assert_eq!(sql.matches("x = ").count(), n);
+            let levels = (n as f64).log(GROUP as f64).ceil() as usize;
+            assert_eq!(nesting(&sql), levels, "{n} conditions");
+            // No group joins more than GROUP conditions.
+            assert!(sql.split(['(', ')']).all(|run| run.matches(" OR ").count() < GROUP));
+        }
     }
 }

@@ -51,6 +51,30 @@ pub enum QueryError {
         /// Why not.
         reason: String,
     },
+    /// A filter with more items than one query may carry (see
+    /// [`super::MAX_FILTER_VALUES`] and [`super::MAX_FILTER_CONDITIONS`]).
+    #[error("the filter on `{field}` has {count} {what}; at most {limit} are allowed in one filter")]
+    FilterTooLarge {
+        /// The filtered field.
+        field: String,
+        /// How many it has.
+        count: usize,
+        /// What was counted, in words.
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+    /// A request with more fields or sorts than one query may carry (see
+    /// [`super::MAX_FIELDS`]).
+    #[error("the query has {count} {what}; at most {limit} are allowed")]
+    TooMany {
+        /// What was counted, in words (`fields`, `sorts`).
+        what: &'static str,
+        /// How many it has.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// A sort that is malformed or names a field the query does not select.
     #[error("bad sort `{sort}`: {reason}")]
     BadSort {
@@ -182,11 +206,20 @@ fn suggestion_text(suggestion: &Option<String>) -> String {
     suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
 }
 
+/// Names longer than this get no suggestion: model names are short, and
+/// comparing a megabyte of text with every field name took seconds of CPU.
+pub(crate) const MAX_SUGGESTED_NAME: usize = 128;
+
 /// The candidate closest to `word`, if it is close enough to be a likely
 /// typo: within two edits, or similar by Jaro-Winkler, which favours a
-/// shared prefix so a name with junk appended still finds the name.
+/// shared prefix so a name with junk appended still finds the name. A word
+/// longer than [`MAX_SUGGESTED_NAME`] bytes gets none.
 pub(crate) fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<String> {
+    if word.len() > MAX_SUGGESTED_NAME {
+        return None;
+    }
     candidates
+        .filter(|c| c.len() <= MAX_SUGGESTED_NAME)
         .map(|c| (strsim::jaro_winkler(word, c), c))
         .filter(|(score, c)| *score >= 0.8 || strsim::levenshtein(word, c) <= 2)
         .max_by(|a, b| a.0.total_cmp(&b.0))

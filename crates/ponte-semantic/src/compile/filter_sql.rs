@@ -93,16 +93,46 @@ fn string(w: &mut SqlWriter, x: &str, filter: &StringFilter) -> Option<String> {
 fn number(w: &mut SqlWriter, x: &str, filter: &NumberFilter) -> Option<String> {
     let NumberFilter::Match { any_of: wanted, none_of: unwanted } = filter else { return None };
     let mut parts = Vec::new();
-    let ors: Vec<String> = wanted.iter().map(|t| term(w, x, t)).collect();
+    let mut ors = equal_to_any(w, x, wanted, false);
+    ors.extend(wanted.iter().filter(|t| !matches!(t, NumberTerm::Equals(_))).map(|t| term(w, x, t)));
     parts.extend(any_of(ors));
+    parts.extend(equal_to_any(w, x, unwanted, true).into_iter().map(|c| format!("({c} OR {x} IS NULL)")));
     for t in unwanted {
-        parts.push(match t {
-            NumberTerm::Null => format!("{x} IS NOT NULL"),
-            NumberTerm::Equals(n) => format!("({} OR {x} IS NULL)", compare(w, x, "<>", n)),
-            NumberTerm::Range(_) => format!("(NOT {} OR {x} IS NULL)", term(w, x, t)),
-        });
+        match t {
+            NumberTerm::Null => parts.push(format!("{x} IS NOT NULL")),
+            NumberTerm::Equals(_) => {}
+            NumberTerm::Range(_) => parts.push(format!("(NOT {} OR {x} IS NULL)", term(w, x, t))),
+        }
     }
     all_of(parts)
+}
+
+/// The equalities among `terms` as at most two conditions: whole numbers
+/// compared exactly (`x IN ($1, $2, …)`), other numbers as floats (see
+/// [`compare`]); `negated` writes `<>` and `NOT IN`. A list of a thousand
+/// values is one `IN`, not a thousand `OR`s.
+fn equal_to_any(w: &mut SqlWriter, x: &str, terms: &[NumberTerm], negated: bool) -> Vec<String> {
+    let (mut whole, mut other) = (Vec::new(), Vec::new());
+    for t in terms {
+        if let NumberTerm::Equals(n) = t {
+            match n.text.trim().parse::<i64>() {
+                Ok(i) => whole.push(QueryParam::Int(i)),
+                Err(_) => other.push(QueryParam::Float(n.value)),
+            }
+        }
+    }
+    let mut conditions = Vec::new();
+    for (values, column) in [(whole, x.to_owned()), (other, w.as_float(x))] {
+        let placeholders: Vec<String> = values.into_iter().map(|v| w.bind(v)).collect();
+        conditions.push(match (placeholders.as_slice(), negated) {
+            ([], _) => continue,
+            ([one], false) => format!("{column} = {one}"),
+            ([one], true) => format!("{column} <> {one}"),
+            (many, false) => format!("{column} IN ({})", many.join(", ")),
+            (many, true) => format!("{column} NOT IN ({})", many.join(", ")),
+        });
+    }
+    conditions
 }
 
 fn term(w: &mut SqlWriter, x: &str, term: &NumberTerm) -> String {

@@ -61,7 +61,9 @@ use std::collections::BTreeMap;
 use crate::model::{ColumnKind, Model};
 
 pub use error::QueryError;
-pub use request::{DEFAULT_LIMIT, MAX_LIMIT, QueryRequest, UNLIMITED_CAP};
+pub use request::{
+    DEFAULT_LIMIT, MAX_FIELDS, MAX_FILTER_CONDITIONS, MAX_FILTER_VALUES, MAX_LIMIT, QueryRequest, UNLIMITED_CAP,
+};
 pub use saved::{compile_element, compile_look, element_request, look_request, saved_request};
 
 /// Who is asking: what access filters are evaluated against.

@@ -15,6 +15,17 @@ pub const MAX_LIMIT: u64 = 5000;
 /// so one request cannot ask the warehouse for an unbounded result.
 pub const UNLIMITED_CAP: u64 = 1_000_000;
 
+/// The most fields, and the most sorts, one query may name. A model's
+/// explores have far fewer fields; the bound keeps a request body of a
+/// million names from costing a million lookups.
+pub const MAX_FIELDS: usize = 500;
+/// The most plain values one filter may list (`1,2,3,…`); they compile
+/// into one `IN` list.
+pub const MAX_FILTER_VALUES: usize = 10_000;
+/// The most other items one filter may hold (ranges, patterns, date
+/// periods): each is a condition the warehouse evaluates on every row.
+pub const MAX_FILTER_CONDITIONS: usize = 250;
+
 /// A query body in the shape of Looker API 4.0's `WriteQuery`.
 ///
 /// Unknown keys are ignored, as the official SDKs send more than ponte uses;
@@ -77,6 +88,11 @@ impl QueryRequest {
         if !blank(&self.dynamic_fields) {
             return unsupported("dynamic_fields");
         }
+        for (what, count) in [("fields", self.fields.len()), ("sorts", self.sorts.len())] {
+            if count > MAX_FIELDS {
+                return Err(QueryError::TooMany { what, count, limit: MAX_FIELDS });
+            }
+        }
         Ok(())
     }
 }
@@ -91,7 +107,7 @@ pub(crate) fn parse_limit(limit: Option<&str>) -> Result<u64, QueryError> {
     }
     // Digits only: "1e9", "+5", "0x10" and "-5" are all refused.
     if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(QueryError::BadLimit { limit: text.to_owned() });
+        return Err(QueryError::BadLimit { limit: super::resolve::shown(text) });
     }
     match text.parse::<u64>() {
         Ok(0) => Err(QueryError::BadLimit { limit: text.to_owned() }),
@@ -103,7 +119,7 @@ pub(crate) fn parse_limit(limit: Option<&str>) -> Result<u64, QueryError> {
 
 /// A sort as written: `view.field`, `view.field asc` or `view.field desc`.
 pub(crate) fn parse_sort(sort: &str) -> Result<(&str, bool), QueryError> {
-    let bad = |reason: &str| QueryError::BadSort { sort: sort.to_owned(), reason: reason.to_owned() };
+    let bad = |reason: &str| QueryError::BadSort { sort: super::resolve::shown(sort), reason: reason.to_owned() };
     let mut words = sort.split_whitespace();
     let field = words.next().ok_or_else(|| bad("it is empty"))?;
     let descending = match words.next() {
@@ -122,6 +138,6 @@ pub(crate) fn parse_sort(sort: &str) -> Result<(&str, bool), QueryError> {
 pub(crate) fn parse_time_zone(zone: Option<&str>, default: chrono_tz::Tz) -> Result<chrono_tz::Tz, QueryError> {
     match zone.map(str::trim).filter(|z| !z.is_empty()) {
         None => Ok(default),
-        Some(z) => z.parse().map_err(|_| QueryError::BadTimeZone { zone: z.to_owned() }),
+        Some(z) => z.parse().map_err(|_| QueryError::BadTimeZone { zone: super::resolve::shown(z) }),
     }
 }

@@ -9,9 +9,11 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::dialect::TimeKind;
-use super::error::closest;
+use super::error::{MAX_SUGGESTED_NAME, closest};
 use super::request::{parse_limit, parse_sort, parse_time_zone};
-use super::{Caller, QueryError, QueryParam, QueryRequest, Target, WarehouseColumns};
+use super::{
+    Caller, MAX_FILTER_CONDITIONS, MAX_FILTER_VALUES, QueryError, QueryParam, QueryRequest, Target, WarehouseColumns,
+};
 use crate::model::{
     Aggregate, ColumnKind, DimensionType, Explore, FieldRef, Filter, Join, Measure, MeasureKind, Model, Relationship,
     ResolvedField, View,
@@ -65,7 +67,7 @@ pub(crate) fn plan<'m>(
     request.check_supported()?;
     let explore = model.explore(&request.view).ok_or_else(|| QueryError::UnknownExplore {
         model: model.name.clone(),
-        explore: request.view.clone(),
+        explore: shown(&request.view),
         suggestion: closest(&request.view, model.explores.iter().map(|e| e.name.as_str())),
     })?;
     let columns = target.columns;
@@ -99,8 +101,9 @@ pub(crate) fn plan<'m>(
             .field
             .filter_type()
             .parse(expression)
-            .map_err(|e| QueryError::BadFilter { field: name.clone(), message: e.to_string() })?;
+            .map_err(|e| QueryError::BadFilter { field: name.clone(), message: shown_message(e.to_string()) })?;
         check_filterable(&planned.field, &filter, columns)?;
+        check_size(name, &filter)?;
         filters.push((planned, filter));
     }
     filters.retain(|(_, f)| !matches_everything(f));
@@ -157,6 +160,19 @@ pub(crate) fn plan<'m>(
     })
 }
 
+/// Refuses a filter that would compile to more SQL than a query may carry.
+fn check_size(field: &str, filter: &Filter) -> Result<(), QueryError> {
+    let size = filter.size();
+    let too_large = |count, what, limit| QueryError::FilterTooLarge { field: field.to_owned(), count, what, limit };
+    if size.values > MAX_FILTER_VALUES {
+        return Err(too_large(size.values, "values", MAX_FILTER_VALUES));
+    }
+    if size.conditions > MAX_FILTER_CONDITIONS {
+        return Err(too_large(size.conditions, "ranges, patterns or periods", MAX_FILTER_CONDITIONS));
+    }
+    Ok(())
+}
+
 /// `view.field` in the explore, or an error naming the closest field.
 pub(crate) fn resolve_field<'m>(explore: &'m Explore, name: &str) -> Result<ResolvedField<'m>, QueryError> {
     explore.resolve_field(name).ok_or_else(|| {
@@ -164,10 +180,37 @@ pub(crate) fn resolve_field<'m>(explore: &'m Explore, name: &str) -> Result<Reso
             explore.views().flat_map(|v| v.field_names().into_iter().map(move |f| format!("{}.{f}", v.name))).collect();
         QueryError::UnknownField {
             explore: explore.name.clone(),
-            field: name.to_owned(),
+            field: shown(name),
             suggestion: closest(name, names.iter().map(String::as_str)),
         }
     })
+}
+
+/// A parser's message, which quotes the whole expression, cut to a size
+/// worth reading when the expression is huge.
+fn shown_message(message: String) -> String {
+    const MAX: usize = 1024;
+    if message.len() <= MAX {
+        return message;
+    }
+    let mut end = MAX;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &message[..end], message.len())
+}
+
+/// A name from a request as an error message quotes it: whole when short,
+/// else its start and its length, so a megabyte of junk is not echoed back.
+pub(crate) fn shown(name: &str) -> String {
+    if name.len() <= MAX_SUGGESTED_NAME {
+        return name.to_owned();
+    }
+    let mut end = 64;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &name[..end], name.len())
 }
 
 /// The kind of a time field's column: from the warehouse columns, else,

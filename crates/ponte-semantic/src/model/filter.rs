@@ -44,6 +44,51 @@ pub enum Filter {
     YesNo(YesNoFilter),
 }
 
+/// How much SQL a filter compiles to: the values that go into `IN` lists
+/// and the other conditions (ranges, patterns, date periods, NULL tests),
+/// each of which the warehouse evaluates for every row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FilterSize {
+    /// Plain values (`5`, `SP`), compiled into `IN` lists.
+    pub values: usize,
+    /// Every other item.
+    pub conditions: usize,
+}
+
+impl Filter {
+    /// How much SQL this filter compiles to; the compiler refuses filters
+    /// beyond its limits rather than send the warehouse an unbounded
+    /// expression.
+    pub fn size(&self) -> FilterSize {
+        use crate::filter_expr::{NumberTerm, StringPattern};
+        let mut size = FilterSize::default();
+        match self {
+            Filter::String(StringFilter::Match { any_of, none_of }) => {
+                for p in any_of.iter().chain(none_of) {
+                    match p {
+                        StringPattern::Equals(_) => size.values += 1,
+                        _ => size.conditions += 1,
+                    }
+                }
+            }
+            Filter::Number(NumberFilter::Match { any_of, none_of }) => {
+                for t in any_of.iter().chain(none_of) {
+                    match t {
+                        NumberTerm::Equals(_) => size.values += 1,
+                        _ => size.conditions += 1,
+                    }
+                }
+            }
+            Filter::Date(DateFilter::AnyOf(items)) => size.conditions = items.len(),
+            Filter::String(StringFilter::Any)
+            | Filter::Number(NumberFilter::Any)
+            | Filter::Date(_)
+            | Filter::YesNo(_) => size.conditions = 1,
+        }
+        size
+    }
+}
+
 /// `view.field` filtered by a Looker expression, kept both as written (for
 /// the API, which echoes it) and parsed (for the compiler).
 #[derive(Debug, Clone, PartialEq)]

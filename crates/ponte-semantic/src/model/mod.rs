@@ -57,7 +57,7 @@ pub use columns::{ColumnKind, check_columns, columns_of_config, columns_of_schem
 pub use content::*;
 pub use explore::*;
 pub use field::ResolvedField;
-pub use filter::{FieldFilter, Filter, FilterType};
+pub use filter::{FieldFilter, Filter, FilterSize, FilterType};
 pub use number_expr::{BinaryOp, NumberExpr, NumberExprError, parse_number_expr};
 pub use types::*;
 

@@ -1,9 +1,13 @@
 //! Signed embedding: the portal's one-time login URL (`/login/embed/…`,
 //! Looker's scheme, verified by [`ponte_embed`]) becomes an embed session
 //! in a cookie, and API clients can sign such URLs
-//! (`POST /api/4.0/embed/sso_url`).
+//! (`POST /api/4.0/embed/sso_url`). Spent URLs and nonces, the URLs ponte
+//! signed, and the sessions live in the state database, so a restart
+//! changes nothing for security.
 
 pub mod sessions;
+
+use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
@@ -12,13 +16,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use ponte_embed::{EmbedParams, Secret, Verifier};
+use ponte_embed::{EmbedError, EmbedParams, ReplayStore, Secret, Verifier};
+use ponte_state::{EmbedUrlUse, StateDb};
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::looker::Authenticated;
-use sessions::{EmbedSession, EmbedSessions};
+use sessions::{EmbedSession, EmbedSessions, PORTAL_SIGNER, api_signer};
 
 /// The cookie naming an embed session.
 pub const SESSION_COOKIE: &str = "ponte_embed";
@@ -36,6 +41,8 @@ pub struct Embedding {
     base_url: String,
     /// Live embed sessions.
     pub sessions: EmbedSessions,
+    /// Who had ponte sign which URL.
+    state: Arc<StateDb>,
 }
 
 impl std::fmt::Debug for Embedding {
@@ -46,16 +53,20 @@ impl std::fmt::Debug for Embedding {
 
 impl Embedding {
     /// Signed embedding for `base_url` (the server's public URL) with
-    /// `secrets` (first = the one new URLs are signed with) over `models`.
-    pub fn new(base_url: &str, secrets: Vec<Secret>, models: Vec<String>) -> Result<Self, String> {
+    /// `secrets` (first = the one new URLs are signed with) over `models`,
+    /// remembering spent URLs and sessions in `state`.
+    pub fn new(base_url: &str, secrets: Vec<Secret>, models: Vec<String>, state: Arc<StateDb>) -> Result<Self, String> {
         let signing = secrets.first().cloned().ok_or("no embed secret is configured")?;
         let host = base_url.split_once("://").map_or(base_url, |(_, rest)| rest).trim_end_matches('/');
-        let verifier = Verifier::new(host, secrets, models).map_err(|e| e.to_string())?;
+        let verifier = Verifier::new(host, secrets, models)
+            .map_err(|e| e.to_string())?
+            .with_replay_store(Arc::new(StateReplayStore(state.clone())));
         Ok(Self {
             verifier,
             signing,
             base_url: base_url.trim_end_matches('/').to_owned(),
-            sessions: EmbedSessions::default(),
+            sessions: EmbedSessions::new(state.clone()),
+            state,
         })
     }
 
@@ -79,6 +90,28 @@ impl Embedding {
     }
 }
 
+/// Spent embed URLs and nonces in the state database: every process
+/// sharing the state folder refuses a URL any of them let in, before and
+/// after a restart.
+#[derive(Debug)]
+struct StateReplayStore(Arc<StateDb>);
+
+impl ReplayStore for StateReplayStore {
+    fn spend(&self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError> {
+        let url_until = now.saturating_add(ponte_embed::URL_MEMORY);
+        let nonce_until = now.saturating_add(ponte_embed::NONCE_MEMORY);
+        match self.0.spend_embed_url(nonce, &url_digest, now, url_until, nonce_until) {
+            Ok(EmbedUrlUse::Fresh) => Ok(()),
+            Ok(EmbedUrlUse::UrlReused) => Err(EmbedError::UrlReused),
+            Ok(EmbedUrlUse::NonceReused) => Err(EmbedError::NonceReused),
+            Err(e) => {
+                tracing::error!("state database: {e}");
+                Err(EmbedError::ReplayUnavailable { reason: "the state database is unavailable".into() })
+            }
+        }
+    }
+}
+
 /// ponte-config's algorithm as ponte-embed's.
 pub fn algorithm(a: ponte_config::EmbedAlgorithm) -> ponte_embed::Algorithm {
     match a {
@@ -88,7 +121,10 @@ pub fn algorithm(a: ponte_config::EmbedAlgorithm) -> ponte_embed::Algorithm {
 }
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/login/embed/{target}", get(login)).route("/api/4.0/embed/sso_url", post(sso_url))
+    Router::new()
+        .route("/login/embed/{target}", get(login))
+        .route("/embed/logout", get(logout).post(logout))
+        .route("/api/4.0/embed/sso_url", post(sso_url))
 }
 
 fn now_secs() -> i64 {
@@ -114,7 +150,17 @@ async fn login(State(app): State<AppState>, uri: Uri) -> Response {
         }
     };
     app.metrics.embed_login(None);
-    let id = embedding.sessions.start(&login, now);
+    let started = embedding.state.signer_of_nonce(&login.nonce, now).and_then(|signer| {
+        let signer = signer.as_deref().unwrap_or(PORTAL_SIGNER);
+        embedding.sessions.start(&login, signer, now)
+    });
+    let id = match started {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!("state database: {e}");
+            return refusal(&app, StatusCode::SERVICE_UNAVAILABLE, "The session could not be started; try again.");
+        }
+    };
     tracing::info!(user = %login.external_user_id, target = %login.target, "embed session started");
     let max_age = login.session_length;
     let cookie = |name: &str, extra: &str| {
@@ -132,9 +178,19 @@ async fn login(State(app): State<AppState>, uri: Uri) -> Response {
 }
 
 /// The embed session of a request's cookie, if it is live.
-pub fn session_of(app: &AppState, headers: &HeaderMap) -> Option<EmbedSession> {
-    let embedding = app.embedding.as_ref()?;
+pub fn session_of(app: &AppState, headers: &HeaderMap) -> Result<Option<EmbedSession>, ApiError> {
+    let Some(embedding) = app.embedding.as_ref() else { return Ok(None) };
     let now = now_secs();
+    for id in session_ids(headers) {
+        if let Some(session) = embedding.sessions.get(id, now)? {
+            return Ok(Some(session));
+        }
+    }
+    Ok(None)
+}
+
+/// The session ids a request's cookies carry (both cookies, every copy).
+fn session_ids(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -142,7 +198,37 @@ pub fn session_of(app: &AppState, headers: &HeaderMap) -> Option<EmbedSession> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .filter(|(name, _)| *name == SESSION_COOKIE || *name == PARTITIONED_COOKIE)
-        .find_map(|(_, id)| embedding.sessions.get(id, now))
+        .map(|(_, id)| id)
+}
+
+/// `GET` or `POST /embed/logout`: ends the embed session of the request's
+/// cookies (in every process sharing the state folder) and clears them.
+/// The page that follows says so; the portal signs a new URL to come back.
+async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(embedding) = app.embedding.as_ref() else {
+        return refusal(&app, StatusCode::NOT_FOUND, "Signed embedding is off: set server.embed_secrets.");
+    };
+    let mut ended = false;
+    for id in session_ids(&headers) {
+        match embedding.sessions.end(id) {
+            Ok(one) => ended |= one,
+            Err(e) => {
+                tracing::error!("state database: {e}");
+                return refusal(&app, StatusCode::SERVICE_UNAVAILABLE, "The session could not be ended; try again.");
+            }
+        }
+    }
+    let mut response = crate::pages::embed_message_page(
+        &app,
+        StatusCode::OK,
+        "Signed out",
+        if ended { "You are signed out." } else { "There was no session to end." },
+    );
+    for (name, extra) in [(SESSION_COOKIE, ""), (PARTITIONED_COOKIE, "; Partitioned")] {
+        let expired = format!("{name}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=None{extra}");
+        response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&expired).expect("ASCII"));
+    }
+    response
 }
 
 /// A refusal as a small HTML page (with no session cookie).
@@ -208,7 +294,8 @@ async fn sso_url(State(app): State<AppState>, auth: Authenticated, body: Bytes) 
             )));
         }
     }
-    let mut signed = EmbedParams::new(target, external_user_id, now_secs());
+    let now = now_secs();
+    let mut signed = EmbedParams::new(target, external_user_id, now);
     if let Some(length) = params.session_length {
         signed.session_length = length;
     }
@@ -227,5 +314,9 @@ async fn sso_url(State(app): State<AppState>, auth: Authenticated, body: Bytes) 
             ponte_embed::MAX_SESSION_LENGTH
         )));
     }
+    // The login this URL starts belongs to this client: it replaces only
+    // the sessions this client's URLs started for the same user id.
+    let until = now.saturating_add(ponte_embed::NONCE_MEMORY);
+    app.state.record_signed_nonce(&signed.nonce, &api_signer(&auth.session.client_id), now, until)?;
     Ok(Json(json!({ "url": embedding.sign(&signed) })))
 }

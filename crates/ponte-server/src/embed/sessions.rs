@@ -1,15 +1,31 @@
-//! Embed sessions: what a verified signed URL grants, kept in this process
-//! and named by a random id in a cookie.
+//! Embed sessions: what a verified signed URL grants, named by a random id
+//! in a cookie and kept in the state database (under the id's SHA-256), so
+//! a restart logs nobody out and every process sharing the state folder
+//! knows every session.
 //!
-//! One session per `external_user_id`: a new login replaces that user's
-//! earlier session (Looker does the same), so a portal that signs a new URL
-//! with other attributes never leaves the old ones usable.
+//! One session per user and signer: a new login replaces the sessions the
+//! same signer started earlier for that `external_user_id` (Looker replaces
+//! a user's session too), so a portal that signs a new URL with other
+//! attributes never leaves the old ones usable. The signer is the portal
+//! holding the embed secret, or the API client that had ponte sign the URL
+//! (`POST /api/4.0/embed/sso_url`): a client signing a URL for another
+//! tenant's user id cannot end that user's sessions.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use ponte_embed::EmbedLogin;
 use ponte_semantic::compile::Caller;
+use ponte_state::{EmbedSessionRecord, StateDb, StateError};
+use sha2::{Digest, Sha256};
+
+/// The signer of URLs signed with the embed secret outside ponte.
+pub const PORTAL_SIGNER: &str = "portal";
+
+/// The signer name of URLs ponte signed for API client `client_id`.
+pub fn api_signer(client_id: &str) -> String {
+    format!("api:{client_id}")
+}
 
 /// A signed-in embed user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,47 +54,56 @@ impl EmbedSession {
     }
 }
 
-/// Every live embed session of this process.
-#[derive(Debug, Default)]
+/// Every embed session, in the state database.
+#[derive(Debug, Clone)]
 pub struct EmbedSessions {
-    inner: Mutex<Inner>,
-}
-
-#[derive(Debug, Default)]
-struct Inner {
-    by_id: HashMap<String, EmbedSession>,
-    by_user: HashMap<String, String>,
+    state: Arc<StateDb>,
 }
 
 impl EmbedSessions {
-    /// Starts a session for a verified login, ending the user's earlier
-    /// one; returns the new session's id.
-    pub fn start(&self, login: &EmbedLogin, now: i64) -> String {
+    /// Sessions kept in `state`.
+    pub fn new(state: Arc<StateDb>) -> Self {
+        Self { state }
+    }
+
+    /// Starts a session for a verified login signed by `signer`, ending
+    /// the earlier sessions `signer` started for the same user; returns the
+    /// new session's id (the cookie's value).
+    pub fn start(&self, login: &EmbedLogin, signer: &str, now: i64) -> Result<String, StateError> {
         let id = random_id();
-        let session = EmbedSession {
+        let record = EmbedSessionRecord {
+            signer: signer.to_owned(),
             external_user_id: login.external_user_id.clone(),
             permissions: login.permissions.clone(),
             models: login.models.clone(),
             user_attributes: login.user_attributes.clone(),
             expires_at: now.saturating_add(i64::try_from(login.session_length).unwrap_or(i64::MAX)),
         };
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        // Ended sessions go, and with them their users' entries, so memory
-        // follows the live sessions, not every user ever seen.
-        inner.by_id.retain(|_, s| s.expires_at > now);
-        let Inner { by_id, by_user } = &mut *inner;
-        by_user.retain(|_, id| by_id.contains_key(id));
-        if let Some(old) = inner.by_user.insert(login.external_user_id.clone(), id.clone()) {
-            inner.by_id.remove(&old);
-        }
-        inner.by_id.insert(id.clone(), session);
-        id
+        self.state.start_embed_session(&digest(&id), &record, now)?;
+        Ok(id)
     }
 
-    /// The live session named `id`.
-    pub fn get(&self, id: &str, now: i64) -> Option<EmbedSession> {
-        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner.by_id.get(id).filter(|s| s.expires_at > now).cloned()
+    /// The live session named `id`. Only ids of the form ponte issues are
+    /// looked up; anything else is no session.
+    pub fn get(&self, id: &str, now: i64) -> Result<Option<EmbedSession>, StateError> {
+        if !is_session_id(id) {
+            return Ok(None);
+        }
+        Ok(self.state.embed_session(&digest(id), now)?.map(|r| EmbedSession {
+            external_user_id: r.external_user_id,
+            permissions: r.permissions,
+            models: r.models,
+            user_attributes: r.user_attributes,
+            expires_at: r.expires_at,
+        }))
+    }
+
+    /// Ends the session named `id`; whether there was one.
+    pub fn end(&self, id: &str) -> Result<bool, StateError> {
+        if !is_session_id(id) {
+            return Ok(false);
+        }
+        self.state.end_embed_session(&digest(id))
     }
 }
 
@@ -87,6 +112,16 @@ fn random_id() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
     hex::encode(bytes)
+}
+
+fn is_session_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// What the database keeps instead of the id: a copy of the database does
+/// not hold usable cookies.
+fn digest(id: &str) -> [u8; 32] {
+    Sha256::digest(id.as_bytes()).into()
 }
 
 #[cfg(test)]
@@ -107,16 +142,22 @@ mod tests {
     }
 
     #[test]
-    fn a_session_lasts_its_length_and_a_new_login_replaces_it() {
-        let sessions = EmbedSessions::default();
-        let first = sessions.start(&login("u1", "1", 60), 0);
-        assert_eq!(sessions.get(&first, 59).unwrap().user_attributes["id_cliente"], "1");
-        assert!(sessions.get(&first, 60).is_none(), "expired");
-        let again = sessions.start(&login("u1", "2", 60), 10);
-        assert!(sessions.get(&first, 11).is_none(), "the earlier session ended");
-        assert_eq!(sessions.get(&again, 11).unwrap().user_attributes["id_cliente"], "2");
-        let other = sessions.start(&login("u2", "3", 60), 10);
-        assert!(sessions.get(&again, 11).is_some() && sessions.get(&other, 11).is_some());
-        assert!(sessions.get("guess", 11).is_none());
+    fn a_session_lasts_its_length_and_a_new_login_by_the_same_signer_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let sessions = EmbedSessions::new(Arc::new(StateDb::open(dir.path()).unwrap()));
+        let first = sessions.start(&login("u1", "1", 60), PORTAL_SIGNER, 0).unwrap();
+        assert_eq!(sessions.get(&first, 59).unwrap().unwrap().user_attributes["id_cliente"], "1");
+        assert!(sessions.get(&first, 60).unwrap().is_none(), "expired");
+        let again = sessions.start(&login("u1", "2", 60), PORTAL_SIGNER, 10).unwrap();
+        assert!(sessions.get(&first, 11).unwrap().is_none(), "the earlier session ended");
+        assert_eq!(sessions.get(&again, 11).unwrap().unwrap().user_attributes["id_cliente"], "2");
+        let other = sessions.start(&login("u2", "3", 60), PORTAL_SIGNER, 10).unwrap();
+        assert!(sessions.get(&again, 11).unwrap().is_some() && sessions.get(&other, 11).unwrap().is_some());
+        // An API client signing for the same user id leaves the portal's session alone.
+        sessions.start(&login("u1", "9", 60), &api_signer("b"), 12).unwrap();
+        assert!(sessions.get(&again, 13).unwrap().is_some());
+        assert!(sessions.get("guess", 11).unwrap().is_none());
+        assert!(sessions.end(&again).unwrap());
+        assert!(sessions.get(&again, 14).unwrap().is_none());
     }
 }

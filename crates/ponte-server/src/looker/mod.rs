@@ -11,6 +11,7 @@ mod catalog;
 mod content;
 mod queries;
 pub mod session;
+mod throttle;
 
 use std::sync::Arc;
 
@@ -20,13 +21,17 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::{delete, get, post};
 use ponte_semantic::model::{Dashboard, Look, Model};
+use ponte_state::StateDb;
 
 use crate::AppState;
+use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::semantic::SemanticLayer;
 use session::{ApiSession, Sessions};
+use throttle::{LoginThrottle, ThrottleKey};
 
-/// What the Looker API needs: the semantic layer and the API clients.
+/// What the Looker API needs: the semantic layer, the API clients, and
+/// the state database, which remembers logouts and saved queries.
 #[derive(Debug)]
 pub struct LookerApi {
     /// Models and the warehouse.
@@ -35,6 +40,40 @@ pub struct LookerApi {
     pub sessions: Sessions,
     /// Where query latency is recorded.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Logged-out tokens and saved queries.
+    pub(crate) state: Arc<StateDb>,
+    /// Failed logins per address and client id.
+    throttle: LoginThrottle,
+}
+
+impl LookerApi {
+    /// The API over `semantic` for the clients of `sessions`, remembering
+    /// logouts and saved queries in `state`.
+    pub fn new(
+        semantic: Arc<SemanticLayer>,
+        sessions: Sessions,
+        state: Arc<StateDb>,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> Self {
+        Self { semantic, sessions, metrics, state, throttle: LoginThrottle::default() }
+    }
+
+    /// The session of a request's `Authorization` header: a token of one of
+    /// our clients, not expired, and not logged out (in any process
+    /// sharing the state folder, before or after a restart). When the
+    /// state database cannot say, the token is refused (503), not let in.
+    pub fn authenticate(&self, headers: &axum::http::HeaderMap, now: i64) -> Result<ApiSession, ApiError> {
+        let session = self.sessions.authenticate(headers, now)?;
+        if self.state.is_token_revoked(&session.token_mac, now)? {
+            return Err(ApiError::unauthorized("the access token is not valid or has expired; log in again"));
+        }
+        Ok(session)
+    }
+
+    /// Ends `session`'s token everywhere the state folder is shared.
+    pub fn logout(&self, session: &ApiSession, now: i64) -> Result<(), ApiError> {
+        Ok(self.state.revoke_token(&session.token_mac, now, session.expires)?)
+    }
 }
 
 /// The API's routes, below `/api/4.0` (plus `/api/logout`, where the
@@ -84,13 +123,12 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
         let api = api(&app)?.clone();
-        let session = api.sessions.authenticate(&parts.headers, now_secs())?;
+        let session = api.authenticate(&parts.headers, now_secs())?;
         Ok(Self { api, session })
     }
 }
 
-/// Login's credentials, from a form body or the query string (Looker
-/// accepts both).
+/// Login's credentials, from a form body.
 #[derive(Debug, Default, serde::Deserialize)]
 struct Credentials {
     client_id: Option<String>,
@@ -98,27 +136,54 @@ struct Credentials {
 }
 
 /// `POST /api/4.0/login`
+///
+/// Credentials come in the form body only: a secret in the query string
+/// ends up in proxies' and servers' access logs, so it is refused (Looker
+/// accepts it; its SDKs send the body). Failed logins are counted per
+/// client address and per client id; past a handful, logins from either
+/// wait (429 with `Retry-After`), so secrets cannot be guessed at speed.
 async fn login(
     State(app): State<AppState>,
+    ClientAddress(address): ClientAddress,
     uri: axum::http::Uri,
     body: axum::body::Bytes,
 ) -> Result<axum::Json<session::AccessToken>, ApiError> {
     let api = api(&app)?;
     let from_query: Credentials = serde_urlencoded::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
+    if from_query.client_secret.is_some() {
+        return Err(ApiError::bad_request(
+            "client_secret was sent in the URL, where logs keep it; send client_id and client_secret form-encoded \
+             in the request body, and rotate that secret",
+        ));
+    }
     let from_body: Credentials = serde_urlencoded::from_bytes(&body)
         .map_err(|_| ApiError::bad_request("the login body must be form-encoded client_id and client_secret"))?;
     let id = from_body.client_id.or(from_query.client_id);
-    let secret = from_body.client_secret.or(from_query.client_secret);
-    let (Some(id), Some(secret)) = (id, secret) else {
+    let (Some(id), Some(secret)) = (id, from_body.client_secret) else {
         return Err(ApiError::bad_request("login needs client_id and client_secret (form-encoded)"));
     };
-    Ok(axum::Json(api.sessions.login(&id, &secret, now_secs())?))
+    let mut keys = vec![ThrottleKey::Client(id.chars().take(256).collect())];
+    keys.extend(address.map(ThrottleKey::address));
+    let started = std::time::Instant::now();
+    if let Err(wait) = api.throttle.check(&keys, started) {
+        return Err(ApiError::too_many_requests(
+            "too many failed logins from this address or for this client_id; wait and try again",
+            wait,
+        ));
+    }
+    match api.sessions.login(&id, &secret, now_secs()) {
+        Ok(token) => Ok(axum::Json(token)),
+        Err(e) => {
+            api.throttle.failed(&keys, started);
+            Err(e)
+        }
+    }
 }
 
 /// `DELETE /api/4.0/logout`
-async fn logout(auth: Authenticated) -> StatusCode {
-    auth.api.sessions.logout(&auth.session);
-    StatusCode::NO_CONTENT
+async fn logout(auth: Authenticated) -> Result<StatusCode, ApiError> {
+    auth.api.logout(&auth.session, now_secs())?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The look with `id` in any model; `model::id` picks the model.

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Response};
-use ponte_semantic::compile::{QueryRequest, compile, look_request};
+use ponte_semantic::compile::{MAX_LIMIT, QueryRequest, compile, look_request};
 use ponte_warehouse::QueryOptions;
 use serde_json::{Value, json};
 
@@ -86,18 +86,32 @@ pub(super) async fn create(
     let semantic = &auth.api.semantic;
     compile(semantic.model(&request.model)?, &request, &auth.session.caller, &semantic.target(), chrono::Utc::now())?;
     let canonical = serde_json::to_string(&request).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let id = app.state.save_query(&canonical)?;
-    Ok(Json(query_json(Some(id), &request, None)))
+    let id = app.state.save_query(&owner(&auth), &canonical, new_query_id)?;
+    Ok(Json(query_json(Some(&id), &request, None)))
+}
+
+/// Who a saved query belongs to: the API client that saved it. Only it
+/// can read or run the query by id.
+fn owner(auth: &Authenticated) -> String {
+    format!("api:{}", auth.session.client_id)
+}
+
+/// A new saved query's id: 96 random bits as hex, so one id tells nothing
+/// about any other (Looker's ids are strings too).
+fn new_query_id() -> String {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    hex::encode(bytes)
 }
 
 /// `GET /api/4.0/queries/{id}`
 pub(super) async fn get(
     State(app): State<AppState>,
-    _auth: Authenticated,
+    auth: Authenticated,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (id, request) = saved(&app, &id)?;
-    Ok(Json(query_json(Some(id), &request, None)))
+    let request = saved(&app, &auth, &id)?;
+    Ok(Json(query_json(Some(&id), &request, None)))
 }
 
 /// `GET /api/4.0/queries/{id}/run/{format}`
@@ -108,7 +122,7 @@ pub(super) async fn run_saved(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let format = format(&format_name)?;
-    let (_, mut request) = saved(&app, &id)?;
+    let mut request = saved(&app, &auth, &id)?;
     let options = run_options(&uri)?;
     override_limit(&mut request, &options);
     run(&auth, &request, format, options.query_options()?).await
@@ -134,16 +148,18 @@ fn override_limit(request: &mut QueryRequest, options: &RunOptions) {
     }
 }
 
-/// The saved query `id`.
-fn saved(app: &AppState, id: &str) -> Result<(i64, QueryRequest), ApiError> {
-    let not_found = || ApiError::not_found(format!("no query with id `{id}`"));
-    let n: i64 = id.parse().map_err(|_| not_found())?;
-    let body = app.state.saved_query(n)?.ok_or_else(not_found)?;
-    let request = serde_json::from_str(&body).map_err(|e| {
-        tracing::error!("saved query {n} does not parse: {e}");
+/// The query the caller saved as `id`. Another client's query is as
+/// unknown as one never saved: the 404 does not tell them apart.
+fn saved(app: &AppState, auth: &Authenticated, id: &str) -> Result<QueryRequest, ApiError> {
+    let not_found = || ApiError::not_found(format!("no query with id `{}`", id.escape_debug()));
+    if id.is_empty() || id.len() > 64 {
+        return Err(not_found());
+    }
+    let body = app.state.saved_query(&owner(auth), id)?.ok_or_else(not_found)?;
+    serde_json::from_str(&body).map_err(|e| {
+        tracing::error!(query = %id.escape_debug(), "a saved query does not parse: {e}");
         ApiError::unavailable("a saved query could not be read")
-    })?;
-    Ok((n, request))
+    })
 }
 
 /// Compiles `request` for the caller and answers in `format`, with a
@@ -161,6 +177,15 @@ async fn run(
     let semantic: &SemanticLayer = &auth.api.semantic;
     let model = semantic.model(&request.model)?;
     let compiled = compile(model, request, &auth.session.caller, &semantic.target(), chrono::Utc::now())?;
+    if compiled.limit.is_some_and(|l| l > MAX_LIMIT) && matches!(format, ResultFormat::Csv | ResultFormat::Json) {
+        // Every row (`limit=-1`): streamed as the warehouse produces it,
+        // never held whole as text.
+        let rows = semantic.stream(&compiled).await?;
+        let content_type = format.content_type();
+        return Ok(
+            ([(header::CONTENT_TYPE, content_type)], render::stream_body(compiled, format, rows)).into_response()
+        );
+    }
     let compiled_at = Instant::now();
     let result = match format {
         ResultFormat::Sql => None,
@@ -196,8 +221,7 @@ const SERVER_TIMING: header::HeaderName = header::HeaderName::from_static("serve
 
 /// Looker's `Query` shape: a saved query has an `id`; a look's or a tile's
 /// query has none, and a tile's has its visualization type.
-pub(super) fn query_json(id: Option<i64>, request: &QueryRequest, vis: Option<&str>) -> Value {
-    let id = id.map(|id| id.to_string());
+pub(super) fn query_json(id: Option<&str>, request: &QueryRequest, vis: Option<&str>) -> Value {
     json!({
         "id": id,
         "slug": id,

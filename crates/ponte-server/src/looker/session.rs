@@ -5,11 +5,12 @@
 //! is HMAC-SHA256 keyed by the client's secret over the rest. Any instance
 //! with the same config accepts a token another instance issued (Cloud Run
 //! runs several), nothing is written per login, and rotating a client's
-//! secret ends its tokens at once. Logout remembers the token in this
-//! process until it would have expired anyway.
+//! secret ends its tokens at once. Logout is the one fact about a token
+//! that must be written down: the caller ([`super::LookerApi`]) keeps it in
+//! the state database, by the MAC's bytes, until the token would have
+//! expired anyway.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 
 use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
@@ -34,11 +35,9 @@ struct Client {
     user_attributes: BTreeMap<String, String>,
 }
 
-/// The API clients and the tokens they were issued.
+/// The API clients, and the checks of the tokens they were issued.
 pub struct Sessions {
     clients: Vec<Client>,
-    /// Logged-out tokens (by MAC) until their expiry, in seconds.
-    revoked: Mutex<HashMap<String, i64>>,
 }
 
 impl std::fmt::Debug for Sessions {
@@ -52,10 +51,14 @@ impl std::fmt::Debug for Sessions {
 pub struct ApiSession {
     /// What access filters read.
     pub caller: Caller,
-    /// The token's MAC, which names it for logout.
-    token_mac: String,
+    /// The client's id: what it saved and what it signed are its own.
+    pub client_id: String,
+    /// The token's MAC as bytes: one canonical form however the token's
+    /// text spells its hex digits, so logout cannot be dodged by changing
+    /// their case.
+    pub(crate) token_mac: Vec<u8>,
     /// When the token expires (seconds since the epoch).
-    expires: i64,
+    pub(crate) expires: i64,
 }
 
 /// What a successful login returns, in Looker's `AccessToken` shape.
@@ -84,14 +87,14 @@ impl Sessions {
                 })
             })
             .collect::<Result<_, String>>()?;
-        Ok(Self { clients, revoked: Mutex::new(HashMap::new()) })
+        Ok(Self { clients })
     }
 
     /// Clients given directly (tests): `(id, secret, attributes)`.
     pub fn new(clients: Vec<(String, String, BTreeMap<String, String>)>) -> Self {
         let clients =
             clients.into_iter().map(|(id, secret, user_attributes)| Client { id, secret, user_attributes }).collect();
-        Self { clients, revoked: Mutex::new(HashMap::new()) }
+        Self { clients }
     }
 
     /// Exchanges credentials for a token. Every client is compared, in
@@ -121,7 +124,9 @@ impl Sessions {
         })
     }
 
-    /// The session of the `Authorization: token X` (or `Bearer X`) header.
+    /// The session of the `Authorization: token X` (or `Bearer X`) header,
+    /// if its token is one of ours and has not expired. Whether it was
+    /// logged out is the caller's to check ([`super::LookerApi::authenticate`]).
     pub fn authenticate(&self, headers: &HeaderMap, now: i64) -> Result<ApiSession, ApiError> {
         let token = bearer(headers).ok_or_else(|| {
             ApiError::unauthorized(
@@ -142,21 +147,12 @@ impl Sessions {
         if !bool::from(expected.as_slice().ct_eq(&given)) || expires <= now {
             return Err(invalid());
         }
-        let mut revoked = self.revoked.lock().unwrap_or_else(|p| p.into_inner());
-        revoked.retain(|_, until| *until > now);
-        if revoked.contains_key(mac) {
-            return Err(invalid());
-        }
         Ok(ApiSession {
             caller: Caller { user_attributes: client.user_attributes.clone() },
-            token_mac: mac.to_owned(),
+            client_id: client.id.clone(),
+            token_mac: given,
             expires,
         })
-    }
-
-    /// Ends `session`'s token in this process.
-    pub fn logout(&self, session: &ApiSession) {
-        self.revoked.lock().unwrap_or_else(|p| p.into_inner()).insert(session.token_mac.clone(), session.expires);
     }
 
     fn mac(&self, client: &Client, payload: &str) -> Vec<u8> {
@@ -216,13 +212,14 @@ mod tests {
     }
 
     #[test]
-    fn logout_ends_the_token_but_not_other_tokens() {
+    fn the_mac_is_read_as_bytes_whatever_the_case_of_its_hex() {
         let s = sessions();
-        let one = s.login("a", "secret-a", 0).unwrap().access_token;
-        let two = s.login("a", "secret-a", 0).unwrap().access_token;
-        let session = s.authenticate(&header(&one, "token"), 1).unwrap();
-        s.logout(&session);
-        assert_eq!(s.authenticate(&header(&one, "token"), 2).unwrap_err().status, 401);
-        assert!(s.authenticate(&header(&two, "token"), 2).is_ok());
+        let token = s.login("a", "secret-a", 0).unwrap().access_token;
+        let (payload, mac) = token.rsplit_once('.').unwrap();
+        let upper = format!("{payload}.{}", mac.to_ascii_uppercase());
+        let lower = s.authenticate(&header(&token, "token"), 1).unwrap();
+        let shouting = s.authenticate(&header(&upper, "token"), 1).unwrap();
+        assert_eq!(lower.token_mac, shouting.token_mac, "one token, one name for logout");
+        assert_eq!(lower.client_id, "a");
     }
 }

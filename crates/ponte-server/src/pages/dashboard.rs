@@ -11,7 +11,7 @@ use ponte_semantic::model::{Dashboard, Model};
 use serde_json::{Value, json};
 
 use super::html::{Frame, Page, Words, hidden_inputs, query_string, with_download};
-use super::results::{compile_for, csv_download, download_limit, execute, run};
+use super::results::{compile_for, csv_download, download_limit, execute};
 use super::viewer::{Viewer, permission};
 use super::{Params, semantic};
 use crate::AppState;
@@ -230,6 +230,5 @@ pub(super) async fn download(
     let values = filter_values(dashboard, params)?;
     let mut request = element_request(model, &dashboard.id, index, &values)?;
     download_limit(&mut request, viewer)?;
-    let ran = run(app, &request, viewer).await?;
-    Ok(csv_download(&ran, &format!("{}-{}", dashboard.id, index + 1)))
+    csv_download(app, &request, viewer, &format!("{}-{}", dashboard.id, index + 1)).await
 }

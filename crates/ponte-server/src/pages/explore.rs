@@ -306,8 +306,7 @@ pub(super) async fn download(
     if request.fields.is_empty() {
         return Err(ApiError::bad_request("a download needs `fields`"));
     }
-    let ran = run(app, &request, viewer).await?;
-    Ok(csv_download(&ran, &format!("{}-{}", model.name, explore.name)))
+    csv_download(app, &request, viewer, &format!("{}-{}", model.name, explore.name)).await
 }
 
 #[cfg(test)]

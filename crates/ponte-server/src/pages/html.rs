@@ -134,14 +134,20 @@ pub(crate) fn error_page(error: &ApiError, frame: &Frame) -> Response {
         s if s.is_client_error() => "This page cannot be shown",
         _ => "Something went wrong",
     };
+    message_page(error.status, heading, &error.message, frame)
+}
+
+/// A small page with a heading and one sentence, both escaped.
+pub(crate) fn message_page(status: StatusCode, heading: &str, message: &str, frame: &Frame) -> Response {
+    let heading = escape_html(heading);
     let body = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>ponte: {heading}</title>\n<style>\n{PAGE_CSS}</style>\n</head>\n\
          <body class=\"error-page\">\n<main class=\"notice\"><h1>{heading}</h1><p>{}</p></main>\n</body>\n</html>\n",
-        escape_html(&error.message)
+        escape_html(message)
     );
-    respond(error.status, frame, body)
+    respond(status, frame, body)
 }
 
 fn respond(status: StatusCode, frame: &Frame, body: String) -> Response {

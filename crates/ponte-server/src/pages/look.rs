@@ -77,6 +77,5 @@ pub(super) async fn page(app: &AppState, viewer: &Viewer, id: &str, frame: &Fram
 pub(super) async fn download(app: &AppState, viewer: &Viewer, id: &str) -> Result<axum::response::Response, ApiError> {
     let (_, look, mut request) = open(app, viewer, id)?;
     download_limit(&mut request, viewer)?;
-    let ran = run(app, &request, viewer).await?;
-    Ok(csv_download(&ran, &format!("look-{}", look.id)))
+    csv_download(app, &request, viewer, &format!("look-{}", look.id)).await
 }

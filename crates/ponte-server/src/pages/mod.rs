@@ -19,7 +19,7 @@ mod viewer;
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{Uri, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -70,6 +70,11 @@ fn semantic(app: &AppState) -> Result<&SemanticLayer, ApiError> {
 /// portal, so it shows inside the iframe rather than as raw JSON).
 pub(crate) fn embed_error_page(app: &AppState, error: &ApiError) -> Response {
     error_page(error, &Frame::new(app, true, None))
+}
+
+/// A notice on the embed side as an HTML page (the embed logout's).
+pub(crate) fn embed_message_page(app: &AppState, status: StatusCode, heading: &str, message: &str) -> Response {
+    html::message_page(status, heading, message, &Frame::new(app, true, None))
 }
 
 pub(crate) fn routes() -> Router<AppState> {

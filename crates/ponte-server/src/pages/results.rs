@@ -119,14 +119,23 @@ pub(crate) fn natural_kind(data: &TileData) -> TileKind {
     }
 }
 
-/// A CSV download of a ran query.
-pub(crate) fn csv_download(ran: &Ran, file_stem: &str) -> axum::response::Response {
+/// A CSV download of `request` for the viewer: compiled with the viewer's
+/// access filters like every query, and streamed, so a download of every
+/// row never holds the rows in memory as text.
+pub(crate) async fn csv_download(
+    app: &AppState,
+    request: &QueryRequest,
+    viewer: &Viewer,
+    file_stem: &str,
+) -> Result<axum::response::Response, ApiError> {
     use axum::http::header;
     use axum::response::IntoResponse;
+    let compiled = compile_for(app, request, viewer)?;
+    let rows = super::semantic(app)?.stream(&compiled).await?;
     let stem: String =
         file_stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     let disposition = format!("attachment; filename=\"{stem}.csv\"");
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
@@ -134,7 +143,7 @@ pub(crate) fn csv_download(ran: &Ran, file_stem: &str) -> axum::response::Respon
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'".to_owned()),
         ],
-        render::csv(&ran.compiled, &ran.batches),
+        render::stream_body(compiled, render::ResultFormat::Csv, rows),
     )
-        .into_response()
+        .into_response())
 }

@@ -63,7 +63,7 @@ impl Viewer {
             if app.embedding.is_none() {
                 return Err(ApiError::not_found("signed embedding is off: set server.embed_secrets"));
             }
-            let session = crate::embed::session_of(app, headers).ok_or_else(|| {
+            let session = crate::embed::session_of(app, headers)?.ok_or_else(|| {
                 ApiError::unauthorized(
                     "this page needs an embed session: open it through a signed /login/embed/ URL \
                      (the session may have ended, or a newer login for the same user replaced it)",
@@ -79,7 +79,7 @@ impl Viewer {
             .looker
             .as_ref()
             .ok_or_else(|| ApiError::not_found("the Looker API is off: list model files in [semantic] models"))?;
-        let session = api.sessions.authenticate(headers, chrono::Utc::now().timestamp())?;
+        let session = api.authenticate(headers, chrono::Utc::now().timestamp())?;
         Ok(Self { caller: session.caller, permissions: None, models: None })
     }
 

@@ -89,7 +89,8 @@ pub fn start_config(
                     let semantic = app.looker.as_ref().map(|l| l.semantic.clone()).expect("set just above");
                     listener.serve(&config, &semantic, &secrets, warehouse.clone())?;
                 }
-                let embedding = Embedding::new(&config.server.base_url(), secrets, models).map_err(|e| anyhow!(e))?;
+                let embedding = Embedding::new(&config.server.base_url(), secrets, models, state.clone())
+                    .map_err(|e| anyhow!(e))?;
                 app = app.with_embedding(embedding);
             }
         }

@@ -197,3 +197,27 @@ fn unknown_json_keys_and_nulls_are_accepted() {
     );
     assert_eq!(q.limit, Some(500));
 }
+
+#[test]
+fn a_huge_name_gets_no_suggestion_and_is_not_echoed_whole() {
+    let name = format!("faturas.custo_total{}", "x".repeat(1_000_000));
+    for body in [
+        serde_json::json!({"model": "comerc", "view": "faturas", "fields": [name]}),
+        serde_json::json!({"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "sorts": [name]}),
+        serde_json::json!({"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "filters": {&name: "1"}}),
+        serde_json::json!({"model": "comerc", "view": name, "fields": ["faturas.custo_total"]}),
+    ] {
+        let e = err(&body.to_string());
+        let text = e.to_string();
+        assert!(text.len() < 300 && text.contains("(1000019 bytes)") && !text.contains("did you mean"), "{text}");
+    }
+}
+
+#[test]
+fn too_many_fields_or_sorts_are_refused() {
+    let many: Vec<&str> = vec!["faturas.custo_total"; crate::compile::MAX_FIELDS + 1];
+    let e = err(&serde_json::json!({"model": "comerc", "view": "faturas", "fields": many}).to_string());
+    assert_eq!(e, QueryError::TooMany { what: "fields", count: 501, limit: 500 });
+    let body = serde_json::json!({"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "sorts": many});
+    assert_eq!(err(&body.to_string()), QueryError::TooMany { what: "sorts", count: 501, limit: 500 });
+}

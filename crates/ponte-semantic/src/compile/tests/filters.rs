@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::*;
-use crate::compile::QueryParam;
+use crate::compile::{MAX_FILTER_CONDITIONS, MAX_FILTER_VALUES, QueryParam};
 
 /// The WHERE clause (without the access filter) and the parameters after
 /// the access filter's `$1`, for one filter on the `unidades` explore.
@@ -73,13 +73,84 @@ fn number_ranges_and_negations() {
     let (sql, params) = filtered("faturas.demanda_medida_kw", ">=0.5 AND <=10, 20", &bq());
     assert_eq!(
         sql,
-        "((`faturas`.`demanda_medida_kw` >= $2 AND `faturas`.`demanda_medida_kw` <= $3) OR `faturas`.`demanda_medida_kw` = $4)"
+        "(`faturas`.`demanda_medida_kw` = $2 OR (`faturas`.`demanda_medida_kw` >= $3 AND `faturas`.`demanda_medida_kw` <= $4))"
     );
-    assert_eq!(params, [QueryParam::Float(0.5), QueryParam::Int(10), QueryParam::Int(20)]);
+    assert_eq!(params, [QueryParam::Int(20), QueryParam::Float(0.5), QueryParam::Int(10)]);
     let (sql, _) = filtered("faturas.demanda_medida_kw", "NOT 5", &df());
     assert_eq!(sql, r#"("faturas"."demanda_medida_kw" <> $2 OR "faturas"."demanda_medida_kw" IS NULL)"#);
     let (sql, _) = filtered("faturas.demanda_medida_kw", "NOT NULL", &df());
     assert_eq!(sql, r#""faturas"."demanda_medida_kw" IS NOT NULL"#);
+}
+
+#[test]
+fn number_lists_are_in_lists_whole_numbers_exact_and_others_as_floats() {
+    let (sql, params) = filtered("faturas.demanda_medida_kw", "1, 2.5, 3, NULL", &df());
+    assert_eq!(
+        sql,
+        r#"("faturas"."demanda_medida_kw" IN ($2, $3) OR CAST("faturas"."demanda_medida_kw" AS DOUBLE) = $4 OR "faturas"."demanda_medida_kw" IS NULL)"#
+    );
+    assert_eq!(params, [QueryParam::Int(1), QueryParam::Int(3), QueryParam::Float(2.5)]);
+    let (sql, params) = filtered("faturas.demanda_medida_kw", "NOT 1, NOT 2, NOT 2.5", &bq());
+    assert_eq!(
+        sql,
+        "((`faturas`.`demanda_medida_kw` NOT IN ($2, $3) OR `faturas`.`demanda_medida_kw` IS NULL) AND (`faturas`.`demanda_medida_kw` <> $4 OR `faturas`.`demanda_medida_kw` IS NULL))"
+    );
+    assert_eq!(params, [QueryParam::Int(1), QueryParam::Int(2), QueryParam::Float(2.5)]);
+}
+
+#[test]
+fn long_lists_compile_shallow_and_past_the_limits_are_refused_by_name() {
+    let list = |n: usize, item: &dyn Fn(usize) -> String| (0..n).map(item).collect::<Vec<_>>().join(",");
+    // Ten thousand values are one IN list.
+    let (sql, params) = filtered("faturas.demanda_medida_kw", &list(MAX_FILTER_VALUES, &|i| i.to_string()), &df());
+    assert_eq!(sql.matches(" IN (").count(), 1);
+    assert_eq!(params.len(), MAX_FILTER_VALUES);
+    // As many ranges as allowed nest a few levels deep, not one per range.
+    let (sql, _) = filtered("faturas.demanda_medida_kw", &list(MAX_FILTER_CONDITIONS, &|i| format!(">{i}")), &df());
+    let mut depth = 0i32;
+    let deepest = sql
+        .chars()
+        .map(|c| {
+            depth += match c {
+                '(' => 1,
+                ')' => -1,
+                _ => 0,
+            };
+            depth
+        })
+        .max()
+        .unwrap();
+    assert!(deepest <= 4, "{deepest} levels of parentheses");
+    for (field, expression, what, limit) in [
+        ("faturas.demanda_medida_kw", list(MAX_FILTER_VALUES + 1, &|i| i.to_string()), "values", MAX_FILTER_VALUES),
+        ("faturas.demanda_medida_kw", list(MAX_FILTER_VALUES + 1, &|i| format!("NOT {i}")), "values", MAX_FILTER_VALUES),
+        (
+            "faturas.demanda_medida_kw",
+            list(MAX_FILTER_CONDITIONS + 1, &|i| format!(">{i}")),
+            "ranges, patterns or periods",
+            MAX_FILTER_CONDITIONS,
+        ),
+        (
+            "unidades.nome_unidade",
+            list(MAX_FILTER_CONDITIONS + 1, &|i| format!("%x{i}")),
+            "ranges, patterns or periods",
+            MAX_FILTER_CONDITIONS,
+        ),
+        (
+            "faturas.mes_referencia_month",
+            list(MAX_FILTER_CONDITIONS + 1, &|i| (1900 + i).to_string()),
+            "ranges, patterns or periods",
+            MAX_FILTER_CONDITIONS,
+        ),
+    ] {
+        let body = serde_json::json!({
+            "model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "filters": { field: expression },
+        });
+        let e = err(&body.to_string());
+        let count = limit + 1;
+        assert_eq!(e, QueryError::FilterTooLarge { field: field.to_owned(), count, what, limit });
+        assert_eq!(e.status(), 400);
+    }
 }
 
 #[test]
