@@ -111,9 +111,18 @@ def saved_query_runs_in_every_format():
     assert again.id == query.id, "the same body keeps its id"
     rows = json.loads(a.run_query(query.id, "json"))
     assert ours_by_month(rows) == truth_by_month(1)
-    # B runs A's saved query and sees B's rows: access filters apply at run time.
-    rows_b = json.loads(b.run_query(query.id, "json"))
-    assert ours_by_month(rows_b) == truth_by_month(2)
+    # A saved query is its client's: B cannot read or run A's (its filters
+    # may be A's business), and gets one of its own for the same body,
+    # which runs with B's access filters.
+    for call in (lambda: b.query(query.id), lambda: b.run_query(query.id, "json")):
+        try:
+            call()
+            raise AssertionError("B read A's saved query")
+        except looker_sdk.error.SDKError as e:
+            assert "no query with id" in str(e), e
+    own = b.create_query(by_month_query())
+    assert own.id != query.id
+    assert ours_by_month(json.loads(b.run_query(own.id, "json"))) == truth_by_month(2)
     text = a.run_query(query.id, "csv")
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed[0] == ["Mês de referência month", "Custo total", "Quantidade de faturas"], parsed[0]

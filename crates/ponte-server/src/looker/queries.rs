@@ -177,32 +177,40 @@ async fn run(
     let semantic: &SemanticLayer = &auth.api.semantic;
     let model = semantic.model(&request.model)?;
     let compiled = compile(model, request, &auth.session.caller, &semantic.target(), chrono::Utc::now())?;
-    if compiled.limit.is_some_and(|l| l > MAX_LIMIT) && matches!(format, ResultFormat::Csv | ResultFormat::Json) {
-        // Every row (`limit=-1`): streamed as the warehouse produces it,
-        // never held whole as text.
-        let rows = semantic.stream(&compiled).await?;
-        let content_type = format.content_type();
-        return Ok(
-            ([(header::CONTENT_TYPE, content_type)], render::stream_body(compiled, format, rows)).into_response()
-        );
-    }
     let compiled_at = Instant::now();
     let result = match format {
         ResultFormat::Sql => None,
         _ => Some(semantic.run(&compiled, options).await?),
     };
     let queried_at = Instant::now();
+    let ms = |from: Instant, to: Instant| to.duration_since(from).as_secs_f64() * 1000.0;
     if let Some(r) = &result {
         auth.api.metrics.observe_query(QuerySurface::Api, r.cache_hit, queried_at.duration_since(started));
     }
     let batches = result.as_ref().map_or(&[][..], |r| &r.batches[..]);
+    let rows: usize = batches.iter().map(arrow_array::RecordBatch::num_rows).sum();
+    if rows > STREAM_ABOVE_ROWS
+        && let (Some(result), ResultFormat::Json | ResultFormat::Csv) = (&result, format)
+    {
+        // A large result (`limit=-1` asks for up to a million rows) is
+        // written out a batch at a time: as JSON values and text it would
+        // take twenty times its Arrow size.
+        let rows = Box::pin(futures::stream::iter(result.batches.clone().into_iter().map(Ok)));
+        let timing = format!(
+            "compile;dur={:.3}, warehouse;dur={:.3}{}",
+            ms(started, compiled_at),
+            ms(compiled_at, queried_at),
+            if result.cache_hit { ", cache;desc=hit" } else { ", cache;desc=miss" }
+        );
+        let headers = [(header::CONTENT_TYPE, format.content_type().to_owned()), (SERVER_TIMING, timing)];
+        return Ok((headers, render::stream_body(compiled, format, rows)).into_response());
+    }
     let body = match format {
         ResultFormat::Sql => render::sql_text(&compiled),
         ResultFormat::Json => Value::Array(render::json_rows(&compiled, batches)).to_string(),
         ResultFormat::JsonBi => render::json_bi(&compiled, &request.filters, batches).to_string(),
         ResultFormat::Csv => render::csv(&compiled, batches),
     };
-    let ms = |from: Instant, to: Instant| to.duration_since(from).as_secs_f64() * 1000.0;
     let cache = match &result {
         Some(r) if r.cache_hit => ", cache;desc=hit",
         Some(_) => ", cache;desc=miss",
@@ -216,6 +224,10 @@ async fn run(
     );
     Ok(([(header::CONTENT_TYPE, format.content_type().to_owned()), (SERVER_TIMING, timing)], body).into_response())
 }
+
+/// Results longer than this are rendered a batch at a time (the most rows
+/// a query with an explicit limit returns: only `limit=-1` goes past it).
+const STREAM_ABOVE_ROWS: usize = MAX_LIMIT as usize;
 
 const SERVER_TIMING: header::HeaderName = header::HeaderName::from_static("server-timing");
 

@@ -127,18 +127,27 @@ impl Drop for Served {
 /// The demo's deployment with three API clients: customer 1, customer 2,
 /// and one without the `id_cliente` attribute.
 pub fn demo_with_clients(dir: &std::path::Path) -> String {
-    let out = ponte(&["demo", "--dir", dir.to_str().unwrap(), "--rows", "20000", "--no-serve"]);
+    demo_with(dir, "20000", "1")
+}
+
+/// The demo at `rows` invoices with the API clients of
+/// [`demo_with_clients`], client A seeing the customers `a_customers`
+/// (one id, or several comma-separated).
+pub fn demo_with(dir: &std::path::Path, rows: &str, a_customers: &str) -> String {
+    let out = ponte(&["demo", "--dir", dir.to_str().unwrap(), "--rows", rows, "--no-serve"]);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     let config = dir.join("ponte.toml");
     let toml = std::fs::read_to_string(&config).unwrap();
     let start = toml.find("api_clients = [").expect("the example has API clients");
     let end = start + toml[start..].find("\n]\n").expect("a multi-line list") + 3;
-    let clients = r#"api_clients = [
-  { client_id_env = "A_ID", client_secret_env = "A_SECRET", user_attributes = { id_cliente = "1" } },
-  { client_id_env = "B_ID", client_secret_env = "B_SECRET", user_attributes = { id_cliente = "2" } },
-  { client_id_env = "C_ID", client_secret_env = "C_SECRET" },
+    let clients = format!(
+        r#"api_clients = [
+  {{ client_id_env = "A_ID", client_secret_env = "A_SECRET", user_attributes = {{ id_cliente = "{a_customers}" }} }},
+  {{ client_id_env = "B_ID", client_secret_env = "B_SECRET", user_attributes = {{ id_cliente = "2" }} }},
+  {{ client_id_env = "C_ID", client_secret_env = "C_SECRET" }},
 ]
-"#;
+"#
+    );
     std::fs::write(&config, format!("{}{clients}{}", &toml[..start], &toml[end..])).unwrap();
     config.to_str().unwrap().to_owned()
 }

@@ -218,6 +218,7 @@ fn too_many_fields_or_sorts_are_refused() {
     let many: Vec<&str> = vec!["faturas.custo_total"; crate::compile::MAX_FIELDS + 1];
     let e = err(&serde_json::json!({"model": "comerc", "view": "faturas", "fields": many}).to_string());
     assert_eq!(e, QueryError::TooMany { what: "fields", count: 501, limit: 500 });
-    let body = serde_json::json!({"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "sorts": many});
+    let body =
+        serde_json::json!({"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "sorts": many});
     assert_eq!(err(&body.to_string()), QueryError::TooMany { what: "sorts", count: 501, limit: 500 });
 }

@@ -123,7 +123,12 @@ fn long_lists_compile_shallow_and_past_the_limits_are_refused_by_name() {
     assert!(deepest <= 4, "{deepest} levels of parentheses");
     for (field, expression, what, limit) in [
         ("faturas.demanda_medida_kw", list(MAX_FILTER_VALUES + 1, &|i| i.to_string()), "values", MAX_FILTER_VALUES),
-        ("faturas.demanda_medida_kw", list(MAX_FILTER_VALUES + 1, &|i| format!("NOT {i}")), "values", MAX_FILTER_VALUES),
+        (
+            "faturas.demanda_medida_kw",
+            list(MAX_FILTER_VALUES + 1, &|i| format!("NOT {i}")),
+            "values",
+            MAX_FILTER_VALUES,
+        ),
         (
             "faturas.demanda_medida_kw",
             list(MAX_FILTER_CONDITIONS + 1, &|i| format!(">{i}")),
