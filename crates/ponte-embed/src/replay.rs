@@ -27,6 +27,10 @@ pub trait ReplayStore: Send + Sync + fmt::Debug {
     /// Refuses a URL (named by the SHA-256 of its path and query) or a
     /// nonce seen before; otherwise records both as spent at `now`.
     fn spend(&self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError>;
+
+    /// Refuses a URL or nonce seen before, like [`ReplayStore::spend`],
+    /// without recording anything.
+    fn check_unspent(&self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError>;
 }
 
 /// A [`ReplayStore`] in this process's memory.
@@ -45,6 +49,10 @@ impl ReplayStore for MemoryReplayStore {
         // A panic while holding the lock leaves the sets consistent (each
         // operation is a few inserts), so a poisoned lock is still usable.
         self.guard.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).check_and_record(nonce, url_digest, now)
+    }
+
+    fn check_unspent(&self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError> {
+        self.guard.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).check(nonce, url_digest, now)
     }
 }
 
@@ -118,9 +126,9 @@ impl ReplayGuard {
         ReplayGuard { nonces: ExpiringSet::new(), urls: ExpiringSet::new() }
     }
 
-    /// Refuses a URL (by its SHA-256) or a nonce seen before; otherwise
-    /// records both. Expired entries are pruned first.
-    fn check_and_record(&mut self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError> {
+    /// Refuses a URL (by its SHA-256) or a nonce seen before. Expired
+    /// entries are pruned first.
+    fn check(&mut self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError> {
         self.nonces.prune(now);
         self.urls.prune(now);
         // The URL first: the same URL twice says "URL reused", the clearer reason.
@@ -130,6 +138,12 @@ impl ReplayGuard {
         if self.nonces.contains(nonce) {
             return Err(EmbedError::NonceReused);
         }
+        Ok(())
+    }
+
+    /// [`ReplayGuard::check`], then records both.
+    fn check_and_record(&mut self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError> {
+        self.check(nonce, url_digest, now)?;
         self.urls.insert(url_digest, now.saturating_add(URL_MEMORY));
         self.nonces.insert(nonce.to_owned(), now.saturating_add(NONCE_MEMORY));
         Ok(())

@@ -156,6 +156,23 @@ impl Verifier {
     /// passes everything is remembered, so URLs that fail (unsigned ones
     /// included) cannot burn nonces.
     pub fn verify(&self, path_and_query: &str, now: i64) -> Result<EmbedLogin, EmbedError> {
+        let (login, url_digest) = self.inspect(path_and_query, now)?;
+        self.replay.spend(&login.nonce, url_digest, now)?;
+        Ok(login)
+    }
+
+    /// Checks a signed embed URL like [`Verifier::verify`] without spending
+    /// it: a URL that was spent already is refused as such, and one that
+    /// passes can still log in once (Looker's `validate_embed_url`).
+    pub fn validate(&self, path_and_query: &str, now: i64) -> Result<EmbedLogin, EmbedError> {
+        let (login, url_digest) = self.inspect(path_and_query, now)?;
+        self.replay.check_unspent(&login.nonce, url_digest, now)?;
+        Ok(login)
+    }
+
+    /// Every check but the URL's and nonce's use; the login, and the
+    /// SHA-256 of the URL that names it for the replay store.
+    fn inspect(&self, path_and_query: &str, now: i64) -> Result<(EmbedLogin, [u8; 32]), EmbedError> {
         let received = receive(path_and_query)?;
         for parameter in REQUIRED {
             if received.get(parameter).is_none() {
@@ -216,9 +233,7 @@ impl Verifier {
         check_target(&target).map_err(|reason| EmbedError::BadTarget { reason })?;
 
         let url_digest: [u8; 32] = Sha256::digest(path_and_query.as_bytes()).into();
-        self.replay.spend(&nonce, url_digest, now)?;
-
-        Ok(EmbedLogin {
+        let login = EmbedLogin {
             target,
             external_user_id,
             permissions,
@@ -234,7 +249,8 @@ impl Verifier {
             last_name,
             user_timezone: user_timezone.flatten(),
             force_logout_login,
-        })
+        };
+        Ok((login, url_digest))
     }
 
     /// Recomputes the signature over the received texts under every secret

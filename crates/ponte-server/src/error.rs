@@ -5,8 +5,9 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-/// Where the README explains the HTTP surface.
-const DOCS: &str = "https://example.invalid/ponte#http-server";
+/// Where the README is served; `crate::docs::document_errors` makes it the
+/// server's absolute URL with the anchor of the section for the route.
+pub(crate) const DOCS: &str = "/docs";
 
 /// An error a handler returns; its message is shown to the caller, so it
 /// never holds a secret.

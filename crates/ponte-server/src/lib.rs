@@ -19,6 +19,7 @@
 mod admin;
 pub mod auth;
 mod client_address;
+mod docs;
 pub mod embed;
 pub mod error;
 mod listen;
@@ -124,9 +125,11 @@ pub fn router(app: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics::scrape))
+        .route("/docs", get(docs::page))
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(contain_panics))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), docs::document_errors))
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::count_responses))
         .with_state(app)
 }

@@ -91,6 +91,23 @@ impl StateDb {
         Ok(EmbedUrlUse::Fresh)
     }
 
+    /// Whether a login URL and its nonce are still unspent, without
+    /// spending them (`validate_embed_url`).
+    pub fn embed_url_use(&self, nonce: &str, url_digest: &[u8; 32], now: i64) -> Result<EmbedUrlUse, StateError> {
+        let conn = self.conn();
+        let err = |e| self.err(e);
+        let found = |sql: &str, value: &dyn rusqlite::ToSql| {
+            conn.query_row(sql, params![value, now], |_| Ok(())).optional().map(|r| r.is_some()).map_err(err)
+        };
+        if found("SELECT 1 FROM used_embed_urls WHERE digest = ?1 AND expires_at >= ?2", &&url_digest[..])? {
+            return Ok(EmbedUrlUse::UrlReused);
+        }
+        if found("SELECT 1 FROM used_embed_nonces WHERE nonce = ?1 AND expires_at >= ?2", &nonce)? {
+            return Ok(EmbedUrlUse::NonceReused);
+        }
+        Ok(EmbedUrlUse::Fresh)
+    }
+
     /// Remembers that `signer` had ponte sign the URL with `nonce`, until
     /// `until` (after which the URL cannot log in anyway).
     pub fn record_signed_nonce(&self, nonce: &str, signer: &str, now: i64, until: i64) -> Result<(), StateError> {

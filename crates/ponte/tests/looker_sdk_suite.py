@@ -15,6 +15,7 @@ import io
 import json
 import os
 import sys
+import time
 
 import duckdb
 import looker_sdk
@@ -305,6 +306,135 @@ def signed_embed_urls_log_in_once():
     assert requests.get(sso(c, "2"), allow_redirects=False).status_code == 303
 
 
+def sdk_error_status(call):
+    """The HTTP status of an SDK call that fails (the SDK keeps it in the
+    error's text only as the message; the raw request below reads it)."""
+    try:
+        call()
+    except error.SDKError:
+        return True
+    return False
+
+
+def raw(prefix):
+    """Headers for raw requests as client `prefix` (A is the SDK's own, LOOKERSDK_*)."""
+    env = "LOOKERSDK_CLIENT" if prefix == "A" else prefix
+    token = requests.post(f"{BASE}/api/4.0/login", data={"client_id": os.environ[f"{env}_ID"],
+                                                        "client_secret": os.environ[f"{env}_SECRET"]}).json()
+    return {"Authorization": f"token {token['access_token']}"}
+
+
+def the_calls_apps_make():
+    """me(), url-encoded queries, query tasks, lists and searches of looks
+    and dashboards, validate_embed_url, `fields=`, and errors that lead to
+    the README section that explains them."""
+    me = a.me()
+    assert me.id == os.environ["LOOKERSDK_CLIENT_ID"], me.id
+    assert me.credentials_api3[0].client_id == me.id and not me.is_disabled
+    trimmed = a.me(fields="id,display_name")
+    assert trimmed.id == me.id and trimmed.credentials_api3 is None, trimmed
+    # Url-encoded queries, as explore URLs carry them, raw and through the SDK.
+    params = {"fields": "faturas.mes_referencia_month,faturas.custo_total,faturas.quantidade_faturas",
+              "f[faturas.mes_referencia_month]": "2024", "sorts": "faturas.mes_referencia_month", "limit": "500"}
+    for prefix, customer in (("A", 1), ("B", 2)):
+        r = requests.get(f"{BASE}/api/4.0/queries/models/comerc/views/faturas/run/json", params=params,
+                         headers=raw(prefix))
+        assert r.status_code == 200, r.text[:300]
+        assert ours_by_month(r.json()) == [t for t in truth_by_month(customer) if t[0].startswith("2024")]
+    encoded = "&".join(f"{k}={v}" for k, v in params.items())
+    rows = json.loads(a.run_url_encoded_query("comerc", f"faturas?{encoded}", "json"))
+    assert ours_by_month(rows) == [t for t in truth_by_month(1) if t[0].startswith("2024")]
+    r = requests.get(f"{BASE}/api/4.0/queries/models/comerc/views/faturas/run/json", params=params, headers=raw("C"))
+    assert r.status_code == 403 and "id_cliente" in r.text, (r.status_code, r.text[:200])
+    # Query tasks: created, polled, read one by one and together; another client's is missing.
+    query = a.create_query(by_month_query())
+    task = a.create_query_task(body=models.WriteCreateQueryTask(query_id=query.id, result_format=models.ResultFormat.json))
+    for _ in range(200):
+        if a.query_task(task.id).status == "complete":
+            break
+        time.sleep(0.05)
+    assert a.query_task(task.id).status == "complete"
+    assert ours_by_month(json.loads(a.query_task_results(task.id))) == truth_by_month(1)
+    multi = a.query_task_multi_results(query_task_ids=[task.id])
+    assert multi[task.id]["status"] == "complete" and ours_by_month(multi[task.id]["data"]) == truth_by_month(1)
+    assert b.query_task_multi_results(query_task_ids=[task.id])[task.id]["status"] == "missing"
+    assert sdk_error_status(lambda: b.query_task(task.id)), "another client's task"
+    assert sdk_error_status(lambda: b.create_query_task(body=models.WriteCreateQueryTask(
+        query_id=query.id, result_format=models.ResultFormat.json))), "a task over another client's query"
+    # A look's query as a task, for each customer.
+    look = a.look("1")
+    for sdk, customer in ((a, 1), (b, 2)):
+        t = sdk.create_query_task(body=models.WriteCreateQueryTask(query_id=look.query_id, result_format=models.ResultFormat.csv))
+        for _ in range(200):
+            if sdk.query_task(t.id).status != "running":
+                break
+            time.sleep(0.05)
+        assert sdk.query_task_results(t.id) == sdk.run_look("1", "csv"), customer
+    # Lists and searches, only what the caller may run.
+    assert [d.id for d in a.all_dashboards()] == ["comerc::visao_geral"]
+    assert [d.id for d in a.search_dashboards(title="vis%")] == ["comerc::visao_geral"]
+    assert a.search_dashboards(title="nada%") == []
+    assert [l.id for l in a.all_looks()] == ["1", "2", "3"], [l.id for l in a.all_looks()]
+    assert [l.id for l in a.search_looks(title="%consumo%")] == ["2"]
+    assert [l.id for l in a.search_looks(title="%", limit=1, offset=1)] == ["2"]
+    assert c.all_dashboards() == [] and c.all_looks() == []
+    r = requests.get(f"{BASE}/api/4.0/looks/search", params={"limit": "many"}, headers=raw("A"))
+    assert r.status_code == 400 and "limit" in r.json()["message"], r.text
+    # validate_embed_url: good before use, refused after.
+    url = a.create_sso_embed_url(models.EmbedSsoParams(
+        target_url=f"{BASE}/embed/dashboards/visao_geral", external_user_id="validated", models=["comerc"],
+        permissions=["access_data", "see_user_dashboards"], user_attributes={"id_cliente": "1"})).url
+    assert a.validate_embed_url(url=url).url == url
+    assert requests.get(url, allow_redirects=False).status_code == 303
+    assert sdk_error_status(lambda: a.validate_embed_url(url=url)), "a used URL does not validate"
+    # `fields=` on GETs, nested too.
+    d = a.dashboard("visao_geral", fields="id,title,dashboard_elements(id,query_id)")
+    assert d.title == "Visão geral" and d.description is None and d.dashboard_elements[0].title is None
+    assert d.dashboard_elements[0].query_id
+    # Every error leads to the README section that explains it.
+    r = requests.get(f"{BASE}/api/4.0/looks/99", headers=raw("A"))
+    doc = r.json()["documentation_url"]
+    assert r.status_code == 404 and doc == f"{BASE}/docs#the-looker-api", doc
+    page = requests.get(doc.split("#")[0])
+    assert page.status_code == 200 and 'id="the-looker-api"' in page.text
+
+
+def content_query_ids_run_like_their_content():
+    """`look.query_id` and `element.query_id` (issue 26): real ids that
+    run_query serves with the caller's access filters."""
+    for sdk in (a, b):
+        look = sdk.look("1")
+        assert look.query_id and look.query.id == look.query_id, (look.query_id, look.query.id)
+        assert sdk.run_query(look.query_id, "json") == sdk.run_look("1", "json")
+        d = sdk.dashboard("visao_geral")
+        for e in d.dashboard_elements:
+            assert e.query_id and e.query.id == e.query_id and e.result_maker.query.id == e.query_id, e.id
+            q = e.query
+            body = models.WriteQuery(model=q.model, view=q.view, fields=q.fields, filters=q.filters, sorts=q.sorts,
+                                     limit=q.limit)
+            assert json.loads(sdk.run_query(e.query_id, "json")) == json.loads(sdk.run_inline_query("json", body))
+        assert sdk.query(look.query_id).fields == look.query.fields
+    assert sdk_error_status(lambda: c.run_query(a.look("1").query_id, "json")), "no attribute, no rows"
+
+
+def nullable_inputs_and_paged_models():
+    url = c.create_sso_embed_url(models.EmbedSsoParams(
+        target_url=f"{BASE}/embed/dashboards/visao_geral", external_user_id="nulls")).url
+    r = requests.post(f"{BASE}/api/4.0/embed/sso_url", headers=raw("C"), data=json.dumps({
+        "target_url": f"{BASE}/embed/dashboards/visao_geral", "external_user_id": "nulls2",
+        "permissions": None, "models": None, "user_attributes": None}))
+    assert r.status_code == 200, r.text
+    assert url.startswith(f"{BASE}/login/embed/"), url
+    r = requests.post(f"{BASE}/api/4.0/embed/sso_url", headers=raw("C"), data=json.dumps({
+        "target_url": f"{BASE}/embed/dashboards/visao_geral", "external_user_id": None}))
+    assert r.status_code == 400 and "external_user_id" in r.json()["message"], r.text
+    assert len(a.all_lookml_models(limit=1)) == 1 and a.all_lookml_models(limit=1, offset=1) == []
+    assert c.all_lookml_models(exclude_empty=True) == []
+    for bad in ({"limit": "abc"}, {"offset": "-1"}, {"exclude_empty": "maybe"}):
+        r = requests.get(f"{BASE}/api/4.0/lookml_models", params=bad, headers=raw("A"))
+        assert r.status_code == 400, (bad, r.status_code, r.text)
+
+
 def sdk_logout_and_login_again():
     a.auth.logout()
     assert json.loads(a.run_inline_query("json", by_month_query())), "the SDK logs in again by itself"
@@ -320,6 +450,9 @@ for fn in [
     access_filters_fail_closed,
     hostile_input_is_a_4xx_and_never_leaks,
     signed_embed_urls_log_in_once,
+    the_calls_apps_make,
+    content_query_ids_run_like_their_content,
+    nullable_inputs_and_paged_models,
     sdk_logout_and_login_again,
 ]:
     check(fn.__name__, fn)

@@ -70,6 +70,40 @@ pub struct QueryRequest {
     pub dynamic_fields: Option<String>,
 }
 
+impl QueryRequest {
+    /// A query from Looker's url-encoded form (`run_url_encoded_query`, and
+    /// explore URLs): `fields=a,b`, `f[view.field]=expression`,
+    /// `sorts=a desc,b`, `limit`, `query_timezone`, `pivots`,
+    /// `dynamic_fields`. Other keys (`vis`, `total`, …) do not change the
+    /// rows and are ignored. Unsupported parts are kept so that compiling
+    /// refuses them rather than drop them.
+    pub fn from_url_params<'a>(
+        model: &str,
+        view: &str,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> QueryRequest {
+        let mut request = QueryRequest { model: model.to_owned(), view: view.to_owned(), ..QueryRequest::default() };
+        for (key, value) in pairs {
+            let list = || value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+            match key {
+                "fields" => request.fields.extend(list()),
+                "sorts" => request.sorts.extend(list()),
+                "pivots" => request.pivots.extend(list()),
+                "limit" => request.limit = Some(value.to_owned()),
+                "query_timezone" => request.query_timezone = Some(value.to_owned()),
+                "dynamic_fields" => request.dynamic_fields = Some(value.to_owned()),
+                "filter_expression" => request.filter_expression = Some(value.to_owned()),
+                _ => {
+                    if let Some(field) = key.strip_prefix("f[").and_then(|k| k.strip_suffix(']')) {
+                        request.filters.insert(field.to_owned(), value.to_owned());
+                    }
+                }
+            }
+        }
+        request
+    }
+}
+
 fn null_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }

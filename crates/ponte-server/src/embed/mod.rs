@@ -100,14 +100,23 @@ impl ReplayStore for StateReplayStore {
     fn spend(&self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError> {
         let url_until = now.saturating_add(ponte_embed::URL_MEMORY);
         let nonce_until = now.saturating_add(ponte_embed::NONCE_MEMORY);
-        match self.0.spend_embed_url(nonce, &url_digest, now, url_until, nonce_until) {
-            Ok(EmbedUrlUse::Fresh) => Ok(()),
-            Ok(EmbedUrlUse::UrlReused) => Err(EmbedError::UrlReused),
-            Ok(EmbedUrlUse::NonceReused) => Err(EmbedError::NonceReused),
-            Err(e) => {
-                tracing::error!("state database: {e}");
-                Err(EmbedError::ReplayUnavailable { reason: "the state database is unavailable".into() })
-            }
+        replay_answer(self.0.spend_embed_url(nonce, &url_digest, now, url_until, nonce_until))
+    }
+
+    fn check_unspent(&self, nonce: &str, url_digest: [u8; 32], now: i64) -> Result<(), EmbedError> {
+        replay_answer(self.0.embed_url_use(nonce, &url_digest, now))
+    }
+}
+
+/// The state database's answer as the verifier's; failing closed.
+fn replay_answer(answer: Result<EmbedUrlUse, ponte_state::StateError>) -> Result<(), EmbedError> {
+    match answer {
+        Ok(EmbedUrlUse::Fresh) => Ok(()),
+        Ok(EmbedUrlUse::UrlReused) => Err(EmbedError::UrlReused),
+        Ok(EmbedUrlUse::NonceReused) => Err(EmbedError::NonceReused),
+        Err(e) => {
+            tracing::error!("state database: {e}");
+            Err(EmbedError::ReplayUnavailable { reason: "the state database is unavailable".into() })
         }
     }
 }
@@ -125,6 +134,49 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/login/embed/{target}", get(login))
         .route("/embed/logout", get(logout).post(logout))
         .route("/api/4.0/embed/sso_url", post(sso_url))
+        .route("/api/4.0/embed/sso/validate", get(validate))
+}
+
+/// `?url=`
+#[derive(Debug, serde::Deserialize)]
+struct ValidateQuery {
+    url: Option<String>,
+}
+
+/// `GET /api/4.0/embed/sso/validate?url=…` (Looker's `validate_embed_url`):
+/// checks a signed login URL for this server as a login would, without
+/// using it up. 200 with the URL when it would log in; otherwise the
+/// login's refusal (401 for a bad signature, an expired or used URL; 400
+/// for a malformed one; 403 for an unknown model), naming the rule.
+async fn validate(
+    State(app): State<AppState>,
+    _auth: Authenticated,
+    axum::extract::Query(query): axum::extract::Query<ValidateQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let embedding = app
+        .embedding
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("signed embedding is off: set server.embed_secrets"))?;
+    let url = query.url.filter(|u| !u.is_empty()).ok_or_else(|| ApiError::bad_request("`url` is required"))?;
+    let path_and_query = match url.find("/login/embed/") {
+        Some(i) => &url[i..],
+        None => return Err(ApiError::bad_request("`url` is not a signed embed URL (no /login/embed/ in it)")),
+    };
+    let origin = url[..url.find("/login/embed/").unwrap_or(0)].trim_end_matches('/');
+    if !origin.is_empty() && origin != embedding.base_url {
+        return Err(ApiError::bad_request(format!(
+            "`url` is signed for `{}`, not this server (`{}`)",
+            origin.escape_debug(),
+            embedding.base_url
+        )));
+    }
+    match embedding.verifier.validate(path_and_query, now_secs()) {
+        Ok(_) => Ok(Json(json!({ "url": url }))),
+        Err(e) => Err(ApiError::new(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            format!("{e} ({})", e.code()),
+        )),
+    }
 }
 
 fn now_secs() -> i64 {
@@ -245,15 +297,23 @@ struct SsoParams {
     first_name: Option<String>,
     last_name: Option<String>,
     user_timezone: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     permissions: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     models: Vec<String>,
     group_ids: Option<Vec<Value>>,
     external_group_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     user_attributes: serde_json::Map<String, Value>,
     force_logout_login: Option<bool>,
+}
+
+/// JSON `null` read as the empty value: the spec marks these nullable, and
+/// Looker reads `null` as "none".
+fn null_as_default<'de, D: serde::Deserializer<'de>, T: Default + serde::Deserialize<'de>>(
+    d: D,
+) -> Result<T, D::Error> {
+    Ok(<Option<T> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
 }
 
 /// `POST /api/4.0/embed/sso_url`: signs a login URL for this server.
@@ -279,10 +339,12 @@ async fn sso_url(State(app): State<AppState>, auth: Authenticated, body: Bytes) 
             ));
         }
     };
-    let external_user_id = params
-        .external_user_id
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| ApiError::bad_request("external_user_id is required"))?;
+    let external_user_id = params.external_user_id.filter(|u| !u.is_empty()).ok_or_else(|| {
+        ApiError::bad_request(
+            "external_user_id is required: a signed embed URL names the embed user whose session it starts \
+                 (the API document marks it optional; ponte, like Looker's signed embedding, cannot sign without it)",
+        )
+    })?;
     for (key, own) in &auth.session.caller.user_attributes {
         let given = params.user_attributes.get(key).map(|v| match v {
             Value::String(s) => s.clone(),

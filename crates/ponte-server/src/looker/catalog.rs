@@ -4,7 +4,7 @@
 //! listings and refused (403) when asked for by name.
 
 use axum::Json;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use ponte_semantic::compile::{Caller, QueryError, check_access};
 use ponte_semantic::model::{DimensionType, Explore, FieldRef, JoinType, Model, Relationship, ResolvedField};
 use serde_json::{Value, json};
@@ -12,10 +12,44 @@ use serde_json::{Value, json};
 use super::Authenticated;
 use crate::error::ApiError;
 
-/// `GET /api/4.0/lookml_models`
-pub(super) async fn models(auth: Authenticated) -> Json<Value> {
+/// The options of `all_lookml_models`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct ModelsOptions {
+    limit: Option<String>,
+    offset: Option<String>,
+    exclude_empty: Option<String>,
+    exclude_hidden: Option<String>,
+    include_internal: Option<String>,
+    include_self_service: Option<String>,
+}
+
+/// `GET /api/4.0/lookml_models`: the models, each with the explores the
+/// caller may query; `exclude_empty` leaves out models with none of those,
+/// `exclude_hidden` hidden explores (ponte has none), `limit`/`offset` page.
+/// ponte has no internal or self-service models, so those options change
+/// nothing; every option is still checked.
+pub(super) async fn models(auth: Authenticated, Query(options): Query<ModelsOptions>) -> Result<Json<Value>, ApiError> {
+    let (limit, offset) = super::paging(options.limit.as_deref(), options.offset.as_deref())?;
+    let flag = |name: &str, value: &Option<String>| match value.as_deref().map(str::trim) {
+        None | Some("" | "false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(format!("`{name}` is true or false, not `{}`", other.escape_debug()))),
+    };
+    let exclude_empty = flag("exclude_empty", &options.exclude_empty)?;
+    flag("exclude_hidden", &options.exclude_hidden)?;
+    flag("include_internal", &options.include_internal)?;
+    flag("include_self_service", &options.include_self_service)?;
     let caller = &auth.session.caller;
-    Json(Value::Array(auth.api.semantic.models().iter().map(|m| model_json(m, caller)).collect()))
+    let models = auth
+        .api
+        .semantic
+        .models()
+        .iter()
+        .map(|m| model_json(m, caller))
+        .filter(|m| !exclude_empty || m["explores"].as_array().is_some_and(|e| !e.is_empty()))
+        .skip(offset)
+        .take(limit);
+    Ok(Json(Value::Array(models.collect())))
 }
 
 /// `GET /api/4.0/lookml_models/{model}`

@@ -9,9 +9,12 @@
 
 mod catalog;
 mod content;
+mod fields;
 mod queries;
 pub mod session;
+mod tasks;
 mod throttle;
+mod user;
 
 use std::sync::Arc;
 
@@ -44,6 +47,8 @@ pub struct LookerApi {
     pub(crate) state: Arc<StateDb>,
     /// Failed logins per address and client id.
     throttle: LoginThrottle,
+    /// Query tasks and their results.
+    tasks: tasks::Shared,
 }
 
 impl LookerApi {
@@ -55,7 +60,7 @@ impl LookerApi {
         state: Arc<StateDb>,
         metrics: Arc<crate::metrics::Metrics>,
     ) -> Self {
-        Self { semantic, sessions, metrics, state, throttle: LoginThrottle::default() }
+        Self { semantic, sessions, metrics, state, throttle: LoginThrottle::default(), tasks: Arc::default() }
     }
 
     /// The session of a request's `Authorization` header: a token of one of
@@ -87,12 +92,35 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/4.0/queries", post(queries::create))
         .route("/api/4.0/queries/{id}", get(queries::get))
         .route("/api/4.0/queries/{id}/run/{format}", get(queries::run_saved))
+        .route("/api/4.0/queries/models/{model}/views/{view}/run/{format}", get(queries::run_url_encoded))
+        .route("/api/4.0/query_tasks", post(tasks::create))
+        .route("/api/4.0/query_tasks/multi_results", get(tasks::multi_results))
+        .route("/api/4.0/query_tasks/{id}", get(tasks::get))
+        .route("/api/4.0/query_tasks/{id}/results", get(tasks::results))
+        .route("/api/4.0/user", get(user::me))
+        .route("/api/4.0/looks", get(content::looks))
+        .route("/api/4.0/looks/search", get(content::search_looks))
         .route("/api/4.0/looks/{id}", get(content::look))
         .route("/api/4.0/looks/{id}/run/{format}", get(queries::run_look))
+        .route("/api/4.0/dashboards", get(content::dashboards))
+        .route("/api/4.0/dashboards/search", get(content::search_dashboards))
         .route("/api/4.0/dashboards/{id}", get(content::dashboard))
         .route("/api/4.0/lookml_models", get(catalog::models))
         .route("/api/4.0/lookml_models/{model}", get(catalog::model))
         .route("/api/4.0/lookml_models/{model}/explores/{explore}", get(catalog::explore))
+        .layer(axum::middleware::from_fn(fields::trim_fields))
+}
+
+/// The rows a list asks for: `limit` (default every one) and `offset`
+/// (default 0), each a whole number; anything else is a 400 naming it.
+pub(crate) fn paging(limit: Option<&str>, offset: Option<&str>) -> Result<(usize, usize), ApiError> {
+    let number = |name: &str, text: Option<&str>, default: usize| match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(default),
+        Some(t) => t.parse::<usize>().map_err(|_| {
+            ApiError::bad_request(format!("`{name}` must be a whole number from 0 up, not `{}`", t.escape_debug()))
+        }),
+    };
+    Ok((number("limit", limit, usize::MAX)?, number("offset", offset, 0)?))
 }
 
 /// The API, or a 404 saying how to turn it on.

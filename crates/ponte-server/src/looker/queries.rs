@@ -92,7 +92,7 @@ pub(super) async fn create(
 
 /// Who a saved query belongs to: the API client that saved it. Only it
 /// can read or run the query by id.
-fn owner(auth: &Authenticated) -> String {
+pub(super) fn owner(auth: &Authenticated) -> String {
     format!("api:{}", auth.session.client_id)
 }
 
@@ -128,6 +128,28 @@ pub(super) async fn run_saved(
     run(&auth, &request, format, options.query_options()?).await
 }
 
+/// `GET /api/4.0/queries/models/{model}/views/{view}/run/{format}`
+/// (Looker's `run_url_encoded_query`): the query in the URL's parameters,
+/// as explore URLs carry it.
+pub(super) async fn run_url_encoded(
+    auth: Authenticated,
+    Path((model, view, format_name)): Path<(String, String, String)>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let format = format(&format_name)?;
+    // The official SDKs take only the path's three parts, so their callers
+    // pass the query's parameters after the view's name (`faturas?fields=…`),
+    // which arrives percent-encoded inside the path: read it from there too.
+    let (view, in_path) = view.split_once('?').unwrap_or((&view, ""));
+    let query = [in_path, uri.query().unwrap_or_default()].join("&");
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(&query).map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
+    let mut request = QueryRequest::from_url_params(&model, &view, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let options = run_options(&uri)?;
+    override_limit(&mut request, &options);
+    run(&auth, &request, format, options.query_options()?).await
+}
+
 /// `GET /api/4.0/looks/{id}/run/{format}`
 pub(super) async fn run_look(
     auth: Authenticated,
@@ -148,18 +170,36 @@ fn override_limit(request: &mut QueryRequest, options: &RunOptions) {
     }
 }
 
-/// The query the caller saved as `id`. Another client's query is as
-/// unknown as one never saved: the 404 does not tell them apart.
-fn saved(app: &AppState, auth: &Authenticated, id: &str) -> Result<QueryRequest, ApiError> {
+/// The query the caller saved as `id`, or the look's or tile's query that
+/// a stable content id names (model content, shared by every caller; the
+/// caller's access filters apply when it runs). Another client's saved
+/// query is as unknown as one never saved: the 404 does not tell them apart.
+pub(super) fn saved(app: &AppState, auth: &Authenticated, id: &str) -> Result<QueryRequest, ApiError> {
     let not_found = || ApiError::not_found(format!("no query with id `{}`", id.escape_debug()));
-    if id.is_empty() || id.len() > 64 {
+    if id.is_empty() || id.len() > 256 {
         return Err(not_found());
+    }
+    if let Some(request) = super::content::content_query(&auth.api.semantic, id) {
+        return Ok(request);
     }
     let body = app.state.saved_query(&owner(auth), id)?.ok_or_else(not_found)?;
     serde_json::from_str(&body).map_err(|e| {
         tracing::error!(query = %id.escape_debug(), "a saved query does not parse: {e}");
         ApiError::unavailable("a saved query could not be read")
     })
+}
+
+/// Runs `request` for the caller and returns the whole body in `format`
+/// (a query task keeps it until it is read).
+pub(super) async fn run_to_bytes(
+    auth: &Authenticated,
+    request: &QueryRequest,
+    format: ResultFormat,
+) -> Result<Bytes, ApiError> {
+    let response = run(auth, request, format, QueryOptions::default()).await?;
+    axum::body::to_bytes(response.into_body(), super::tasks::MAX_RESULT_BYTES)
+        .await
+        .map_err(|_| ApiError::bad_request("the result is too large to keep for a query task; add a limit"))
 }
 
 /// Compiles `request` for the caller and answers in `format`, with a
