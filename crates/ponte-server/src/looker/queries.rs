@@ -144,7 +144,7 @@ pub(super) async fn run_url_encoded(
     let query = [in_path, uri.query().unwrap_or_default()].join("&");
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(&query).map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
-    let mut request = QueryRequest::from_url_params(&model, &view, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut request = QueryRequest::from_url_params(&model, view, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let options = run_options(&uri)?;
     override_limit(&mut request, &options);
     run(&auth, &request, format, options.query_options()?).await
