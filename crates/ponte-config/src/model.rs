@@ -426,6 +426,19 @@ pub struct Server {
     /// the connection's peer, which behind a proxy is the proxy itself.
     /// Login throttling counts failures per client address.
     pub trust_forwarded_for: bool,
+    /// HTTPS served by ponte itself: the certificate chain and private key,
+    /// PEM files. Without them the server speaks plain HTTP (behind a proxy
+    /// that terminates TLS, or on localhost).
+    pub tls: Option<Tls>,
+}
+
+/// The files of `server.tls_cert_file` and `server.tls_key_file`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tls {
+    /// The certificate chain, PEM, leaf first.
+    pub cert_file: PathBuf,
+    /// The private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
 }
 
 impl Server {
@@ -439,10 +452,12 @@ impl Server {
 
 impl Server {
     /// The base URL users reach the server at: `public_url`, else
-    /// `http://<bind>`. Signed embed URLs are made for it.
+    /// `http://<bind>` (`https://` when ponte serves TLS itself). Signed
+    /// embed URLs are made for it.
     pub fn base_url(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
+            None if self.tls.is_some() => format!("https://{}", self.bind),
             None => format!("http://{}", self.bind),
         }
     }

@@ -177,6 +177,8 @@ pub(crate) struct RawServer {
     pub max_body_bytes: Option<S<u64>>,
     pub header_timeout: Option<S<String>>,
     pub trust_forwarded_for: Option<S<bool>>,
+    pub tls_cert_file: Option<S<String>>,
+    pub tls_key_file: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -30,6 +30,7 @@ mod pages;
 mod pubsub;
 pub mod render;
 pub mod semantic;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -67,6 +68,8 @@ pub struct AppState {
     pub embedding: Option<Arc<embed::Embedding>>,
     /// What `/metrics` reports.
     pub metrics: Arc<metrics::Metrics>,
+    /// HTTPS, when the config names a certificate and key.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ impl AppState {
         let push_token = read(&config.server.push_token_env, "server.push_token_env")?;
         let admin_token = read(&config.server.admin_token_env, "server.admin_token_env")?;
         let push_oidc = config.server.push_oidc.clone().map(|o| Arc::new(oidc::OidcVerifier::new(o)));
+        let tls = config.server.tls.as_ref().map(tls::acceptor).transpose()?;
         Ok(Self {
             config,
             state,
@@ -88,6 +92,7 @@ impl AppState {
             looker: None,
             embedding: None,
             metrics: Arc::default(),
+            tls,
         })
     }
 
@@ -189,5 +194,6 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let header_timeout = app.config.server.header_timeout;
-    listen::serve(listener, router(app), header_timeout, shutdown).await
+    let tls = app.tls.clone();
+    listen::serve(listener, router(app), header_timeout, tls, shutdown).await
 }

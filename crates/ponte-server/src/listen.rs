@@ -18,11 +18,13 @@ use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
 /// Serves `router` on `listener` until `shutdown` resolves, then waits for
-/// the connections in flight to finish their requests.
+/// the connections in flight to finish their requests. With `tls`, each
+/// connection's TLS handshake must end within `header_timeout` too.
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     header_timeout: Duration,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -47,12 +49,31 @@ pub(crate) async fn serve(
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             request
         });
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(%peer, "connection closed: {e}");
+        let service = TowerToHyperService::new(service);
+        match &tls {
+            None => {
+                let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(%peer, "connection closed: {e}");
+                    }
+                });
             }
-        });
+            Some(acceptor) => {
+                let handshake = tokio::time::timeout(header_timeout, acceptor.accept(stream));
+                let (http, watcher) = (http.clone(), graceful.watcher());
+                tokio::spawn(async move {
+                    let stream = match handshake.await {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(e)) => return tracing::debug!(%peer, "TLS handshake failed: {e}"),
+                        Err(_) => return tracing::debug!(%peer, "TLS handshake took longer than header_timeout"),
+                    };
+                    if let Err(e) = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await {
+                        tracing::debug!(%peer, "connection closed: {e}");
+                    }
+                });
+            }
+        }
     }
     drop(listener);
     graceful.shutdown().await;

@@ -1,6 +1,7 @@
-//! Shared helpers for ponte's tests: where the repository is, and the Python
+//! Shared helpers for ponte's tests: where the repository is, the Python
 //! environment (pyarrow, DuckDB, moto, looker-sdk) that independent checks
-//! run in.
+//! run in, and the JavaScript clients (Looker's Embed SDK) browser tests
+//! load.
 //!
 //! The Python environment is made by `scripts/python-env.sh`, the same script
 //! the README's test command runs first, so `cargo test` alone also works: the
@@ -38,6 +39,22 @@ pub fn python() -> &'static Path {
             return PathBuf::from(p);
         }
         let script = repo_root().join("scripts/python-env.sh");
+        let out = Command::new("bash").arg(&script).output().expect("bash runs");
+        assert!(out.status.success(), "{} failed:\n{}", script.display(), String::from_utf8_lossy(&out.stderr));
+        PathBuf::from(String::from_utf8(out.stdout).expect("utf-8 path").trim())
+    })
+}
+
+/// The `node_modules` folder of the JavaScript clients the tests drive
+/// (Looker's Embed SDK 1.x and 2.x): `$PONTE_JS_MODULES` when set, else the
+/// one `scripts/js-env.sh` installs (once) and prints.
+pub fn js_modules() -> &'static Path {
+    static MODULES: OnceLock<PathBuf> = OnceLock::new();
+    MODULES.get_or_init(|| {
+        if let Some(p) = std::env::var_os("PONTE_JS_MODULES") {
+            return PathBuf::from(p);
+        }
+        let script = repo_root().join("scripts/js-env.sh");
         let out = Command::new("bash").arg(&script).output().expect("bash runs");
         assert!(out.status.success(), "{} failed:\n{}", script.display(), String::from_utf8_lossy(&out.stderr));
         PathBuf::from(String::from_utf8(out.stdout).expect("utf-8 path").trim())

@@ -386,9 +386,12 @@ def frame_protection_and_events():
     assert r.headers["cache-control"] == "no-store"
     assert page.body.get("data-parent-origin") == PORTAL, page.body
     types = [e["type"] for e in page.events]
-    assert types == ["page:changed", "dashboard:loaded", "dashboard:run:start", "dashboard:run:complete"], types
+    tiles = ["dashboard:tile:start", "dashboard:tile:complete"] * 6
+    assert types == ["page:changed", "dashboard:loaded", "dashboard:run:start", *tiles, "dashboard:run:complete"], types
+    assert page.events[0]["page"]["type"] == "dashboards" and page.events[0]["page"]["lookerVersion"]
     assert page.events[-1]["status"] == "complete"
-    assert len(page.events[-1]["dashboard"]["tileStatuses"]) == 6
+    assert len(page.events[-1]["tileStatuses"]) == 6 and len(page.events[-1]["dashboard"]["tileStatuses"]) == 6
+    assert all(t["tileId"] and t["status"] == "complete" for t in page.events[-1]["tileStatuses"])
     # A domain the config does not list gets no events.
     page, _ = ok_page(v, "/embed/dashboards/visao_geral?embed_domain=https%3A%2F%2Fevil.example")
     assert page.body.get("data-parent-origin") == "", page.body

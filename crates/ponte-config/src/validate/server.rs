@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use toml::Spanned;
 
 use super::Checker;
-use crate::model::{ApiClient, EmbedAlgorithm, EmbedSecret, GOOGLE_JWKS_URL, PushOidc, SemanticFiles, Server};
+use crate::model::{ApiClient, EmbedAlgorithm, EmbedSecret, GOOGLE_JWKS_URL, PushOidc, SemanticFiles, Server, Tls};
 use crate::raw::{RawSemantic, RawServer};
 use crate::store_url::resolve_path;
 
@@ -46,6 +46,7 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
             header_timeout: Server::DEFAULT_HEADER_TIMEOUT,
             max_body_bytes: Server::DEFAULT_MAX_BODY_BYTES,
             trust_forwarded_for: false,
+            tls: None,
         });
     };
     let s = spanned.get_ref();
@@ -174,7 +175,30 @@ pub(super) fn server(raw: Option<&Spanned<RawServer>>, checker: &mut Checker<'_>
         max_body_bytes,
         header_timeout,
         trust_forwarded_for: s.trust_forwarded_for.as_ref().is_some_and(|t| *t.get_ref()),
+        tls: tls(s, spanned.span(), checker),
     })
+}
+
+/// `tls_cert_file` and `tls_key_file`: both or neither, each a file that
+/// exists (relative to the config's folder).
+fn tls(s: &RawServer, span: std::ops::Range<usize>, checker: &mut Checker<'_>) -> Option<Tls> {
+    let file = |value: &Option<Spanned<String>>, key: &str, checker: &mut Checker<'_>| {
+        let v = value.as_ref()?;
+        let path = resolve_path(checker.base_dir, v.get_ref());
+        if !path.is_file() {
+            checker.error(v.span(), format!("server.{key} `{}` is not a file", path.display()));
+            return None;
+        }
+        Some(path)
+    };
+    let cert = file(&s.tls_cert_file, "tls_cert_file", checker);
+    let key = file(&s.tls_key_file, "tls_key_file", checker);
+    match (&s.tls_cert_file, &s.tls_key_file) {
+        (Some(_), None) => checker.error(span, "server.tls_cert_file needs server.tls_key_file".to_owned()),
+        (None, Some(_)) => checker.error(span, "server.tls_key_file needs server.tls_cert_file".to_owned()),
+        _ => {}
+    }
+    Some(Tls { cert_file: cert?, key_file: key? })
 }
 
 /// `scheme://host[:port]` with nothing after it: no path, no wildcard, no

@@ -87,6 +87,7 @@ pub(super) async fn page(
 
     let mut grid = String::from("<div class=\"grid\">\n");
     let mut statuses = Vec::new();
+    let mut tiles = Vec::new();
     let mut next_row = 0;
     for (i, (element, result)) in dashboard.elements.iter().zip(&results).enumerate() {
         let (row, col, width, height) = match element.layout {
@@ -106,11 +107,16 @@ pub(super) async fn page(
                 failed_tile(&element.title, words)
             }
         };
-        statuses.push(json!({
-            "tile_id": format!("{dashboard_id}::{}", i + 1),
-            "status": if result.is_ok() { "complete" } else { "error" },
-            "errors": result.as_ref().err().map(|e| vec![json!({ "message": e.message })]).unwrap_or_default(),
-        }));
+        let errors = result.as_ref().err().map(|e| vec![json!({ "message": e.message })]).unwrap_or_default();
+        let status = if result.is_ok() { "complete" } else { "error" };
+        let listen: serde_json::Map<String, Value> =
+            element.listen.iter().map(|(filter, field)| (filter.clone(), Value::from(field.clone()))).collect();
+        tiles.push((
+            json!({ "id": format!("{dashboard_id}::{}", i + 1), "title": element.title, "listen": listen }),
+            status,
+            errors.clone(),
+        ));
+        statuses.push(json!({ "tileId": format!("{dashboard_id}::{}", i + 1), "status": status, "errors": errors }));
         grid.push_str(&format!(
             "<div class=\"cell\" data-tile=\"{}\" style=\"{}\">\n{tile}</div>\n",
             i + 1,
@@ -134,14 +140,28 @@ pub(super) async fn page(
         "options": {},
     });
     let failed = statuses.iter().any(|s| s["status"] != "complete");
+    let status = if failed { "error" } else { "complete" };
+    // Looker's order: loaded, run:start, each tile's start and complete,
+    // run:complete with every tile's status (on the event, as the Embed SDK
+    // types it, and inside `dashboard`, where ponte put it before).
     let mut complete = about.clone();
-    complete["tileStatuses"] = Value::Array(statuses);
-    let events = vec![
-        json!({ "type": "page:changed", "page": { "type": "dashboard", "url": url, "absoluteUrl": about["absoluteUrl"] } }),
+    complete["tileStatuses"] = Value::Array(statuses.clone());
+    let absolute = about["absoluteUrl"].as_str().unwrap_or_default().to_owned();
+    let mut events = vec![
+        super::html::page_changed("dashboards", &url, &absolute),
         json!({ "type": "dashboard:loaded", "dashboard": about }),
         json!({ "type": "dashboard:run:start", "dashboard": about }),
-        json!({ "type": "dashboard:run:complete", "dashboard": complete, "status": if failed { "error" } else { "complete" } }),
     ];
+    for (tile, tile_status, errors) in tiles {
+        events.push(json!({ "type": "dashboard:tile:start", "dashboard": about, "tile": tile }));
+        events.push(json!({
+            "type": "dashboard:tile:complete", "dashboard": about, "tile": tile, "status": tile_status,
+            "truncated": false, "errors": errors,
+        }));
+    }
+    events.push(json!({
+        "type": "dashboard:run:complete", "dashboard": complete, "status": status, "tileStatuses": statuses,
+    }));
     Ok(Page {
         title: dashboard.title.clone(),
         description: dashboard.description.clone(),

@@ -158,7 +158,7 @@ pub(super) async fn page(
     let absolute = format!("{}{url}", app.config.server.base_url());
     let about = json!({ "id": format!("{}/{}", model.name, explore.name), "url": url, "absoluteUrl": absolute });
     let mut events = vec![
-        json!({ "type": "page:changed", "page": { "type": "explore", "url": url, "absoluteUrl": absolute } }),
+        super::html::page_changed("explore", &url, &absolute),
         json!({ "type": "explore:ready", "explore": about }),
     ];
 

@@ -22,6 +22,21 @@ pub(crate) const SCRIPT: &str = include_str!("ponte.js");
 /// The page's own styles, on top of ponte-charts' tile styles.
 const PAGE_CSS: &str = include_str!("page.css");
 
+/// The Looker release whose embed protocol the pages speak, reported in
+/// `page:changed` as `page.lookerVersion`: Embed SDK 2.x loads other pages
+/// into the frame with `page:load` only for Looker 25 and later, and the
+/// pages handle `page:load`.
+pub(crate) const LOOKER_VERSION: &str = "25.0.0";
+
+/// Looker's `page:changed` event for a page at `url` (path and query, under
+/// `/embed/` for embed pages: the SDK reads the page's kind from it).
+pub(crate) fn page_changed(kind: &str, url: &str, absolute_url: &str) -> Value {
+    serde_json::json!({
+        "type": "page:changed",
+        "page": { "type": kind, "url": url, "absoluteUrl": absolute_url, "lookerVersion": LOOKER_VERSION },
+    })
+}
+
 /// How a page may be framed and whom it talks to.
 #[derive(Debug, Clone)]
 pub(crate) struct Frame {
@@ -108,7 +123,7 @@ impl Page {
             "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <title>{title}</title>\n<style>\n{charts}{page}</style>\n</head>\n\
-             <body class=\"{class}\" data-parent-origin=\"{origin}\">\n\
+             <body class=\"{class}\" data-parent-origin=\"{origin}\" data-prefix=\"{prefix}\">\n\
              <header class=\"page-head\"><h1>{title}</h1>{description}</header>\n{controls}\n\
              <main>\n{main}</main>\n\
              <script type=\"application/json\" id=\"ponte-events\">{events}</script>\n\
@@ -118,6 +133,7 @@ impl Page {
             charts = ponte_charts::stylesheet(),
             page = PAGE_CSS,
             class = if frame.embedded { "embedded" } else { "standalone" },
+            prefix = frame.prefix(),
             controls = self.controls,
             main = self.main,
         );

@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::html::{Frame, Page, Words, query_string, with_download};
 use super::results::{csv_download, download_limit, natural_kind, run};
-use super::semantic;
 use super::viewer::{Viewer, permission};
+use super::{Params, semantic};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -26,9 +26,27 @@ fn open<'m>(app: &'m AppState, viewer: &Viewer, id: &str) -> Result<(&'m Model, 
     Ok((model, look, request))
 }
 
-/// `GET /embed/looks/{id}` and `GET /looks/{id}`.
-pub(super) async fn page(app: &AppState, viewer: &Viewer, id: &str, frame: &Frame) -> Result<Page, ApiError> {
-    let (model, look, request) = open(app, viewer, id)?;
+/// `GET /embed/looks/{id}` and `GET /looks/{id}`. Filters given as
+/// `f[view.field]=expression` replace the look's own on that field, as a
+/// Looker look URL's do (and as the Embed SDK's `updateFilters` sends
+/// them).
+pub(super) async fn page(
+    app: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    params: &Params,
+    frame: &Frame,
+) -> Result<Page, ApiError> {
+    let (model, look, mut request) = open(app, viewer, id)?;
+    let filters: Vec<(String, String)> = params
+        .pairs()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("f[").and_then(|k| k.strip_suffix(']')).map(|f| (f.to_owned(), v.to_owned()))
+        })
+        .collect();
+    for (field, expression) in &filters {
+        request.filters.insert(field.clone(), expression.clone());
+    }
     let ran = run(app, &request, viewer).await?;
     let locale = Locale::from_tag(&model.locale);
     let words = Words::of(&locale);
@@ -55,10 +73,16 @@ pub(super) async fn page(app: &AppState, viewer: &Viewer, id: &str, frame: &Fram
     main.push_str(&with_download(table, viewer, href, words));
     main.push_str("</div>\n</div>\n");
 
-    let absolute = format!("{}{path}", app.config.server.base_url());
-    let about = json!({ "id": look.id.to_string(), "title": look.title, "url": path, "absoluteUrl": absolute });
+    let url = if filters.is_empty() {
+        path.clone()
+    } else {
+        let pairs: Vec<(String, String)> = filters.iter().map(|(f, e)| (format!("f[{f}]"), e.clone())).collect();
+        format!("{path}?{}", query_string(&pairs))
+    };
+    let absolute = format!("{}{url}", app.config.server.base_url());
+    let about = json!({ "id": look.id.to_string(), "title": look.title, "url": url, "absoluteUrl": absolute });
     let events = vec![
-        json!({ "type": "page:changed", "page": { "type": "look", "url": path, "absoluteUrl": absolute } }),
+        super::html::page_changed("looks", &url, &absolute),
         json!({ "type": "look:ready", "look": about }),
         json!({ "type": "look:run:start", "look": about }),
         json!({ "type": "look:run:complete", "look": about }),

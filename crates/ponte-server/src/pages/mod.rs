@@ -155,7 +155,7 @@ async fn dashboard_download<const E: bool>(
 }
 
 async fn look_page<const E: bool>(State(app): State<AppState>, Path(id): Path<String>, r: PageRequest<E>) -> Response {
-    r.answer(look::page(&app, &r.viewer, &id, &r.frame).await)
+    r.answer(look::page(&app, &r.viewer, &id, &r.params, &r.frame).await)
 }
 
 async fn look_download<const E: bool>(

@@ -1,5 +1,17 @@
-// ponte pages: posts the page's Looker-style embed events to the portal
-// that frames it, and a few niceties. Every page works without this file.
+// ponte pages: talks to the portal that frames the page, and a few
+// niceties. Every page works without this file.
+//
+// Two ways to talk, both to the allowlisted portal origin only (the server
+// leaves data-parent-origin empty unless server.embed_domains allows the
+// page's embed_domain; never to any origin):
+//  - Looker's Embed SDK (@looker/embed-sdk 1.x and 2.x, over @looker/chatty):
+//    the page opens a MessageChannel and sends the parent a Syn with one
+//    port; once the SDK answers SynAck and the page Acks, events go over
+//    the port, and the SDK's actions (run, filters:update, load, …) come
+//    back on it. A page loaded anew in the frame connects again; the SDK
+//    keeps its connection object across the reload.
+//  - Looker's older message API: every event also goes to the parent as a
+//    JSON string, for portals that listen to raw messages.
 (function () {
   "use strict";
   var body = document.body;
@@ -7,21 +19,231 @@
   var data = document.getElementById("ponte-events");
   var events = [];
   try { events = JSON.parse(data ? data.textContent : "[]"); } catch (e) { events = []; }
+  var framed = !!origin && window.parent !== window;
 
-  // Events go to the allowlisted portal origin only, never to any origin:
-  // the server leaves data-parent-origin empty unless the config allows it.
-  function post(event) {
-    if (origin && window.parent !== window) {
-      window.parent.postMessage(JSON.stringify(event), origin);
+  // chatty's message kinds: what the page sends, and what the host sends.
+  var PAGE = { SYN: 0, ACK: 1, MESSAGE: 2, REQUEST: 3, RESPONSE: 4, RESPONSE_ERROR: 5 };
+  var HOST = { SYN_ACK: 0, MESSAGE: 1, REQUEST: 2, RESPONSE: 3, RESPONSE_ERROR: 4 };
+  var port = null;
+  var connected = false;
+  var waiting = [];
+  var leaving = null;
+  var FILTERS_CHANGED = "ponte:filters-changed";
+
+  function legacy(event) {
+    if (framed) { window.parent.postMessage(JSON.stringify(event), origin); }
+  }
+
+  // Events wait for the handshake: the SDK handles nothing before it.
+  function send(message) {
+    if (!port) { return; }
+    if (connected) { port.postMessage(message); } else { waiting.push(message); }
+  }
+
+  function emit(event) {
+    legacy(event);
+    send({ action: PAGE.MESSAGE, data: { eventName: event.type, payload: [event] } });
+  }
+
+  function reply(request, payload, ok) {
+    port.postMessage({
+      action: ok ? PAGE.RESPONSE : PAGE.RESPONSE_ERROR,
+      data: { eventName: request.eventName, payload: payload, sequence: request.sequence }
+    });
+  }
+
+  function first(payload) {
+    return Array.isArray(payload) ? payload[0] : payload;
+  }
+
+  // The page's own URL with `changes` applied (a value of null removes).
+  function withParams(changes) {
+    var url = here();
+    Object.keys(changes).forEach(function (key) {
+      if (changes[key] === null) { url.searchParams.delete(key); } else { url.searchParams.set(key, changes[key]); }
+    });
+    return url.pathname + url.search;
+  }
+
+  // Another page in the frame: replies go out first (the SDK waits for
+  // them), then the new page loads and connects again.
+  // The page being left for, once a navigation started: later actions
+  // build on it (filters then run: the run loads the filtered page).
+  function go(path, marker) {
+    if (marker) {
+      try { window.sessionStorage.setItem(marker, "1"); } catch (e) { /* storage blocked: no filters:changed */ }
+    }
+    leaving = path;
+    body.classList.add("running");
+    window.setTimeout(function () { if (leaving === path) { window.location.assign(path); } }, 0);
+  }
+
+  function here() {
+    return new URL(leaving || window.location.href, window.location.href);
+  }
+
+  function rerun() {
+    if (!leaving) { go(window.location.pathname + window.location.search); }
+  }
+
+  // An /embed/ page of this server, nothing else (no scheme, no //host):
+  // the path and query to load, or null.
+  function embedPath(url) {
+    if (typeof url !== "string" || url.charAt(0) !== "/" || url.charAt(1) === "/" || url.indexOf("\\") >= 0) {
+      return null;
+    }
+    var resolved = new URL(url, window.location.origin);
+    if (resolved.origin !== window.location.origin || resolved.pathname.indexOf("/embed/") !== 0) { return null; }
+    return resolved.pathname + resolved.search;
+  }
+
+  // What the SDK can send. Unknown actions are ignored, as Looker does.
+  function act(name, payload) {
+    switch (name) {
+      case "dashboard:run":
+      case "look:run":
+      case "explore:run":
+        rerun();
+        break;
+      case "dashboard:stop":
+        window.stop();
+        break;
+      case "dashboard:filters:update":
+        updateDashboardFilters(payload && payload.filters);
+        break;
+      case "look:filters:update":
+      case "explore:filters:update":
+        updateFieldFilters(payload && payload.filters);
+        break;
+      default:
+        break;
     }
   }
-  events.forEach(post);
+
+  // Dashboard filters by name; names the dashboard does not have are
+  // ignored (the server would refuse the page), and the page reloads with
+  // the new values, its tiles run again with the viewer's access filters.
+  function updateDashboardFilters(filters) {
+    if (!filters || typeof filters !== "object") { return; }
+    var known = dashboardFilters();
+    var changes = {};
+    Object.keys(filters).forEach(function (name) {
+      if (Object.prototype.hasOwnProperty.call(known, name)) {
+        changes[name] = String(filters[name] === null || filters[name] === undefined ? "" : filters[name]);
+      }
+    });
+    if (Object.keys(changes).length) { go(withParams(changes), FILTERS_CHANGED); }
+  }
+
+  // A look's or explore's filters by field: `f[view.field]=expression`.
+  function updateFieldFilters(filters) {
+    if (!filters || typeof filters !== "object") { return; }
+    var changes = {};
+    Object.keys(filters).forEach(function (field) {
+      if (/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/.test(field)) {
+        changes["f[" + field + "]"] = String(filters[field] === null || filters[field] === undefined ? "" : filters[field]);
+      }
+    });
+    if (Object.keys(changes).length) { go(withParams(changes)); }
+  }
+
+  function dashboardFilters() {
+    for (var i = 0; i < events.length; i++) {
+      if (events[i].dashboard && events[i].dashboard.dashboard_filters) { return events[i].dashboard.dashboard_filters; }
+    }
+    return {};
+  }
+
+  // Requests (the SDK waits for an answer): loads, and the rest refused.
+  function answer(request) {
+    var payload = first(request.payload) || {};
+    var keep = {};
+    new URL(window.location.href).searchParams.forEach(function (value, key) {
+      if (key === "embed_domain" || key === "sdk" || key === "theme") { keep[key] = value; }
+    });
+    switch (request.eventName) {
+      case "dashboard:load": {
+        var id = payload.id === undefined || payload.id === null ? "" : String(payload.id);
+        if (!id) { reply(request, "Error: dashboard:load needs an id", false); return; }
+        var query = new URLSearchParams(keep).toString();
+        reply(request, [], true);
+        go(body.getAttribute("data-prefix") + "/dashboards/" + encodeURIComponent(id) + (query ? "?" + query : ""));
+        return;
+      }
+      case "page:load": {
+        var target = embedPath(payload.url);
+        if (!target) { reply(request, "Error: page:load takes an /embed/ path of this server", false); return; }
+        reply(request, [], true);
+        go(target);
+        return;
+      }
+      default:
+        reply(request, "Error: " + String(request.eventName) + " is not supported by ponte", false);
+    }
+  }
+
+  function onHostMessage(event) {
+    var message = event.data;
+    if (!message || typeof message !== "object") { return; }
+    var d = message.data || {};
+    if (message.action === HOST.SYN_ACK) {
+      port.postMessage({ action: PAGE.ACK, data: {} });
+      connected = true;
+      var queued = waiting;
+      waiting = [];
+      queued.forEach(function (m) { port.postMessage(m); });
+      reportHeight();
+    } else if (message.action === HOST.MESSAGE && connected) {
+      act(d.eventName, first(d.payload));
+    } else if (message.action === HOST.REQUEST && connected && typeof d.sequence === "number") {
+      answer(d);
+    }
+  }
+
+  if (framed && window.MessageChannel) {
+    var channel = new MessageChannel();
+    port = channel.port1;
+    port.onmessage = onHostMessage;
+    window.parent.postMessage({ action: PAGE.SYN }, origin, [channel.port2]);
+  }
+
+  var changed = false;
+  try {
+    changed = window.sessionStorage.getItem(FILTERS_CHANGED) === "1";
+    window.sessionStorage.removeItem(FILTERS_CHANGED);
+  } catch (e) { changed = false; }
+  events.forEach(function (event) {
+    emit(event);
+    if (changed && event.type === "dashboard:loaded") {
+      emit({ type: "dashboard:filters:changed", dashboard: event.dashboard });
+    }
+  });
+
+  // The page's height, so a host can size its frame to it.
+  var lastHeight = 0;
+  function reportHeight() {
+    var height = document.documentElement.scrollHeight;
+    if (height !== lastHeight) {
+      lastHeight = height;
+      emit({ type: "page:properties:changed", height: height });
+    }
+  }
+  if (framed && window.ResizeObserver) {
+    var timer = null;
+    new ResizeObserver(function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(reportHeight, 100);
+    }).observe(body);
+  }
 
   // A form that is being submitted says so, and cannot be sent twice.
   Array.prototype.forEach.call(document.querySelectorAll("form.controls"), function (form) {
     form.addEventListener("submit", function () {
       var kind = form.getAttribute("data-kind");
-      if (kind) { post({ type: kind + ":run:start" }); }
+      if (kind) { emit({ type: kind + ":run:start" }); }
+      if (kind === "dashboard") {
+        try { window.sessionStorage.setItem(FILTERS_CHANGED, "1"); } catch (e) { /* storage blocked */ }
+      }
       body.classList.add("running");
       Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) {
         b.disabled = true;

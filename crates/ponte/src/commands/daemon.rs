@@ -144,7 +144,8 @@ fn describe(config: &Config, local: std::net::SocketAddr, with_daemon: bool) {
         );
     }
     let what = if with_daemon { "ponte daemon" } else { "ponte server" };
-    eprintln!("{what} listening on http://{local}; SIGTERM or Ctrl-C stops it");
+    let scheme = if config.server.tls.is_some() { "https" } else { "http" };
+    eprintln!("{what} listening on {scheme}://{local}; SIGTERM or Ctrl-C stops it");
     let off = |on: bool, name: &str, key: &str| {
         if !on {
             eprintln!("  {name} is off (set server.{key})");

@@ -85,7 +85,12 @@ impl Served {
     /// Starts `ponte serve --config config` with `envs` set, and waits until
     /// it accepts connections.
     pub fn start(config: &str, envs: &[(&str, &str)]) -> Self {
-        let port = ponte_testkit::free_port();
+        Self::start_on(config, envs, ponte_testkit::free_port())
+    }
+
+    /// [`Served::start`] on a port chosen beforehand (a config that names
+    /// its own public URL needs it).
+    pub fn start_on(config: &str, envs: &[(&str, &str)], port: u16) -> Self {
         let log = tempfile::NamedTempFile::new().unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_ponte"))
             .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--config", config])

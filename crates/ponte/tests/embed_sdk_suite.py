@@ -1,0 +1,272 @@
+"""Looker's own Embed SDK, unmodified from npm, against ponte's pages.
+
+Run by embed_sdk.rs. ponte serves HTTPS (Embed SDK 2.x loads only
+`https://<host>`) with a certificate made for the test; this script serves
+a portal of its own on another port: a host page that loads the SDK's
+published bundle (`@looker/embed-sdk` 1.8.7 or 2.0.8, `dist/main.js`) and
+an auth endpoint that signs embed URLs the way Looker's documentation
+describes (the SDK's signed-embedding flow). Headless Chromium opens the
+host page; the checks: `connect()` resolves, every `.on(...)` handler fires
+with Looker's payload shapes, `updateFilters` + `run` re-run the tiles and
+the numbers in the frame equal DuckDB's for the new filter and that
+customer, 2.x's `loadDashboard` loads a page over the connection, and a host
+whose origin is not allowlisted gets no handshake.
+
+Usage: embed_sdk_suite.py LANDING_DIR   (env: PONTE_BASE (https), PONTE_EMBED_SECRET,
+PONTE_JS_MODULES, PORTAL_PORT)
+"""
+
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import re
+import secrets
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.parse
+
+import duckdb
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+LANDING = sys.argv[1]
+BASE = os.environ["PONTE_BASE"]
+HOST = BASE.split("://", 1)[1]
+SECRET = os.environ["PONTE_EMBED_SECRET"]
+MODULES = os.environ["PONTE_JS_MODULES"]
+PORTAL_PORT = int(os.environ["PORTAL_PORT"])
+PORTAL = f"http://localhost:{PORTAL_PORT}"
+FOREIGN = f"http://127.0.0.1:{PORTAL_PORT}"  # the same server, an origin not in embed_domains
+FATURAS = f"read_parquet('{LANDING}/objeto_dados_energia_gestao_faturas_v2/*.parquet')"
+PERMISSIONS = ["access_data", "see_user_dashboards", "see_looks", "explore"]
+
+
+def truth_cost(customer, year=None):
+    where = f"id_cliente = {customer}" + (f" AND year(mes_referencia) = {year}" if year else "")
+    return duckdb.sql(f"SELECT sum(valor_total)::DOUBLE FROM {FATURAS} WHERE {where}").fetchall()[0][0]
+
+
+def pt_number(text):
+    """`R$ 1.234,56` → 1234.56"""
+    return float(re.sub(r"[^0-9,\-]", "", text).replace(",", "."))
+
+
+# ── The portal: a host page, the SDK bundles, an auth endpoint ───────────
+
+
+def js_json(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def sign(target, customer):
+    """A signed login URL for `target`, as Looker's documentation describes."""
+    params = {
+        "nonce": js_json(secrets.token_hex(16)),
+        "time": js_json(int(time.time())),
+        "session_length": js_json(3600),
+        "external_user_id": js_json(f"portal-user-{customer}"),
+        "permissions": js_json(PERMISSIONS),
+        "models": js_json(["comerc"]),
+        "user_attributes": js_json({"id_cliente": str(customer)}),
+        "access_filters": js_json({}),
+    }
+    path = "/login/embed/" + urllib.parse.quote(target, safe="-_.!~*'()")
+    signed = "\n".join([HOST, path] + list(params.values()))
+    params["signature"] = base64.b64encode(hmac.new(SECRET.encode(), signed.encode(), hashlib.sha256).digest()).decode()
+    return BASE + path + "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+
+
+HOST_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>portal</title></head>
+<body>
+<div id="dashboard"></div>
+<script src="/sdk__VERSION__.js"></script>
+<script>
+  // What the tests read: every event the SDK handed to a handler, and the connection.
+  window.seen = [];
+  window.connected = false;
+  var record = function (name) { return function (event) { window.seen.push({ name: name, event: event }); }; };
+  var names = ["page:changed", "page:properties:changed", "dashboard:loaded", "dashboard:run:start",
+               "dashboard:run:complete", "dashboard:filters:changed", "dashboard:tile:start", "dashboard:tile:complete"];
+  var builder;
+  if (__VERSION__ === 1) {
+    var sdk = window.LookerEmbedSDK.LookerEmbedSDK;
+    sdk.init("__BASE__", "/auth/__CUSTOMER__");
+    builder = sdk.createDashboardWithId("visao_geral");
+  } else {
+    var sdk2 = window.LookerEmbedSDK.getEmbedSDK();
+    sdk2.init("__HOST__", "/auth/__CUSTOMER__");
+    builder = sdk2.createDashboardWithId("visao_geral");
+  }
+  builder = builder.appendTo("#dashboard").withDynamicIFrameHeight();
+  names.forEach(function (name) { builder = builder.on(name, record(name)); });
+  builder.build().connect().then(function (connection) {
+    window.connection = connection;
+    window.connected = true;
+  }).catch(function (e) { window.connectError = String(e); });
+</script>
+</body></html>
+"""
+
+
+class Portal(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, content_type):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        if url.path == "/host.html":
+            page = (HOST_PAGE.replace("__VERSION__", str(int(query["sdk"])))
+                    .replace("__CUSTOMER__", str(int(query["customer"]))).replace("__BASE__", BASE)
+                    .replace("__HOST__", HOST))
+            return self.reply(200, page, "text/html; charset=utf-8")
+        if url.path in ("/sdk1.js", "/sdk2.js"):
+            bundle = os.path.join(MODULES, f"embed-sdk-{url.path[4]}", "dist", "main.js")
+            with open(bundle, "rb") as f:
+                return self.reply(200, f.read(), "text/javascript")
+        m = re.fullmatch(r"/auth/(\d+)", url.path)
+        if m:
+            # The SDK's auth call: ?src=<the embed path it will load>.
+            src = query.get("src", "")
+            assert src.startswith("/embed/"), src
+            return self.reply(200, json.dumps({"url": sign(src, int(m.group(1)))}), "application/json")
+        self.reply(404, "not found", "text/plain")
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", PORTAL_PORT), Portal)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+
+# ── The browser ──────────────────────────────────────────────────────────
+
+options = webdriver.ChromeOptions()
+options.binary_location = "/usr/bin/chromium"
+for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-dev-shm-usage", "--window-size=1280,1800", "--ignore-certificate-errors",
+             f"--user-data-dir={tempfile.mkdtemp()}"]:
+    options.add_argument(flag)
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver.set_page_load_timeout(120)
+driver.set_script_timeout(60)
+
+
+def seen(name=None):
+    events = driver.execute_script("return window.seen || []")
+    return [e["event"] for e in events if name is None or e["name"] == name]
+
+
+def wait_for(predicate, what, timeout=90):
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.2).until(lambda d: predicate())
+    except Exception as e:
+        names = [e["name"] for e in driver.execute_script("return window.seen || []")]
+        raise AssertionError(f"{what}: not within {timeout} s; events so far: {names}") from e
+
+
+def frame_values():
+    """The single values the dashboard in the frame shows."""
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+    try:
+        return [p.text for p in driver.find_elements(By.CSS_SELECTOR, "p.sv-value")]
+    finally:
+        driver.switch_to.default_content()
+
+
+def check_sdk(version, customer):
+    driver.get(f"{PORTAL}/host.html?sdk={version}&customer={customer}")
+    wait_for(lambda: driver.execute_script("return window.connected"), f"SDK {version}: connect() resolved")
+    wait_for(lambda: seen("dashboard:run:complete"), f"SDK {version}: dashboard:run:complete")
+    # Every handler fired, with Looker's shapes.
+    page = seen("page:changed")[0]["page"]
+    assert page["url"].startswith("/embed/dashboards/visao_geral") and page["absoluteUrl"].startswith(BASE), page
+    assert page["type"] == "dashboards" and page["lookerVersion"], page
+    loaded = seen("dashboard:loaded")[0]["dashboard"]
+    assert loaded["id"] == "comerc::visao_geral" and loaded["title"] == "Visão geral", loaded
+    assert set(loaded["dashboard_filters"]) == {"Mês", "Unidade"}, loaded["dashboard_filters"]
+    assert len(seen("dashboard:tile:start")) == 6 and len(seen("dashboard:tile:complete")) == 6
+    tile = seen("dashboard:tile:complete")[0]
+    assert tile["tile"]["title"] == "Custo total" and tile["status"] == "complete", tile
+    complete = seen("dashboard:run:complete")[0]
+    assert complete["status"] == "complete" and len(complete["tileStatuses"]) == 6, complete
+    assert all(t["status"] == "complete" and t["tileId"] for t in complete["tileStatuses"]), complete
+    # The page reports its height; withDynamicIFrameHeight sizes the frame to
+    # it (1.x keeps page:properties:changed for itself, 2.x passes it on too).
+    frame_height = lambda: driver.execute_script(
+        "return parseInt(document.querySelector('#dashboard iframe').style.height || '0', 10)")
+    wait_for(lambda: frame_height() > 100, "withDynamicIFrameHeight sized the frame")
+    if version == 2:
+        heights = [e["height"] for e in seen("page:properties:changed")]
+        assert heights and heights[-1] == frame_height(), (heights, frame_height())
+    values = frame_values()
+    assert abs(pt_number(values[0]) - round(truth_cost(customer), 2)) < 0.006, (values, truth_cost(customer))
+    # The host drives the page: new filters, then a run.
+    before = len(seen("dashboard:run:complete"))
+    drive = ("window.connection.updateFilters({'Mês': '2024'}); window.connection.run();" if version == 1 else
+             "var d = window.connection.asDashboardConnection(); d.updateFilters({'Mês': '2024'}); d.run();")
+    driver.execute_script(drive)
+    wait_for(lambda: len(seen("dashboard:run:complete")) > before, f"SDK {version}: the tiles ran again")
+    rerun = seen("dashboard:run:complete")[-1]
+    assert rerun["dashboard"]["dashboard_filters"]["Mês"] == "2024", rerun["dashboard"]["dashboard_filters"]
+    changed = seen("dashboard:filters:changed")
+    assert changed and changed[-1]["dashboard"]["dashboard_filters"]["Mês"] == "2024", changed
+    values = frame_values()
+    assert abs(pt_number(values[0]) - round(truth_cost(customer, 2024), 2)) < 0.006, (values, truth_cost(customer, 2024))
+    # An unknown action and a malformed one change nothing; the page still answers.
+    driver.execute_script("window.connection.send && window.connection.send('dashboard:explode', {x: 1});")
+    if version == 2:
+        # 2.x loads another page over the same connection (page:load, a request).
+        before = len(seen("dashboard:loaded"))
+        answer = driver.execute_async_script(
+            "var done = arguments[0]; window.connection.loadDashboard('visao_geral').then("
+            "function () { done(true); }, function (e) { done(String(e)); });")
+        assert answer is True, answer
+        wait_for(lambda: len(seen("dashboard:loaded")) > before, "loadDashboard loaded the dashboard")
+        assert seen("page:changed")[-1]["page"]["url"].startswith("/embed/dashboards/visao_geral")
+    print(f"ok    Embed SDK {version}.x: customer {customer}", flush=True)
+
+
+def a_host_that_is_not_allowlisted_gets_no_handshake():
+    driver.get(f"{FOREIGN}/host.html?sdk=2&customer=1")
+    time.sleep(6)
+    assert not driver.execute_script("return window.connected"), "connected from an origin not in embed_domains"
+    assert seen() == [], seen()
+    print("ok    a host that is not allowlisted gets no handshake", flush=True)
+
+
+failed = 0
+try:
+    for check, args in [(check_sdk, (1, 1)), (check_sdk, (2, 2)), (a_host_that_is_not_allowlisted_gets_no_handshake, ())]:
+        try:
+            check(*args)
+        except Exception:
+            failed += 1
+            print(f"FAIL  {check.__name__}{args}", flush=True)
+            traceback.print_exc()
+            try:
+                print("browser log:", driver.get_log("browser")[-20:])
+            except Exception:
+                pass
+finally:
+    driver.quit()
+    server.shutdown()
+if failed:
+    sys.exit(f"{failed} check(s) failed")
+print("all checks passed")
