@@ -120,28 +120,18 @@ fn slug(text: &str) -> String {
 pub(crate) async fn document_errors(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let section = section_of(request.uri().path());
     let response = next.run(request).await;
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if response.status().as_u16() < 400 || !is_json {
+    if response.status().as_u16() < 400 || !crate::json_body::is_json(&response) {
         return response;
     }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BYTES).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    let rewritten = match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(mut error)) if error.get("documentation_url") == Some(&Value::from(crate::error::DOCS)) => {
-            let url = format!("{}{}#{section}", app.config.server.base_url(), crate::error::DOCS);
+    let url = format!("{}{}#{section}", app.config.server.base_url(), crate::error::DOCS);
+    let rewritten = crate::json_body::map_json(response, MAX_ERROR_BYTES, |error| match error {
+        Value::Object(mut error) if error.get("documentation_url") == Some(&Value::from(crate::error::DOCS)) => {
             error.insert("documentation_url".into(), Value::from(url));
-            serde_json::to_vec(&error).expect("JSON values serialise")
+            Value::Object(error)
         }
-        _ => bytes.to_vec(),
-    };
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(rewritten))
+        other => other,
+    });
+    rewritten.await.unwrap_or_else(|parts| Response::from_parts(parts, Body::empty()))
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ mod client_address;
 mod docs;
 pub mod embed;
 pub mod error;
+mod json_body;
 mod listen;
 pub mod looker;
 pub mod metrics;

@@ -5,9 +5,8 @@
 //! of large objects this way; a name the object lacks is left out, as
 //! Looker does.
 
-use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -118,24 +117,12 @@ pub(crate) async fn trim_fields(request: Request, next: Next) -> Response {
         Err(e) => return ApiError::bad_request(e).into_response(),
     };
     let response = next.run(request).await;
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if response.status() != StatusCode::OK || !is_json {
+    if response.status() != StatusCode::OK || !crate::json_body::is_json(&response) {
         return response;
     }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_TRIMMED_BYTES).await else {
-        return ApiError::unavailable("the response was too large to trim to `fields`").into_response();
-    };
-    let Ok(value) = serde_json::from_slice::<Value>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    let trimmed = serde_json::to_vec(&selection.apply(value)).expect("JSON values serialise");
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(trimmed))
+    crate::json_body::map_json(response, MAX_TRIMMED_BYTES, |value| selection.apply(value))
+        .await
+        .unwrap_or_else(|_| ApiError::unavailable("the response was too large to trim to `fields`").into_response())
 }
 
 #[cfg(test)]
