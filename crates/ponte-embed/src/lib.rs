@@ -52,7 +52,7 @@ pub use error::{AlgorithmParseError, EmbedError};
 pub use params::{Algorithm, DEFAULT_SESSION_LENGTH, EmbedLogin, EmbedParams, Secret};
 pub use replay::{MemoryReplayStore, NONCE_MEMORY, ReplayStore, URL_MEMORY};
 pub use sign::{new_nonce, sign_url, signature, string_to_sign};
-pub use verify::Verifier;
+pub use verify::{Verifier, attributes_as_text, check_target};
 
 /// How far a URL's `time` may be from the verifier's clock, either way,
 /// seconds (Looker's five minutes). It bounds how long a leaked URL is

@@ -140,6 +140,11 @@ impl Verifier {
         &self.host
     }
 
+    /// Whether `model` is one this server serves (what a login may grant).
+    pub fn knows_model(&self, model: &str) -> bool {
+        self.known_models.contains(model)
+    }
+
     /// Verifies a signed embed URL and spends it.
     ///
     /// `path_and_query` is the request target exactly as it arrived
@@ -309,8 +314,10 @@ fn receive(path_and_query: &str) -> Result<Received<'_>, EmbedError> {
     Ok(Received { values, encoded_target })
 }
 
-/// User attributes as text, the form access filters compare against.
-fn attributes_as_text(attributes: Map<String, Value>) -> Result<BTreeMap<String, String>, EmbedError> {
+/// User attributes as text, the form access filters compare against: a
+/// string, number or boolean as written, an array of them comma-joined;
+/// anything else is refused, naming the attribute.
+pub fn attributes_as_text(attributes: Map<String, Value>) -> Result<BTreeMap<String, String>, EmbedError> {
     fn scalar(value: &Value) -> Option<String> {
         match value {
             Value::String(text) => Some(text.clone()),
@@ -341,7 +348,7 @@ fn attributes_as_text(attributes: Map<String, Value>) -> Result<BTreeMap<String,
 /// a `//host`, or a bare host), with no backslash (browsers read it as `/`),
 /// no whitespace or control characters, and no `.`/`..` segments (plain or
 /// percent-encoded, which browsers also resolve).
-fn check_target(target: &str) -> Result<(), &'static str> {
+pub fn check_target(target: &str) -> Result<(), &'static str> {
     if !target.starts_with("/embed/") {
         return Err("it must be a path under /embed/ on this server");
     }

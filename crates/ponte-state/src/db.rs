@@ -129,6 +129,30 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL,
         UNIQUE (owner, body)
     ) WITHOUT ROWID;",
+    // Cookieless embedding: sessions named by the SHA-256 of their
+    // reference token, bound to the browser's user agent, and the
+    // short-lived tokens (authentication, navigation, API) that reach them.
+    "CREATE TABLE cookieless_sessions (
+        reference_digest BLOB PRIMARY KEY,
+        signer TEXT NOT NULL,
+        external_user_id TEXT NOT NULL,
+        permissions TEXT NOT NULL,
+        models TEXT NOT NULL,
+        user_attributes TEXT NOT NULL,
+        user_agent TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX cookieless_sessions_by_user ON cookieless_sessions (signer, external_user_id);
+    CREATE INDEX cookieless_sessions_expiry ON cookieless_sessions (expires_at);
+    CREATE TABLE cookieless_tokens (
+        digest BLOB PRIMARY KEY,
+        reference_digest BLOB NOT NULL,
+        kind TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE INDEX cookieless_tokens_by_session ON cookieless_tokens (reference_digest);
+    CREATE INDEX cookieless_tokens_expiry ON cookieless_tokens (expires_at);",
 ];
 
 /// The state database. Cheap to share behind an `Arc`; calls are short and

@@ -16,6 +16,7 @@
 //! # Ok::<(), ponte_state::StateError>(())
 //! ```
 
+mod cookieless;
 mod db;
 mod embed;
 mod fingerprints;
@@ -26,6 +27,7 @@ mod runs;
 mod saved_queries;
 mod tokens;
 
+pub use cookieless::{CookielessSession, CookielessToken};
 pub use db::{StateDb, StateError};
 pub use embed::{EmbedSessionRecord, EmbedUrlUse};
 pub use fingerprints::Fingerprint;

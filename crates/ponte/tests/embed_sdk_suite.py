@@ -32,11 +32,14 @@ import traceback
 import urllib.parse
 
 import duckdb
+import requests
+import urllib3
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+urllib3.disable_warnings()  # ponte's certificate is the test's own
 LANDING = sys.argv[1]
 BASE = os.environ["PONTE_BASE"]
 HOST = BASE.split("://", 1)[1]
@@ -97,13 +100,22 @@ HOST_PAGE = """<!doctype html>
   var names = ["page:changed", "page:properties:changed", "dashboard:loaded", "dashboard:run:start",
                "dashboard:run:complete", "dashboard:filters:changed", "dashboard:tile:start", "dashboard:tile:complete"];
   var builder;
+  var cookieless = "__MODE__" === "cookieless";
   if (__VERSION__ === 1) {
     var sdk = window.LookerEmbedSDK.LookerEmbedSDK;
-    sdk.init("__BASE__", "/auth/__CUSTOMER__");
+    if (cookieless) {
+      sdk.initCookieless("__HOST__", "/acquire/__CUSTOMER__", "/generate/__CUSTOMER__");
+    } else {
+      sdk.init("__BASE__", "/auth/__CUSTOMER__");
+    }
     builder = sdk.createDashboardWithId("visao_geral");
   } else {
     var sdk2 = window.LookerEmbedSDK.getEmbedSDK();
-    sdk2.init("__HOST__", "/auth/__CUSTOMER__");
+    if (cookieless) {
+      sdk2.initCookieless("__HOST__", "/acquire/__CUSTOMER__", "/generate/__CUSTOMER__");
+    } else {
+      sdk2.init("__HOST__", "/auth/__CUSTOMER__");
+    }
     builder = sdk2.createDashboardWithId("visao_geral");
   }
   builder = builder.appendTo("#dashboard").withDynamicIFrameHeight();
@@ -136,12 +148,26 @@ class Portal(http.server.BaseHTTPRequestHandler):
         if url.path == "/host.html":
             page = (HOST_PAGE.replace("__VERSION__", str(int(query["sdk"])))
                     .replace("__CUSTOMER__", str(int(query["customer"]))).replace("__BASE__", BASE)
-                    .replace("__HOST__", HOST))
+                    .replace("__HOST__", HOST).replace("__MODE__", query.get("mode", "signed")))
             return self.reply(200, page, "text/html; charset=utf-8")
         if url.path in ("/sdk1.js", "/sdk2.js"):
             bundle = os.path.join(MODULES, f"embed-sdk-{url.path[4]}", "dist", "main.js")
             with open(bundle, "rb") as f:
                 return self.reply(200, f.read(), "text/javascript")
+        m = re.fullmatch(r"/acquire/(\d+)", url.path)
+        if m:
+            # Cookieless: the portal's server acquires the session with its
+            # API client, forwarding the browser's user agent, and keeps the
+            # session's reference token to itself.
+            customer = int(m.group(1))
+            answer = ponte_api("POST", "/api/4.0/embed/cookieless_session/acquire", customer, self.headers["User-Agent"], {
+                "external_user_id": f"cookieless-user-{customer}", "session_length": 3600, "models": ["comerc"],
+                "permissions": PERMISSIONS, "user_attributes": {"id_cliente": str(customer)},
+                "session_reference_token": REFERENCES.get(customer),
+            })
+            REFERENCES[customer] = answer.pop("session_reference_token")
+            COUNTS["acquire"] += 1
+            return self.reply(200, json.dumps(answer), "application/json")
         m = re.fullmatch(r"/auth/(\d+)", url.path)
         if m:
             # The SDK's auth call: ?src=<the embed path it will load>.
@@ -149,6 +175,37 @@ class Portal(http.server.BaseHTTPRequestHandler):
             assert src.startswith("/embed/"), src
             return self.reply(200, json.dumps({"url": sign(src, int(m.group(1)))}), "application/json")
         self.reply(404, "not found", "text/plain")
+
+    def do_PUT(self):
+        m = re.fullmatch(r"/generate/(\d+)", urllib.parse.urlparse(self.path).path)
+        if not m:
+            return self.reply(404, "not found", "text/plain")
+        customer = int(m.group(1))
+        tokens = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        answer = ponte_api("PUT", "/api/4.0/embed/cookieless_session/generate_tokens", customer,
+                           self.headers["User-Agent"], {"session_reference_token": REFERENCES[customer], **tokens})
+        answer.pop("session_reference_token", None)
+        COUNTS["generate"] += 1
+        self.reply(200, json.dumps(answer), "application/json")
+
+
+# The portal's server side of cookieless embedding: one API client per
+# customer (each may act only for its own customer), the reference tokens
+# it keeps, and how often the SDK made it call ponte.
+CLIENT_OF = {1: "A", 2: "B"}
+REFERENCES = {}
+COUNTS = {"acquire": 0, "generate": 0}
+
+
+def ponte_api(method, path, customer, user_agent, body):
+    client = CLIENT_OF[customer]
+    login = requests.post(f"{BASE}/api/4.0/login", verify=False, data={
+        "client_id": os.environ[f"{client}_ID"], "client_secret": os.environ[f"{client}_SECRET"]})
+    token = login.json()["access_token"]
+    r = requests.request(method, BASE + path, json=body, verify=False,
+                         headers={"Authorization": f"token {token}", "User-Agent": user_agent})
+    assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    return r.json()
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", PORTAL_PORT), Portal)
@@ -190,8 +247,9 @@ def frame_values():
         driver.switch_to.default_content()
 
 
-def check_sdk(version, customer):
-    driver.get(f"{PORTAL}/host.html?sdk={version}&customer={customer}")
+def check_sdk(version, customer, mode="signed"):
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.get(f"{PORTAL}/host.html?sdk={version}&customer={customer}&mode={mode}")
     wait_for(lambda: driver.execute_script("return window.connected"), f"SDK {version}: connect() resolved")
     wait_for(lambda: seen("dashboard:run:complete"), f"SDK {version}: dashboard:run:complete")
     # Every handler fired, with Looker's shapes.
@@ -240,7 +298,13 @@ def check_sdk(version, customer):
         assert answer is True, answer
         wait_for(lambda: len(seen("dashboard:loaded")) > before, "loadDashboard loaded the dashboard")
         assert seen("page:changed")[-1]["page"]["url"].startswith("/embed/dashboards/visao_geral")
-    print(f"ok    Embed SDK {version}.x: customer {customer}", flush=True)
+    if mode == "cookieless":
+        # No cookie anywhere: the session lives in the frame's tokens.
+        cookies = driver.execute_cdp_cmd("Network.getAllCookies", {})["cookies"]
+        assert not [c for c in cookies if c["name"].startswith("ponte")], cookies
+        frame_url = driver.execute_script("return document.querySelector('#dashboard iframe').src")
+        assert "embed_authentication_token=" in frame_url, frame_url
+    print(f"ok    Embed SDK {version}.x, {mode}: customer {customer}", flush=True)
 
 
 def a_host_that_is_not_allowlisted_gets_no_handshake():
@@ -253,7 +317,9 @@ def a_host_that_is_not_allowlisted_gets_no_handshake():
 
 failed = 0
 try:
-    for check, args in [(check_sdk, (1, 1)), (check_sdk, (2, 2)), (a_host_that_is_not_allowlisted_gets_no_handshake, ())]:
+    checks = [(check_sdk, (1, 1)), (check_sdk, (2, 2)), (check_sdk, (1, 2, "cookieless")),
+              (check_sdk, (2, 1, "cookieless")), (a_host_that_is_not_allowlisted_gets_no_handshake, ())]
+    for check, args in checks:
         try:
             check(*args)
         except Exception:
@@ -269,4 +335,7 @@ finally:
     server.shutdown()
 if failed:
     sys.exit(f"{failed} check(s) failed")
+# Embed SDK 1.x asks the portal for new tokens at every page load after the
+# first (each filter change here); 2.x reuses them until they near expiry.
+assert COUNTS["acquire"] >= 2 and COUNTS["generate"] >= 1, COUNTS
 print("all checks passed")

@@ -14,8 +14,10 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 import time
+import urllib.parse
 
 import duckdb
 import looker_sdk
@@ -435,6 +437,62 @@ def nullable_inputs_and_paged_models():
         assert r.status_code == 400, (bad, r.status_code, r.text)
 
 
+def cookieless_sessions_through_the_sdk():
+    """acquire, generate_tokens and delete with the official SDK, the way a
+    portal's server calls them (forwarding the browser's User-Agent), and
+    the browser's side with plain requests: no cookie anywhere."""
+    browser = {"User-Agent": "Mozilla/5.0 (cookieless test browser)"}
+    opts = {"headers": browser}
+    acquire = models.EmbedCookielessSessionAcquire(
+        external_user_id="cookieless-1", session_length=600, models=["comerc"],
+        permissions=["access_data", "see_user_dashboards"], user_attributes={"id_cliente": "1"})
+    got = a.acquire_embed_cookieless_session(acquire, transport_options=opts)
+    assert got.authentication_token_ttl == 30 and got.navigation_token_ttl == 600 and got.api_token_ttl == 600
+    assert 590 <= got.session_reference_token_ttl <= 600, got.session_reference_token_ttl
+    target = f"/embed/dashboards/visao_geral?embed_navigation_token={got.navigation_token}"
+    login = f"{BASE}/login/embed/{urllib.parse.quote(target, safe='')}?embed_authentication_token={got.authentication_token}"
+    r = requests.get(login, headers=browser, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == target and "set-cookie" not in r.headers, (r.status_code, r.headers)
+    assert requests.get(login, headers=browser, allow_redirects=False).status_code == 401, "an authentication token works once"
+    page = requests.get(BASE + target, headers=browser)
+    assert page.status_code == 200 and "set-cookie" not in page.headers, page.status_code
+    cost = duckdb.sql(f"SELECT sum(valor_total)::DOUBLE FROM {FATURAS} WHERE id_cliente = 1").fetchall()[0][0]
+    shown = re.search(r'<p class="sv-value">([^<]+)</p>', page.text).group(1)
+    assert abs(float(re.sub(r"[^0-9,\-]", "", shown).replace(",", ".")) - round(cost, 2)) < 0.006, (shown, cost)
+    assert 'data-cookieless="1"' in page.text and f"embed_navigation_token={got.navigation_token}" in page.text
+    # Another browser with the same token: refused.
+    other = requests.get(BASE + target, headers={"User-Agent": "curl/8"})
+    assert other.status_code == 401, other.status_code
+    # New tokens; the new navigation token opens pages too.
+    fresh = a.generate_tokens_for_cookieless_session(models.EmbedCookielessSessionGenerateTokens(
+        session_reference_token=got.session_reference_token, navigation_token=got.navigation_token,
+        api_token=got.api_token), transport_options=opts)
+    assert fresh.navigation_token != got.navigation_token and fresh.session_reference_token_ttl > 0
+    assert requests.get(f"{BASE}/embed/looks/1?embed_navigation_token={fresh.navigation_token}",
+                        headers=browser).status_code == 200
+    # Another client's reference token is an ended session to it, and it cannot delete it.
+    stolen = b.generate_tokens_for_cookieless_session(models.EmbedCookielessSessionGenerateTokens(
+        session_reference_token=got.session_reference_token), transport_options=opts)
+    assert stolen.session_reference_token_ttl == 0 and not stolen.navigation_token, stolen
+    assert sdk_error_status(lambda: b.delete_embed_cookieless_session(got.session_reference_token))
+    # The generate call must come with the session's browser.
+    assert sdk_error_status(lambda: a.generate_tokens_for_cookieless_session(
+        models.EmbedCookielessSessionGenerateTokens(session_reference_token=got.session_reference_token),
+        transport_options={"headers": {"User-Agent": "curl/8"}}))
+    # A client may act only for its own customer; one without attributes for anyone.
+    other_customer = models.EmbedCookielessSessionAcquire(external_user_id="x", models=["comerc"],
+                                                          user_attributes={"id_cliente": "2"})
+    assert sdk_error_status(lambda: a.acquire_embed_cookieless_session(other_customer, transport_options=opts))
+    assert c.acquire_embed_cookieless_session(other_customer, transport_options=opts).navigation_token
+    r = requests.post(f"{BASE}/api/4.0/embed/cookieless_session/acquire", headers={**raw("A"), "User-Agent": ""},
+                      data=json.dumps({"external_user_id": "x", "user_attributes": {"id_cliente": "1"}}))
+    assert r.status_code == 400 and "User-Agent" in r.json()["message"], r.text
+    # Deleting the session ends its tokens at once.
+    a.delete_embed_cookieless_session(got.session_reference_token)
+    assert requests.get(f"{BASE}/embed/looks/1?embed_navigation_token={fresh.navigation_token}",
+                        headers=browser).status_code == 401
+
+
 def sdk_logout_and_login_again():
     a.auth.logout()
     assert json.loads(a.run_inline_query("json", by_month_query())), "the SDK logs in again by itself"
@@ -453,6 +511,7 @@ for fn in [
     the_calls_apps_make,
     content_query_ids_run_like_their_content,
     nullable_inputs_and_paged_models,
+    cookieless_sessions_through_the_sdk,
     sdk_logout_and_login_again,
 ]:
     check(fn.__name__, fn)

@@ -5,6 +5,7 @@
 //! signed, and the sessions live in the state database, so a restart
 //! changes nothing for security.
 
+pub mod cookieless;
 pub mod sessions;
 
 use std::sync::Arc;
@@ -135,6 +136,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/embed/logout", get(logout).post(logout))
         .route("/api/4.0/embed/sso_url", post(sso_url))
         .route("/api/4.0/embed/sso/validate", get(validate))
+        .route("/api/4.0/embed/cookieless_session/acquire", post(cookieless::acquire))
+        .route("/api/4.0/embed/cookieless_session/generate_tokens", axum::routing::put(cookieless::generate_tokens))
+        .route("/api/4.0/embed/cookieless_session/{session_reference_token}", axum::routing::delete(cookieless::delete))
 }
 
 /// `?url=`
@@ -186,10 +190,13 @@ fn now_secs() -> i64 {
 /// `GET /login/embed/{url-encoded target}`: verifies the signed URL, starts
 /// the session and redirects to the target. A refusal is a small page with
 /// the rule that failed, and a log line naming it (never a secret).
-async fn login(State(app): State<AppState>, uri: Uri) -> Response {
+async fn login(State(app): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let Some(embedding) = app.embedding.as_ref() else {
         return refusal(&app, StatusCode::NOT_FOUND, "Signed embedding is off: set server.embed_secrets.");
     };
+    if let Some(token) = query_value(uri.query(), "embed_authentication_token") {
+        return cookieless_login(&app, &uri, &token, &headers);
+    }
     let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     let now = now_secs();
     let login = match embedding.verifier.verify(path_and_query, now) {
@@ -229,9 +236,67 @@ async fn login(State(app): State<AppState>, uri: Uri) -> Response {
     (StatusCode::SEE_OTHER, headers).into_response()
 }
 
-/// The embed session of a request's cookie, if it is live.
-pub fn session_of(app: &AppState, headers: &HeaderMap) -> Result<Option<EmbedSession>, ApiError> {
+/// A cookieless login (`/login/embed/<target>?embed_authentication_token=…`,
+/// the frame the Embed SDK opens): the token starts the frame once, from
+/// the browser the session was acquired for, and the browser goes on to
+/// the target, whose `embed_navigation_token` opens it. No cookie is set.
+fn cookieless_login(app: &AppState, uri: &Uri, token: &str, headers: &HeaderMap) -> Response {
+    let encoded = uri.path().strip_prefix("/login/embed/").unwrap_or_default();
+    let target = percent_encoding::percent_decode_str(encoded).decode_utf8().map(|t| t.into_owned());
+    let target = match target {
+        Ok(t) if ponte_embed::check_target(&t).is_ok() => t,
+        _ => {
+            app.metrics.embed_login(Some("bad_target"));
+            return refusal(
+                app,
+                StatusCode::BAD_REQUEST,
+                "This embed link cannot be used: its target is not an embed page.",
+            );
+        }
+    };
+    match cookieless::login(app, token, headers) {
+        Ok(Some(session)) => {
+            app.metrics.embed_login(None);
+            tracing::info!(user = %session.external_user_id, target = %target, "cookieless embed login");
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::LOCATION, HeaderValue::from_str(&target).expect("the target was checked"));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Ok(None) => {
+            tracing::warn!(rule = "cookieless_token", "embed login refused: an unknown, used or expired token");
+            app.metrics.embed_login(Some("cookieless_token"));
+            refusal(
+                app,
+                StatusCode::UNAUTHORIZED,
+                "This embed link cannot be used: its authentication token is unknown, used or expired, or was \
+                 acquired for another browser.",
+            )
+        }
+        Err(e) => refusal(app, e.status, &e.message),
+    }
+}
+
+/// The first value of `key` in a query string.
+fn query_value(query: Option<&str>, key: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query?)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+/// The embed session of a request: the cookieless session its
+/// `embed_navigation_token` reaches, or else its cookie's. A URL with a
+/// navigation token names its session: a cookie of another (signed)
+/// session in the same browser never stands in for it.
+pub fn session_of(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Result<Option<EmbedSession>, ApiError> {
     let Some(embedding) = app.embedding.as_ref() else { return Ok(None) };
+    if let Some(token) = query_value(query, NAVIGATION_TOKEN) {
+        return cookieless::page_session(app, &token, headers);
+    }
     let now = now_secs();
     for id in session_ids(headers) {
         if let Some(session) = embedding.sessions.get(id, now)? {
@@ -240,6 +305,9 @@ pub fn session_of(app: &AppState, headers: &HeaderMap) -> Result<Option<EmbedSes
     }
     Ok(None)
 }
+
+/// The page parameter carrying a cookieless session's navigation token.
+pub const NAVIGATION_TOKEN: &str = "embed_navigation_token";
 
 /// The session ids a request's cookies carry (both cookies, every copy).
 fn session_ids(headers: &HeaderMap) -> impl Iterator<Item = &str> {
@@ -308,9 +376,33 @@ struct SsoParams {
     force_logout_login: Option<bool>,
 }
 
+/// Refuses attributes other than the client's own: an API client with
+/// user attributes may sign or acquire embed sessions only with the same
+/// values for them, so a client limited to one customer cannot mint a
+/// session for another. A client without attributes may use any.
+pub(crate) fn own_attributes(auth: &Authenticated, given: &serde_json::Map<String, Value>) -> Result<(), ApiError> {
+    for (key, own) in &auth.session.caller.user_attributes {
+        let value = given.get(key).map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        if value.as_deref() != Some(own.as_str()) {
+            return Err(ApiError::forbidden(format!(
+                "this API client may sign URLs and start sessions only with its own `{key}` user attribute"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Signed embedding, or a 404 saying how to turn it on.
+pub(crate) fn embedding(app: &AppState) -> Result<&Embedding, ApiError> {
+    app.embedding.as_deref().ok_or_else(|| ApiError::not_found("signed embedding is off: set server.embed_secrets"))
+}
+
 /// JSON `null` read as the empty value: the spec marks these nullable, and
 /// Looker reads `null` as "none".
-fn null_as_default<'de, D: serde::Deserializer<'de>, T: Default + serde::Deserialize<'de>>(
+pub(crate) fn null_as_default<'de, D: serde::Deserializer<'de>, T: Default + serde::Deserialize<'de>>(
     d: D,
 ) -> Result<T, D::Error> {
     Ok(<Option<T> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
@@ -345,17 +437,7 @@ async fn sso_url(State(app): State<AppState>, auth: Authenticated, body: Bytes) 
                  (the API document marks it optional; ponte, like Looker's signed embedding, cannot sign without it)",
         )
     })?;
-    for (key, own) in &auth.session.caller.user_attributes {
-        let given = params.user_attributes.get(key).map(|v| match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        });
-        if given.as_deref() != Some(own.as_str()) {
-            return Err(ApiError::forbidden(format!(
-                "this API client may sign URLs only with its own `{key}` user attribute"
-            )));
-        }
-    }
+    own_attributes(&auth, &params.user_attributes)?;
     let now = now_secs();
     let mut signed = EmbedParams::new(target, external_user_id, now);
     if let Some(length) = params.session_length {

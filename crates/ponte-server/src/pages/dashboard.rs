@@ -19,7 +19,8 @@ use crate::error::ApiError;
 
 /// Query-string keys of dashboard URLs that are not filters (Looker's
 /// embed parameters); every other key must name a dashboard filter.
-const NOT_FILTERS: [&str; 6] = ["embed_domain", "sdk", "sandboxed_host", "theme", "_theme", "allow_login_screen"];
+const NOT_FILTERS: [&str; 7] =
+    ["embed_domain", "sdk", "sandboxed_host", "theme", "_theme", "allow_login_screen", "embed_navigation_token"];
 
 /// The dashboard filters a URL sets, by filter name (`?Mês=2025`, or
 /// Looker's `?Filter+Name=value`). A key that is neither a filter nor an

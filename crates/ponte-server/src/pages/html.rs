@@ -47,6 +47,9 @@ pub(crate) struct Frame {
     pub parent_origin: Option<String>,
     /// The `frame-ancestors` sources.
     ancestors: String,
+    /// A cookieless session's navigation token, which the page's links and
+    /// forms carry on (and its script renews).
+    pub navigation_token: Option<String>,
 }
 
 impl Frame {
@@ -70,7 +73,7 @@ impl Frame {
         } else {
             "'none'".to_owned()
         };
-        Self { embedded, parent_origin, ancestors }
+        Self { embedded, parent_origin, ancestors, navigation_token: None }
     }
 
     /// The prefix of this frame's page paths (`/embed` or nothing).
@@ -79,9 +82,11 @@ impl Frame {
     }
 
     /// The query-string tail that keeps the frame's parameters on links
-    /// and forms (`embed_domain`).
+    /// and forms (`embed_domain`, a cookieless navigation token).
     pub fn keep(&self) -> Vec<(&'static str, String)> {
-        self.parent_origin.iter().map(|o| ("embed_domain", o.clone())).collect()
+        let origin = self.parent_origin.iter().map(|o| ("embed_domain", o.clone()));
+        let token = self.navigation_token.iter().map(|t| (crate::embed::NAVIGATION_TOKEN, t.clone()));
+        origin.chain(token).collect()
     }
 
     fn csp(&self) -> String {
@@ -123,7 +128,8 @@ impl Page {
             "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <title>{title}</title>\n<style>\n{charts}{page}</style>\n</head>\n\
-             <body class=\"{class}\" data-parent-origin=\"{origin}\" data-prefix=\"{prefix}\">\n\
+             <body class=\"{class}\" data-parent-origin=\"{origin}\" data-prefix=\"{prefix}\" \
+             data-cookieless=\"{cookieless}\">\n\
              <header class=\"page-head\"><h1>{title}</h1>{description}</header>\n{controls}\n\
              <main>\n{main}</main>\n\
              <script type=\"application/json\" id=\"ponte-events\">{events}</script>\n\
@@ -134,6 +140,7 @@ impl Page {
             page = PAGE_CSS,
             class = if frame.embedded { "embedded" } else { "standalone" },
             prefix = frame.prefix(),
+            cookieless = if frame.navigation_token.is_some() { "1" } else { "" },
             controls = self.controls,
             main = self.main,
         );

@@ -115,8 +115,12 @@ impl<const EMBEDDED: bool> FromRequestParts<AppState> for PageRequest<EMBEDDED> 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Self::Rejection> {
         let params = Params::parse(parts.uri.query());
         let embed_domain = params.as_ref().ok().and_then(|p| p.get("embed_domain")).map(str::to_owned);
-        let frame = Frame::new(app, EMBEDDED, embed_domain.as_deref());
-        match (Viewer::of(app, &parts.headers, EMBEDDED), params) {
+        let mut frame = Frame::new(app, EMBEDDED, embed_domain.as_deref());
+        if EMBEDDED {
+            let token = params.as_ref().ok().and_then(|p| p.get(crate::embed::NAVIGATION_TOKEN));
+            frame.navigation_token = token.map(str::to_owned);
+        }
+        match (Viewer::of(app, &parts.headers, parts.uri.query(), EMBEDDED), params) {
             (Ok(viewer), Ok(params)) => Ok(Self { viewer, params, frame }),
             (Err(e), _) | (_, Err(e)) => Err(error_page(&e, &frame)),
         }

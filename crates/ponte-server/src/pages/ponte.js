@@ -20,6 +20,12 @@
   var events = [];
   try { events = JSON.parse(data ? data.textContent : "[]"); } catch (e) { events = []; }
   var framed = !!origin && window.parent !== window;
+  // A cookieless session's page: its navigation token is in the URL, and
+  // the newest one comes from the host (the Embed SDK's session:tokens).
+  var cookieless = body.getAttribute("data-cookieless") === "1";
+  var TOKEN = "embed_navigation_token";
+  var navigationToken = new URL(window.location.href).searchParams.get(TOKEN);
+  var renewal = null;
 
   // chatty's message kinds: what the page sends, and what the host sends.
   var PAGE = { SYN: 0, ACK: 1, MESSAGE: 2, REQUEST: 3, RESPONSE: 4, RESPONSE_ERROR: 5 };
@@ -59,6 +65,7 @@
   // The page's own URL with `changes` applied (a value of null removes).
   function withParams(changes) {
     var url = here();
+    if (cookieless && navigationToken) { url.searchParams.set(TOKEN, navigationToken); }
     Object.keys(changes).forEach(function (key) {
       if (changes[key] === null) { url.searchParams.delete(key); } else { url.searchParams.set(key, changes[key]); }
     });
@@ -83,7 +90,7 @@
   }
 
   function rerun() {
-    if (!leaving) { go(window.location.pathname + window.location.search); }
+    if (!leaving) { go(withParams({})); }
   }
 
   // An /embed/ page of this server, nothing else (no scheme, no //host):
@@ -110,6 +117,9 @@
         break;
       case "dashboard:filters:update":
         updateDashboardFilters(payload && payload.filters);
+        break;
+      case "session:tokens":
+        takeTokens(payload);
         break;
       case "look:filters:update":
       case "explore:filters:update":
@@ -147,6 +157,32 @@
     if (Object.keys(changes).length) { go(withParams(changes)); }
   }
 
+  // Cookieless: ask the host for tokens, keep the newest navigation token
+  // on every link and form, and ask again before it expires.
+  function requestTokens() {
+    send({ action: PAGE.MESSAGE, data: { eventName: "session:tokens:request", payload: [{}] } });
+  }
+
+  function takeTokens(tokens) {
+    if (!cookieless || !tokens || typeof tokens.navigation_token !== "string" || !tokens.navigation_token) { return; }
+    navigationToken = tokens.navigation_token;
+    Array.prototype.forEach.call(document.querySelectorAll("a[href]"), function (a) {
+      var url = new URL(a.getAttribute("href"), window.location.href);
+      if (url.origin === window.location.origin && url.searchParams.has(TOKEN)) {
+        url.searchParams.set(TOKEN, navigationToken);
+        a.setAttribute("href", url.pathname + url.search);
+      }
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("input[name=" + TOKEN + "]"), function (input) {
+      input.value = navigationToken;
+    });
+    var ttl = Number(tokens.navigation_token_ttl) || 0;
+    window.clearTimeout(renewal);
+    if (ttl > 0 && tokens.session_reference_token_ttl !== 0) {
+      renewal = window.setTimeout(requestTokens, Math.max(30, ttl - 60) * 1000);
+    }
+  }
+
   function dashboardFilters() {
     for (var i = 0; i < events.length; i++) {
       if (events[i].dashboard && events[i].dashboard.dashboard_filters) { return events[i].dashboard.dashboard_filters; }
@@ -161,6 +197,7 @@
     new URL(window.location.href).searchParams.forEach(function (value, key) {
       if (key === "embed_domain" || key === "sdk" || key === "theme") { keep[key] = value; }
     });
+    if (cookieless && navigationToken) { keep[TOKEN] = navigationToken; }
     switch (request.eventName) {
       case "dashboard:load": {
         var id = payload.id === undefined || payload.id === null ? "" : String(payload.id);
@@ -173,6 +210,11 @@
       case "page:load": {
         var target = embedPath(payload.url);
         if (!target) { reply(request, "Error: page:load takes an /embed/ path of this server", false); return; }
+        if (cookieless && navigationToken) {
+          var next = new URL(target, window.location.origin);
+          next.searchParams.set(TOKEN, navigationToken);
+          target = next.pathname + next.search;
+        }
         reply(request, [], true);
         go(target);
         return;
@@ -193,6 +235,7 @@
       waiting = [];
       queued.forEach(function (m) { port.postMessage(m); });
       reportHeight();
+      if (cookieless) { requestTokens(); }
     } else if (message.action === HOST.MESSAGE && connected) {
       act(d.eventName, first(d.payload));
     } else if (message.action === HOST.REQUEST && connected && typeof d.sequence === "number") {

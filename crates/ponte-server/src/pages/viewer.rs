@@ -58,15 +58,16 @@ pub(crate) struct Viewer {
 impl Viewer {
     /// The viewer of a request: an embed session's cookie for embed pages,
     /// an API token otherwise. Without one, a 401 that says how to sign in.
-    pub fn of(app: &AppState, headers: &HeaderMap, embedded: bool) -> Result<Self, ApiError> {
+    pub fn of(app: &AppState, headers: &HeaderMap, query: Option<&str>, embedded: bool) -> Result<Self, ApiError> {
         if embedded {
             if app.embedding.is_none() {
                 return Err(ApiError::not_found("signed embedding is off: set server.embed_secrets"));
             }
-            let session = crate::embed::session_of(app, headers)?.ok_or_else(|| {
+            let session = crate::embed::session_of(app, headers, query)?.ok_or_else(|| {
                 ApiError::unauthorized(
-                    "this page needs an embed session: open it through a signed /login/embed/ URL \
-                     (the session may have ended, or a newer login for the same user replaced it)",
+                    "this page needs an embed session: open it through a signed /login/embed/ URL, or a \
+                     cookieless session's navigation token (the session may have ended, a newer login for \
+                     the same user replaced it, or the token expired)",
                 )
             })?;
             return Ok(Self {
