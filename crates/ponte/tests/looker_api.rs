@@ -35,6 +35,25 @@ fn the_official_looker_sdk_works_unchanged() {
 }
 
 #[test]
+fn every_json_response_matches_lookers_api_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = demo_with_clients(dir.path());
+    let server = Served::start(&config, &CLIENTS);
+    let script = ponte_testkit::repo_root().join("crates/ponte/tests/api_schema_suite.py");
+    let spec = ponte_testkit::repo_root().join("specs/looker/Looker.4.0.oas.json");
+    let out = Command::new(ponte_testkit::python())
+        .arg(&script)
+        .arg(&spec)
+        .env("PONTE_BASE", &server.base)
+        .envs(CLIENTS.iter().copied())
+        .output()
+        .unwrap();
+    let report = format!("{}{}\n--- server log ---\n{}", text(&out.stdout), text(&out.stderr), server.log());
+    assert!(out.status.success(), "{report}");
+    assert!(text(&out.stdout).contains("all checks passed"), "{report}");
+}
+
+#[test]
 fn serve_refuses_to_start_without_the_api_clients_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let config = demo_with_clients(dir.path());
