@@ -1,7 +1,10 @@
 //! The Looker API 4.0 subset of `ponte serve`, driven by the official Looker
-//! Python SDK (`looker-sdk`) over the demo's data, with DuckDB computing
-//! the expected rows from the same parquet files. The checks themselves are
-//! in `looker_sdk_suite.py`; this test sets up the deployment and runs it.
+//! SDKs, Python (`looker-sdk`) and Node (`@looker/sdk-node`), over the
+//! demo's data, with DuckDB computing the expected rows from the same
+//! parquet files; and every JSON response checked against Looker's API
+//! document. The checks themselves are in `looker_sdk_suite.py`,
+//! `node_sdk_suite.py` and `api_schema_suite.py`; this test sets up the
+//! deployment and runs them.
 
 mod common;
 
@@ -32,6 +35,26 @@ fn the_official_looker_sdk_works_unchanged() {
     for secret in ["secret-a-5b1f", "secret-b-90c2", "secret-c-77ad", "embed-secret-41ab"] {
         assert!(!server.log().contains(secret), "a secret reached the log:\n{}", server.log());
     }
+}
+
+#[test]
+fn the_official_node_sdk_works_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = demo_with_clients(dir.path());
+    let server = Served::start(&config, &CLIENTS);
+    let landing = std::fs::read_dir(dir.path().join("data/gcs")).unwrap().next().unwrap().unwrap().path();
+    let script = ponte_testkit::repo_root().join("crates/ponte/tests/node_sdk_suite.py");
+    let out = Command::new(ponte_testkit::python())
+        .arg(&script)
+        .arg(&landing)
+        .env("PONTE_BASE", &server.base)
+        .env("PONTE_JS_MODULES", ponte_testkit::js_modules())
+        .envs(CLIENTS.iter().copied())
+        .output()
+        .unwrap();
+    let report = format!("{}{}\n--- server log ---\n{}", text(&out.stdout), text(&out.stderr), server.log());
+    assert!(out.status.success(), "{report}");
+    assert!(text(&out.stdout).contains("all checks passed"), "{report}");
 }
 
 #[test]
