@@ -4,8 +4,10 @@ headless, driven through chromedriver by Selenium).
 Run by browser_portal.rs against `ponte demo`, which serves ponte and the
 portal on two ports. For one customer picked in the portal, checks that
 the embedded dashboard renders all its tiles, that its numbers match
-DuckDB over the landing bucket's parquet files, and that the portal page
-(the iframe's parent) received `dashboard:loaded` through postMessage.
+DuckDB over the landing bucket's parquet files, that the portal page (the
+iframe's parent) connected with Looker's Embed SDK and heard
+`dashboard:loaded` through it, and that the portal's own year filter
+drives the dashboard (the numbers follow DuckDB's for that year).
 Saves a screenshot of the portal page.
 
 Usage: browser_portal.py PORTAL_URL LANDING_DIR SCREENSHOT_PATH
@@ -14,6 +16,7 @@ Usage: browser_portal.py PORTAL_URL LANDING_DIR SCREENSHOT_PATH
 import re
 import sys
 import tempfile
+import urllib.parse
 
 import duckdb
 from selenium import webdriver
@@ -50,7 +53,11 @@ try:
     assert events[:2] == ["page:changed", "dashboard:loaded"], events
     assert "dashboard:run:complete (complete)" in events, events
 
-    frame = driver.find_element(By.ID, "dashboard")
+    assert driver.find_element(By.TAG_NAME, "body").get_attribute("data-connected") == "1"
+    frame = driver.find_element(By.CSS_SELECTOR, "#dashboard iframe")
+    # The SDK's signed login URL, for the dashboard with the SDK's parameters.
+    src = urllib.parse.unquote(frame.get_attribute("src"))
+    assert "/login/embed//embed/dashboards/visao_geral?embed_domain=" in src and "sdk=2" in src, src
     driver.switch_to.frame(frame)
     tiles = driver.find_elements(By.CSS_SELECTOR, "section.tile")
     titles = [t.find_element(By.CSS_SELECTOR, ".tile-title").text for t in tiles]
@@ -75,6 +82,21 @@ try:
     assert all(t.rect["x"] + t.rect["width"] <= width + 1 for t in tiles), [t.rect for t in tiles]
     driver.switch_to.default_content()
     driver.save_screenshot(SCREENSHOT)
+    # The portal's own filter drives the dashboard through the SDK.
+    driver.find_element(By.CSS_SELECTOR, "#ano option[value='2024']").click()
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-seen-dashboard-filters-changed") == "1")
+    (cost_2024,), = duckdb.sql(f"SELECT SUM(valor_total)::DOUBLE FROM {FATURAS} WHERE id_cliente = {CUSTOMER} "
+                               "AND year(mes_referencia) = 2024").fetchall()
+
+    def shown_cost():
+        driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+        try:
+            shown = driver.find_elements(By.CSS_SELECTOR, ".sv-value")
+            return pt_number(shown[0].text) if shown else None
+        finally:
+            driver.switch_to.default_content()
+
+    wait.until(lambda d: shown_cost() is not None and abs(shown_cost() - round(cost_2024, 2)) < 0.006)
     print(f"values {values}, {len(bars)} bars, events {events}")
 finally:
     driver.quit()

@@ -1,19 +1,22 @@
 //! The demo's customer portal: `examples/comerc/portal/index.html`, served
 //! by `ponte demo` on a second port, with the main dashboard embedded.
 //!
-//! Its server side does what a real portal's backend does, and nothing
-//! more: it knows which customer is signed in (here: picked from a list),
-//! signs a one-time embed URL for that customer with the embed secret, which
-//! never reaches the browser, and puts the URL in an iframe. The customer's
-//! `id_cliente` goes into the URL's `user_attributes`, so the dashboard's
-//! access filters show that customer's rows only.
+//! Its page embeds the dashboard with Looker's Embed SDK (the npm bundle in
+//! `examples/comerc/portal/vendor/`, served from the portal's own origin),
+//! and its server side does what a real portal's backend does for it, and
+//! nothing more: it knows which customer is signed in (here: picked from a
+//! list) and answers the SDK's auth call with a one-time embed URL for that
+//! customer, signed with the embed secret, which never reaches the
+//! browser. The customer's `id_cliente` goes into the URL's
+//! `user_attributes`, so the dashboard's access filters show that
+//! customer's rows only.
 
 use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use ponte_charts::escape_html;
@@ -22,6 +25,9 @@ use ponte_warehouse::Warehouse;
 
 /// The portal page, with `{{placeholders}}` filled per request.
 const TEMPLATE: &str = include_str!("../../../../examples/comerc/portal/index.html");
+
+/// Looker's Embed SDK bundle, from the npm package (scripts/vendor-embed-sdk.sh).
+const EMBED_SDK: &str = include_str!("../../../../examples/comerc/portal/vendor/looker-embed-sdk.js");
 
 /// The customers the picker offers (the first ones by id).
 const CUSTOMERS_SHOWN: usize = 20;
@@ -124,7 +130,57 @@ struct Portal {
 
 /// The portal's routes.
 fn router(portal: Arc<Portal>) -> Router {
-    Router::new().route("/", get(page)).with_state(portal)
+    Router::new()
+        .route("/", get(page))
+        .route("/auth/{cliente}", get(auth))
+        .route("/vendor/looker-embed-sdk.js", get(embed_sdk))
+        .with_state(portal)
+}
+
+/// `GET /vendor/looker-embed-sdk.js`
+async fn embed_sdk() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        EMBED_SDK,
+    )
+        .into_response()
+}
+
+/// The SDK's auth call: `?src=` is the embed page it is about to load.
+#[derive(serde::Deserialize)]
+struct AuthQuery {
+    src: String,
+}
+
+/// `GET /auth/{cliente}?src=…`: what the Embed SDK asks the portal's server
+/// for: `{"url": <a signed login URL for src>}`. A portal signs only what
+/// its user may open: here the embedded dashboard, for the customer signed
+/// in, with the `embed_domain` the SDK gives (one of the portal's origins).
+async fn auth(
+    State(portal): State<Arc<Portal>>,
+    axum::extract::Path(cliente): axum::extract::Path<String>,
+    Query(query): Query<AuthQuery>,
+) -> Response {
+    let customers = match customers(portal.warehouse.as_ref()).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("portal: cannot list customers: {e}");
+            return (StatusCode::SERVICE_UNAVAILABLE, "cannot list customers; see the server log").into_response();
+        }
+    };
+    let Some(customer) = cliente.parse::<i64>().ok().and_then(|id| customers.into_iter().find(|c| c.id == id)) else {
+        return (StatusCode::NOT_FOUND, "no such customer").into_response();
+    };
+    let (path, params) = query.src.split_once('?').unwrap_or((&query.src, ""));
+    let allowed_origin = serde_urlencoded::from_str::<Vec<(String, String)>>(params)
+        .unwrap_or_default()
+        .into_iter()
+        .any(|(k, v)| k == "embed_domain" && portal.origins.contains(&v));
+    if path != format!("/embed/dashboards/{}", portal.dashboard) || !allowed_origin {
+        return (StatusCode::FORBIDDEN, "the portal signs its own dashboard for its own pages only").into_response();
+    }
+    let url = sign(&portal, &customer, &query.src);
+    ([(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({ "url": url }))).into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -161,7 +217,7 @@ async fn customers(warehouse: &dyn Warehouse) -> Result<Vec<Customer>, String> {
 }
 
 /// `GET /?cliente=N`: the portal page for customer N (the first by default).
-async fn page(State(portal): State<Arc<Portal>>, headers: HeaderMap, Query(picked): Query<Picked>) -> Response {
+async fn page(State(portal): State<Arc<Portal>>, Query(picked): Query<Picked>) -> Response {
     let customers = match customers(portal.warehouse.as_ref()).await {
         Ok(c) if !c.is_empty() => c,
         Ok(_) => {
@@ -177,11 +233,6 @@ async fn page(State(portal): State<Arc<Portal>>, headers: HeaderMap, Query(picke
         .and_then(|c| c.parse::<i64>().ok())
         .and_then(|id| customers.iter().find(|c| c.id == id))
         .unwrap_or(&customers[0]);
-    // The origin the browser used (localhost or 127.0.0.1), when it is one
-    // of the portal's.
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let origin = portal.origins.iter().find(|o| o.ends_with(&format!("//{host}"))).unwrap_or(&portal.origins[0]);
-    let embed_url = sign(&portal, chosen, origin);
     let options: String = customers
         .iter()
         .map(|c| {
@@ -192,15 +243,20 @@ async fn page(State(portal): State<Arc<Portal>>, headers: HeaderMap, Query(picke
     let ponte_origin = origin_of(&portal.ponte_base);
     // A value inside <script> is JSON, with `<` escaped so it cannot close
     // the script; everything else is HTML-escaped.
-    let ponte_origin_js = serde_json::to_string(&ponte_origin).unwrap_or_default().replace('<', "\\u003c");
+    let portal_js = serde_json::json!({
+        "ponteBase": portal.ponte_base,
+        "customer": chosen.id,
+        "dashboard": portal.dashboard,
+    })
+    .to_string()
+    .replace('<', "\\u003c");
     let body = fill(
         TEMPLATE,
         &[
             ("customer_options", options.as_str()),
             ("customer_name", &escape_html(&chosen.name)),
-            ("embed_url", &escape_html(&embed_url)),
             ("ponte_origin", &escape_html(&ponte_origin)),
-            ("ponte_origin_js", &ponte_origin_js),
+            ("portal_js", &portal_js),
         ],
     );
     ([(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
@@ -229,13 +285,11 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// A one-time login URL for `customer`: their own rows, the dashboard's
-/// permissions, an hour's session.
-fn sign(portal: &Portal, customer: &Customer, origin: &str) -> String {
-    let query = serde_urlencoded::to_string([("embed_domain", origin)]).unwrap_or_default();
-    let target = format!("/embed/dashboards/{}?{query}", portal.dashboard);
+/// A one-time login URL for `customer` to open `target`: their own rows,
+/// the dashboard's permissions, an hour's session.
+fn sign(portal: &Portal, customer: &Customer, target: &str) -> String {
     let mut params =
-        EmbedParams::new(target, format!("portal-cliente-{}", customer.id), chrono::Utc::now().timestamp());
+        EmbedParams::new(target.to_owned(), format!("portal-cliente-{}", customer.id), chrono::Utc::now().timestamp());
     params.session_length = 3600;
     params.permissions = ["access_data", "see_user_dashboards", "see_looks", "explore", "download_with_limit"]
         .map(str::to_owned)
