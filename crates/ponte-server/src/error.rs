@@ -61,6 +61,19 @@ impl ApiError {
     }
 }
 
+/// A caller's text as an error message quotes it: control characters
+/// escaped, and cut to a readable length (with its size) so that a
+/// megabyte of input is not echoed back.
+pub(crate) fn quoted(text: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    let escaped: String = text.escape_debug().collect();
+    if escaped.chars().count() <= MAX_CHARS {
+        return escaped;
+    }
+    let cut: String = escaped.chars().take(MAX_CHARS).collect();
+    format!("{cut}… ({} bytes)", text.len())
+}
+
 impl From<ponte_state::StateError> for ApiError {
     fn from(e: ponte_state::StateError) -> Self {
         tracing::error!("state database: {e}");

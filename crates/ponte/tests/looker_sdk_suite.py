@@ -493,6 +493,60 @@ def cookieless_sessions_through_the_sdk():
                         headers=browser).status_code == 401
 
 
+def hostile_input_on_the_new_routes_is_a_4xx():
+    """Malformed input on every route added for apps and cookieless
+    embedding: a 4xx with Looker's error shape, never a 500, nothing leaked."""
+    h = raw("A")
+    browser = {**h, "User-Agent": "hostile-test"}
+    cases = [
+        ("POST", "/query_tasks", {"data": "{"}, h),
+        ("POST", "/query_tasks", {"json": {"query_id": "x" * 5000, "result_format": "json"}}, h),
+        ("POST", "/query_tasks", {"json": {"query_id": "look::comerc::1", "result_format": "png"}}, h),
+        ("GET", "/query_tasks/multi_results", {"params": {"query_task_ids": ",".join(["x"] * 500)}}, h),
+        ("GET", "/query_tasks/%00/results", {}, h),
+        ("GET", "/looks/search", {"params": {"sorts": "title; DROP"}}, h),
+        ("GET", "/dashboards/search", {"params": {"offset": "-5"}}, h),
+        ("GET", "/user", {"params": {"fields": "a(b(c"}}, h),
+        ("GET", "/lookml_models", {"params": {"fields": "(" * 40}}, h),
+        ("GET", "/queries/models/comerc/views/faturas/run/json", {"params": {"fields": "faturas.nope"}}, h),
+        ("GET", "/queries/models/comerc/views/faturas/run/json", {"params": {"fields": "faturas.custo_total",
+                                                                           "f[faturas.valor]": ">>1"}}, h),
+        ("GET", "/queries/models/nope/views/faturas/run/json", {"params": {"fields": "faturas.custo_total"}}, h),
+        ("GET", "/queries/models/comerc/views/faturas/run/json", {"params": {"fields": "faturas.custo_total",
+                                                                           "pivots": "faturas.valor"}}, h),
+        ("GET", "/embed/sso/validate", {"params": {"url": "https://elsewhere.example/login/embed/x?nonce=1"}}, h),
+        ("GET", "/embed/sso/validate", {"params": {"url": "not a url"}}, h),
+        ("GET", "/embed/sso/validate", {}, h),
+        ("POST", "/embed/cookieless_session/acquire", {"data": "[]"}, browser),
+        ("POST", "/embed/cookieless_session/acquire", {"json": {"external_user_id": "x", "session_length": -1}}, browser),
+        ("POST", "/embed/cookieless_session/acquire", {"json": {"external_user_id": "x", "models": ["nope"],
+                                                               "user_attributes": {"id_cliente": "1"}}}, browser),
+        ("POST", "/embed/cookieless_session/acquire", {"json": {"external_user_id": "x", "session_length": 10**9,
+                                                               "user_attributes": {"id_cliente": "1"}}}, browser),
+        ("POST", "/embed/cookieless_session/acquire", {"json": {"external_user_id": "x",
+                                                               "user_attributes": {"id_cliente": {"a": 1}}}}, browser),
+        ("PUT", "/embed/cookieless_session/generate_tokens", {"json": {}}, browser),
+        ("DELETE", "/embed/cookieless_session/nope", {}, browser),
+    ]
+    for method, path, kw, headers in cases:
+        r = requests.request(method, f"{BASE}/api/4.0{path}", headers=headers, **kw)
+        assert 400 <= r.status_code < 500, (method, path, r.status_code, r.text[:300])
+        body = r.json()
+        assert set(body) == {"message", "documentation_url"}, (path, body)
+        assert len(r.text) < 4096 and os.environ["LOOKERSDK_CLIENT_SECRET"] not in r.text, (path, r.text[:200])
+    # Ids that name no task are `missing`, as Looker reports them.
+    r = requests.get(f"{BASE}/api/4.0/query_tasks/multi_results", params={"query_task_ids": "[1,2"}, headers=h)
+    assert r.status_code == 200 and all(v == {"status": "missing"} for v in r.json().values()), r.text
+    # A login page with a forged or unknown cookieless token is a refusal page, not a session.
+    for query in ("embed_authentication_token=" + "0" * 64, "embed_authentication_token=x"):
+        r = requests.get(f"{BASE}/login/embed/%2Fembed%2Fdashboards%2Fvisao_geral?{query}", allow_redirects=False)
+        assert r.status_code == 401 and "set-cookie" not in r.headers, (query, r.status_code)
+    r = requests.get(f"{BASE}/login/embed/%2F%2Fevil.example?embed_authentication_token=x", allow_redirects=False)
+    assert r.status_code == 400 and "location" not in r.headers, r.status_code
+    r = requests.get(f"{BASE}/embed/dashboards/visao_geral?embed_navigation_token=" + "f" * 64)
+    assert r.status_code == 401, r.status_code
+
+
 def sdk_logout_and_login_again():
     a.auth.logout()
     assert json.loads(a.run_inline_query("json", by_month_query())), "the SDK logs in again by itself"
@@ -512,6 +566,7 @@ for fn in [
     content_query_ids_run_like_their_content,
     nullable_inputs_and_paged_models,
     cookieless_sessions_through_the_sdk,
+    hostile_input_on_the_new_routes_is_a_4xx,
     sdk_logout_and_login_again,
 ]:
     check(fn.__name__, fn)

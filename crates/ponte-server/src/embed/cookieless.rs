@@ -115,7 +115,7 @@ pub(super) async fn acquire(
     })?;
     own_attributes(&auth, &body.user_attributes)?;
     if let Some(model) = body.models.iter().find(|m| !embedding.verifier.knows_model(m)) {
-        return Err(ApiError::forbidden(format!("unknown model `{}`", model.escape_debug())));
+        return Err(ApiError::forbidden(format!("unknown model `{}`", crate::error::quoted(model))));
     }
     let length = body.session_length.unwrap_or(ponte_embed::DEFAULT_SESSION_LENGTH);
     if length == 0 || length > ponte_embed::MAX_SESSION_LENGTH {

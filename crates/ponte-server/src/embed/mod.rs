@@ -170,7 +170,7 @@ async fn validate(
     if !origin.is_empty() && origin != embedding.base_url {
         return Err(ApiError::bad_request(format!(
             "`url` is signed for `{}`, not this server (`{}`)",
-            origin.escape_debug(),
+            crate::error::quoted(origin),
             embedding.base_url
         )));
     }

@@ -33,7 +33,9 @@ pub(super) async fn models(auth: Authenticated, Query(options): Query<ModelsOpti
     let flag = |name: &str, value: &Option<String>| match value.as_deref().map(str::trim) {
         None | Some("" | "false") => Ok(false),
         Some("true") => Ok(true),
-        Some(other) => Err(ApiError::bad_request(format!("`{name}` is true or false, not `{}`", other.escape_debug()))),
+        Some(other) => {
+            Err(ApiError::bad_request(format!("`{name}` is true or false, not `{}`", crate::error::quoted(other))))
+        }
     };
     let exclude_empty = flag("exclude_empty", &options.exclude_empty)?;
     flag("exclude_hidden", &options.exclude_hidden)?;

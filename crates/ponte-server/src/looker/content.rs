@@ -137,7 +137,7 @@ fn sort_by<T>(items: &mut [T], sorts: Option<&str>, key: impl Fn(&T) -> (String,
         other => {
             return Err(ApiError::bad_request(format!(
                 "`sorts` may be `title` or `id` (optionally followed by `desc`), not `{}`",
-                other.escape_debug()
+                crate::error::quoted(other)
             )));
         }
     };

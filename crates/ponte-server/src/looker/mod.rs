@@ -117,7 +117,10 @@ pub(crate) fn paging(limit: Option<&str>, offset: Option<&str>) -> Result<(usize
     let number = |name: &str, text: Option<&str>, default: usize| match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(default),
         Some(t) => t.parse::<usize>().map_err(|_| {
-            ApiError::bad_request(format!("`{name}` must be a whole number from 0 up, not `{}`", t.escape_debug()))
+            ApiError::bad_request(format!(
+                "`{name}` must be a whole number from 0 up, not `{}`",
+                crate::error::quoted(t)
+            ))
         }),
     };
     Ok((number("limit", limit, usize::MAX)?, number("offset", offset, 0)?))

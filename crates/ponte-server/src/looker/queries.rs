@@ -175,7 +175,7 @@ fn override_limit(request: &mut QueryRequest, options: &RunOptions) {
 /// caller's access filters apply when it runs). Another client's saved
 /// query is as unknown as one never saved: the 404 does not tell them apart.
 pub(super) fn saved(app: &AppState, auth: &Authenticated, id: &str) -> Result<QueryRequest, ApiError> {
-    let not_found = || ApiError::not_found(format!("no query with id `{}`", id.escape_debug()));
+    let not_found = || ApiError::not_found(format!("no query with id `{}`", crate::error::quoted(id)));
     if id.is_empty() || id.len() > 256 {
         return Err(not_found());
     }

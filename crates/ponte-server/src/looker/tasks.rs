@@ -249,7 +249,7 @@ pub(super) async fn multi_results(
 }
 
 fn not_found(id: &str) -> ApiError {
-    ApiError::not_found(format!("no query task with id `{}` (or its results expired)", id.escape_debug()))
+    ApiError::not_found(format!("no query task with id `{}` (or its results expired)", crate::error::quoted(id)))
 }
 
 /// Looker's `QueryTask`.
