@@ -122,6 +122,7 @@ pub fn router(app: AppState) -> Router {
         .merge(looker::routes())
         .merge(embed::routes())
         .merge(pages::routes())
+        .layer(axum::middleware::from_fn(looker::fields::trim_fields))
         .layer(axum::middleware::from_fn_with_state(app.config.server.request_timeout, request_timeout));
     Router::new()
         .route("/pubsub/push", post(pubsub::push).layer(DefaultBodyLimit::max(pubsub::PUSH_BODY_LIMIT)))

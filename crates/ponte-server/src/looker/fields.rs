@@ -102,9 +102,12 @@ fn parse_list(chars: &mut Chars<'_>, depth: usize) -> Result<FieldSelection, Str
 /// Trims a GET's JSON response to its `?fields=`. Run endpoints (whose
 /// bodies are results, and where Looker's url-encoded queries use
 /// `fields` for the query's own fields) are left alone.
-pub(crate) async fn trim_fields(request: Request, next: Next) -> Response {
+pub async fn trim_fields(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let applies = request.method() == Method::GET && !path.contains("/run/") && !path.ends_with("/results");
+    let applies = request.method() == Method::GET
+        && path.starts_with("/api/4.0/")
+        && !path.contains("/run/")
+        && !path.ends_with("/results");
     let wanted = applies
         .then(|| request.uri().query())
         .flatten()

@@ -9,7 +9,7 @@
 
 mod catalog;
 mod content;
-mod fields;
+pub(crate) mod fields;
 mod queries;
 pub mod session;
 mod tasks;
@@ -108,7 +108,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/4.0/lookml_models", get(catalog::models))
         .route("/api/4.0/lookml_models/{model}", get(catalog::model))
         .route("/api/4.0/lookml_models/{model}/explores/{explore}", get(catalog::explore))
-        .layer(axum::middleware::from_fn(fields::trim_fields))
 }
 
 /// The rows a list asks for: `limit` (default every one) and `offset`
