@@ -11,7 +11,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::db::{StateDb, StateError};
-use crate::embed::EmbedSessionRecord;
+use crate::embed::{EmbedSessionRecord, grants, json};
 
 /// The kinds of browser tokens of a cookieless session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,20 +142,8 @@ impl StateDb {
         let Some((signer, external_user_id, permissions, models, attributes, user_agent, expires_at)) = row else {
             return Ok(None);
         };
-        // A row this code did not write is no session: fail closed.
-        Ok((|| {
-            Some(CookielessSession {
-                grants: EmbedSessionRecord {
-                    signer,
-                    external_user_id,
-                    permissions: serde_json::from_str(&permissions).ok()?,
-                    models: serde_json::from_str(&models).ok()?,
-                    user_attributes: serde_json::from_str(&attributes).ok()?,
-                    expires_at,
-                },
-                user_agent,
-            })
-        })())
+        let grants = grants(signer, external_user_id, &permissions, &models, &attributes, expires_at);
+        Ok(grants.map(|grants| CookielessSession { grants, user_agent }))
     }
 
     /// Ends a session and every token of it; whether there was one.
@@ -217,10 +205,6 @@ impl StateDb {
         tx.commit().map_err(err)?;
         Ok(found.and_then(|d| <[u8; 32]>::try_from(d.as_slice()).ok()))
     }
-}
-
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("lists and maps of strings serialise")
 }
 
 #[cfg(test)]

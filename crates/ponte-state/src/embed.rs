@@ -195,18 +195,7 @@ impl StateDb {
         let Some((signer, external_user_id, permissions, models, attributes, expires_at)) = row else {
             return Ok(None);
         };
-        // A row this code did not write is no session: fail closed.
-        let parsed = (|| {
-            Some(EmbedSessionRecord {
-                signer,
-                external_user_id,
-                permissions: serde_json::from_str(&permissions).ok()?,
-                models: serde_json::from_str(&models).ok()?,
-                user_attributes: serde_json::from_str(&attributes).ok()?,
-                expires_at,
-            })
-        })();
-        Ok(parsed)
+        Ok(grants(signer, external_user_id, &permissions, &models, &attributes, expires_at))
     }
 
     /// Ends the session stored under `id_digest`; whether there was one.
@@ -220,8 +209,28 @@ impl StateDb {
 }
 
 /// JSON text of the lists and maps of strings a session stores.
-fn json<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("lists and maps of strings serialise")
+}
+
+/// A session's grants from its stored columns; `None` for a row this code
+/// did not write (its JSON does not parse): no session, fail closed.
+pub(crate) fn grants(
+    signer: String,
+    external_user_id: String,
+    permissions: &str,
+    models: &str,
+    attributes: &str,
+    expires_at: i64,
+) -> Option<EmbedSessionRecord> {
+    Some(EmbedSessionRecord {
+        signer,
+        external_user_id,
+        permissions: serde_json::from_str(permissions).ok()?,
+        models: serde_json::from_str(models).ok()?,
+        user_attributes: serde_json::from_str(attributes).ok()?,
+        expires_at,
+    })
 }
 
 #[cfg(test)]

@@ -7,9 +7,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{CLIENTS, Served, demo_with_clients, text};
+use common::{CLIENTS, Served, assert_passed, demo_with_clients, suite};
 
 #[test]
 fn signed_embedding_and_pages_show_each_customer_only_its_rows() {
@@ -17,9 +15,7 @@ fn signed_embedding_and_pages_show_each_customer_only_its_rows() {
     let config = demo_with_clients(dir.path());
     let server = Served::start(&config, &CLIENTS);
     let landing = std::fs::read_dir(dir.path().join("data/gcs")).unwrap().next().unwrap().unwrap().path();
-    let script = ponte_testkit::repo_root().join("crates/ponte/tests/embed_pages_suite.py");
-    let out = Command::new(ponte_testkit::python())
-        .arg(&script)
+    let out = suite("embed_pages_suite.py")
         .arg(&landing)
         .env("PONTE_BASE", &server.base)
         .env("PONTE_BIN", env!("CARGO_BIN_EXE_ponte"))
@@ -27,9 +23,7 @@ fn signed_embedding_and_pages_show_each_customer_only_its_rows() {
         .envs(CLIENTS.iter().copied())
         .output()
         .unwrap();
-    let report = format!("{}{}\n--- server log ---\n{}", text(&out.stdout), text(&out.stderr), server.log());
-    assert!(out.status.success(), "{report}");
-    assert!(text(&out.stdout).contains("all checks passed"), "{report}");
+    assert_passed(&out, &server.log());
     for (name, secret) in CLIENTS.iter().filter(|(k, _)| k.contains("SECRET")) {
         assert!(!server.log().contains(secret), "{name} reached the log:\n{}", server.log());
     }

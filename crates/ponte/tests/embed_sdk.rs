@@ -9,7 +9,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{CLIENTS, Served, demo_with_clients, text};
+use common::{CLIENTS, Served, assert_passed, demo_with_clients, suite, text};
 
 #[test]
 fn the_official_embed_sdk_connects_hears_and_drives_the_dashboard() {
@@ -46,9 +46,7 @@ fn the_official_embed_sdk_connects_hears_and_drives_the_dashboard() {
     std::fs::write(&config, toml).unwrap();
     let server = Served::start_on(&config, &CLIENTS, port);
     let landing = std::fs::read_dir(dir.path().join("data/gcs")).unwrap().next().unwrap().unwrap().path();
-    let script = ponte_testkit::repo_root().join("crates/ponte/tests/embed_sdk_suite.py");
-    let out = Command::new(ponte_testkit::python())
-        .arg(&script)
+    let out = suite("embed_sdk_suite.py")
         .arg(&landing)
         .env("PONTE_BASE", format!("https://localhost:{port}"))
         .env("PONTE_JS_MODULES", ponte_testkit::js_modules())
@@ -56,7 +54,5 @@ fn the_official_embed_sdk_connects_hears_and_drives_the_dashboard() {
         .envs(CLIENTS.iter().copied())
         .output()
         .unwrap();
-    let report = format!("{}{}\n--- server log ---\n{}", text(&out.stdout), text(&out.stderr), server.log());
-    assert!(out.status.success(), "{report}");
-    assert!(text(&out.stdout).contains("all checks passed"), "{report}");
+    assert_passed(&out, &server.log());
 }

@@ -10,7 +10,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{CLIENTS, Served, demo_with_clients, text};
+use common::{CLIENTS, Served, assert_passed, demo_with_clients, suite, text};
 
 #[test]
 fn the_official_looker_sdk_works_unchanged() {
@@ -43,18 +43,14 @@ fn the_official_node_sdk_works_unchanged() {
     let config = demo_with_clients(dir.path());
     let server = Served::start(&config, &CLIENTS);
     let landing = std::fs::read_dir(dir.path().join("data/gcs")).unwrap().next().unwrap().unwrap().path();
-    let script = ponte_testkit::repo_root().join("crates/ponte/tests/node_sdk_suite.py");
-    let out = Command::new(ponte_testkit::python())
-        .arg(&script)
+    let out = suite("node_sdk_suite.py")
         .arg(&landing)
         .env("PONTE_BASE", &server.base)
         .env("PONTE_JS_MODULES", ponte_testkit::js_modules())
         .envs(CLIENTS.iter().copied())
         .output()
         .unwrap();
-    let report = format!("{}{}\n--- server log ---\n{}", text(&out.stdout), text(&out.stderr), server.log());
-    assert!(out.status.success(), "{report}");
-    assert!(text(&out.stdout).contains("all checks passed"), "{report}");
+    assert_passed(&out, &server.log());
 }
 
 #[test]
@@ -62,18 +58,14 @@ fn every_json_response_matches_lookers_api_document() {
     let dir = tempfile::tempdir().unwrap();
     let config = demo_with_clients(dir.path());
     let server = Served::start(&config, &CLIENTS);
-    let script = ponte_testkit::repo_root().join("crates/ponte/tests/api_schema_suite.py");
     let spec = ponte_testkit::repo_root().join("specs/looker/Looker.4.0.oas.json");
-    let out = Command::new(ponte_testkit::python())
-        .arg(&script)
+    let out = suite("api_schema_suite.py")
         .arg(&spec)
         .env("PONTE_BASE", &server.base)
         .envs(CLIENTS.iter().copied())
         .output()
         .unwrap();
-    let report = format!("{}{}\n--- server log ---\n{}", text(&out.stdout), text(&out.stderr), server.log());
-    assert!(out.status.success(), "{report}");
-    assert!(text(&out.stdout).contains("all checks passed"), "{report}");
+    assert_passed(&out, &server.log());
 }
 
 #[test]

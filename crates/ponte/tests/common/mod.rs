@@ -129,6 +129,22 @@ impl Drop for Served {
     }
 }
 
+/// A Python suite of this folder (`crates/ponte/tests/<name>`), to run in
+/// the test environment of independent oracles.
+pub fn suite(name: &str) -> Command {
+    let mut command = Command::new(ponte_testkit::python());
+    command.arg(ponte_testkit::repo_root().join("crates/ponte/tests").join(name));
+    command
+}
+
+/// Asserts a suite ran to its end (`all checks passed`), showing its
+/// output and `server_log` when it did not.
+pub fn assert_passed(out: &Output, server_log: &str) {
+    let report = format!("{}{}\n--- server log ---\n{server_log}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{report}");
+    assert!(text(&out.stdout).contains("all checks passed"), "{report}");
+}
+
 /// The demo's deployment with three API clients: customer 1, customer 2,
 /// and one without the `id_cliente` attribute.
 pub fn demo_with_clients(dir: &std::path::Path) -> String {
