@@ -1,12 +1,21 @@
 //! The reference deployment, built into the binary so `ponte demo` works
 //! from any folder, with or without a checkout of the repository.
 
+/// Looker's Embed SDK bundle that the example portal loads (copied from
+/// the npm package by `scripts/vendor-embed-sdk.sh`).
+pub const EMBED_SDK_JS: &str = include_str!("../../../examples/comerc/portal/vendor/looker-embed-sdk.js");
+
 /// Files of `examples/comerc`, relative to it, with their contents.
 pub const COMERC: &[(&str, &str)] = &[
     ("ponte.toml", include_str!("../../../examples/comerc/ponte.toml")),
     ("schemas/comerc.json", include_str!("../../../examples/comerc/schemas/comerc.json")),
     ("models/comerc.toml", include_str!("../../../examples/comerc/models/comerc.toml")),
     ("portal/index.html", include_str!("../../../examples/comerc/portal/index.html")),
+    ("portal/vendor/looker-embed-sdk.js", EMBED_SDK_JS),
+    (
+        "portal/vendor/looker-embed-sdk.LICENSE.txt",
+        include_str!("../../../examples/comerc/portal/vendor/looker-embed-sdk.LICENSE.txt"),
+    ),
 ];
 
 #[cfg(test)]

@@ -26,9 +26,6 @@ use ponte_warehouse::Warehouse;
 /// The portal page, with `{{placeholders}}` filled per request.
 const TEMPLATE: &str = include_str!("../../../../examples/comerc/portal/index.html");
 
-/// Looker's Embed SDK bundle, from the npm package (scripts/vendor-embed-sdk.sh).
-const EMBED_SDK: &str = include_str!("../../../../examples/comerc/portal/vendor/looker-embed-sdk.js");
-
 /// The customers the picker offers (the first ones by id).
 const CUSTOMERS_SHOWN: usize = 20;
 
@@ -141,7 +138,7 @@ fn router(portal: Arc<Portal>) -> Router {
 async fn embed_sdk() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        EMBED_SDK,
+        crate::examples::EMBED_SDK_JS,
     )
         .into_response()
 }
