@@ -22,6 +22,7 @@ mod model;
 mod raw;
 pub mod schema;
 mod store_url;
+pub mod suggest;
 pub mod unknown_keys;
 mod validate;
 
@@ -93,11 +94,7 @@ pub fn parse(path: &Path, text: &str, base_dir: &Path) -> Result<Config, ConfigE
             "" => format!("unknown key `{}`", key.key()),
             parent => format!("unknown key `{}` in {parent}", key.key()),
         };
-        if let Some(best) = expected
-            .iter()
-            .filter(|k| strsim::levenshtein(k, key.key()) <= 2)
-            .min_by_key(|k| strsim::levenshtein(k, key.key()))
-        {
+        if let Some(best) = suggest::closest(key.key(), expected.iter().copied()) {
             message.push_str(&format!("; did you mean `{best}`?"));
         }
         if !expected.is_empty() {

@@ -170,6 +170,10 @@ name = "cs_t"
 cron = "0 8 * * 1-5"
 topic = "ps_missing"
 [[schedules]]
+name = "cs_typo"
+cron = "0 8 * * 1-5"
+topic = "ps_orphn"
+[[schedules]]
 name = "cs_bad_cron"
 cron = "0 8 L * *"
 topic = "ps_t"
@@ -220,6 +224,7 @@ embed_secrets = [{ env = "my secret", algorithm = "md5" }]
     expect(&d, text, "\"GOOGLE_APPLICATION_CREDENTIALS\"", "applies only to gs:// stores");
     expect(&d, text, "\"ps_t\"\n\n[[sched", "duplicate topic name `ps_t`");
     expect(&d, text, "\"ps_missing\"", "unknown topic `ps_missing`");
+    expect(&d, text, "\"ps_orphn\"", "unknown topic `ps_orphn`; did you mean `ps_orphan`?");
     expect(&d, text, "\"0 8 L * *\"", "Quartz extension");
     expect(&d, text, "\"0 0 8 * * 1-5\"", "a seconds field is not supported");
     expect(&d, text, "\"Mars/Olympus\"", "unknown time zone");
@@ -244,7 +249,7 @@ embed_secrets = [{ env = "my secret", algorithm = "md5" }]
     expect(&d, text, "\"md5\"", "\"hmac/sha-256\", \"hmac/sha-1\"");
     // The transfer missing its `source` (it wrote `sourc`) is reported too.
     expect(&d, text, "[[transfers]]\nname = \"sts_t\"\nsourc", "missing required key `source`");
-    assert_eq!(d.len(), 28, "one diagnostic per fault:\n{}", render(&d));
+    assert_eq!(d.len(), 29, "one diagnostic per fault:\n{}", render(&d));
     // Sorted in file order.
     let lines: Vec<usize> = d.iter().map(|x| x.position.unwrap().line).collect();
     assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");

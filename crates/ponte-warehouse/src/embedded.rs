@@ -186,7 +186,7 @@ impl EmbeddedWarehouse {
                 })
             }
             ponte_config::Warehouse::BigQuery { .. } => Err(WarehouseError::Unsupported(
-                "the BigQuery warehouse is not built yet; use kind = \"embedded\"".into(),
+                "the embedded warehouse cannot open a BigQuery config; open it with ponte_warehouse::open".into(),
             )),
         }
     }

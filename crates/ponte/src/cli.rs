@@ -107,14 +107,18 @@ pub enum Command {
     /// Show run history: syncs, loads, dead-lettered messages, missed fires.
     ///
     /// Newest first: id, kind, name, trigger, start, duration, status and
-    /// error; --json adds each run's full report.
+    /// error; --json prints them as JSON with each report summarised, --details in full.
     Runs {
         /// Most recent runs to show.
         #[arg(long, default_value_t = 20)]
         limit: usize,
-        /// Machine-readable output.
+        /// Machine-readable output: each run's summary (its report's
+        /// counters, lists as their length).
         #[arg(long)]
         json: bool,
+        /// With --json: each run's whole report (every file of every load).
+        #[arg(long, requires = "json")]
+        details: bool,
     },
     /// Run a query through the semantic layer, as the API would.
     ///

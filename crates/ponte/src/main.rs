@@ -3,7 +3,7 @@
 //! Every capability lives in a library crate and is reachable from Rust
 //! without this binary; this crate only parses flags, wires the pieces
 //! together, renders output for people (`--json` for machines) and maps
-//! failures to exit codes: 0 success, 1 failure, 2 usage or not built yet.
+//! failures to exit codes: 0 success, 1 failure, 2 a usage error.
 
 mod cli;
 mod commands;
@@ -14,6 +14,27 @@ mod logging;
 use std::process::ExitCode;
 
 use clap::Parser;
+
+/// A reader that stops early (`ponte runs | head -2`) closes the pipe;
+/// Rust then fails the next write to stdout, and `println!` panics. Like
+/// every Unix tool, ponte ends quietly instead, with the status a shell
+/// gives a process a closed pipe stopped (128 + SIGPIPE). Any other panic
+/// is reported as usual.
+fn quiet_on_closed_pipe() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        report(info);
+    }));
+}
 
 /// The async runtime commands run on. Blocking work (local file I/O) gets at
 /// most 8 threads: enough for a sync's copies in flight, and a bound on the
@@ -36,6 +57,7 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = cli::Cli::parse();
     logging::init(cli.log_format, cli.verbose);
     match commands::run(cli) {

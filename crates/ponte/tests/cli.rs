@@ -154,3 +154,77 @@ fn validate_checks_the_model_against_the_tables() {
     assert!(stderr.contains(&format!("models/comerc.toml:{line}:")), "{stderr}");
     assert!(stderr.contains("valor_totl"), "{stderr}");
 }
+
+/// Without `--config` and with no `ponte.toml` in the folder, the error
+/// says where it looked and what to do.
+#[test]
+fn no_config_in_the_folder_says_where_it_looked_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .arg("validate")
+        .current_dir(dir.path())
+        .env_remove("PONTE_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    for words in ["no ponte.toml in", "--config", "PONTE_CONFIG", "ponte demo"] {
+        assert!(stderr.contains(words), "{stderr}");
+    }
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+/// A reader that stops early (`| head`) closes the pipe: ponte ends
+/// quietly, as Unix tools do, instead of panicking.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    let config = ponte_testkit::repo_root().join("examples/comerc/ponte.toml");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args(["schedules", "next", "cs_dados_infomerc", "--count", "100000", "--config"])
+        .arg(&config)
+        .env_remove("PONTE_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
+
+/// `ponte runs --json` summarises each run's report (lists as their
+/// length); `--details` gives the whole report.
+#[test]
+fn runs_json_summarises_reports_and_details_give_them_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::invoice_deployment(dir.path(), "", "");
+    common::write_landing_data(dir.path(), "2000");
+    let out = ponte(&["load", common::FUNCTION, "--config", &config]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let runs = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["runs", "--json", "--config", &config];
+        args.extend(extra);
+        let out = ponte(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let summary = runs(&[]);
+    let details = runs(&["--details"]);
+    let (brief, whole) = (&summary[0]["counters"], &details[0]["counters"]);
+    let lists: Vec<&String> = whole.as_object().unwrap().iter().filter(|(_, v)| v.is_array()).map(|(k, _)| k).collect();
+    assert!(!lists.is_empty(), "a load's report lists its files: {whole}");
+    for key in lists {
+        assert_eq!(brief[key], whole[key].as_array().unwrap().len(), "{key}");
+    }
+    assert_eq!(brief["rows"], whole["rows"]);
+    // The table's columns line up whatever the names' lengths.
+    let out = ponte(&["runs", "--config", &config]);
+    let table = text(&out.stdout);
+    let starts: Vec<usize> = table.lines().map(|l| l.find("succeeded").or(l.find("status")).unwrap()).collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{table}");
+}

@@ -169,10 +169,13 @@ pub(super) fn topic_ref(name: &Spanned<String>, topics: &[Topic], checker: &mut 
         None
     } else {
         let known: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
+        let guess = crate::suggest::closest(name.get_ref(), known.iter().copied())
+            .map(|best| format!("did you mean `{best}`? Or "))
+            .unwrap_or_default();
         checker.error(
             name.span(),
             format!(
-                "unknown topic `{}`; declare it under [[topics]] (topics defined: {})",
+                "unknown topic `{}`; {guess}declare it under [[topics]] (topics defined: {})",
                 name.get_ref(),
                 list_or_none(&known)
             ),

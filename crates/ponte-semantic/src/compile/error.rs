@@ -206,22 +206,11 @@ fn suggestion_text(suggestion: &Option<String>) -> String {
     suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
 }
 
-/// Names longer than this get no suggestion: model names are short, and
-/// comparing a megabyte of text with every field name took seconds of CPU.
-pub(crate) const MAX_SUGGESTED_NAME: usize = 128;
+/// Names longer than this get no suggestion, and are quoted cut short.
+pub(crate) const MAX_SUGGESTED_NAME: usize = ponte_config::suggest::MAX_SUGGESTED_LEN;
 
 /// The candidate closest to `word`, if it is close enough to be a likely
-/// typo: within two edits, or similar by Jaro-Winkler, which favours a
-/// shared prefix so a name with junk appended still finds the name. A word
-/// longer than [`MAX_SUGGESTED_NAME`] bytes gets none.
+/// typo (ponte's one rule, [`ponte_config::suggest::closest`]).
 pub(crate) fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<String> {
-    if word.len() > MAX_SUGGESTED_NAME {
-        return None;
-    }
-    candidates
-        .filter(|c| c.len() <= MAX_SUGGESTED_NAME)
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, c)| *score >= 0.8 || strsim::levenshtein(word, c) <= 2)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c.to_owned())
+    ponte_config::suggest::closest(word, candidates).map(str::to_owned)
 }

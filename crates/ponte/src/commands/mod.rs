@@ -23,7 +23,18 @@ use crate::cli::{Cli, Command, SchedulesCommand};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = cli.config.clone().unwrap_or_else(|| PathBuf::from("ponte.toml"));
+    let needs_config = !matches!(cli.command, Command::Demo(_) | Command::DemoData(_));
+    let config = match cli.config.clone() {
+        Some(path) => path,
+        None if needs_config && !PathBuf::from("ponte.toml").exists() => {
+            let here = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| ".".into());
+            anyhow::bail!(
+                "no ponte.toml in {here}: run ponte from the folder of your config, pass --config FILE \
+                 (or set PONTE_CONFIG), or run `ponte demo` to write and run an example deployment"
+            );
+        }
+        None => PathBuf::from("ponte.toml"),
+    };
     match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::DemoData(args) => demo_data::run(&args),
@@ -36,7 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Schedules(SchedulesCommand::Next { schedule, count, after }) => {
             schedules::next(&config, &schedule, count, after.as_deref())
         }
-        Command::Runs { limit, json } => runs::run(&config, limit, json),
+        Command::Runs { limit, json, details } => runs::run(&config, limit, json, details),
         Command::Query(args) => query::run(&config, &args),
         Command::EmbedUrl(args) => embed_url::run(&config, &args),
         Command::Serve { bind } => daemon::serve(&config, bind.as_deref()),

@@ -214,15 +214,7 @@ pub(crate) fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The candidate nearest to `word`, when it is close enough to be a typo.
-pub(crate) fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
-    let limit = (word.chars().count() / 3).clamp(2, 4);
-    candidates
-        .map(|c| (strsim::levenshtein(c, word), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
+pub(crate) use ponte_config::suggest::closest;
 
 /// Builds the model: header, then views, then explores over the views, then
 /// looks and dashboards over the explores.
