@@ -98,7 +98,10 @@ HOST_PAGE = """<!doctype html>
   window.connected = false;
   var record = function (name) { return function (event) { window.seen.push({ name: name, event: event }); }; };
   var names = ["page:changed", "page:properties:changed", "dashboard:loaded", "dashboard:run:start",
-               "dashboard:run:complete", "dashboard:filters:changed", "dashboard:tile:start", "dashboard:tile:complete"];
+               "dashboard:run:complete", "dashboard:filters:changed", "dashboard:tile:start", "dashboard:tile:complete",
+               "look:ready", "look:run:start", "look:run:complete", "explore:ready", "explore:run:start",
+               "explore:run:complete"];
+  var kind = "__KIND__";
   var builder;
   var cookieless = "__MODE__" === "cookieless";
   if (__VERSION__ === 1) {
@@ -116,7 +119,9 @@ HOST_PAGE = """<!doctype html>
     } else {
       sdk2.init("__HOST__", "/auth/__CUSTOMER__");
     }
-    builder = sdk2.createDashboardWithId("visao_geral");
+    builder = kind === "look" ? sdk2.createLookWithId("1")
+      : kind === "explore" ? sdk2.createExploreWithId("comerc::faturas")
+      : sdk2.createDashboardWithId("visao_geral");
   }
   builder = builder.appendTo("#dashboard").withDynamicIFrameHeight();
   names.forEach(function (name) { builder = builder.on(name, record(name)); });
@@ -148,7 +153,8 @@ class Portal(http.server.BaseHTTPRequestHandler):
         if url.path == "/host.html":
             page = (HOST_PAGE.replace("__VERSION__", str(int(query["sdk"])))
                     .replace("__CUSTOMER__", str(int(query["customer"]))).replace("__BASE__", BASE)
-                    .replace("__HOST__", HOST).replace("__MODE__", query.get("mode", "signed")))
+                    .replace("__HOST__", HOST).replace("__MODE__", query.get("mode", "signed"))
+                    .replace("__KIND__", query.get("kind", "dashboard")))
             return self.reply(200, page, "text/html; charset=utf-8")
         if url.path in ("/sdk1.js", "/sdk2.js"):
             bundle = os.path.join(MODULES, f"embed-sdk-{url.path[4]}", "dist", "main.js")
@@ -307,6 +313,35 @@ def check_sdk(version, customer, mode="signed"):
     print(f"ok    Embed SDK {version}.x, {mode}: customer {customer}", flush=True)
 
 
+def looks_and_explores_connect_and_follow_the_host(customer=1):
+    """Embed SDK 2.x on a look and an explore page: connect, their events,
+    and `updateFilters` + `run` (looks and explores share the actions)."""
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.get(f"{PORTAL}/host.html?sdk=2&customer={customer}&kind=look")
+    wait_for(lambda: driver.execute_script("return window.connected"), "look: connect() resolved")
+    wait_for(lambda: seen("look:run:complete"), "look:run:complete")
+    assert seen("look:ready")[0]["look"]["url"] == "/embed/looks/1", seen("look:ready")
+    assert seen("page:changed")[0]["page"]["type"] == "looks"
+    before = len(seen("look:run:complete"))
+    driver.execute_script("var l = window.connection.asLookConnection();"
+                          "l.updateFilters({'faturas.mes_referencia_month': '2024'}); l.run();")
+    wait_for(lambda: len(seen("look:run:complete")) > before, "the look ran again with the host's filter")
+    url = urllib.parse.unquote(seen("look:run:complete")[-1]["look"]["url"])
+    assert "f[faturas.mes_referencia_month]=2024" in url, url
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+    try:
+        months = {td.text[-4:] for td in driver.find_elements(By.CSS_SELECTOR, "table tbody tr td:first-child")}
+    finally:
+        driver.switch_to.default_content()
+    assert months and all(m == "2024" for m in months), months
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.get(f"{PORTAL}/host.html?sdk=2&customer={customer}&kind=explore")
+    wait_for(lambda: driver.execute_script("return window.connected"), "explore: connect() resolved")
+    wait_for(lambda: seen("explore:ready"), "explore:ready")
+    assert seen("page:changed")[0]["page"]["url"].startswith("/embed/explore/comerc/faturas")
+    print("ok    Embed SDK 2.x on a look and an explore", flush=True)
+
+
 def a_host_that_is_not_allowlisted_gets_no_handshake():
     driver.get(f"{FOREIGN}/host.html?sdk=2&customer=1")
     time.sleep(6)
@@ -318,7 +353,8 @@ def a_host_that_is_not_allowlisted_gets_no_handshake():
 failed = 0
 try:
     checks = [(check_sdk, (1, 1)), (check_sdk, (2, 2)), (check_sdk, (1, 2, "cookieless")),
-              (check_sdk, (2, 1, "cookieless")), (a_host_that_is_not_allowlisted_gets_no_handshake, ())]
+              (check_sdk, (2, 1, "cookieless")), (looks_and_explores_connect_and_follow_the_host, ()),
+              (a_host_that_is_not_allowlisted_gets_no_handshake, ())]
     for check, args in checks:
         try:
             check(*args)

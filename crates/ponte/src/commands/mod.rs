@@ -23,7 +23,12 @@ use crate::cli::{Cli, Command, SchedulesCommand};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let needs_config = !matches!(cli.command, Command::Demo(_) | Command::DemoData(_));
+    // `trigger --server` asks a running server, which has the config.
+    let needs_config = match &cli.command {
+        Command::Demo(_) | Command::DemoData(_) => false,
+        Command::Trigger(args) => args.server.is_none(),
+        _ => true,
+    };
     let config = match cli.config.clone() {
         Some(path) => path,
         None if needs_config && !PathBuf::from("ponte.toml").exists() => {
