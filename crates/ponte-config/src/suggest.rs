@@ -1,6 +1,7 @@
-//! "Did you mean …?": one rule for every suggestion ponte makes, in config
-//! files, model files and requests alike, so one typo gets the same
-//! suggestion wherever it is made.
+//! What messages say about what users wrote: "did you mean …?", one rule
+//! for every suggestion ponte makes (in config files, model files and
+//! requests alike, so one typo gets the same suggestion wherever it is
+//! made), and how a message quotes text that may be huge.
 
 /// Words longer than this get no suggestion: names are short, and
 /// comparing a megabyte of text with every candidate took seconds of CPU.
@@ -35,9 +36,26 @@ pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) ->
     best.map(|(_, c)| c)
 }
 
+/// `text` as a message quotes it: whole when it has at most `max_chars`
+/// characters, else its first `max_chars` and its size, so that a megabyte
+/// of input is never echoed back in an error.
+pub fn shorten(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}… ({} bytes)", &text[..end], text.len()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_text_is_cut_on_a_character_and_says_its_size() {
+        assert_eq!(shorten("short", 10), "short");
+        assert_eq!(shorten("ããããã", 2), "ãã… (10 bytes)");
+        assert_eq!(shorten(&"x".repeat(1000), 3), "xxx… (1000 bytes)");
+    }
 
     #[test]
     fn typos_find_the_name_and_strangers_find_nothing() {

@@ -65,13 +65,7 @@ impl ApiError {
 /// escaped, and cut to a readable length (with its size) so that a
 /// megabyte of input is not echoed back.
 pub(crate) fn quoted(text: &str) -> String {
-    const MAX_CHARS: usize = 80;
-    let escaped: String = text.escape_debug().collect();
-    if escaped.chars().count() <= MAX_CHARS {
-        return escaped;
-    }
-    let cut: String = escaped.chars().take(MAX_CHARS).collect();
-    format!("{cut}… ({} bytes)", text.len())
+    ponte_config::suggest::shorten(&text.escape_debug().to_string(), 80)
 }
 
 impl From<ponte_state::StateError> for ApiError {

@@ -11,10 +11,7 @@ Usage: embed_pages_suite.py LANDING_DIR   (env: PONTE_BASE, PONTE_BIN,
 PONTE_CONFIG, PONTE_EMBED_SECRET, A_ID, A_SECRET)
 """
 
-import base64
 import csv
-import hashlib
-import hmac
 import io
 import json
 import os
@@ -29,6 +26,7 @@ from html.parser import HTMLParser
 
 import duckdb
 import requests
+from looker_signing import sign_url
 
 LANDING = sys.argv[1]
 BASE = os.environ["PONTE_BASE"]
@@ -57,37 +55,10 @@ def truth(sql, *params):
 # ── Signing ──────────────────────────────────────────────────────────────
 
 
-def js_json(value):
-    """JSON.stringify's text for the values embed URLs carry."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def encode_component(text):
-    """JavaScript's encodeURIComponent."""
-    return urllib.parse.quote(text, safe="-_.!~*'()")
-
-
 def sign(target, user, attributes=None, permissions=ALL, models=("comerc",), session_length=600,
          when=None, nonce=None, secret=SECRET, drop=()):
     """A signed login URL, built as Looker's documentation describes."""
-    params = {
-        "nonce": js_json(nonce or secrets.token_hex(16)),
-        "time": js_json(int(when if when is not None else time.time())),
-        "session_length": js_json(session_length),
-        "external_user_id": js_json(user),
-        "permissions": js_json(list(permissions)),
-        "models": js_json(list(models)),
-    }
-    if attributes is not None:
-        params["user_attributes"] = js_json(attributes)
-    params["access_filters"] = js_json({})
-    path = "/login/embed/" + encode_component(target)
-    signed = "\n".join([HOST, path] + list(params.values()))
-    digest = hmac.new(secret.encode(), signed.encode(), hashlib.sha256).digest()
-    params["signature"] = base64.b64encode(digest).decode()
-    for key in drop:
-        params.pop(key)
-    return BASE + path + "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+    return sign_url(BASE, secret, target, user, attributes, permissions, models, session_length, when, nonce, drop)
 
 
 def cli_sign(target, user, attrs, permissions=ALL):

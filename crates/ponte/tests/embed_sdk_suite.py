@@ -16,14 +16,10 @@ Usage: embed_sdk_suite.py LANDING_DIR   (env: PONTE_BASE (https), PONTE_EMBED_SE
 PONTE_JS_MODULES, PORTAL_PORT)
 """
 
-import base64
-import hashlib
-import hmac
 import http.server
 import json
 import os
 import re
-import secrets
 import sys
 import tempfile
 import threading
@@ -34,6 +30,7 @@ import urllib.parse
 import duckdb
 import requests
 import urllib3
+from looker_signing import sign_url
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -65,26 +62,10 @@ def pt_number(text):
 # ── The portal: a host page, the SDK bundles, an auth endpoint ───────────
 
 
-def js_json(value):
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 def sign(target, customer):
     """A signed login URL for `target`, as Looker's documentation describes."""
-    params = {
-        "nonce": js_json(secrets.token_hex(16)),
-        "time": js_json(int(time.time())),
-        "session_length": js_json(3600),
-        "external_user_id": js_json(f"portal-user-{customer}"),
-        "permissions": js_json(PERMISSIONS),
-        "models": js_json(["comerc"]),
-        "user_attributes": js_json({"id_cliente": str(customer)}),
-        "access_filters": js_json({}),
-    }
-    path = "/login/embed/" + urllib.parse.quote(target, safe="-_.!~*'()")
-    signed = "\n".join([HOST, path] + list(params.values()))
-    params["signature"] = base64.b64encode(hmac.new(SECRET.encode(), signed.encode(), hashlib.sha256).digest()).decode()
-    return BASE + path + "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+    return sign_url(BASE, SECRET, target, f"portal-user-{customer}", {"id_cliente": str(customer)}, PERMISSIONS,
+                    session_length=3600)
 
 
 HOST_PAGE = """<!doctype html>

@@ -33,6 +33,7 @@ const byMonth = {
 
 async function main() {
   await record("me", async () => (await sdk.ok(sdk.me())).id);
+  await record("me_fields", async () => Object.keys(await sdk.ok(sdk.me("id,display_name"))).sort());
   await record("inline", async () => rows(await sdk.ok(sdk.run_inline_query({ result_format: "json", body: byMonth }))));
   await record("url_encoded", async () => {
     const params = "fields=faturas.mes_referencia_month,faturas.custo_total,faturas.quantidade_faturas&sorts=faturas.mes_referencia_month&limit=500";
@@ -81,6 +82,15 @@ async function main() {
     permissions: ["access_data", "see_user_dashboards"],
     user_attributes: { id_cliente: process.env.CUSTOMER },
   }))).url);
+  await record("validate_embed_url", async () => {
+    const url = (await sdk.ok(sdk.create_sso_embed_url({
+      target_url: `${process.env.LOOKERSDK_BASE_URL}/embed/dashboards/visao_geral`,
+      external_user_id: `node-validate-${process.env.CUSTOMER}`,
+      models: ["comerc"],
+      user_attributes: { id_cliente: process.env.CUSTOMER },
+    }))).url;
+    return (await sdk.ok(sdk.validate_embed_url(url))).url === url;
+  });
   await record("cookieless", async () => {
     const acquired = await sdk.ok(sdk.acquire_embed_cookieless_session({
       external_user_id: `node-cookieless-${process.env.CUSTOMER}`,

@@ -55,6 +55,8 @@ for prefix, customer in (("A", 1), ("B", 2)):
     r = run_as(prefix, customer)
     truth = truth_by_month(customer)
     assert value(r, "me") == os.environ[f"{prefix}_ID"]
+    assert value(r, "me_fields") == ["display_name", "id"], value(r, "me_fields")
+    assert value(r, "validate_embed_url") is True
     assert by_month(value(r, "inline")) == truth, customer
     assert by_month(value(r, "url_encoded")) == truth, customer
     assert by_month(value(r, "saved")) == truth, customer

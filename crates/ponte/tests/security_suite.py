@@ -14,12 +14,8 @@ Usage: security_suite.py DEMO_DIR   (env: PONTE_BIN, PONTE_CONFIG, and the
 secrets of common::CLIENTS, PUSH_TOKEN)
 """
 
-import base64
 import csv
-import hashlib
-import hmac
 import io
-import json
 import os
 import re
 import secrets
@@ -33,6 +29,7 @@ import urllib.parse
 import duckdb
 import pyarrow.parquet as pq
 import requests
+from looker_signing import sign_url
 
 DEMO = sys.argv[1]
 BIN = os.environ["PONTE_BIN"]
@@ -137,26 +134,8 @@ def run_query(t, body, fmt="json", **params):
 # ── Signing, as Looker documents it ──────────────────────────────────────
 
 
-def js_json(value):
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 def sign(target, user, attributes, permissions=ALL, session_length=600):
-    params = {
-        "nonce": js_json(secrets.token_hex(16)),
-        "time": js_json(int(time.time())),
-        "session_length": js_json(session_length),
-        "external_user_id": js_json(user),
-        "permissions": js_json(list(permissions)),
-        "models": js_json(["comerc"]),
-        "user_attributes": js_json(attributes),
-        "access_filters": js_json({}),
-    }
-    path = "/login/embed/" + urllib.parse.quote(target, safe="-_.!~*'()")
-    signed = "\n".join([SERVER.host, path] + list(params.values()))
-    digest = hmac.new(SECRET.encode(), signed.encode(), hashlib.sha256).digest()
-    params["signature"] = base64.b64encode(digest).decode()
-    return SERVER.base + path + "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+    return sign_url(SERVER.base, SECRET, target, user, attributes, permissions, session_length=session_length)
 
 
 def embed_login(signed_url):

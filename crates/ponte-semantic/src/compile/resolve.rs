@@ -189,28 +189,13 @@ pub(crate) fn resolve_field<'m>(explore: &'m Explore, name: &str) -> Result<Reso
 /// A parser's message, which quotes the whole expression, cut to a size
 /// worth reading when the expression is huge.
 fn shown_message(message: String) -> String {
-    const MAX: usize = 1024;
-    if message.len() <= MAX {
-        return message;
-    }
-    let mut end = MAX;
-    while !message.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes in all)", &message[..end], message.len())
+    ponte_config::suggest::shorten(&message, 1024)
 }
 
 /// A name from a request as an error message quotes it: whole when short,
-/// else its start and its length, so a megabyte of junk is not echoed back.
+/// else its start and its size, so a megabyte of junk is not echoed back.
 pub(crate) fn shown(name: &str) -> String {
-    if name.len() <= MAX_SUGGESTED_NAME {
-        return name.to_owned();
-    }
-    let mut end = 64;
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes)", &name[..end], name.len())
+    ponte_config::suggest::shorten(name, MAX_SUGGESTED_NAME / 2)
 }
 
 /// The kind of a time field's column: from the warehouse columns, else,

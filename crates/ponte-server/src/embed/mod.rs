@@ -141,10 +141,23 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/4.0/embed/cookieless_session/{session_reference_token}", axum::routing::delete(cookieless::delete))
 }
 
-/// `?url=`
-#[derive(Debug, serde::Deserialize)]
-struct ValidateQuery {
-    url: Option<String>,
+/// The `url` parameter of `validate_embed_url`. Encoded as it should be,
+/// it is decoded; but Looker's Node SDK passes a value that already holds
+/// percent escapes through unencoded, so its `?` and `&` arrive bare and
+/// the rest of the query string is the signed URL's own: taken whole.
+fn url_parameter(query: Option<&str>) -> Option<String> {
+    let query = query?;
+    let start = if query.starts_with("url=") { 0 } else { query.find("&url=")? + 1 };
+    let rest = &query[start + "url=".len()..];
+    if rest.contains('?') {
+        return Some(rest.to_owned()).filter(|u| !u.is_empty());
+    }
+    let encoded = rest.split('&').next().unwrap_or_default();
+    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("url={encoded}"))
+        .ok()?
+        .pop()
+        .map(|(_, url)| url)
+        .filter(|u| !u.is_empty())
 }
 
 /// `GET /api/4.0/embed/sso/validate?url=…` (Looker's `validate_embed_url`):
@@ -152,16 +165,12 @@ struct ValidateQuery {
 /// using it up. 200 with the URL when it would log in; otherwise the
 /// login's refusal (401 for a bad signature, an expired or used URL; 400
 /// for a malformed one; 403 for an unknown model), naming the rule.
-async fn validate(
-    State(app): State<AppState>,
-    _auth: Authenticated,
-    axum::extract::Query(query): axum::extract::Query<ValidateQuery>,
-) -> Result<Json<Value>, ApiError> {
+async fn validate(State(app): State<AppState>, _auth: Authenticated, uri: Uri) -> Result<Json<Value>, ApiError> {
     let embedding = app
         .embedding
         .as_ref()
         .ok_or_else(|| ApiError::not_found("signed embedding is off: set server.embed_secrets"))?;
-    let url = query.url.filter(|u| !u.is_empty()).ok_or_else(|| ApiError::bad_request("`url` is required"))?;
+    let url = url_parameter(uri.query()).ok_or_else(|| ApiError::bad_request("`url` is required"))?;
     let path_and_query = match url.find("/login/embed/") {
         Some(i) => &url[i..],
         None => return Err(ApiError::bad_request("`url` is not a signed embed URL (no /login/embed/ in it)")),
@@ -463,4 +472,21 @@ async fn sso_url(State(app): State<AppState>, auth: Authenticated, body: Bytes) 
     let until = now.saturating_add(ponte_embed::NONCE_MEMORY);
     app.state.record_signed_nonce(&signed.nonce, &api_signer(&auth.session.client_id), now, until)?;
     Ok(Json(json!({ "url": embedding.sign(&signed) })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_parameter;
+
+    #[test]
+    fn the_url_parameter_is_read_encoded_and_as_the_node_sdk_sends_it() {
+        let url = "https://h/login/embed/%2Fembed%2Fx?nonce=%22n%22&time=1&signature=a%2Bb";
+        let encoded = serde_urlencoded::to_string([("url", url)]).unwrap();
+        assert_eq!(url_parameter(Some(&encoded)).as_deref(), Some(url));
+        assert_eq!(url_parameter(Some(&format!("fields=url&{encoded}"))).as_deref(), Some(url));
+        assert_eq!(url_parameter(Some(&format!("url={url}"))).as_deref(), Some(url), "passed through bare");
+        assert_eq!(url_parameter(Some("url=")), None);
+        assert_eq!(url_parameter(Some("other=1")), None);
+        assert_eq!(url_parameter(None), None);
+    }
 }

@@ -36,27 +36,28 @@ struct Choice {
 
 impl Choice {
     fn from_params(params: &Params) -> Result<Self, ApiError> {
-        let mut choice = Choice::default();
+        // Looker's explore parameters (fields, f[…], sorts, limit), read as
+        // the API reads a url-encoded query; then the form's own.
+        let looker = QueryRequest::from_url_params("", "", params.pairs());
+        let mut choice = Choice {
+            fields: looker.fields,
+            filters: looker.filters.into_iter().collect(),
+            sorts: looker.sorts,
+            limit: looker.limit.filter(|l| !l.trim().is_empty()),
+            vis: None,
+        };
         let mut filter_fields = Vec::new();
         let mut filter_values = Vec::new();
         let mut sort_field = None;
         let mut sort_desc = false;
         for (key, value) in params.pairs() {
-            let list = || value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
             match key {
-                "fields" => choice.fields.extend(list()),
-                "sorts" => choice.sorts.extend(list()),
-                "limit" => choice.limit = Some(value.to_owned()).filter(|l| !l.trim().is_empty()),
                 "vis" => choice.vis = vis_kind(value)?,
                 "filter_field" => filter_fields.push(value.to_owned()),
                 "filter_value" => filter_values.push(value.to_owned()),
                 "sort_field" => sort_field = Some(value.to_owned()).filter(|s| !s.is_empty()),
                 "sort_desc" => sort_desc = true,
-                _ => {
-                    if let Some(field) = key.strip_prefix("f[").and_then(|k| k.strip_suffix(']')) {
-                        choice.filters.push((field.to_owned(), value.to_owned()));
-                    }
-                }
+                _ => {}
             }
         }
         for (field, value) in filter_fields.into_iter().zip(filter_values) {

@@ -38,12 +38,8 @@ pub(super) async fn page(
     frame: &Frame,
 ) -> Result<Page, ApiError> {
     let (model, look, mut request) = open(app, viewer, id)?;
-    let filters: Vec<(String, String)> = params
-        .pairs()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("f[").and_then(|k| k.strip_suffix(']')).map(|f| (f.to_owned(), v.to_owned()))
-        })
-        .collect();
+    let filters: Vec<(String, String)> =
+        QueryRequest::from_url_params("", "", params.pairs()).filters.into_iter().collect();
     for (field, expression) in &filters {
         request.filters.insert(field.clone(), expression.clone());
     }
