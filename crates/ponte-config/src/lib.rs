@@ -23,6 +23,7 @@ mod raw;
 pub mod schema;
 mod store_url;
 pub mod suggest;
+pub mod toml_file;
 pub mod unknown_keys;
 mod validate;
 
@@ -36,7 +37,7 @@ pub use schema::{FieldMode, FieldSchema, FieldType, SchemaFile, TableSchema};
 pub use store_url::{StoreUrl, StoreUrlError, resolve_path};
 
 use raw::RawConfig;
-use unknown_keys::{UnknownKey, expected_config_keys, segments};
+use unknown_keys::expected_config_keys;
 
 /// Why a config could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -79,30 +80,11 @@ pub fn parse(path: &Path, text: &str, base_dir: &Path) -> Result<Config, ConfigE
     let src = SourceText { path, text };
     let invalid = |diagnostics| ConfigError::Invalid { path: path.to_owned(), diagnostics };
 
-    let document = toml::de::DeTable::parse(text).map_err(|e| invalid(vec![src.diagnostic(e.span(), e.message())]))?;
-    let spans = document.get_ref().clone();
-    let mut unknown: Vec<UnknownKey> = Vec::new();
-    let raw: RawConfig = serde_ignored::deserialize(toml::de::Deserializer::from(document), |path| {
-        unknown.push(UnknownKey { path: segments(&path) });
-    })
-    .map_err(|e| invalid(vec![src.diagnostic(e.span(), e.message().trim_end().to_owned())]))?;
-
-    let mut checker = validate::Checker::new(src, base_dir);
-    for key in &unknown {
-        let expected = expected_config_keys(key);
-        let mut message = match key.parent_display().as_str() {
-            "" => format!("unknown key `{}`", key.key()),
-            parent => format!("unknown key `{}` in {parent}", key.key()),
-        };
-        if let Some(best) = suggest::closest(key.key(), expected.iter().copied()) {
-            message.push_str(&format!("; did you mean `{best}`?"));
-        }
-        if !expected.is_empty() {
-            message.push_str(&format!(" (expected one of: {})", expected.join(", ")));
-        }
-        let span = key.span(&spans).unwrap_or(0..0);
-        checker.error(span, message);
-    }
+    let file: toml_file::TomlFile<RawConfig> =
+        toml_file::read(src, expected_config_keys).map_err(|d| invalid(vec![d]))?;
+    let raw = file.raw;
+    let mut checker = validate::Checker::new(src, base_dir, file.misspelt);
+    file.unknown_keys.into_iter().for_each(|d| checker.push(d));
     let config = validate::validate(&raw, &mut checker);
     let mut diagnostics = checker.diagnostics;
     match config {

@@ -36,6 +36,31 @@ pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) ->
     best.map(|(_, c)| c)
 }
 
+/// `message` (which names what is unknown) followed by the closest of
+/// `options` to `word` and the whole list: the one way ponte words an
+/// unknown key, choice or name, wherever it was written.
+pub fn with_options(mut message: String, word: &str, options: &[&str]) -> String {
+    if let Some(best) = closest(word, options.iter().copied()) {
+        message.push_str(&format!("; did you mean `{best}`?"));
+    }
+    if !options.is_empty() {
+        message.push_str(&format!(" (expected one of: {})", options.join(", ")));
+    }
+    message
+}
+
+/// The value `word` stands for among `options` (each a word and its value),
+/// or the message saying `word` is not a `what` and which ones are.
+pub fn choice<T: Copy>(word: &str, what: &str, options: &[(&str, T)]) -> Result<T, String> {
+    match options.iter().find(|(w, _)| *w == word) {
+        Some((_, value)) => Ok(*value),
+        None => {
+            let words: Vec<&str> = options.iter().map(|(w, _)| *w).collect();
+            Err(with_options(format!("unknown {what} `{}`", shorten(word, 64)), word, &words))
+        }
+    }
+}
+
 /// `text` as a message quotes it: whole when it has at most `max_chars`
 /// characters, else its first `max_chars` and its size, so that a megabyte
 /// of input is never echoed back in an error.

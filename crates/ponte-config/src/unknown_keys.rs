@@ -50,28 +50,40 @@ impl UnknownKey {
 
     /// The byte span of the key in the document, when it can be found.
     pub fn span(&self, doc: &DeTable<'_>) -> Option<Range<usize>> {
+        self.find(doc).map(|(key, _)| key)
+    }
+
+    /// The byte span of the table holding the key (the span serde gives that
+    /// table's `Spanned` value); `None` at the top level or when not found.
+    pub fn table_span(&self, doc: &DeTable<'_>) -> Option<Range<usize>> {
+        self.find(doc).and_then(|(_, table)| table)
+    }
+
+    /// The key's span and its table's.
+    fn find(&self, doc: &DeTable<'_>) -> Option<(Range<usize>, Option<Range<usize>>)> {
         let (last, parents) = self.path.split_last()?;
         let Segment::Key(last) = last else { return None };
         let mut table = doc;
-        let mut value: Option<&DeValue<'_>> = None;
+        let mut value: Option<&toml::Spanned<DeValue<'_>>> = None;
         for seg in parents {
-            let next = match (seg, value) {
+            let next = match (seg, value.map(toml::Spanned::get_ref)) {
                 (Segment::Key(k), None) => lookup(table, k)?,
                 (Segment::Key(k), Some(DeValue::Table(t))) => lookup(t, k)?,
                 (Segment::Index(i), Some(DeValue::Array(a))) => a.get(*i)?,
                 _ => return None,
             };
-            value = Some(next.get_ref());
+            value = Some(next);
             if let DeValue::Table(t) = next.get_ref() {
                 table = t;
             }
         }
-        let table = match value {
-            None => doc,
-            Some(DeValue::Table(t)) => t,
+        let table_span = match value {
+            None => None,
+            Some(v) if matches!(v.get_ref(), DeValue::Table(_)) => Some(v.span()),
             Some(_) => return None,
         };
-        table.iter().find(|(k, _)| k.get_ref() == last).map(|(k, _)| k.span())
+        let key = table.iter().find(|(k, _)| k.get_ref() == last).map(|(k, _)| k.span())?;
+        Some((key, table_span))
     }
 
     /// The path of the table holding the key, array indexes written `[]`,

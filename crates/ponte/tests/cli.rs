@@ -46,7 +46,7 @@ fn validate_locates_every_fault_of_a_broken_copy() {
         ("MON#2", "Quartz extension"),
         ("ps_typo", "unknown topic `ps_typo`"),
         ("sftp://", "unknown scheme `sftp://`"),
-        ("diferent", "bad `overwrite_when`"),
+        ("diferent", "unknown `overwrite_when` value `diferent`; did you mean `different`?"),
         ("schemas/nope.json", "cannot read schema file"),
     ] {
         let prefix = format!("{p}:{}:", line_of(needle));

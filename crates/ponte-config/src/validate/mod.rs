@@ -23,6 +23,7 @@ use crate::diagnostic::{Diagnostic, SourceText};
 use crate::model::{Config, Project};
 use crate::raw::{RawConfig, RawProject};
 use crate::store_url::resolve_path;
+use crate::toml_file::Misspellings;
 
 /// Records diagnostics against one config file.
 pub(crate) struct Checker<'a> {
@@ -32,11 +33,13 @@ pub(crate) struct Checker<'a> {
     /// Every store and topic name written in the file, valid or not: a
     /// reference to one that has problems of its own is not reported again.
     pub declared: BTreeSet<String>,
+    /// Misspelt keys: the required key one stands for is not reported missing.
+    misspelt: Misspellings,
 }
 
 impl<'a> Checker<'a> {
-    pub fn new(src: SourceText<'a>, base_dir: &'a Path) -> Self {
-        Self { src, base_dir, diagnostics: Vec::new(), declared: BTreeSet::new() }
+    pub fn new(src: SourceText<'a>, base_dir: &'a Path, misspelt: Misspellings) -> Self {
+        Self { src, base_dir, diagnostics: Vec::new(), declared: BTreeSet::new(), misspelt }
     }
 
     /// A problem at `span` of the config file.
@@ -50,7 +53,8 @@ impl<'a> Checker<'a> {
         self.diagnostics.push(diagnostic);
     }
 
-    /// The value of a required key, or a diagnostic at the enclosing table.
+    /// The value of a required key, or a diagnostic at the enclosing table
+    /// (unless the key is there, misspelt, and already reported).
     pub fn required<'v, T>(
         &mut self,
         value: &'v Option<Spanned<T>>,
@@ -58,7 +62,7 @@ impl<'a> Checker<'a> {
         key: &str,
         place: &str,
     ) -> Option<&'v Spanned<T>> {
-        if value.is_none() {
+        if value.is_none() && !self.misspelt.explains_missing(key, &table) {
             self.error(table, format!("{place}: missing required key `{key}`"));
         }
         value.as_ref()
@@ -111,17 +115,11 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// One of a fixed set of words.
+    /// One of a fixed set of words ([`crate::suggest::choice`]).
     pub fn choice<T: Copy>(&mut self, value: &Spanned<String>, key: &str, options: &[(&str, T)]) -> Option<T> {
-        let found = options.iter().find(|(word, _)| *word == value.get_ref()).map(|(_, v)| *v);
-        if found.is_none() {
-            let words: Vec<String> = options.iter().map(|(w, _)| format!("\"{w}\"")).collect();
-            self.error(
-                value.span(),
-                format!("bad `{key}` \"{}\"; expected one of {}", value.get_ref(), words.join(", ")),
-            );
-        }
-        found
+        crate::suggest::choice(value.get_ref(), &format!("`{key}` value"), options)
+            .map_err(|message| self.error(value.span(), message))
+            .ok()
     }
 
     /// A time zone, or the default when none is written.

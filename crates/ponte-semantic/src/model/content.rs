@@ -90,19 +90,19 @@ pub enum ElementType {
 
 impl ElementType {
     /// Every element type with its word in model files (Looker's `vis_config.type`).
-    pub const ALL: [(ElementType, &'static str); 7] = [
-        (ElementType::SingleValue, "single_value"),
-        (ElementType::LookerBar, "looker_bar"),
-        (ElementType::LookerColumn, "looker_column"),
-        (ElementType::LookerLine, "looker_line"),
-        (ElementType::LookerArea, "looker_area"),
-        (ElementType::LookerPie, "looker_pie"),
-        (ElementType::Table, "table"),
+    pub const ALL: [(&'static str, ElementType); 7] = [
+        ("single_value", ElementType::SingleValue),
+        ("looker_bar", ElementType::LookerBar),
+        ("looker_column", ElementType::LookerColumn),
+        ("looker_line", ElementType::LookerLine),
+        ("looker_area", ElementType::LookerArea),
+        ("looker_pie", ElementType::LookerPie),
+        ("table", ElementType::Table),
     ];
 
     /// The word used in model files.
     pub fn as_str(self) -> &'static str {
-        ElementType::ALL.iter().find(|(t, _)| *t == self).map_or("table", |(_, s)| s)
+        ElementType::ALL.iter().find(|(_, t)| *t == self).map_or("table", |(s, _)| s)
     }
 }
 

@@ -62,7 +62,6 @@ pub use number_expr::{BinaryOp, NumberExpr, NumberExprError, parse_number_expr};
 pub use types::*;
 
 use ponte_config::SourceText;
-use ponte_config::unknown_keys::{UnknownKey, segments};
 use unknown_keys::expected_keys;
 
 /// Every problem that kept a model file from loading, in file order.
@@ -105,29 +104,11 @@ pub fn parse_model(text: &str, path: &Path) -> Result<Model, ModelErrors> {
     let src = SourceText { path, text };
     let invalid = |diagnostics| ModelErrors { path: path.to_owned(), diagnostics };
 
-    let document = toml::de::DeTable::parse(text).map_err(|e| invalid(vec![src.diagnostic(e.span(), e.message())]))?;
-    let spans = document.get_ref().clone();
-    let mut unknown: Vec<UnknownKey> = Vec::new();
-    let raw: raw::RawModelFile = serde_ignored::deserialize(toml::de::Deserializer::from(document), |path| {
-        unknown.push(UnknownKey { path: segments(&path) });
-    })
-    .map_err(|e| invalid(vec![src.diagnostic(e.span(), e.message().trim_end().to_owned())]))?;
-
-    let mut checker = validate::Checker::new(src);
-    for key in &unknown {
-        let expected = expected_keys(key);
-        let mut message = match key.parent_display().as_str() {
-            "" => format!("unknown key `{}`", key.key()),
-            parent => format!("unknown key `{}` in {parent}", key.key()),
-        };
-        if let Some(best) = validate::closest(key.key(), expected.iter().copied()) {
-            message.push_str(&format!("; did you mean `{best}`?"));
-        }
-        if !expected.is_empty() {
-            message.push_str(&format!(" (expected one of: {})", expected.join(", ")));
-        }
-        checker.error(key.span(&spans).unwrap_or(0..0), message);
-    }
+    let file: ponte_config::toml_file::TomlFile<raw::RawModelFile> =
+        ponte_config::toml_file::read(src, expected_keys).map_err(|d| invalid(vec![d]))?;
+    let raw = file.raw;
+    let mut checker = validate::Checker::new(src, file.misspelt);
+    checker.diagnostics.extend(file.unknown_keys);
     let model = validate::validate(&raw, &mut checker);
     let mut diagnostics = checker.diagnostics;
     match model {

@@ -15,6 +15,13 @@ fn unknown_key_suggests_the_closest() {
 }
 
 #[test]
+fn a_misspelt_required_key_is_one_problem_not_two() {
+    // Without the rule, the dashboard would also be reported missing `title`.
+    let text = edit(r#"title = "Overview""#, r#"titel = "Overview""#);
+    assert_one(&text, "titel", 0, "unknown key `titel` in dashboards[0]; did you mean `title`?");
+}
+
+#[test]
 fn unknown_key_in_a_nested_table() {
     let text = edit("layout = { row = 0,", "layout = { rows = 0, row = 0,");
     assert_one(&text, "rows", 0, "unknown key `rows` in dashboards[0].elements[0].layout; did you mean `row`?");

@@ -88,7 +88,7 @@ fn dashboard_filters(
         types.insert(name.get_ref().clone(), None);
         let context = format!("{context}, filter \"{}\"", name.get_ref());
         if let Some(kind) = &rf.kind {
-            checker.choice(kind, "dashboard filter type", &[((), "field_filter")]);
+            checker.choice(kind, "dashboard filter type", &[("field_filter", ())]);
         }
         let explore = checker
             .required(&rf.explore, "explore", &context, &span)

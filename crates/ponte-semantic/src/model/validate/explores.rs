@@ -7,13 +7,13 @@ use super::{Checker, closest};
 use crate::model::raw::{RawAccessFilter, RawExplore, RawJoin, S};
 use crate::model::{AccessFilter, Explore, FieldRef, Join, JoinType, Relationship, View};
 
-const JOIN_TYPES: [(JoinType, &str); 2] = [(JoinType::LeftOuter, "left_outer"), (JoinType::Inner, "inner")];
+const JOIN_TYPES: [(&str, JoinType); 2] = [("left_outer", JoinType::LeftOuter), ("inner", JoinType::Inner)];
 
-const RELATIONSHIPS: [(Relationship, &str); 4] = [
-    (Relationship::ManyToOne, "many_to_one"),
-    (Relationship::OneToOne, "one_to_one"),
-    (Relationship::OneToMany, "one_to_many"),
-    (Relationship::ManyToMany, "many_to_many"),
+const RELATIONSHIPS: [(&str, Relationship); 4] = [
+    ("many_to_one", Relationship::ManyToOne),
+    ("one_to_one", Relationship::OneToOne),
+    ("one_to_many", Relationship::OneToMany),
+    ("many_to_many", Relationship::ManyToMany),
 ];
 
 pub(super) fn validate_explores(raw: &[S<RawExplore>], views: &[Arc<View>], checker: &mut Checker<'_>) -> Vec<Explore> {

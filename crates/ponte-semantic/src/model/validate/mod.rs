@@ -20,16 +20,19 @@ use super::filter::FieldFilter;
 use super::raw::{Pairs, RawModelFile, S};
 use super::{Explore, Model, SqlName};
 use ponte_config::SourceText;
+use ponte_config::toml_file::Misspellings;
 
 /// Collects diagnostics against one model text.
 pub(crate) struct Checker<'a> {
     src: SourceText<'a>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Misspelt keys: the required key one stands for is not reported missing.
+    misspelt: Misspellings,
 }
 
 impl<'a> Checker<'a> {
-    pub fn new(src: SourceText<'a>) -> Self {
-        Checker { src, diagnostics: Vec::new() }
+    pub fn new(src: SourceText<'a>, misspelt: Misspellings) -> Self {
+        Checker { src, diagnostics: Vec::new(), misspelt }
     }
 
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
@@ -40,7 +43,8 @@ impl<'a> Checker<'a> {
         self.src.position(span.start)
     }
 
-    /// A key that must be present; reports it missing at its table.
+    /// A key that must be present; reports it missing at its table (unless
+    /// it is there, misspelt, and already reported).
     pub fn required<'v, T>(
         &mut self,
         value: &'v Option<S<T>>,
@@ -48,7 +52,7 @@ impl<'a> Checker<'a> {
         owner: &str,
         owner_span: &Range<usize>,
     ) -> Option<&'v S<T>> {
-        if value.is_none() {
+        if value.is_none() && !self.misspelt.explains_missing(key, owner_span) {
             self.error(owner_span.clone(), format!("{owner} is missing `{key}`"));
         }
         value.as_ref()
@@ -89,19 +93,11 @@ impl<'a> Checker<'a> {
         None
     }
 
-    /// One of a fixed set of words, with a suggestion when it is close to one.
-    pub fn choice<T: Copy>(&mut self, value: &S<String>, key: &str, options: &[(T, &str)]) -> Option<T> {
-        if let Some((t, _)) = options.iter().find(|(_, word)| *word == value.get_ref()) {
-            return Some(*t);
-        }
-        let words: Vec<&str> = options.iter().map(|(_, w)| *w).collect();
-        let mut message = format!("unknown {key} `{}`", value.get_ref());
-        if let Some(best) = closest(value.get_ref(), words.iter().copied()) {
-            message.push_str(&format!("; did you mean `{best}`?"));
-        }
-        message.push_str(&format!(" (expected one of: {})", words.join(", ")));
-        self.error(value.span(), message);
-        None
+    /// One of a fixed set of words ([`ponte_config::suggest::choice`]).
+    pub fn choice<T: Copy>(&mut self, value: &S<String>, key: &str, options: &[(&str, T)]) -> Option<T> {
+        ponte_config::suggest::choice(value.get_ref(), key, options)
+            .map_err(|message| self.error(value.span(), message))
+            .ok()
     }
 
     /// Reports a name seen before in the same scope.

@@ -12,12 +12,12 @@ use crate::model::{
     Aggregate, Dimension, DimensionGroup, DimensionType, FieldRef, Measure, MeasureKind, SqlName, Timeframe, View,
 };
 
-const DIMENSION_TYPES: [(DimensionType, &str); 5] = [
-    (DimensionType::String, "string"),
-    (DimensionType::Number, "number"),
-    (DimensionType::YesNo, "yesno"),
-    (DimensionType::Date, "date"),
-    (DimensionType::Time, "time"),
+const DIMENSION_TYPES: [(&str, DimensionType); 5] = [
+    ("string", DimensionType::String),
+    ("number", DimensionType::Number),
+    ("yesno", DimensionType::YesNo),
+    ("date", DimensionType::Date),
+    ("time", DimensionType::Time),
 ];
 
 /// A measure's `type` before its `sql` is read.
@@ -28,14 +28,14 @@ enum MeasureType {
     Number,
 }
 
-const MEASURE_TYPES: [(MeasureType, &str); 7] = [
-    (MeasureType::Count, "count"),
-    (MeasureType::Aggregate(Aggregate::CountDistinct), "count_distinct"),
-    (MeasureType::Aggregate(Aggregate::Sum), "sum"),
-    (MeasureType::Aggregate(Aggregate::Average), "average"),
-    (MeasureType::Aggregate(Aggregate::Min), "min"),
-    (MeasureType::Aggregate(Aggregate::Max), "max"),
-    (MeasureType::Number, "number"),
+const MEASURE_TYPES: [(&str, MeasureType); 7] = [
+    ("count", MeasureType::Count),
+    ("count_distinct", MeasureType::Aggregate(Aggregate::CountDistinct)),
+    ("sum", MeasureType::Aggregate(Aggregate::Sum)),
+    ("average", MeasureType::Aggregate(Aggregate::Average)),
+    ("min", MeasureType::Aggregate(Aggregate::Min)),
+    ("max", MeasureType::Aggregate(Aggregate::Max)),
+    ("number", MeasureType::Number),
 ];
 
 pub(super) fn validate_views(raw: &[S<RawView>], checker: &mut Checker<'_>) -> Vec<Arc<View>> {
@@ -145,12 +145,12 @@ fn dimension_group(rg: &S<RawDimensionGroup>, view: &str, checker: &mut Checker<
     let rg = rg.get_ref();
     let name = field_name(&rg.name, &format!("a dimension group of view `{view}`"), &span, checker)?;
     if let Some(t) = &rg.kind {
-        checker.choice(t, "dimension group type", &[((), "time")]);
+        checker.choice(t, "dimension group type", &[("time", ())]);
     }
     let timeframes = match &rg.timeframes {
         None => Timeframe::ALL.to_vec(),
         Some(list) => {
-            let options: Vec<(Timeframe, &str)> = Timeframe::ALL.iter().map(|t| (*t, t.as_str())).collect();
+            let options: Vec<(&str, Timeframe)> = Timeframe::ALL.iter().map(|t| (t.as_str(), *t)).collect();
             let mut out = Vec::new();
             for t in list {
                 match checker.choice(t, "timeframe", &options) {
