@@ -461,15 +461,6 @@ impl Server {
             None => format!("http://{}", self.bind),
         }
     }
-
-    /// The host of [`Server::base_url`] without its scheme: the first line
-    /// of a signed embed URL's string to sign. The server verifies URLs
-    /// against it, never against a request's `Host` header.
-    pub fn public_host(&self) -> String {
-        let base = self.base_url();
-        let host = base.split_once("://").map_or(base.as_str(), |(_, rest)| rest);
-        host.split('/').next().unwrap_or(host).to_owned()
-    }
 }
 
 /// What a push subscription's OIDC token must say.

@@ -51,7 +51,7 @@ mod verify;
 pub use error::{AlgorithmParseError, EmbedError};
 pub use params::{Algorithm, DEFAULT_SESSION_LENGTH, EmbedLogin, EmbedParams, Secret};
 pub use replay::{MemoryReplayStore, NONCE_MEMORY, ReplayStore, URL_MEMORY};
-pub use sign::{new_nonce, sign_url, signature, string_to_sign};
+pub use sign::{new_nonce, sign_url, signature, split_host, string_to_sign};
 pub use verify::{Verifier, attributes_as_text, check_target};
 
 /// How far a URL's `time` may be from the verifier's clock, either way,

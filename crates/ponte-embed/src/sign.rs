@@ -11,9 +11,10 @@ use crate::params::{Algorithm, EmbedParams, Secret};
 /// The path every signed embed URL starts with; the encoded target follows.
 pub(crate) const EMBED_PATH_PREFIX: &str = "/login/embed/";
 
-/// Splits `https://host:port/` into (`https`, `host:port`); a bare host gets
-/// `https`. Looker signs the host without scheme, and the URL needs one.
-pub(crate) fn split_host(host: &str) -> (&str, &str) {
+/// Splits `https://host:port/path` into (`https`, `host:port`); a bare host
+/// gets `https`. Looker signs the host without scheme, and the URL needs
+/// one; a portal's allowed origin is the two joined again.
+pub fn split_host(host: &str) -> (&str, &str) {
     let host = host.trim();
     let (scheme, rest) = match host.split_once("://") {
         Some((scheme, rest)) => (scheme, rest),

@@ -4,6 +4,7 @@
 use axum::http::HeaderMap;
 use subtle::ConstantTimeEq;
 
+use crate::SetupError;
 use crate::error::ApiError;
 
 /// A secret the server checks callers against.
@@ -19,7 +20,7 @@ impl std::fmt::Debug for Token {
 impl Token {
     /// Reads the token from `env`. A configured variable that is unset or
     /// empty is an error: the server refuses to start rather than run open.
-    pub fn from_env(env: &str, what: &str) -> Result<Self, String> {
+    pub fn from_env(env: &str, what: &'static str) -> Result<Self, SetupError> {
         secret_from_env(env, what).map(Self)
     }
 
@@ -39,10 +40,10 @@ impl Token {
 /// `what`. An unset or empty variable is an error: the server does not
 /// start with a secret it cannot check against, and the message names the
 /// variable, never a value.
-pub fn secret_from_env(env: &str, what: &str) -> Result<String, String> {
+pub fn secret_from_env(env: &str, what: &'static str) -> Result<String, SetupError> {
     match std::env::var(env) {
         Ok(v) if !v.is_empty() => Ok(v),
-        _ => Err(format!("{what} is configured to come from ${env}, which is not set")),
+        _ => Err(SetupError::SecretUnset { what, env: env.to_owned() }),
     }
 }
 

@@ -31,6 +31,7 @@ mod pages;
 mod pubsub;
 pub mod render;
 pub mod semantic;
+mod setup_error;
 pub mod tls;
 
 use std::future::Future;
@@ -46,6 +47,7 @@ use ponte_state::StateDb;
 
 pub use auth::Token;
 pub use error::ApiError;
+pub use setup_error::SetupError;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -77,8 +79,9 @@ impl AppState {
     /// Shares `config`, `state` and `runner`, reading the tokens from the
     /// environment variables the config names. A named variable that is
     /// unset is an error: the server does not start open.
-    pub fn new(config: Arc<Config>, state: Arc<StateDb>, runner: Arc<dyn Runner>) -> Result<Self, String> {
-        let read = |env: &Option<String>, what: &str| env.as_deref().map(|e| Token::from_env(e, what)).transpose();
+    pub fn new(config: Arc<Config>, state: Arc<StateDb>, runner: Arc<dyn Runner>) -> Result<Self, SetupError> {
+        let read =
+            |env: &Option<String>, what: &'static str| env.as_deref().map(|e| Token::from_env(e, what)).transpose();
         let push_token = read(&config.server.push_token_env, "server.push_token_env")?;
         let admin_token = read(&config.server.admin_token_env, "server.admin_token_env")?;
         let push_oidc = config.server.push_oidc.clone().map(|o| Arc::new(oidc::OidcVerifier::new(o)));

@@ -11,29 +11,28 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::crypto::ring;
 
+use crate::SetupError;
+
 /// The acceptor for the config's certificate and key, or why not, naming
 /// the file at fault.
-pub fn acceptor(tls: &ponte_config::Tls) -> Result<TlsAcceptor, String> {
+pub fn acceptor(tls: &ponte_config::Tls) -> Result<TlsAcceptor, SetupError> {
+    let file_error =
+        |key, path: &std::path::Path, reason: String| SetupError::TlsFile { key, path: path.to_owned(), reason };
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&tls.cert_file)
         .and_then(|certs| certs.collect::<Result<_, _>>())
-        .map_err(|e| format!("server.tls_cert_file {}: {e}", tls.cert_file.display()))?;
+        .map_err(|e| file_error("server.tls_cert_file", &tls.cert_file, e.to_string()))?;
     if certs.is_empty() {
-        return Err(format!("server.tls_cert_file {}: no certificate in it", tls.cert_file.display()));
+        return Err(file_error("server.tls_cert_file", &tls.cert_file, "no certificate in it".to_owned()));
     }
     let key = PrivateKeyDer::from_pem_file(&tls.key_file)
-        .map_err(|e| format!("server.tls_key_file {}: {e}", tls.key_file.display()))?;
+        .map_err(|e| file_error("server.tls_key_file", &tls.key_file, e.to_string()))?;
+    let pair_error = |source| SetupError::TlsPair { cert: tls.cert_file.clone(), key: tls.key_file.clone(), source };
     let mut config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS: {e}"))?
+        .map_err(pair_error)?
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| {
-            format!(
-                "server.tls_cert_file {} and server.tls_key_file {} do not make a certificate: {e}",
-                tls.cert_file.display(),
-                tls.key_file.display()
-            )
-        })?;
+        .map_err(pair_error)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }

@@ -22,6 +22,7 @@ use ponte_state::{EmbedUrlUse, StateDb};
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::SetupError;
 use crate::error::ApiError;
 use crate::looker::Authenticated;
 use sessions::{EmbedSession, EmbedSessions, PORTAL_SIGNER, api_signer};
@@ -56,12 +57,15 @@ impl Embedding {
     /// Signed embedding for `base_url` (the server's public URL) with
     /// `secrets` (first = the one new URLs are signed with) over `models`,
     /// remembering spent URLs and sessions in `state`.
-    pub fn new(base_url: &str, secrets: Vec<Secret>, models: Vec<String>, state: Arc<StateDb>) -> Result<Self, String> {
-        let signing = secrets.first().cloned().ok_or("no embed secret is configured")?;
-        let host = base_url.split_once("://").map_or(base_url, |(_, rest)| rest).trim_end_matches('/');
-        let verifier = Verifier::new(host, secrets, models)
-            .map_err(|e| e.to_string())?
-            .with_replay_store(Arc::new(StateReplayStore(state.clone())));
+    pub fn new(
+        base_url: &str,
+        secrets: Vec<Secret>,
+        models: Vec<String>,
+        state: Arc<StateDb>,
+    ) -> Result<Self, SetupError> {
+        let signing = secrets.first().cloned().ok_or(SetupError::NoEmbedSecret)?;
+        let verifier =
+            Verifier::new(base_url, secrets, models)?.with_replay_store(Arc::new(StateReplayStore(state.clone())));
         Ok(Self {
             verifier,
             signing,
@@ -74,7 +78,7 @@ impl Embedding {
     /// Reads the config's embed secrets from their environment variables;
     /// a configured variable that is unset is an error (the server does not
     /// start with a secret it cannot check against).
-    pub fn secrets_from_env(config: &ponte_config::Server) -> Result<Vec<Secret>, String> {
+    pub fn secrets_from_env(config: &ponte_config::Server) -> Result<Vec<Secret>, SetupError> {
         config
             .embed_secrets
             .iter()

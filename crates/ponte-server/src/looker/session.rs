@@ -19,6 +19,7 @@ use ponte_semantic::compile::Caller;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+use crate::SetupError;
 use crate::auth::{bearer, secret_from_env};
 use crate::error::ApiError;
 
@@ -76,7 +77,7 @@ impl Sessions {
     /// Reads every client's id and secret from the environment variables the
     /// config names. An unset or empty variable is an error: a server that
     /// cannot check a client's secret does not start.
-    pub fn from_config(clients: &[ApiClient]) -> Result<Self, String> {
+    pub fn from_config(clients: &[ApiClient]) -> Result<Self, SetupError> {
         let clients = clients
             .iter()
             .map(|c| {
@@ -86,7 +87,7 @@ impl Sessions {
                     user_attributes: c.user_attributes.clone(),
                 })
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, SetupError>>()?;
         Ok(Self { clients })
     }
 

@@ -70,27 +70,25 @@ pub fn start_config(
         let warehouse = ponte_warehouse::open(&config.warehouse).await?;
         let runner =
             Arc::new(PonteRunner { config: config.clone(), state: state.clone(), warehouse: warehouse.clone() });
-        let mut app =
-            ponte_server::AppState::new(config.clone(), state.clone(), runner.clone()).map_err(|e| anyhow!(e))?;
+        let mut app = ponte_server::AppState::new(config.clone(), state.clone(), runner.clone())?;
         if !config.semantic.models.is_empty() {
             let semantic = SemanticLayer::load(&config, warehouse.clone()).map_err(|e| anyhow!("{e}"))?;
             let models: Vec<String> = semantic.models().iter().map(|m| m.name.clone()).collect();
             let sessions = match overrides.api_clients {
                 Some(s) => s,
-                None => Sessions::from_config(&config.server.api_clients).map_err(|e| anyhow!(e))?,
+                None => Sessions::from_config(&config.server.api_clients)?,
             };
             app = app.with_looker(Arc::new(semantic), sessions);
             if !config.server.embed_secrets.is_empty() {
                 let secrets = match overrides.embed_secrets {
                     Some(s) => s,
-                    None => Embedding::secrets_from_env(&config.server).map_err(|e| anyhow!(e))?,
+                    None => Embedding::secrets_from_env(&config.server)?,
                 };
                 if let Some(listener) = portal_listener.take() {
                     let semantic = app.looker.as_ref().map(|l| l.semantic.clone()).expect("set just above");
                     listener.serve(&config, &semantic, &secrets, warehouse.clone())?;
                 }
-                let embedding = Embedding::new(&config.server.base_url(), secrets, models, state.clone())
-                    .map_err(|e| anyhow!(e))?;
+                let embedding = Embedding::new(&config.server.base_url(), secrets, models, state.clone())?;
                 app = app.with_embedding(embedding);
             }
         }

@@ -19,7 +19,7 @@ pub fn run(config_path: &Path, args: &EmbedUrlArgs) -> anyhow::Result<ExitCode> 
     if !args.target.starts_with("/embed/") {
         bail!("the target `{}` must be an /embed/ page, e.g. /embed/dashboards/visao_geral", args.target);
     }
-    let secrets = Embedding::secrets_from_env(&config.server).map_err(|e| anyhow!(e))?;
+    let secrets = Embedding::secrets_from_env(&config.server)?;
     let Some(secret) = secrets.into_iter().next() else {
         bail!("no embed secret: set server.embed_secrets in {}", config_path.display())
     };

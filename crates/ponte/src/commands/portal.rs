@@ -301,8 +301,8 @@ fn sign(portal: &Portal, customer: &Customer, target: &str) -> String {
 
 /// `scheme://host[:port]` of a URL.
 fn origin_of(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-    format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest))
+    let (scheme, authority) = ponte_embed::split_host(url);
+    format!("{scheme}://{authority}")
 }
 
 #[cfg(test)]
