@@ -70,7 +70,7 @@ pub enum EmbedError {
     /// The target is not a page under `/embed/` (refused to prevent open redirects).
     #[error("signed embed URL target is refused: {reason}")]
     BadTarget {
-        /// Why.
+        /// The rule the target breaks (no scheme, not under `/embed/`, …).
         reason: &'static str,
     },
     /// The memory of spent URLs could not be read or written, so the URL

@@ -1,4 +1,4 @@
-//! The HTTP face of ponte. Built so far: the Looker API 4.0 subset
+//! The HTTP face of ponte: the Looker API 4.0 subset
 //! ([`looker`]: login, queries, looks, dashboards, model listings) over the
 //! semantic layer, the Pub/Sub push endpoint (so ponte can run on Cloud Run
 //! behind Cloud Scheduler → Pub/Sub push), the admin API (run history,

@@ -50,9 +50,10 @@ pub enum OidcError {
     /// The JWKS could not be read.
     #[error("cannot read the signing keys from {url}: {reason}")]
     Keys {
-        /// Where.
+        /// The JWKS URL.
         url: String,
-        /// Why.
+        /// The HTTP or parse failure, as text (the key set is fetched again
+        /// on the next push, so the source error is not kept).
         reason: String,
     },
     /// Signature, expiry, audience or issuer wrong.
