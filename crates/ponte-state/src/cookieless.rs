@@ -11,7 +11,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::db::{StateDb, StateError};
-use crate::embed::{EmbedSessionRecord, grants, json};
+use crate::embed::{EmbedSessionRecord, GRANT_COLUMNS, json, read_grants};
 
 /// The kinds of browser tokens of a cookieless session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,28 +122,17 @@ impl StateDb {
         let row = self
             .conn()
             .query_row(
-                "SELECT signer, external_user_id, permissions, models, user_attributes, user_agent, expires_at
-                 FROM cookieless_sessions WHERE reference_digest = ?1 AND expires_at > ?2",
+                &format!(
+                    "SELECT user_agent, {GRANT_COLUMNS} FROM cookieless_sessions
+                     WHERE reference_digest = ?1 AND expires_at > ?2"
+                ),
                 params![&reference_digest[..], now],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, i64>(6)?,
-                    ))
-                },
+                |r| Ok((r.get::<_, String>(0)?, read_grants(r, 1)?)),
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        let Some((signer, external_user_id, permissions, models, attributes, user_agent, expires_at)) = row else {
-            return Ok(None);
-        };
-        let grants = grants(signer, external_user_id, &permissions, &models, &attributes, expires_at);
-        Ok(grants.map(|grants| CookielessSession { grants, user_agent }))
+        let Some((user_agent, Some(grants))) = row else { return Ok(None) };
+        Ok(Some(CookielessSession { grants, user_agent }))
     }
 
     /// Ends a session and every token of it; whether there was one.

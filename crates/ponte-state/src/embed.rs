@@ -176,26 +176,13 @@ impl StateDb {
         let row = self
             .conn()
             .query_row(
-                "SELECT signer, external_user_id, permissions, models, user_attributes, expires_at
-                 FROM embed_sessions WHERE id_digest = ?1 AND expires_at > ?2",
+                &format!("SELECT {GRANT_COLUMNS} FROM embed_sessions WHERE id_digest = ?1 AND expires_at > ?2"),
                 params![&id_digest[..], now],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, i64>(5)?,
-                    ))
-                },
+                |r| read_grants(r, 0),
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        let Some((signer, external_user_id, permissions, models, attributes, expires_at)) = row else {
-            return Ok(None);
-        };
-        Ok(grants(signer, external_user_id, &permissions, &models, &attributes, expires_at))
+        Ok(row.flatten())
     }
 
     /// Ends the session stored under `id_digest`; whether there was one.
@@ -215,22 +202,26 @@ pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
 
 /// A session's grants from its stored columns; `None` for a row this code
 /// did not write (its JSON does not parse): no session, fail closed.
-pub(crate) fn grants(
-    signer: String,
-    external_user_id: String,
-    permissions: &str,
-    models: &str,
-    attributes: &str,
-    expires_at: i64,
-) -> Option<EmbedSessionRecord> {
-    Some(EmbedSessionRecord {
-        signer,
-        external_user_id,
-        permissions: serde_json::from_str(permissions).ok()?,
-        models: serde_json::from_str(models).ok()?,
-        user_attributes: serde_json::from_str(attributes).ok()?,
-        expires_at,
-    })
+/// The columns every session table stores a session's grants in, in the
+/// order [`read_grants`] reads them.
+pub(crate) const GRANT_COLUMNS: &str = "signer, external_user_id, permissions, models, user_attributes, expires_at";
+
+/// The grants in [`GRANT_COLUMNS`] starting at column `first` of `row`;
+/// `None` when a JSON column does not parse (a session no one can use).
+pub(crate) fn read_grants(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Option<EmbedSessionRecord>> {
+    let text = |i: usize| row.get::<_, String>(first + i);
+    let (permissions, models, attributes) = (text(2)?, text(3)?, text(4)?);
+    let parsed = || {
+        Some(EmbedSessionRecord {
+            signer: text(0).ok()?,
+            external_user_id: text(1).ok()?,
+            permissions: serde_json::from_str(&permissions).ok()?,
+            models: serde_json::from_str(&models).ok()?,
+            user_attributes: serde_json::from_str(&attributes).ok()?,
+            expires_at: row.get(first + 5).ok()?,
+        })
+    };
+    Ok(parsed())
 }
 
 #[cfg(test)]
