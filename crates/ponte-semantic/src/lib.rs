@@ -23,4 +23,7 @@
 
 pub mod compile;
 pub mod filter_expr;
+pub mod limit;
 pub mod model;
+
+pub use limit::Limit;

@@ -361,7 +361,7 @@ mod tests {
             ],
         )
         .unwrap();
-        let query = CompiledQuery { sql: "SELECT 1".into(), params: vec![], columns, limit: Some(500) };
+        let query = CompiledQuery { sql: "SELECT 1".into(), params: vec![], columns, limit: 500 };
         (query, vec![batch])
     }
 

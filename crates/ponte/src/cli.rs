@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ponte_semantic::Limit;
 
 /// ponte mirrors S3 prefixes into a landing bucket, loads every parquet file
 /// of a folder into a warehouse table on a schedule, and serves the tables as
@@ -299,8 +300,8 @@ pub struct QueryArgs {
     #[arg(long)]
     pub sort: Vec<String>,
     /// Row limit (default 500, at most 5000; -1 for all rows, capped at 1,000,000).
-    #[arg(long, allow_hyphen_values = true)]
-    pub limit: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = str::parse::<Limit>)]
+    pub limit: Option<Limit>,
     /// Output format: table, json, csv, or sql (the compiled SQL and its parameters).
     #[arg(long, default_value = "table")]
     pub format: String,

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 
 use super::dialect::TimeKind;
 use super::error::{MAX_SUGGESTED_NAME, closest};
-use super::request::{parse_limit, parse_sort, parse_time_zone};
+use super::request::{parse_sort, parse_time_zone};
 use super::{
     Caller, MAX_FILTER_CONDITIONS, MAX_FILTER_VALUES, QueryError, QueryParam, QueryRequest, Target, WarehouseColumns,
 };
@@ -35,6 +35,7 @@ pub(crate) struct Plan<'m> {
     pub(crate) having_filters: Vec<(Planned<'m>, Filter)>,
     /// Index into `fields`, descending.
     pub(crate) sorts: Vec<(usize, bool)>,
+    /// The SQL's `LIMIT`: [`crate::Limit::rows_to_fetch`] of the request's limit.
     pub(crate) limit: u64,
     pub(crate) time_zone: Tz,
     /// "Now" in the query's zone, for relative date filters.
@@ -153,7 +154,7 @@ pub(crate) fn plan<'m>(
         where_filters,
         having_filters,
         sorts,
-        limit: parse_limit(request.limit.as_deref())?,
+        limit: request.limit.unwrap_or(crate::Limit::DEFAULT).rows_to_fetch(),
         time_zone,
         now: now.with_timezone(&time_zone),
         columns,

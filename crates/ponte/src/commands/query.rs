@@ -34,7 +34,7 @@ pub fn run(config_path: &Path, args: &QueryArgs) -> anyhow::Result<ExitCode> {
         fields: args.fields.clone(),
         filters: pairs(&args.filters, "--filter", "field=expression")?,
         sorts: args.sort.clone(),
-        limit: args.limit.clone(),
+        limit: args.limit,
         ..QueryRequest::default()
     };
     let caller = Caller { user_attributes: pairs(&args.attrs, "--attr", "key=value")? };

@@ -29,7 +29,7 @@ ORDER BY "faturas__mes_referencia_month"
 LIMIT 100"#
     );
     assert_eq!(q.params, [QueryParam::Int(7)]);
-    assert_eq!(q.limit, Some(100));
+    assert_eq!(q.limit, 100);
     let names: Vec<(&str, &str, FieldKind, &str)> =
         q.columns.iter().map(|c| (c.name.as_str(), c.alias.as_str(), c.kind, c.field_type.as_str())).collect();
     assert_eq!(
