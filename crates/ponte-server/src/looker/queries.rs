@@ -17,8 +17,8 @@ use super::{Authenticated, find_look};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::metrics::QuerySurface;
-use crate::render::{self, ResultFormat};
-use crate::semantic::SemanticLayer;
+use ponte_query::SemanticLayer;
+use ponte_query::render::{self, ResultFormat};
 
 /// The query-string options of the run endpoints that ponte reads; the
 /// rest (`apply_formatting`, `cache_only`, image sizes, …) are accepted and
@@ -248,7 +248,8 @@ async fn run(
             if result.cache_hit { ", cache;desc=hit" } else { ", cache;desc=miss" }
         );
         let headers = [(header::CONTENT_TYPE, format.content_type().to_owned()), (SERVER_TIMING, timing)];
-        return Ok((headers, render::stream_body(compiled, format, rows)).into_response());
+        let body = axum::body::Body::from_stream(render::stream_chunks(compiled, format, rows));
+        return Ok((headers, body).into_response());
     }
     let body = match format {
         ResultFormat::Sql => render::sql_text(&compiled),

@@ -10,7 +10,7 @@ use super::viewer::{Download, Viewer, no_download};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::metrics::QuerySurface;
-use crate::render;
+use ponte_query::render;
 use ponte_warehouse::QueryOptions;
 
 /// A query that ran: how it was compiled, and its rows.
@@ -145,7 +145,7 @@ pub(crate) async fn csv_download(
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'".to_owned()),
         ],
-        render::stream_body(compiled, render::ResultFormat::Csv, rows),
+        axum::body::Body::from_stream(render::stream_chunks(compiled, render::ResultFormat::Csv, rows)),
     )
         .into_response())
 }

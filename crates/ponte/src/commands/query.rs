@@ -7,10 +7,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail};
+use ponte_query::{SemanticLayer, dialect_of, render};
 use ponte_semantic::compile::{Caller, CompiledQuery, QueryRequest, Target, compile};
 use ponte_semantic::model::{Model, columns_of_config, load_model};
-use ponte_server::render;
-use ponte_server::semantic::{SemanticLayer, dialect_of};
 
 use crate::cli::QueryArgs;
 
@@ -52,7 +51,7 @@ pub fn run(config_path: &Path, args: &QueryArgs) -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         let warehouse = ponte_warehouse::open(&config.warehouse).await?;
         let semantic = SemanticLayer::new(models, columns, dialect, warehouse);
-        let compiled = compile(semantic.model(model_name)?, &request, &caller, &semantic.target(), now)?;
+        let compiled = semantic.compile(&request, &caller, now)?;
         let result = semantic.run(&compiled, ponte_warehouse::QueryOptions::default()).await?;
         print(&compiled, &result.batches, &args.format)
     })?;
