@@ -129,7 +129,9 @@ fn schedules_next_prints_fire_times_with_the_zone_offset() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("no schedule named `nope`") && text(&out.stderr).contains("diario"));
     let out = d.ponte(&["schedules", "next", "diario", "--after", "yesterday"]);
-    assert!(text(&out.stderr).contains("--after `yesterday` is not an RFC 3339 time"), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("'yesterday' for '--after <TIME>': expected an RFC 3339 time"), "{stderr}");
 }
 
 #[test]

@@ -11,16 +11,13 @@ use ponte_query::{SemanticLayer, dialect_of, render};
 use ponte_semantic::compile::{Caller, CompiledQuery, QueryRequest, Target, compile};
 use ponte_semantic::model::{Model, columns_of_config, load_model};
 
-use crate::cli::QueryArgs;
+use crate::cli::{QueryArgs, QueryFormat};
 
 pub fn run(config_path: &Path, args: &QueryArgs) -> anyhow::Result<ExitCode> {
     let config = ponte_config::load(config_path)?;
     let Some((model_name, explore)) = args.explore.split_once('/') else {
         bail!("`{}` is not model/explore, e.g. comerc/faturas", args.explore)
     };
-    if !["table", "json", "csv", "sql"].contains(&args.format.as_str()) {
-        bail!("--format `{}`: expected table, json, csv or sql", args.format);
-    }
     let models: Vec<Model> =
         config.semantic.models.iter().map(|p| load_model(p).map_err(|e| anyhow!("{e}"))).collect::<Result<_, _>>()?;
     if !models.iter().any(|m| m.name == model_name) {
@@ -36,11 +33,11 @@ pub fn run(config_path: &Path, args: &QueryArgs) -> anyhow::Result<ExitCode> {
         limit: args.limit,
         ..QueryRequest::default()
     };
-    let caller = Caller { user_attributes: pairs(&args.attrs, "--attr", "key=value")? };
+    let caller = Caller { user_attributes: args.attrs.iter().map(|a| (a.key.clone(), a.value.clone())).collect() };
     let columns = columns_of_config(&config);
     let dialect = dialect_of(&config);
     let now = chrono::Utc::now();
-    if args.format == "sql" {
+    if args.format == QueryFormat::Sql {
         // No warehouse needed: this works before anything is loaded.
         let model = models.iter().find(|m| m.name == model_name).expect("checked above");
         let compiled = compile(model, &request, &caller, &Target::new(dialect, &columns), now)?;
@@ -53,7 +50,7 @@ pub fn run(config_path: &Path, args: &QueryArgs) -> anyhow::Result<ExitCode> {
         let semantic = SemanticLayer::new(models, columns, dialect, warehouse);
         let compiled = semantic.compile(&request, &caller, now)?;
         let result = semantic.run(&compiled, ponte_warehouse::QueryOptions::default()).await?;
-        print(&compiled, &result.batches, &args.format)
+        print(&compiled, &result.batches, args.format)
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -68,11 +65,11 @@ fn pairs(args: &[String], flag: &str, shape: &str) -> anyhow::Result<BTreeMap<St
         .collect()
 }
 
-fn print(compiled: &CompiledQuery, batches: &[arrow_array::RecordBatch], format: &str) -> anyhow::Result<()> {
+fn print(compiled: &CompiledQuery, batches: &[arrow_array::RecordBatch], format: QueryFormat) -> anyhow::Result<()> {
     match format {
-        "json" => println!("{}", serde_json::Value::Array(render::json_rows(compiled, batches))),
-        "csv" => print!("{}", render::csv(compiled, batches)),
-        _ => {
+        QueryFormat::Json => println!("{}", serde_json::Value::Array(render::json_rows(compiled, batches))),
+        QueryFormat::Csv => print!("{}", render::csv(compiled, batches)),
+        QueryFormat::Table | QueryFormat::Sql => {
             // Columns come back under their SQL aliases; people read `view.field`.
             let renamed: Vec<arrow_array::RecordBatch> = batches
                 .iter()
