@@ -1,6 +1,7 @@
 //! Query results in Looker's result formats: `json` (an array of rows keyed
 //! `view.field`), `json_bi` (field metadata plus the rows), `csv` (a header
-//! of field labels) and `sql` (the statement and its bound values).
+//! of field labels) and `sql` (the statement and its bound values); and,
+//! for people at a terminal, a [`table`] of the same values.
 //!
 //! Values are shown as Looker shows them unformatted: numbers as numbers,
 //! yes/no as `"Yes"`/`"No"`, dates as `2024-01-31`, months as `2024-01`,
@@ -8,6 +9,7 @@
 
 mod cell;
 mod stream;
+mod table;
 #[cfg(test)]
 mod tests;
 
@@ -20,6 +22,7 @@ use serde_json::{Map, Value, json};
 
 use cell::cell;
 pub use stream::stream_chunks;
+pub use table::table;
 
 /// A result format of Looker's run endpoints that ponte serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -71,6 +71,20 @@ fn json_rows_are_keyed_by_field_and_formatted_as_looker_does() {
 }
 
 #[test]
+fn the_table_shows_the_values_csv_and_json_show() {
+    let (query, batches) = sample();
+    let text = table(&query, &batches).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].contains("| f.mes_month ") && lines[1].contains("| f.count |"), "{text}");
+    assert!(
+        lines[3].starts_with("| 2024-05     | 2024-Q2       | Yes     | Ana, \"A\" | 1.5     | 3       |"),
+        "{text}"
+    );
+    assert!(lines[4].starts_with("|             | 2024-Q2       | No      |"), "{text}");
+    assert!(!text.contains("2024-05-01"), "a month is shown as a month: {text}");
+}
+
+#[test]
 fn csv_quotes_and_keeps_column_order() {
     let (query, batches) = sample();
     let text = csv(&query, &batches);

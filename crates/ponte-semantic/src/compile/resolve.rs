@@ -124,12 +124,7 @@ pub(crate) fn plan<'m>(
         sorts.push((index, descending));
     }
     if sorts.is_empty() {
-        // Looker's default: the first measure descending, else the first
-        // dimension ascending.
-        sorts.push(match fields.iter().position(|f| f.field.is_measure()) {
-            Some(i) => (i, true),
-            None => (0, false),
-        });
+        sorts.push(default_sort(&fields));
     }
 
     let mut views: BTreeSet<&str> = BTreeSet::new();
@@ -191,6 +186,20 @@ pub(crate) fn resolve_field<'m>(explore: &'m Explore, name: &str) -> Result<Reso
 /// worth reading when the expression is huge.
 fn shown_message(message: String) -> String {
     ponte_config::suggest::shorten(&message, 1024)
+}
+
+/// Looker's default sort for a query that names none ("Sorting data" in
+/// Looker's Explore documentation): the first date or time field
+/// descending, so a time series reads newest first; without one, the first
+/// measure descending; without a measure, the first field ascending.
+fn default_sort(fields: &[Planned<'_>]) -> (usize, bool) {
+    if let Some(i) = fields.iter().position(|f| f.time.is_some() && !f.field.is_measure()) {
+        return (i, true);
+    }
+    match fields.iter().position(|f| f.field.is_measure()) {
+        Some(i) => (i, true),
+        None => (0, false),
+    }
 }
 
 /// A name from a request as an error message quotes it: whole when short,

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{anyhow, bail};
 use ponte_query::{SemanticLayer, dialect_of, render};
@@ -41,7 +40,7 @@ pub fn run(config_path: &Path, args: &QueryArgs) -> anyhow::Result<ExitCode> {
         // No warehouse needed: this works before anything is loaded.
         let model = models.iter().find(|m| m.name == model_name).expect("checked above");
         let compiled = compile(model, &request, &caller, &Target::new(dialect, &columns), now)?;
-        println!("{}", render::sql_text(&compiled));
+        print(&compiled, &[], QueryFormat::Sql)?;
         return Ok(ExitCode::SUCCESS);
     }
     let runtime = crate::runtime()?;
@@ -67,28 +66,10 @@ fn pairs(args: &[String], flag: &str, shape: &str) -> anyhow::Result<BTreeMap<St
 
 fn print(compiled: &CompiledQuery, batches: &[arrow_array::RecordBatch], format: QueryFormat) -> anyhow::Result<()> {
     match format {
+        QueryFormat::Table => println!("{}", render::table(compiled, batches)?),
         QueryFormat::Json => println!("{}", serde_json::Value::Array(render::json_rows(compiled, batches))),
         QueryFormat::Csv => print!("{}", render::csv(compiled, batches)),
-        QueryFormat::Table | QueryFormat::Sql => {
-            // Columns come back under their SQL aliases; people read `view.field`.
-            let renamed: Vec<arrow_array::RecordBatch> = batches
-                .iter()
-                .map(|b| {
-                    let fields: Vec<arrow_schema::Field> = b
-                        .schema()
-                        .fields()
-                        .iter()
-                        .map(|f| {
-                            let name =
-                                compiled.columns.iter().find(|c| c.alias == *f.name()).map_or(f.name(), |c| &c.name);
-                            f.as_ref().clone().with_name(name)
-                        })
-                        .collect();
-                    arrow_array::RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), b.columns().to_vec())
-                })
-                .collect::<Result<_, _>>()?;
-            println!("{}", arrow_cast::pretty::pretty_format_batches(&renamed)?);
-        }
+        QueryFormat::Sql => println!("{}", render::sql_text(compiled)),
     }
     Ok(())
 }
