@@ -47,8 +47,7 @@ pub fn run(config_path: &Path, args: &QueryArgs) -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         let warehouse = ponte_warehouse::open(&config.warehouse).await?;
         let semantic = SemanticLayer::new(models, columns, dialect, warehouse);
-        let compiled = semantic.compile(&request, &caller, now)?;
-        let result = semantic.run(&compiled, ponte_warehouse::QueryOptions::default()).await?;
+        let (compiled, result) = semantic.execute(&request, &caller, ponte_warehouse::QueryOptions::default()).await?;
         print(&compiled, &result.batches, args.format)
     })?;
     Ok(ExitCode::SUCCESS)
