@@ -12,6 +12,7 @@
 //! [`compile`] turns a Looker-style query (an API body, a look or a
 //! dashboard tile) into SQL for DataFusion or BigQuery with every value a
 //! bound parameter and the explore's access filters always applied.
+//! [`limit`] is a query's row limit, parsed once wherever one enters.
 //!
 //! ```no_run
 //! let model = ponte_semantic::model::load_model("examples/comerc/models/comerc.toml".as_ref())?;
@@ -23,4 +24,7 @@
 
 pub mod compile;
 pub mod filter_expr;
+pub mod limit;
 pub mod model;
+
+pub use limit::Limit;

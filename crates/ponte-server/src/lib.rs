@@ -29,8 +29,6 @@ pub mod metrics;
 pub mod oidc;
 mod pages;
 mod pubsub;
-pub mod render;
-pub mod semantic;
 mod setup_error;
 pub mod tls;
 
@@ -102,7 +100,11 @@ impl AppState {
 
     /// Turns the Looker API on over `semantic` for the API clients of
     /// `sessions` (usually [`looker::session::Sessions::from_config`]).
-    pub fn with_looker(mut self, semantic: Arc<semantic::SemanticLayer>, sessions: looker::session::Sessions) -> Self {
+    pub fn with_looker(
+        mut self,
+        semantic: Arc<ponte_query::SemanticLayer>,
+        sessions: looker::session::Sessions,
+    ) -> Self {
         let api = looker::LookerApi::new(semantic, sessions, self.state.clone(), self.metrics.clone());
         self.looker = Some(Arc::new(api));
         self

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ponte_semantic::Limit;
 
 /// ponte mirrors S3 prefixes into a landing bucket, loads every parquet file
 /// of a folder into a warehouse table on a schedule, and serves the tables as
@@ -229,8 +231,8 @@ pub struct PublishArgs {
     #[arg(long, default_value = "")]
     pub data: String,
     /// An attribute key=value; repeatable.
-    #[arg(long = "attr", value_name = "KEY=VALUE")]
-    pub attrs: Vec<String>,
+    #[arg(long = "attr", value_name = "KEY=VALUE", value_parser = attr)]
+    pub attrs: Vec<Attr>,
 }
 
 #[derive(Debug, Args)]
@@ -280,8 +282,8 @@ pub enum SchedulesCommand {
         #[arg(long, default_value_t = 5)]
         count: usize,
         /// Start after this instant (RFC 3339) [default: now].
-        #[arg(long)]
-        after: Option<String>,
+        #[arg(long, value_name = "TIME", value_parser = rfc3339)]
+        after: Option<DateTime<Utc>>,
     },
 }
 
@@ -299,14 +301,14 @@ pub struct QueryArgs {
     #[arg(long)]
     pub sort: Vec<String>,
     /// Row limit (default 500, at most 5000; -1 for all rows, capped at 1,000,000).
-    #[arg(long, allow_hyphen_values = true)]
-    pub limit: Option<String>,
-    /// Output format: table, json, csv, or sql (the compiled SQL and its parameters).
-    #[arg(long, default_value = "table")]
-    pub format: String,
+    #[arg(long, allow_hyphen_values = true, value_parser = str::parse::<Limit>)]
+    pub limit: Option<Limit>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
+    pub format: QueryFormat,
     /// A user attribute key=value the explore's access filters read; repeatable.
-    #[arg(long = "attr", value_name = "KEY=VALUE")]
-    pub attrs: Vec<String>,
+    #[arg(long = "attr", value_name = "KEY=VALUE", value_parser = attr)]
+    pub attrs: Vec<Attr>,
 }
 
 #[derive(Debug, Args)]
@@ -317,8 +319,8 @@ pub struct EmbedUrlArgs {
     #[arg(long)]
     pub user: String,
     /// User attribute key=value; repeatable.
-    #[arg(long = "attr")]
-    pub attrs: Vec<String>,
+    #[arg(long = "attr", value_name = "KEY=VALUE", value_parser = attr)]
+    pub attrs: Vec<Attr>,
     /// Permissions, comma-separated [default: access_data,see_user_dashboards,see_looks].
     #[arg(long, value_delimiter = ',')]
     pub permissions: Vec<String>,
@@ -331,4 +333,99 @@ pub struct EmbedUrlArgs {
     /// The server to sign for, e.g. https://analytics.example.com [default: server.public_url, else http://<server.bind>].
     #[arg(long)]
     pub host: Option<String>,
+}
+
+/// What `ponte query` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryFormat {
+    /// A table for people to read, values formatted as in csv and json.
+    Table,
+    /// The API's `json`: an array of rows keyed `view.field`.
+    Json,
+    /// The API's `csv`: a header of field labels, then the rows.
+    Csv,
+    /// The compiled SQL and its bound parameters; runs nothing.
+    Sql,
+}
+
+/// One `--attr KEY=VALUE`: a user attribute (`query`, `embed-url`) or a
+/// message attribute (`publish`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attr {
+    /// The name before the first `=`, without surrounding blanks.
+    pub key: String,
+    /// Everything after the first `=`, as written (it may hold `=` or
+    /// blanks: `--attr note=a=b`).
+    pub value: String,
+}
+
+/// Every `--attr` flag's parser, so a pair means the same to each command.
+fn attr(text: &str) -> Result<Attr, String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok(Attr { key: key.trim().to_owned(), value: value.to_owned() })
+        }
+        _ => Err("expected KEY=VALUE with a non-empty key, e.g. id_cliente=7".to_owned()),
+    }
+}
+
+/// `--after`: an instant with its offset, as `schedules next` prints them.
+fn rfc3339(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| "expected an RFC 3339 time such as 2026-01-05T08:00:00-03:00".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, String> {
+        Cli::try_parse_from(std::iter::once("ponte").chain(args.iter().copied())).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn attr_splits_at_the_first_equals_sign_and_needs_a_key() {
+        assert_eq!(attr(" id_cliente =7"), Ok(Attr { key: "id_cliente".into(), value: "7".into() }));
+        assert_eq!(attr("note=a=b "), Ok(Attr { key: "note".into(), value: "a=b ".into() }));
+        assert_eq!(attr("empty="), Ok(Attr { key: "empty".into(), value: String::new() }));
+        for bad in ["id_cliente", "=7", " =7", ""] {
+            assert!(attr(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn typed_flags_are_refused_by_name_with_what_is_expected() {
+        for (args, flag, expected) in [
+            (&["query", "m/e", "--format", "xml"][..], "--format <FORMAT>", "table, json, csv, sql"),
+            (&["query", "m/e", "--attr", "id_cliente"][..], "--attr <KEY=VALUE>", "expected KEY=VALUE"),
+            (&["publish", "t", "--attr", "=x"][..], "--attr <KEY=VALUE>", "expected KEY=VALUE"),
+            (&["embed-url", "/embed/x", "--user", "u", "--attr", "x"][..], "--attr <KEY=VALUE>", "expected KEY=VALUE"),
+            (&["query", "m/e", "--limit", "lots"][..], "--limit <LIMIT>", "bad limit `lots`"),
+            (&["schedules", "next", "s", "--after", "yesterday"][..], "--after <TIME>", "expected an RFC 3339 time"),
+        ] {
+            let error = parse(args).unwrap_err();
+            assert!(error.contains(flag) && error.contains(expected), "{args:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn typed_flags_parse_into_their_values() {
+        let Command::Query(query) =
+            parse(&["query", "m/e", "--format", "csv", "--attr", "k=v", "--limit", "-1"]).unwrap().command
+        else {
+            panic!("a query")
+        };
+        assert_eq!(query.format, QueryFormat::Csv);
+        assert_eq!(query.attrs, vec![Attr { key: "k".into(), value: "v".into() }]);
+        assert_eq!(query.limit, Some(Limit::All));
+        let Command::Schedules(SchedulesCommand::Next { after, .. }) =
+            parse(&["schedules", "next", "s", "--after", "2026-01-05T08:00:00-03:00"]).unwrap().command
+        else {
+            panic!("schedules next")
+        };
+        assert_eq!(after.map(|t| t.to_rfc3339()), Some("2026-01-05T11:00:00+00:00".to_owned()));
+    }
 }

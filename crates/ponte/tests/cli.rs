@@ -155,6 +155,33 @@ fn validate_checks_the_model_against_the_tables() {
     assert!(stderr.contains("valor_totl"), "{stderr}");
 }
 
+/// Regression: a look saved with `limit = "10000"` passed `validate` and
+/// then showed 5,000 rows, cut without a word. `validate` now refuses it at
+/// its line, naming the look and the maximum.
+#[test]
+fn validate_refuses_a_saved_limit_that_running_would_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = ponte_testkit::repo_root().join("examples/comerc");
+    for rel in ["ponte.toml", "schemas/comerc.json", "models/comerc.toml"] {
+        std::fs::create_dir_all(dir.path().join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(example.join(rel), dir.path().join(rel)).unwrap();
+    }
+    let config = dir.path().join("ponte.toml");
+    let model = dir.path().join("models/comerc.toml");
+    let original = std::fs::read_to_string(&model).unwrap();
+    let look = original.find("[[looks]]\nid = 1\n").expect("the example has look 1");
+    let at = look + original[look..].find(r#"limit = "500""#).unwrap();
+    let line = original[..at].lines().count();
+    let mut changed = original.clone();
+    changed.replace_range(at..at + r#"limit = "500""#.len(), r#"limit = "10000""#);
+    std::fs::write(&model, changed).unwrap();
+    let out = ponte(&["validate", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(&format!("models/comerc.toml:{line}:")), "{stderr}");
+    assert!(stderr.contains("look 1: `limit` must be a positive whole number up to 5000"), "{stderr}");
+}
+
 /// Without `--config` and with no `ponte.toml` in the folder, the error
 /// says where it looked and what to do.
 #[test]

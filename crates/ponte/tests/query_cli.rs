@@ -63,12 +63,13 @@ rows = duckdb.sql(f"""
   SELECT strftime(mes_referencia, '%Y-%m'), sum(valor_total), count(DISTINCT id_fatura)
   FROM read_parquet('{sys.argv[1]}/*.parquet')
   WHERE id_cliente = 3 AND (status_pagamento <> 'pago' OR status_pagamento IS NULL)
-  GROUP BY 1 ORDER BY 2 DESC, 1""").fetchall()
+  GROUP BY 1 ORDER BY 1 DESC""").fetchall()
 for m, total, n in rows:
     print(f"{m} {total} {n}")
 "#,
         &[landing.to_str().unwrap()],
     );
+    // No --sort: Looker's default for a time series, newest month first.
     // Compared as numbers: JSON writes 24974027.9 where DuckDB prints 24974027.90.
     let parse = |line: &str| -> (String, f64, u64) {
         let mut parts = line.split(' ');
@@ -150,4 +151,54 @@ fn number_filters_beyond_a_decimal_columns_range_match_nothing_instead_of_failin
             assert_eq!(count, 0, "{filter}: {rows}");
         }
     }
+}
+
+/// `--format table` prints the values `csv` prints (a month as `2024-03`,
+/// not `2024-03-01`), and without `--sort` a time series comes newest
+/// first, as Looker sorts it; DuckDB lists the months independently.
+#[test]
+fn the_table_shows_csvs_values_newest_month_first() {
+    let (dir, config) = loaded();
+    let run = |format: &str| {
+        let out = ponte(&[
+            "query",
+            "comerc/faturas",
+            "--fields",
+            "faturas.mes_referencia_month,faturas.quantidade_faturas",
+            "--attr",
+            "id_cliente=3",
+            "--limit",
+            "-1",
+            "--format",
+            format,
+            "--config",
+            &config,
+        ]);
+        assert!(out.status.success(), "{format}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let csv: Vec<Vec<String>> = run("csv").lines().skip(1).map(|l| l.split(',').map(str::to_owned).collect()).collect();
+    let table = run("table");
+    let table: Vec<Vec<String>> = table
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .skip(1)
+        .map(|l| l.trim_matches('|').split('|').map(|c| c.trim().to_owned()).collect())
+        .collect();
+    assert!(!csv.is_empty());
+    assert_eq!(table, csv, "the table and the CSV show the same values in the same order");
+
+    let landing = dir.path().join("landing").join(TABLE);
+    let months = ponte_testkit::run_python(
+        r#"
+import sys, duckdb
+for (m,) in duckdb.sql(f"""
+  SELECT DISTINCT strftime(mes_referencia, '%Y-%m') FROM read_parquet('{sys.argv[1]}/*.parquet')
+  WHERE id_cliente = 3 ORDER BY 1 DESC""").fetchall():
+    print(m)
+"#,
+        &[landing.to_str().unwrap()],
+    );
+    let ours: Vec<&str> = csv.iter().map(|row| row[0].as_str()).collect();
+    assert_eq!(ours, months.lines().collect::<Vec<_>>());
 }

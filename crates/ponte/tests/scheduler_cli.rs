@@ -129,7 +129,7 @@ fn schedules_next_prints_fire_times_with_the_zone_offset() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("no schedule named `nope`") && text(&out.stderr).contains("diario"));
     let out = d.ponte(&["schedules", "next", "diario", "--after", "yesterday"]);
-    assert!(text(&out.stderr).contains("--after `yesterday` is not an RFC 3339 time"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("for '--after <TIME>': expected an RFC 3339"), "{}", text(&out.stderr));
 }
 
 #[test]

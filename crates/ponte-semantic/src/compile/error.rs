@@ -84,11 +84,8 @@ pub enum QueryError {
         reason: String,
     },
     /// A limit that is not a positive whole number or `-1`.
-    #[error("bad limit `{limit}`: expected a whole number from 1 up, or -1 for no limit")]
-    BadLimit {
-        /// The limit as requested.
-        limit: String,
-    },
+    #[error(transparent)]
+    BadLimit(#[from] crate::limit::BadLimit),
     /// `query_timezone` is not an IANA time zone name.
     #[error("unknown time zone `{zone}`: expected an IANA name such as `America/Sao_Paulo`")]
     BadTimeZone {

@@ -60,10 +60,9 @@ use std::collections::BTreeMap;
 
 use crate::model::{ColumnKind, Model};
 
+pub use crate::limit::{BadLimit, Limit};
 pub use error::QueryError;
-pub use request::{
-    DEFAULT_LIMIT, MAX_FIELDS, MAX_FILTER_CONDITIONS, MAX_FILTER_VALUES, MAX_LIMIT, QueryRequest, UNLIMITED_CAP,
-};
+pub use request::{MAX_FIELDS, MAX_FILTER_CONDITIONS, MAX_FILTER_VALUES, QueryRequest};
 pub use saved::{compile_element, compile_look, element_request, look_request, saved_request};
 
 /// Who is asking: what access filters are evaluated against.
@@ -121,8 +120,8 @@ pub struct CompiledQuery {
     pub params: Vec<QueryParam>,
     /// One per requested field, in request order (duplicates dropped).
     pub columns: Vec<OutputColumn>,
-    /// The row limit written into the SQL; always set (see [`QueryRequest::limit`]).
-    pub limit: Option<u64>,
+    /// The row limit written into the SQL (see [`Limit::rows_to_fetch`]).
+    pub limit: u64,
 }
 
 /// A bound parameter value.

@@ -1,19 +1,13 @@
 //! The query body as Looker's API sends it (`WriteQuery`), and the checks of
-//! its free-form parts: limit, sorts and time zone.
+//! its free-form parts: sorts and time zone (the limit is parsed into a
+//! [`Limit`] as the body is read).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::QueryError;
-
-/// The rows returned when the request gives no limit (Looker's default).
-pub const DEFAULT_LIMIT: u64 = 500;
-/// The most rows a query with an explicit limit returns (Looker's UI cap).
-pub const MAX_LIMIT: u64 = 5000;
-/// The most rows a query with limit `-1` ("no limit") returns: a backstop
-/// so one request cannot ask the warehouse for an unbounded result.
-pub const UNLIMITED_CAP: u64 = 1_000_000;
+use crate::limit::{self, Limit};
 
 /// The most fields, and the most sorts, one query may name. A model's
 /// explores have far fewer fields; the bound keeps a request body of a
@@ -50,11 +44,10 @@ pub struct QueryRequest {
     /// `view.field`, optionally followed by `asc` or `desc`.
     #[serde(default, deserialize_with = "null_default")]
     pub sorts: Vec<String>,
-    /// Row limit as text (Looker sends a string): a whole number, capped at
-    /// [`MAX_LIMIT`]; `-1` for no limit, capped at [`UNLIMITED_CAP`]; absent
-    /// or empty for [`DEFAULT_LIMIT`].
-    #[serde(default)]
-    pub limit: Option<String>,
+    /// Row limit, sent as text (`"500"`, `"-1"`); absent, `null` or blank
+    /// for [`Limit::DEFAULT`]. See [`Limit`] for the caps.
+    #[serde(default, deserialize_with = "limit::deserialize_optional")]
+    pub limit: Option<Limit>,
     /// IANA zone for timeframes and relative date filters; the model's zone
     /// when absent.
     #[serde(default)]
@@ -76,12 +69,12 @@ impl QueryRequest {
     /// `sorts=a desc,b`, `limit`, `query_timezone`, `pivots`,
     /// `dynamic_fields`. Other keys (`vis`, `total`, …) do not change the
     /// rows and are ignored. Unsupported parts are kept so that compiling
-    /// refuses them rather than drop them.
+    /// refuses them rather than drop them; a bad `limit` is refused here.
     pub fn from_url_params<'a>(
         model: &str,
         view: &str,
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> QueryRequest {
+    ) -> Result<QueryRequest, QueryError> {
         let mut request = QueryRequest { model: model.to_owned(), view: view.to_owned(), ..QueryRequest::default() };
         for (key, value) in pairs {
             let list = || value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
@@ -89,7 +82,7 @@ impl QueryRequest {
                 "fields" => request.fields.extend(list()),
                 "sorts" => request.sorts.extend(list()),
                 "pivots" => request.pivots.extend(list()),
-                "limit" => request.limit = Some(value.to_owned()),
+                "limit" => request.limit = Limit::parse_optional(value)?,
                 "query_timezone" => request.query_timezone = Some(value.to_owned()),
                 "dynamic_fields" => request.dynamic_fields = Some(value.to_owned()),
                 "filter_expression" => request.filter_expression = Some(value.to_owned()),
@@ -100,7 +93,7 @@ impl QueryRequest {
                 }
             }
         }
-        request
+        Ok(request)
     }
 }
 
@@ -128,26 +121,6 @@ impl QueryRequest {
             }
         }
         Ok(())
-    }
-}
-
-/// The row limit to write into SQL (see [`QueryRequest::limit`]).
-pub(crate) fn parse_limit(limit: Option<&str>) -> Result<u64, QueryError> {
-    let Some(text) = limit.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(DEFAULT_LIMIT);
-    };
-    if text == "-1" {
-        return Ok(UNLIMITED_CAP);
-    }
-    // Digits only: "1e9", "+5", "0x10" and "-5" are all refused.
-    if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(QueryError::BadLimit { limit: super::resolve::shown(text) });
-    }
-    match text.parse::<u64>() {
-        Ok(0) => Err(QueryError::BadLimit { limit: text.to_owned() }),
-        Ok(n) => Ok(n.min(MAX_LIMIT)),
-        // More digits than a u64 holds: capped like any other large limit.
-        Err(_) => Ok(MAX_LIMIT),
     }
 }
 

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 
 use super::dialect::TimeKind;
 use super::error::{MAX_SUGGESTED_NAME, closest};
-use super::request::{parse_limit, parse_sort, parse_time_zone};
+use super::request::{parse_sort, parse_time_zone};
 use super::{
     Caller, MAX_FILTER_CONDITIONS, MAX_FILTER_VALUES, QueryError, QueryParam, QueryRequest, Target, WarehouseColumns,
 };
@@ -35,6 +35,7 @@ pub(crate) struct Plan<'m> {
     pub(crate) having_filters: Vec<(Planned<'m>, Filter)>,
     /// Index into `fields`, descending.
     pub(crate) sorts: Vec<(usize, bool)>,
+    /// The SQL's `LIMIT`: [`crate::Limit::rows_to_fetch`] of the request's limit.
     pub(crate) limit: u64,
     pub(crate) time_zone: Tz,
     /// "Now" in the query's zone, for relative date filters.
@@ -123,12 +124,7 @@ pub(crate) fn plan<'m>(
         sorts.push((index, descending));
     }
     if sorts.is_empty() {
-        // Looker's default: the first measure descending, else the first
-        // dimension ascending.
-        sorts.push(match fields.iter().position(|f| f.field.is_measure()) {
-            Some(i) => (i, true),
-            None => (0, false),
-        });
+        sorts.push(default_sort(&fields));
     }
 
     let mut views: BTreeSet<&str> = BTreeSet::new();
@@ -153,7 +149,7 @@ pub(crate) fn plan<'m>(
         where_filters,
         having_filters,
         sorts,
-        limit: parse_limit(request.limit.as_deref())?,
+        limit: request.limit.unwrap_or(crate::Limit::DEFAULT).rows_to_fetch(),
         time_zone,
         now: now.with_timezone(&time_zone),
         columns,
@@ -190,6 +186,20 @@ pub(crate) fn resolve_field<'m>(explore: &'m Explore, name: &str) -> Result<Reso
 /// worth reading when the expression is huge.
 fn shown_message(message: String) -> String {
     ponte_config::suggest::shorten(&message, 1024)
+}
+
+/// Looker's default sort for a query that names none ("Sorting data" in
+/// Looker's Explore documentation): the first date or time field
+/// descending, so a time series reads newest first; without one, the first
+/// measure descending; without a measure, the first field ascending.
+fn default_sort(fields: &[Planned<'_>]) -> (usize, bool) {
+    if let Some(i) = fields.iter().position(|f| f.time.is_some() && !f.field.is_measure()) {
+        return (i, true);
+    }
+    match fields.iter().position(|f| f.field.is_measure()) {
+        Some(i) => (i, true),
+        None => (0, false),
+    }
 }
 
 /// A name from a request as an error message quotes it: whole when short,

@@ -98,7 +98,7 @@ pub fn saved_request(model: &Model, query: &Query) -> QueryRequest {
             .iter()
             .map(|s| if s.descending { format!("{} desc", s.field) } else { s.field.clone() })
             .collect(),
-        limit: query.limit.map(|l| l.to_string()),
+        limit: query.limit,
         ..QueryRequest::default()
     }
 }

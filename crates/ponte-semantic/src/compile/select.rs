@@ -79,7 +79,7 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
     sql.push_str(&format!("\nORDER BY {}", order.join(", ")));
     sql.push_str(&format!("\nLIMIT {}", plan.limit));
 
-    Ok(CompiledQuery { sql, params: w.params, columns, limit: Some(plan.limit) })
+    Ok(CompiledQuery { sql, params: w.params, columns, limit: plan.limit })
 }
 
 /// The SQL of a selected or filtered field.

@@ -1,6 +1,7 @@
 //! What users open: saved queries (looks) and dashboards of tiles.
 
 use super::filter::FieldFilter;
+use crate::limit::Limit;
 
 /// A query as saved in a look or dashboard tile (Looker's query body subset).
 #[derive(Debug, Clone, PartialEq)]
@@ -13,8 +14,9 @@ pub struct Query {
     pub filters: Vec<FieldFilter>,
     /// Sort order.
     pub sorts: Vec<Sort>,
-    /// Row limit; `None` lets the server apply its default.
-    pub limit: Option<u64>,
+    /// Row limit; `None` for the default. `validate` keeps it within
+    /// [`Limit::MAX_ROWS`] (see [`Limit::fits_a_page`]).
+    pub limit: Option<Limit>,
 }
 
 /// One sort key.

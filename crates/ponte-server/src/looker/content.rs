@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::{Authenticated, find_dashboard, find_look};
 use crate::error::ApiError;
-use crate::semantic::SemanticLayer;
+use ponte_query::SemanticLayer;
 
 /// `GET /api/4.0/looks/{id}`
 pub(super) async fn look(auth: Authenticated, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {

@@ -29,7 +29,7 @@ use ponte_state::StateDb;
 use crate::AppState;
 use crate::client_address::ClientAddress;
 use crate::error::ApiError;
-use crate::semantic::SemanticLayer;
+use ponte_query::SemanticLayer;
 use session::{ApiSession, Sessions};
 use throttle::{LoginThrottle, ThrottleKey};
 

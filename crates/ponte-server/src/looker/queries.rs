@@ -8,7 +8,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Response};
-use ponte_semantic::compile::{MAX_LIMIT, QueryRequest, compile, look_request};
+use ponte_semantic::Limit;
+use ponte_semantic::compile::{QueryError, QueryRequest, compile, look_request};
 use ponte_warehouse::QueryOptions;
 use serde_json::{Value, json};
 
@@ -16,15 +17,16 @@ use super::{Authenticated, find_look};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::metrics::QuerySurface;
-use crate::render::{self, ResultFormat};
-use crate::semantic::SemanticLayer;
+use ponte_query::SemanticLayer;
+use ponte_query::render::{self, ResultFormat};
 
 /// The query-string options of the run endpoints that ponte reads; the
 /// rest (`apply_formatting`, `cache_only`, image sizes, …) are accepted and
 /// ignored, as they do not change which rows are returned.
 #[derive(Debug, Default, serde::Deserialize)]
 struct RunOptions {
-    /// Overrides the query's row limit.
+    /// Overrides the query's row limit (text, as Looker sends it; blank
+    /// keeps the query's).
     limit: Option<String>,
     /// `false`: read the tables even when a cached result exists.
     cache: Option<String>,
@@ -41,6 +43,15 @@ impl RunOptions {
             }
         };
         Ok(QueryOptions { use_cache })
+    }
+
+    /// Replaces the query's limit with `?limit=`, when given.
+    fn override_limit(&self, request: &mut QueryRequest) -> Result<(), ApiError> {
+        let limit = self.limit.as_deref().map(Limit::parse_optional).transpose().map_err(QueryError::from)?;
+        if let Some(limit) = limit.flatten() {
+            request.limit = Some(limit);
+        }
+        Ok(())
     }
 }
 
@@ -71,7 +82,7 @@ pub(super) async fn run_inline(
     let format = format(&format_name)?;
     let mut request = parse_body(&body)?;
     let options = run_options(&uri)?;
-    override_limit(&mut request, &options);
+    options.override_limit(&mut request)?;
     run(&auth, &request, format, options.query_options()?).await
 }
 
@@ -124,7 +135,7 @@ pub(super) async fn run_saved(
     let format = format(&format_name)?;
     let mut request = saved(&app, &auth, &id)?;
     let options = run_options(&uri)?;
-    override_limit(&mut request, &options);
+    options.override_limit(&mut request)?;
     run(&auth, &request, format, options.query_options()?).await
 }
 
@@ -144,9 +155,9 @@ pub(super) async fn run_url_encoded(
     let query = [in_path, uri.query().unwrap_or_default()].join("&");
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(&query).map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
-    let mut request = QueryRequest::from_url_params(&model, view, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut request = QueryRequest::from_url_params(&model, view, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let options = run_options(&uri)?;
-    override_limit(&mut request, &options);
+    options.override_limit(&mut request)?;
     run(&auth, &request, format, options.query_options()?).await
 }
 
@@ -160,14 +171,8 @@ pub(super) async fn run_look(
     let (model, look) = find_look(&auth.api.semantic, &id)?;
     let mut request = look_request(model, look.id)?;
     let options = run_options(&uri)?;
-    override_limit(&mut request, &options);
+    options.override_limit(&mut request)?;
     run(&auth, &request, format, options.query_options()?).await
-}
-
-fn override_limit(request: &mut QueryRequest, options: &RunOptions) {
-    if let Some(limit) = options.limit.as_ref().filter(|l| !l.trim().is_empty()) {
-        request.limit = Some(limit.clone());
-    }
 }
 
 /// The query the caller saved as `id`, or the look's or tile's query that
@@ -243,7 +248,8 @@ async fn run(
             if result.cache_hit { ", cache;desc=hit" } else { ", cache;desc=miss" }
         );
         let headers = [(header::CONTENT_TYPE, format.content_type().to_owned()), (SERVER_TIMING, timing)];
-        return Ok((headers, render::stream_body(compiled, format, rows)).into_response());
+        let body = axum::body::Body::from_stream(render::stream_chunks(compiled, format, rows));
+        return Ok((headers, body).into_response());
     }
     let body = match format {
         ResultFormat::Sql => render::sql_text(&compiled),
@@ -267,7 +273,7 @@ async fn run(
 
 /// Results longer than this are rendered a batch at a time (the most rows
 /// a query with an explicit limit returns: only `limit=-1` goes past it).
-const STREAM_ABOVE_ROWS: usize = MAX_LIMIT as usize;
+const STREAM_ABOVE_ROWS: usize = Limit::MAX_ROWS as usize;
 
 const SERVER_TIMING: header::HeaderName = header::HeaderName::from_static("server-timing");
 

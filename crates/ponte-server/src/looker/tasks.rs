@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 use super::Authenticated;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::render::ResultFormat;
+use ponte_query::render::ResultFormat;
 
 /// How long a finished task's result is kept.
 pub(crate) const RESULT_LIFETIME: Duration = Duration::from_secs(15 * 60);
@@ -140,7 +140,7 @@ pub(super) async fn create(
     })?;
     let format_name = body.result_format.unwrap_or_default();
     let format: ResultFormat =
-        format_name.parse().map_err(|e: crate::render::UnknownFormat| ApiError::bad_request(e.to_string()))?;
+        format_name.parse().map_err(|e: ponte_query::render::UnknownFormat| ApiError::bad_request(e.to_string()))?;
     // Resolve now, so an unknown or another client's query is a 404 here.
     let request = super::queries::saved(&app, &auth, &query_id)?;
     let mut id_bytes = [0u8; 12];

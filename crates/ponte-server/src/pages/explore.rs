@@ -9,7 +9,8 @@
 //! filter rows as `filter_field`/`filter_value` pairs; both shapes are read.
 
 use ponte_charts::{Locale, TileData, TileKind, escape_html, render_tile};
-use ponte_semantic::compile::{DEFAULT_LIMIT, MAX_LIMIT, QueryRequest, check_access};
+use ponte_semantic::Limit;
+use ponte_semantic::compile::{QueryRequest, check_access};
 use ponte_semantic::model::{Explore, Model};
 use serde_json::json;
 
@@ -29,7 +30,7 @@ struct Choice {
     fields: Vec<String>,
     filters: Vec<(String, String)>,
     sorts: Vec<String>,
-    limit: Option<String>,
+    limit: Option<Limit>,
     /// The chart: `None` picks one from the result's shape.
     vis: Option<TileKind>,
 }
@@ -38,12 +39,12 @@ impl Choice {
     fn from_params(params: &Params) -> Result<Self, ApiError> {
         // Looker's explore parameters (fields, f[…], sorts, limit), read as
         // the API reads a url-encoded query; then the form's own.
-        let looker = QueryRequest::from_url_params("", "", params.pairs());
+        let looker = QueryRequest::from_url_params("", "", params.pairs())?;
         let mut choice = Choice {
             fields: looker.fields,
             filters: looker.filters.into_iter().collect(),
             sorts: looker.sorts,
-            limit: looker.limit.filter(|l| !l.trim().is_empty()),
+            limit: looker.limit,
             vis: None,
         };
         let mut filter_fields = Vec::new();
@@ -80,7 +81,7 @@ impl Choice {
             fields: self.fields.clone(),
             filters: self.filters.iter().cloned().collect(),
             sorts: self.sorts.clone(),
-            limit: self.limit.clone(),
+            limit: self.limit,
             ..QueryRequest::default()
         }
     }
@@ -92,8 +93,8 @@ impl Choice {
         if !self.sorts.is_empty() {
             pairs.push(("sorts".to_owned(), self.sorts.join(",")));
         }
-        if let Some(limit) = &self.limit {
-            pairs.push(("limit".to_owned(), limit.clone()));
+        if let Some(limit) = self.limit {
+            pairs.push(("limit".to_owned(), limit.to_string()));
         }
         if let Some(kind) = self.vis {
             pairs.push(("vis".to_owned(), json!({ "type": kind.as_looker() }).to_string()));
@@ -274,9 +275,10 @@ fn form(explore: &Explore, choice: &Choice, path: &str, frame: &Frame, words: &W
         words.descending
     ));
     out.push_str(&format!(
-        "<label>{}<input type=\"number\" name=\"limit\" min=\"1\" max=\"{MAX_LIMIT}\" value=\"{}\"></label>\n",
+        "<label>{}<input type=\"number\" name=\"limit\" min=\"1\" max=\"{}\" value=\"{}\"></label>\n",
         words.limit,
-        escape_html(choice.limit.as_deref().unwrap_or(&DEFAULT_LIMIT.to_string()))
+        Limit::MAX_ROWS,
+        choice.limit.unwrap_or(Limit::DEFAULT)
     ));
     let mut vis = String::from("<option value=\"auto\">auto</option>");
     for (kind, name) in TileKind::ALL {

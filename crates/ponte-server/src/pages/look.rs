@@ -38,8 +38,11 @@ pub(super) async fn page(
     frame: &Frame,
 ) -> Result<Page, ApiError> {
     let (model, look, mut request) = open(app, viewer, id)?;
+    // Only the filters (`f[view.field]=`) of Looker's parameters apply to
+    // a look; the look keeps its own fields, sorts and limit.
+    let filter_pairs = params.pairs().filter(|(k, _)| k.starts_with("f["));
     let filters: Vec<(String, String)> =
-        QueryRequest::from_url_params("", "", params.pairs()).filters.into_iter().collect();
+        QueryRequest::from_url_params("", "", filter_pairs)?.filters.into_iter().collect();
     for (field, expression) in &filters {
         request.filters.insert(field.clone(), expression.clone());
     }

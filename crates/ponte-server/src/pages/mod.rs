@@ -25,8 +25,8 @@ use axum::routing::get;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::semantic::SemanticLayer;
 use html::{Frame, Page, error_page};
+use ponte_query::SemanticLayer;
 use viewer::Viewer;
 
 /// A page URL's query string as ordered pairs (repeated keys kept).

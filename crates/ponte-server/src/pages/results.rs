@@ -3,13 +3,14 @@
 
 use arrow_array::RecordBatch;
 use ponte_charts::{Column, TileData, TileKind, Value};
-use ponte_semantic::compile::{CompiledQuery, FieldKind, MAX_LIMIT, QueryRequest, compile};
+use ponte_semantic::Limit;
+use ponte_semantic::compile::{CompiledQuery, FieldKind, QueryRequest, compile};
 
 use super::viewer::{Download, Viewer, no_download};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::metrics::QuerySurface;
-use crate::render;
+use ponte_query::render;
 use ponte_warehouse::QueryOptions;
 
 /// A query that ran: how it was compiled, and its rows.
@@ -53,7 +54,7 @@ pub(crate) fn download_limit(request: &mut QueryRequest, viewer: &Viewer) -> Res
     match viewer.download() {
         Download::None => Err(no_download()),
         Download::WithoutLimit => {
-            request.limit = Some("-1".to_owned());
+            request.limit = Some(Limit::All);
             Ok(())
         }
         Download::WithLimit => refuse_all_rows(request),
@@ -64,10 +65,11 @@ pub(crate) fn download_limit(request: &mut QueryRequest, viewer: &Viewer) -> Res
 /// `download_without_limit` may ask for it: pages draw what they show, and
 /// a million rows in HTML would only exhaust the server.
 pub(crate) fn refuse_all_rows(request: &QueryRequest) -> Result<(), ApiError> {
-    match request.limit.as_deref().map(str::trim) {
-        Some("-1") => Err(ApiError::bad_request(format!(
+    match request.limit {
+        Some(Limit::All) => Err(ApiError::bad_request(format!(
             "`limit=-1` (every row) is only for downloads with the `download_without_limit` permission; \
-             give a limit up to {MAX_LIMIT}"
+             give a limit up to {}",
+            Limit::MAX_ROWS
         ))),
         _ => Ok(()),
     }
@@ -143,7 +145,7 @@ pub(crate) async fn csv_download(
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'".to_owned()),
         ],
-        render::stream_body(compiled, render::ResultFormat::Csv, rows),
+        axum::body::Body::from_stream(render::stream_chunks(compiled, render::ResultFormat::Csv, rows)),
     )
         .into_response())
 }

@@ -15,7 +15,7 @@ use ponte_embed::{Algorithm, EmbedParams, Secret};
 use ponte_scheduler::{RunOutcome, Runner, Target};
 use ponte_server::embed::Embedding;
 use ponte_server::looker::session::Sessions;
-use ponte_server::semantic::SemanticLayer;
+use ponte_query::SemanticLayer;
 use ponte_server::{AppState, router};
 use ponte_state::Delivery;
 use ponte_state::StateDb;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use ponte_config::Config;
+use ponte_query::SemanticLayer;
 use ponte_scheduler::DaemonOptions;
 use ponte_server::embed::Embedding;
 use ponte_server::looker::session::Sessions;
-use ponte_server::semantic::SemanticLayer;
 use ponte_state::StateDb;
 use tokio::sync::watch;
 

@@ -38,11 +38,8 @@ pub fn run(config_path: &Path, args: &EmbedUrlArgs) -> anyhow::Result<ExitCode> 
     if let Some(length) = args.session_length {
         params.session_length = length;
     }
-    let mut attributes = serde_json::Map::new();
-    for a in &args.attrs {
-        let Some((k, v)) = a.split_once('=') else { bail!("--attr `{a}` is not key=value") };
-        attributes.insert(k.trim().to_owned(), serde_json::Value::String(v.to_owned()));
-    }
+    let attributes: serde_json::Map<_, _> =
+        args.attrs.iter().map(|a| (a.key.clone(), serde_json::Value::String(a.value.clone()))).collect();
     params.user_attributes = (!attributes.is_empty()).then_some(attributes);
     let host = args.host.clone().unwrap_or_else(|| config.server.base_url());
     println!("{}", ponte_embed::sign_url(&host, &params, &secret));

@@ -50,7 +50,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trigger(args) => trigger::run(&config, &args),
         Command::Publish(args) => trigger::publish(&config, &args),
         Command::Schedules(SchedulesCommand::Next { schedule, count, after }) => {
-            schedules::next(&config, &schedule, count, after.as_deref())
+            schedules::next(&config, &schedule, count, after)
         }
         Command::Runs { limit, json, details } => runs::run(&config, limit, json, details),
         Command::Query(args) => query::run(&config, &args),

@@ -78,7 +78,7 @@ impl PortalListener {
     pub fn serve(
         self,
         config: &ponte_config::Config,
-        semantic: &ponte_server::semantic::SemanticLayer,
+        semantic: &ponte_query::SemanticLayer,
         secrets: &[Secret],
         warehouse: Arc<dyn Warehouse>,
     ) -> anyhow::Result<()> {

@@ -4,24 +4,19 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{anyhow, bail};
+use ponte_query::{SemanticLayer, dialect_of, render};
 use ponte_semantic::compile::{Caller, CompiledQuery, QueryRequest, Target, compile};
 use ponte_semantic::model::{Model, columns_of_config, load_model};
-use ponte_server::render;
-use ponte_server::semantic::{SemanticLayer, dialect_of};
 
-use crate::cli::QueryArgs;
+use crate::cli::{QueryArgs, QueryFormat};
 
 pub fn run(config_path: &Path, args: &QueryArgs) -> anyhow::Result<ExitCode> {
     let config = ponte_config::load(config_path)?;
     let Some((model_name, explore)) = args.explore.split_once('/') else {
         bail!("`{}` is not model/explore, e.g. comerc/faturas", args.explore)
     };
-    if !["table", "json", "csv", "sql"].contains(&args.format.as_str()) {
-        bail!("--format `{}`: expected table, json, csv or sql", args.format);
-    }
     let models: Vec<Model> =
         config.semantic.models.iter().map(|p| load_model(p).map_err(|e| anyhow!("{e}"))).collect::<Result<_, _>>()?;
     if !models.iter().any(|m| m.name == model_name) {
@@ -34,27 +29,26 @@ pub fn run(config_path: &Path, args: &QueryArgs) -> anyhow::Result<ExitCode> {
         fields: args.fields.clone(),
         filters: pairs(&args.filters, "--filter", "field=expression")?,
         sorts: args.sort.clone(),
-        limit: args.limit.clone(),
+        limit: args.limit,
         ..QueryRequest::default()
     };
-    let caller = Caller { user_attributes: pairs(&args.attrs, "--attr", "key=value")? };
+    let caller = Caller { user_attributes: args.attrs.iter().map(|a| (a.key.clone(), a.value.clone())).collect() };
     let columns = columns_of_config(&config);
     let dialect = dialect_of(&config);
     let now = chrono::Utc::now();
-    if args.format == "sql" {
+    if args.format == QueryFormat::Sql {
         // No warehouse needed: this works before anything is loaded.
         let model = models.iter().find(|m| m.name == model_name).expect("checked above");
         let compiled = compile(model, &request, &caller, &Target::new(dialect, &columns), now)?;
-        println!("{}", render::sql_text(&compiled));
+        print(&compiled, &[], QueryFormat::Sql)?;
         return Ok(ExitCode::SUCCESS);
     }
     let runtime = crate::runtime()?;
     runtime.block_on(async {
         let warehouse = ponte_warehouse::open(&config.warehouse).await?;
         let semantic = SemanticLayer::new(models, columns, dialect, warehouse);
-        let compiled = compile(semantic.model(model_name)?, &request, &caller, &semantic.target(), now)?;
-        let result = semantic.run(&compiled, ponte_warehouse::QueryOptions::default()).await?;
-        print(&compiled, &result.batches, &args.format)
+        let (compiled, result) = semantic.execute(&request, &caller, ponte_warehouse::QueryOptions::default()).await?;
+        print(&compiled, &result.batches, args.format)
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -69,30 +63,12 @@ fn pairs(args: &[String], flag: &str, shape: &str) -> anyhow::Result<BTreeMap<St
         .collect()
 }
 
-fn print(compiled: &CompiledQuery, batches: &[arrow_array::RecordBatch], format: &str) -> anyhow::Result<()> {
+fn print(compiled: &CompiledQuery, batches: &[arrow_array::RecordBatch], format: QueryFormat) -> anyhow::Result<()> {
     match format {
-        "json" => println!("{}", serde_json::Value::Array(render::json_rows(compiled, batches))),
-        "csv" => print!("{}", render::csv(compiled, batches)),
-        _ => {
-            // Columns come back under their SQL aliases; people read `view.field`.
-            let renamed: Vec<arrow_array::RecordBatch> = batches
-                .iter()
-                .map(|b| {
-                    let fields: Vec<arrow_schema::Field> = b
-                        .schema()
-                        .fields()
-                        .iter()
-                        .map(|f| {
-                            let name =
-                                compiled.columns.iter().find(|c| c.alias == *f.name()).map_or(f.name(), |c| &c.name);
-                            f.as_ref().clone().with_name(name)
-                        })
-                        .collect();
-                    arrow_array::RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), b.columns().to_vec())
-                })
-                .collect::<Result<_, _>>()?;
-            println!("{}", arrow_cast::pretty::pretty_format_batches(&renamed)?);
-        }
+        QueryFormat::Table => println!("{}", render::table(compiled, batches)?),
+        QueryFormat::Json => println!("{}", serde_json::Value::Array(render::json_rows(compiled, batches))),
+        QueryFormat::Csv => print!("{}", render::csv(compiled, batches)),
+        QueryFormat::Sql => println!("{}", render::sql_text(compiled)),
     }
     Ok(())
 }

@@ -3,10 +3,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use chrono::{DateTime, Utc};
 
-pub fn next(config_path: &Path, name: &str, count: usize, after: Option<&str>) -> anyhow::Result<ExitCode> {
+pub fn next(config_path: &Path, name: &str, count: usize, after: Option<DateTime<Utc>>) -> anyhow::Result<ExitCode> {
     let config = ponte_config::load(config_path)?;
     let cron = match (config.schedule(name), config.transfer(name)) {
         (Some(s), _) => &s.cron,
@@ -20,12 +20,7 @@ pub fn next(config_path: &Path, name: &str, count: usize, after: Option<&str>) -
             bail!("no schedule named `{name}` in {}; schedules: {}", config.path.display(), names.join(", "))
         }
     };
-    let after: DateTime<Utc> = match after {
-        Some(text) => DateTime::parse_from_rfc3339(text)
-            .with_context(|| format!("--after `{text}` is not an RFC 3339 time such as 2026-01-05T08:00:00-03:00"))?
-            .with_timezone(&Utc),
-        None => Utc::now(),
-    };
+    let after = after.unwrap_or_else(Utc::now);
     let mut printed = 0;
     for fire in ponte_scheduler::fire::fire_times(cron, after).take(count) {
         println!("{}", fire.to_rfc3339());

@@ -14,11 +14,7 @@ use crate::cli::{PublishArgs, TriggerArgs};
 pub fn publish(config_path: &Path, args: &PublishArgs) -> anyhow::Result<ExitCode> {
     let config = ponte_config::load(config_path)?;
     let state = StateDb::open(&config.project.state_dir)?;
-    let mut attributes = std::collections::BTreeMap::new();
-    for a in &args.attrs {
-        let Some((k, v)) = a.split_once('=') else { anyhow::bail!("--attr `{a}` is not KEY=VALUE") };
-        attributes.insert(k.to_owned(), v.to_owned());
-    }
+    let attributes = args.attrs.iter().map(|a| (a.key.clone(), a.value.clone())).collect();
     let message = ponte_state::NewMessage {
         data: args.data.clone().into_bytes(),
         attributes,

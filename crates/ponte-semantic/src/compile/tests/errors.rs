@@ -13,17 +13,22 @@ fn with_limit(limit: &str) -> Result<CompiledQuery, QueryError> {
 fn limits_are_whole_numbers_capped() {
     for (limit, expected) in [("10", 10), ("5000", 5000), ("20000", 5000), ("-1", 1_000_000), ("", 500), (" 7 ", 7)] {
         let q = with_limit(limit).unwrap();
-        assert_eq!(q.limit, Some(expected), "{limit}");
+        assert_eq!(q.limit, expected, "{limit}");
         assert!(q.sql.ends_with(&format!("\nLIMIT {expected}")));
     }
-    assert_eq!(
-        ok(r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"]}"#, &df()).limit,
-        Some(500)
-    );
-    assert_eq!(with_limit("99999999999999999999999").unwrap().limit, Some(5000));
+    assert_eq!(ok(r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"]}"#, &df()).limit, 500);
+    assert_eq!(with_limit("99999999999999999999999").unwrap().limit, 5000);
+}
+
+#[test]
+fn bad_limits_are_refused_where_the_request_is_read() {
     for bad in ["1e9", "abc", "-5", "0", "+5", "5.0", "1; DROP TABLE x"] {
-        let e = with_limit(bad).unwrap_err();
-        assert_eq!(e, QueryError::BadLimit { limit: bad.to_owned() }, "{bad}");
+        let body =
+            serde_json::json!({"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "limit": bad});
+        let e = serde_json::from_value::<QueryRequest>(body).unwrap_err();
+        assert!(e.to_string().starts_with(&format!("bad limit `{bad}`")), "{bad}: {e}");
+        let e = QueryRequest::from_url_params("comerc", "faturas", [("limit", bad)]).unwrap_err();
+        assert_eq!(e, QueryError::BadLimit(crate::limit::BadLimit { limit: bad.to_owned() }), "{bad}");
         assert_eq!(e.status(), 400);
     }
 }
@@ -195,7 +200,7 @@ fn unknown_json_keys_and_nulls_are_accepted() {
             "limit": null, "query_timezone": null, "total": true, "vis_config": {}, "filter_config": null, "can": {}}"#,
         &bq(),
     );
-    assert_eq!(q.limit, Some(500));
+    assert_eq!(q.limit, 500);
 }
 
 #[test]

@@ -29,7 +29,7 @@ ORDER BY "faturas__mes_referencia_month"
 LIMIT 100"#
     );
     assert_eq!(q.params, [QueryParam::Int(7)]);
-    assert_eq!(q.limit, Some(100));
+    assert_eq!(q.limit, 100);
     let names: Vec<(&str, &str, FieldKind, &str)> =
         q.columns.iter().map(|c| (c.name.as_str(), c.alias.as_str(), c.kind, c.field_type.as_str())).collect();
     assert_eq!(
@@ -69,9 +69,10 @@ fn weeks_start_on_monday_in_both_dialects() {
     let q = ok(json, &bq());
     assert!(q.sql.contains("DATE_TRUNC(`faturas`.`data_emissao`, ISOWEEK) AS `faturas__emissao_week`"));
     assert!(q.sql.contains("`faturas`.`data_emissao` AS `faturas__emissao_date`"));
-    // Only dimensions: grouped (Looker's DISTINCT), sorted by the first ascending.
+    // Only dimensions: grouped (Looker's DISTINCT), sorted by the first
+    // time field descending (Looker's default for a time series).
     assert!(q.sql.contains("\nGROUP BY DATE_TRUNC(`faturas`.`data_emissao`, ISOWEEK), `faturas`.`data_emissao`\n"));
-    assert!(q.sql.contains("\nORDER BY `faturas__emissao_week`\nLIMIT 500"));
+    assert!(q.sql.contains("\nORDER BY `faturas__emissao_week` DESC\nLIMIT 500"));
 }
 
 #[test]
@@ -95,7 +96,7 @@ FROM `objeto_dados_energia_gestao_faturas_v2` AS `faturas`
 WHERE `faturas`.`id_cliente` = $2
   AND (`faturas`.`data_emissao` >= $3 AND `faturas`.`data_emissao` < $4)
 GROUP BY DATE_TRUNC(DATE(`faturas`.`data_emissao`, $1), MONTH)
-ORDER BY `faturas__custo_total` DESC
+ORDER BY `faturas__emissao_month` DESC
 LIMIT 500"
     );
     // 2024-03-10 in New York is 23 hours long (clocks spring forward).
@@ -197,4 +198,23 @@ fn the_one_to_one_join_of_budget_and_invoices_is_allowed() {
         "LEFT JOIN `objeto_dados_energia_gestao_faturas_v2` AS `faturas` ON `orcamento`.`id_unidade` = `faturas`.`id_unidade` AND `orcamento`.`mes_referencia` = `faturas`.`mes_referencia`"
     ));
     assert!(q.sql.contains("WHERE `orcamento`.`id_cliente` = $1"));
+}
+
+/// Looker's default sort when a query names none: the first time field
+/// descending, else the first measure descending, else the first field
+/// ascending. (ponte used to sort a time series by its measure.)
+#[test]
+fn without_sorts_a_time_series_is_newest_first() {
+    for (fields, order_by) in [
+        (
+            r#"["unidades.uf", "faturas.custo_total", "faturas.mes_referencia_month"]"#,
+            "ORDER BY `faturas__mes_referencia_month` DESC",
+        ),
+        (r#"["unidades.uf", "faturas.custo_total"]"#, "ORDER BY `faturas__custo_total` DESC"),
+        (r#"["unidades.uf", "faturas.status_pagamento"]"#, "ORDER BY `unidades__uf`\n"),
+    ] {
+        let json = format!(r#"{{"model": "comerc", "view": "faturas", "fields": {fields}}}"#);
+        let q = ok(&json, &bq());
+        assert!(q.sql.contains(order_by), "{fields}: {}", q.sql);
+    }
 }

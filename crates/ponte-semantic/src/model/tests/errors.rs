@@ -166,6 +166,31 @@ fn look_problems() {
     assert_one(&text, r#""order""#, 0, "look 1: unknown explore `order`; did you mean `orders`?");
 }
 
+/// Regression: a look saved with `limit = 10000` used to pass `validate`
+/// and then show 5,000 rows, cut silently when run. A saved query's limit
+/// must now fit what a page shows, and the message says the maximum.
+#[test]
+fn saved_limits_above_the_page_cap_or_every_row_are_refused_where_written() {
+    for (limit, needle) in [(r#""10000""#, r#""10000""#), ("5001", "5001"), (r#""-1""#, r#""-1""#), ("-1", "-1 }")] {
+        let text = edit(r#"limit = "100""#, &format!("limit = {limit}"));
+        assert_one(
+            &text,
+            needle.trim_end_matches(" }"),
+            0,
+            "look 1: `limit` must be a positive whole number up to 5000, Looker's row limit for looks and dashboards",
+        );
+    }
+    assert_eq!(problems(&edit(r#"limit = "100""#, "limit = 5000")), Vec::<String>::new());
+    let tile = edit(
+        r#"query = { explore = "orders", fields = ["orders.total"] }"#,
+        r#"query = { explore = "orders", fields = ["orders.total"], limit = 20000 }"#,
+    );
+    let found = problems(&tile);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].starts_with(&format!("{}: ", at(&tile, "20000", 0))), "{found:#?}");
+    assert!(found[0].contains("`limit` must be a positive whole number up to 5000"), "{found:#?}");
+}
+
 #[test]
 fn dashboard_problems() {
     let text = edit(r#"listen = { "Month" = "#, r#"listen = { "Mont" = "#);

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Checker, closest};
+use crate::limit::Limit;
 use crate::model::raw::{IntOrString, RawLook, RawQuery, S};
 use crate::model::{Explore, Look, Query, Sort};
 
@@ -104,13 +105,23 @@ pub(super) fn validate_query(
         }
     }
     let limit = raw.limit.as_ref().and_then(|l| {
-        let value = match l.get_ref() {
-            IntOrString::Int(i) => u64::try_from(*i).ok(),
-            IntOrString::String(s) => s.trim().parse::<u64>().ok(),
-        }
-        .filter(|v| *v > 0);
+        let text = match l.get_ref() {
+            IntOrString::Int(i) => i.to_string(),
+            IntOrString::String(s) => s.clone(),
+        };
+        // A saved query is shown on a page, so it gets what a page shows:
+        // at most Limit::MAX_ROWS rows, never every row (that is for
+        // downloads). A larger limit would be cut when run, silently.
+        let value = text.parse::<Limit>().ok().filter(|l| l.fits_a_page());
         if value.is_none() {
-            checker.error(l.span(), format!("{context}: `limit` must be a positive whole number"));
+            checker.error(
+                l.span(),
+                format!(
+                    "{context}: `limit` must be a positive whole number up to {}, Looker's row limit for looks and \
+                     dashboards (every row, -1, is for downloads only)",
+                    Limit::MAX_ROWS
+                ),
+            );
             ok = false;
         }
         value

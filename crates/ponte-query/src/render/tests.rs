@@ -1,0 +1,170 @@
+//! Rendering checked on hand-built batches: values as Looker shows them,
+//! CSV quoting and formula neutralising, the SQL text.
+
+use std::sync::Arc;
+
+use arrow_array::{BooleanArray, Date32Array, Float64Array, Int64Array, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use chrono::NaiveDate;
+
+use super::cell::cell;
+use super::*;
+
+fn column(name: &str, alias: &str, kind: FieldKind, field_type: &str) -> OutputColumn {
+    OutputColumn {
+        name: name.into(),
+        label: name.replace('.', " "),
+        kind,
+        field_type: field_type.into(),
+        value_format: None,
+        alias: alias.into(),
+    }
+}
+
+fn sample() -> (CompiledQuery, Vec<RecordBatch>) {
+    let columns = vec![
+        column("f.mes_month", "f__mes_month", FieldKind::Dimension, "date_month"),
+        column("f.mes_quarter", "f__mes_quarter", FieldKind::Dimension, "date_quarter"),
+        column("f.ativo", "f__ativo", FieldKind::Dimension, "yesno"),
+        column("f.nome", "f__nome", FieldKind::Dimension, "string"),
+        column("f.total", "f__total", FieldKind::Measure, "sum"),
+        column("f.count", "f__count", FieldKind::Measure, "count"),
+    ];
+    let schema = Arc::new(Schema::new(vec![
+        // Out of order: columns are found by alias.
+        Field::new("f__count", DataType::Int64, true),
+        Field::new("f__mes_month", DataType::Date32, true),
+        Field::new("f__mes_quarter", DataType::Date32, true),
+        Field::new("f__ativo", DataType::Boolean, true),
+        Field::new("f__nome", DataType::Utf8, true),
+        Field::new("f__total", DataType::Float64, true),
+    ]));
+    let may = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap().to_epoch_days();
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(Int64Array::from(vec![3, 1])),
+            Arc::new(Date32Array::from(vec![Some(may), None])),
+            Arc::new(Date32Array::from(vec![Some(may), Some(may)])),
+            Arc::new(BooleanArray::from(vec![true, false])),
+            Arc::new(StringArray::from(vec![Some("Ana, \"A\""), None])),
+            Arc::new(Float64Array::from(vec![1.5, f64::NAN])),
+        ],
+    )
+    .unwrap();
+    let query = CompiledQuery { sql: "SELECT 1".into(), params: vec![], columns, limit: 500 };
+    (query, vec![batch])
+}
+
+#[test]
+fn json_rows_are_keyed_by_field_and_formatted_as_looker_does() {
+    let (query, batches) = sample();
+    let rows = json_rows(&query, &batches);
+    assert_eq!(
+        rows[0],
+        json!({"f.mes_month": "2024-05", "f.mes_quarter": "2024-Q2", "f.ativo": "Yes",
+               "f.nome": "Ana, \"A\"", "f.total": 1.5, "f.count": 3})
+    );
+    assert_eq!(rows[1]["f.mes_month"], Value::Null);
+    assert_eq!(rows[1]["f.total"], Value::Null, "NaN is not JSON");
+    assert_eq!(rows[1]["f.ativo"], "No");
+}
+
+#[test]
+fn the_table_shows_the_values_csv_and_json_show() {
+    let (query, batches) = sample();
+    let text = table(&query, &batches).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].contains("| f.mes_month ") && lines[1].contains("| f.count |"), "{text}");
+    assert!(
+        lines[3].starts_with("| 2024-05     | 2024-Q2       | Yes     | Ana, \"A\" | 1.5     | 3       |"),
+        "{text}"
+    );
+    assert!(lines[4].starts_with("|             | 2024-Q2       | No      |"), "{text}");
+    assert!(!text.contains("2024-05-01"), "a month is shown as a month: {text}");
+}
+
+#[test]
+fn csv_quotes_and_keeps_column_order() {
+    let (query, batches) = sample();
+    let text = csv(&query, &batches);
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(lines[0], "f mes_month,f mes_quarter,f ativo,f nome,f total,f count");
+    assert_eq!(lines[1], "2024-05,2024-Q2,Yes,\"Ana, \"\"A\"\"\",1.5,3");
+    assert_eq!(lines[2], ",2024-Q2,No,,,1");
+}
+
+#[test]
+fn text_that_a_spreadsheet_would_run_is_neutralised_and_numbers_are_not() {
+    for (text, cell) in [
+        ("=HYPERLINK(\"https://x\"&A2,\"Clique aqui\")", "\"'=HYPERLINK(\"\"https://x\"\"&A2,\"\"Clique aqui\"\")\""),
+        ("+55 11 5555", "'+55 11 5555"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "\"'\r=1\""),
+        ("a=b", "a=b"),
+        ("", ""),
+    ] {
+        assert_eq!(csv_text(text), cell, "{text:?}");
+    }
+    let (mut query, _) = sample();
+    query.columns.truncate(1);
+    query.columns[0] = column("f.nome", "f__nome", FieldKind::Dimension, "string");
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("f__nome", DataType::Utf8, true),
+        Field::new("f__n", DataType::Int64, true),
+    ]));
+    query.columns.push(column("f.n", "f__n", FieldKind::Measure, "sum"));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![Arc::new(StringArray::from(vec!["=1+1"])), Arc::new(Int64Array::from(vec![-5]))],
+    )
+    .unwrap();
+    assert_eq!(csv(&query, &[batch]), "f nome,f n\r\n'=1+1,-5\r\n");
+}
+
+#[test]
+fn timestamps_of_every_unit_render_as_utc_text() {
+    use arrow_array::{TimestampMicrosecondArray, TimestampMillisecondArray, TimestampSecondArray};
+    let at = 1_700_000_000i64; // 2023-11-14 22:13:20 UTC
+    let arrays: Vec<(arrow_array::ArrayRef, &str)> = vec![
+        (Arc::new(TimestampSecondArray::from(vec![at])), "s"),
+        (Arc::new(TimestampMillisecondArray::from(vec![at * 1000])), "ms"),
+        (Arc::new(TimestampMicrosecondArray::from(vec![at * 1_000_000]).with_timezone("UTC")), "us"),
+    ];
+    for (array, unit) in arrays {
+        let c = column("f.t", "f__t", FieldKind::Dimension, "time");
+        assert_eq!(cell(array.as_ref(), 0, &c), json!("2023-11-14 22:13:20"), "{unit}");
+    }
+}
+
+#[test]
+fn formats_by_name() {
+    assert_eq!("json_bi".parse::<ResultFormat>(), Ok(ResultFormat::JsonBi));
+    assert!("png".parse::<ResultFormat>().unwrap_err().to_string().contains("png"));
+}
+
+#[test]
+fn sql_shows_the_bound_values_as_comments() {
+    let (mut query, _) = sample();
+    query.params = vec![QueryParam::String("O'Neil".into()), QueryParam::Int(3)];
+    assert_eq!(sql_text(&query), "SELECT 1\n-- $1 = 'O''Neil'\n-- $2 = 3");
+}
+
+#[tokio::test]
+async fn streamed_csv_and_json_are_the_bytes_of_the_whole_result() {
+    use futures::StreamExt as _;
+    let (query, batches) = sample();
+    let twice = vec![batches[0].clone(), batches[0].clone()];
+    for format in [ResultFormat::Csv, ResultFormat::Json] {
+        let input = futures::stream::iter(twice.clone().into_iter().map(Ok)).boxed();
+        let chunks: Vec<_> = stream_chunks(query.clone(), format, input).collect().await;
+        let streamed: Vec<u8> = chunks.into_iter().flat_map(|c| c.unwrap().to_vec()).collect();
+        let whole = match format {
+            ResultFormat::Csv => csv(&query, &twice),
+            _ => Value::Array(json_rows(&query, &twice)).to_string(),
+        };
+        assert_eq!(String::from_utf8(streamed).unwrap(), whole, "{format:?}");
+    }
+}
