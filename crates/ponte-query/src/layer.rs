@@ -6,10 +6,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use ponte_config::Config;
 use ponte_semantic::compile::{
-    Caller, CompiledQuery, Dialect, QueryError, QueryParam, QueryRequest, Target, WarehouseColumns, compile,
+    Caller, CompiledQuery, Dialect, QueryError, QueryRequest, Target, WarehouseColumns, compile,
 };
 use ponte_semantic::model::{Model, ModelErrors, columns_of_config, load_model};
-use ponte_warehouse::{Param, QueryOptions, QueryResult, Warehouse, WarehouseError};
+use ponte_warehouse::{QueryOptions, QueryResult, Warehouse, WarehouseError};
 
 /// Models, column kinds and the warehouse, shared by every request.
 pub struct SemanticLayer {
@@ -79,15 +79,13 @@ impl SemanticLayer {
 
     /// Runs a compiled query on the warehouse.
     pub async fn run(&self, query: &CompiledQuery, options: QueryOptions) -> Result<QueryResult, WarehouseError> {
-        let params: Vec<Param> = query.params.iter().map(param).collect();
-        self.warehouse.query_with(&query.sql, &params, options).await
+        self.warehouse.query_with(&query.sql, &query.params, options).await
     }
 
     /// Runs a compiled query and streams its rows (see
     /// [`Warehouse::query_stream`]): for results too large to hold.
     pub async fn stream(&self, query: &CompiledQuery) -> Result<ponte_warehouse::BatchStream, WarehouseError> {
-        let params: Vec<Param> = query.params.iter().map(param).collect();
-        self.warehouse.query_stream(&query.sql, &params).await
+        self.warehouse.query_stream(&query.sql, &query.params).await
     }
 }
 
@@ -108,18 +106,5 @@ pub fn dialect_of(config: &Config) -> Dialect {
     match config.warehouse {
         ponte_config::Warehouse::BigQuery { .. } => Dialect::BigQuery,
         ponte_config::Warehouse::Embedded { .. } => Dialect::DataFusion,
-    }
-}
-
-/// The warehouse's value for a compiled parameter.
-fn param(p: &QueryParam) -> Param {
-    match p {
-        QueryParam::Null => Param::Null,
-        QueryParam::Bool(b) => Param::Bool(*b),
-        QueryParam::Int(i) => Param::Int(*i),
-        QueryParam::Float(f) => Param::Float(*f),
-        QueryParam::String(s) => Param::String(s.clone()),
-        QueryParam::Date(d) => Param::Date(*d),
-        QueryParam::Timestamp(t) => Param::Timestamp(*t),
     }
 }

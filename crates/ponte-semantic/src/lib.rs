@@ -3,7 +3,7 @@
 //! Looker-style query to SQL with every user value bound as a parameter and
 //! access filters applied on every path.
 //!
-//! Status: [`filter_expr`] parses Looker filter expressions for string,
+//! [`filter_expr`] parses Looker filter expressions for string,
 //! number, date/time and yes/no fields into typed ASTs, and resolves date
 //! filters to concrete time ranges. [`model`] reads TOML model files (views,
 //! explores with joins and access filters, looks and dashboards) into a

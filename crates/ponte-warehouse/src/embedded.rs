@@ -421,13 +421,17 @@ impl Warehouse for EmbeddedWarehouse {
     async fn query_with(
         &self,
         sql: &str,
-        params: &[crate::Param],
+        params: &[crate::QueryParam],
         options: crate::QueryOptions,
     ) -> Result<crate::QueryResult, WarehouseError> {
         self.run_query(sql, params, options).await
     }
 
-    async fn query_stream(&self, sql: &str, params: &[crate::Param]) -> Result<crate::BatchStream, WarehouseError> {
+    async fn query_stream(
+        &self,
+        sql: &str,
+        params: &[crate::QueryParam],
+    ) -> Result<crate::BatchStream, WarehouseError> {
         self.stream_query(sql, params).await
     }
 }

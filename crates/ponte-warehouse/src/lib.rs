@@ -46,7 +46,7 @@ pub use embedded::EmbeddedWarehouse;
 pub use error::WarehouseError;
 pub use load::{IgnoredObject, LoadError, LoadObserver, LoadOptions, LoadReport, LoadedFile, load, load_with};
 pub use ponte_config::{TableSchema, WriteMode};
-pub use query::{Param, QueryOptions, QueryResult};
+pub use query::{QueryOptions, QueryParam, QueryResult};
 pub use types::{arrow_schema, loads_into};
 
 /// Batches on their way into a table; an `Err` aborts the write.
@@ -135,7 +135,7 @@ pub trait Warehouse: Send + Sync {
     /// Runs a SELECT; values are bound to `$1`, `$2`, … and never spliced
     /// into the SQL text. Statements other than queries are refused. A
     /// result may come from the backend's cache, never a stale one.
-    async fn query(&self, sql: &str, params: &[Param]) -> Result<QueryResult, WarehouseError> {
+    async fn query(&self, sql: &str, params: &[QueryParam]) -> Result<QueryResult, WarehouseError> {
         self.query_with(sql, params, QueryOptions::default()).await
     }
 
@@ -143,7 +143,7 @@ pub trait Warehouse: Send + Sync {
     async fn query_with(
         &self,
         sql: &str,
-        params: &[Param],
+        params: &[QueryParam],
         options: QueryOptions,
     ) -> Result<QueryResult, WarehouseError>;
 
@@ -154,7 +154,7 @@ pub trait Warehouse: Send + Sync {
     ///
     /// The default reads the whole result first, for backends that page
     /// results themselves.
-    async fn query_stream(&self, sql: &str, params: &[Param]) -> Result<BatchStream, WarehouseError> {
+    async fn query_stream(&self, sql: &str, params: &[QueryParam]) -> Result<BatchStream, WarehouseError> {
         let result = self.query_with(sql, params, QueryOptions { use_cache: false }).await?;
         Ok(Box::pin(futures::stream::iter(result.batches.into_iter().map(Ok))))
     }

@@ -19,7 +19,7 @@ use std::time::Instant;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use bytes::Bytes;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use datafusion::common::ParamValues;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
@@ -28,7 +28,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use object_store::ObjectStore;
-use serde::Serialize;
+pub use ponte_semantic::compile::QueryParam;
 
 use crate::embedded::Manifest;
 use crate::result_cache::{ResultCache, ResultKey};
@@ -37,39 +37,19 @@ use crate::{EmbeddedWarehouse, WarehouseError};
 /// The URL the warehouse's store is registered under in DataFusion.
 const STORE_URL: &str = "ponte://warehouse";
 
-/// A value bound to a `$n` placeholder.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub enum Param {
-    /// NULL.
-    Null,
-    /// BOOL.
-    Bool(bool),
-    /// INT64.
-    Int(i64),
-    /// FLOAT64.
-    Float(f64),
-    /// STRING.
-    String(String),
-    /// DATE.
-    Date(NaiveDate),
-    /// TIMESTAMP (UTC).
-    Timestamp(DateTime<Utc>),
-}
-
-impl Param {
-    fn scalar(&self) -> ScalarValue {
-        match self {
-            Self::Null => ScalarValue::Null,
-            Self::Bool(b) => ScalarValue::Boolean(Some(*b)),
-            Self::Int(i) => ScalarValue::Int64(Some(*i)),
-            Self::Float(f) => ScalarValue::Float64(Some(*f)),
-            Self::String(s) => ScalarValue::Utf8(Some(s.clone())),
-            Self::Date(d) => {
-                let days = (*d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32;
-                ScalarValue::Date32(Some(days))
-            }
-            Self::Timestamp(t) => ScalarValue::TimestampMicrosecond(Some(t.timestamp_micros()), Some("UTC".into())),
+/// DataFusion's value for a bound parameter.
+fn scalar(param: &QueryParam) -> ScalarValue {
+    match param {
+        QueryParam::Null => ScalarValue::Null,
+        QueryParam::Bool(b) => ScalarValue::Boolean(Some(*b)),
+        QueryParam::Int(i) => ScalarValue::Int64(Some(*i)),
+        QueryParam::Float(f) => ScalarValue::Float64(Some(*f)),
+        QueryParam::String(s) => ScalarValue::Utf8(Some(s.clone())),
+        QueryParam::Date(d) => {
+            let days = (*d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32;
+            ScalarValue::Date32(Some(days))
         }
+        QueryParam::Timestamp(t) => ScalarValue::TimestampMicrosecond(Some(t.timestamp_micros()), Some("UTC".into())),
     }
 }
 
@@ -242,7 +222,7 @@ impl EmbeddedWarehouse {
     pub async fn run_query(
         &self,
         sql: &str,
-        params: &[Param],
+        params: &[QueryParam],
         options: QueryOptions,
     ) -> Result<QueryResult, WarehouseError> {
         let started = Instant::now();
@@ -262,7 +242,7 @@ impl EmbeddedWarehouse {
     /// DataFusion produces them, without the result cache: what a download
     /// of every row reads, so the rows are never all in memory as Arrow,
     /// let alone as JSON or CSV text.
-    pub async fn stream_query(&self, sql: &str, params: &[Param]) -> Result<crate::BatchStream, WarehouseError> {
+    pub async fn stream_query(&self, sql: &str, params: &[QueryParam]) -> Result<crate::BatchStream, WarehouseError> {
         use futures::StreamExt as _;
         let session = self.session(sql).await?;
         let df = plan(session, params).await?;
@@ -272,21 +252,21 @@ impl EmbeddedWarehouse {
 }
 
 /// Plans a query in its session, read-only, with its parameters bound.
-async fn plan(session: Session, params: &[Param]) -> Result<datafusion::dataframe::DataFrame, WarehouseError> {
+async fn plan(session: Session, params: &[QueryParam]) -> Result<datafusion::dataframe::DataFrame, WarehouseError> {
     let Session { ctx, statement, .. } = session;
     let plan = ctx.state().statement_to_plan(statement).await.map_err(query_error)?;
     let read_only = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
     read_only.verify_plan(&plan).map_err(query_error)?;
     let mut df = ctx.execute_logical_plan(plan).await.map_err(query_error)?;
     if !params.is_empty() {
-        let values = ParamValues::List(params.iter().map(|p| p.scalar().into()).collect());
+        let values = ParamValues::List(params.iter().map(|p| scalar(p).into()).collect());
         df = df.with_param_values(values).map_err(query_error)?;
     }
     Ok(df)
 }
 
 /// Plans and runs a query in its session.
-async fn execute(session: Session, params: &[Param], started: Instant) -> Result<QueryResult, WarehouseError> {
+async fn execute(session: Session, params: &[QueryParam], started: Instant) -> Result<QueryResult, WarehouseError> {
     let registered = started.elapsed();
     let df = plan(session, params).await?;
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use hashlink::LruCache;
 
-use crate::{Param, QueryResult, WarehouseError};
+use crate::{QueryParam, QueryResult, WarehouseError};
 
 /// What a cached result is found by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -27,7 +27,7 @@ pub(crate) struct ResultKey(String);
 impl ResultKey {
     /// The key of `sql` with `params` over `tables` (each table with the
     /// snapshot the query reads).
-    pub(crate) fn new(sql: &str, params: &[Param], tables: &[(String, String)]) -> Self {
+    pub(crate) fn new(sql: &str, params: &[QueryParam], tables: &[(String, String)]) -> Self {
         // Debug keeps NaN apart from NULL and quotes strings, so no two
         // different parameter lists print the same.
         let mut tables: Vec<_> = tables.iter().map(|(t, s)| format!("{t}@{s}")).collect();
@@ -162,18 +162,22 @@ mod tests {
     #[test]
     fn keys_differ_by_sql_values_and_snapshots() {
         let tables = |s: &str| vec![("t".to_owned(), s.to_owned())];
-        let a = ResultKey::new("SELECT $1", &[Param::Int(1)], &tables("s1"));
-        assert_eq!(a, ResultKey::new("SELECT $1", &[Param::Int(1)], &tables("s1")));
-        assert_ne!(a, ResultKey::new("SELECT $1", &[Param::Int(2)], &tables("s1")));
-        assert_ne!(a, ResultKey::new("SELECT $1", &[Param::Int(1)], &tables("s2")));
-        assert_ne!(a, ResultKey::new("SELECT $1 ", &[Param::Int(1)], &tables("s1")));
+        let a = ResultKey::new("SELECT $1", &[QueryParam::Int(1)], &tables("s1"));
+        assert_eq!(a, ResultKey::new("SELECT $1", &[QueryParam::Int(1)], &tables("s1")));
+        assert_ne!(a, ResultKey::new("SELECT $1", &[QueryParam::Int(2)], &tables("s1")));
+        assert_ne!(a, ResultKey::new("SELECT $1", &[QueryParam::Int(1)], &tables("s2")));
+        assert_ne!(a, ResultKey::new("SELECT $1 ", &[QueryParam::Int(1)], &tables("s1")));
         assert_ne!(
-            ResultKey::new("SELECT $1", &[Param::Null], &tables("s1")),
-            ResultKey::new("SELECT $1", &[Param::Float(f64::NAN)], &tables("s1"))
+            ResultKey::new("SELECT $1", &[QueryParam::Null], &tables("s1")),
+            ResultKey::new("SELECT $1", &[QueryParam::Float(f64::NAN)], &tables("s1"))
         );
         assert_ne!(
-            ResultKey::new("SELECT $1, $2", &[Param::String("a, b".into())], &tables("s1")),
-            ResultKey::new("SELECT $1, $2", &[Param::String("a".into()), Param::String("b".into())], &tables("s1"))
+            ResultKey::new("SELECT $1, $2", &[QueryParam::String("a, b".into())], &tables("s1")),
+            ResultKey::new(
+                "SELECT $1, $2",
+                &[QueryParam::String("a".into()), QueryParam::String("b".into())],
+                &tables("s1")
+            )
         );
     }
 

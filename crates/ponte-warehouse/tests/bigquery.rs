@@ -279,8 +279,10 @@ async fn query_results_are_read_page_by_page() {
         .await
         .unwrap();
     fake.reset();
-    let result =
-        w.query("SELECT id, name FROM t WHERE id >= $1 ORDER BY id", &[ponte_warehouse::Param::Int(10)]).await.unwrap();
+    let result = w
+        .query("SELECT id, name FROM t WHERE id >= $1 ORDER BY id", &[ponte_warehouse::QueryParam::Int(10)])
+        .await
+        .unwrap();
     assert_eq!(result.num_rows(), 24_990);
     assert!(result.batches.len() >= 3, "{} pages", result.batches.len());
     let ids: Vec<i64> = result

@@ -14,7 +14,7 @@ use object_store::local::LocalFileSystem;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use ponte_config::{LoadSpec, Store, StoreOptions, StoreUrl, TableSchema, WriteMode};
-use ponte_warehouse::{EmbeddedWarehouse, LoadError, Param, Warehouse, load};
+use ponte_warehouse::{EmbeddedWarehouse, LoadError, QueryParam, Warehouse, load};
 
 fn schema_file() -> ponte_config::SchemaFile {
     let path = ponte_testkit::repo_root().join("examples/comerc/schemas/comerc.json");
@@ -344,7 +344,7 @@ async fn readers_see_the_old_or_the_new_table_never_a_partial_one() {
 async fn queries_follow_each_commit_and_never_see_a_partial_table() {
     async fn count(warehouse: &EmbeddedWarehouse) -> i64 {
         let sql = "SELECT COUNT(*) AS n FROM t WHERE id >= $1";
-        let result = warehouse.query(sql, &[Param::Int(0)]).await.unwrap();
+        let result = warehouse.query(sql, &[QueryParam::Int(0)]).await.unwrap();
         result.batches[0].column(0).as_primitive::<arrow_array::types::Int64Type>().value(0)
     }
     let dir = tempfile::tempdir().unwrap();
@@ -468,7 +468,7 @@ async fn a_clustered_load_sorts_its_rows_in_bounded_memory_and_keeps_every_one()
     assert!(!warehouse.list_tables().await.unwrap().iter().any(|t| t.starts_with('.')));
 
     let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE id_cliente = $1");
-    let result = warehouse.query(&sql, &[Param::Int(7)]).await.unwrap();
+    let result = warehouse.query(&sql, &[QueryParam::Int(7)]).await.unwrap();
     let n = result.batches[0].column(0).as_primitive::<arrow_array::types::Int64Type>().value(0);
     assert_eq!(serde_json::json!(n), seen["customer_7"]);
 

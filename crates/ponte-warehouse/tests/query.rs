@@ -8,7 +8,7 @@ use arrow_array::types::{Decimal128Type, Int64Type};
 use futures::StreamExt;
 use object_store::local::LocalFileSystem;
 use ponte_config::{LoadSpec, Store, StoreOptions, StoreUrl, WriteMode};
-use ponte_warehouse::{EmbeddedWarehouse, Param, QueryOptions, Warehouse, WarehouseExt, load};
+use ponte_warehouse::{EmbeddedWarehouse, QueryOptions, QueryParam, Warehouse, WarehouseExt, load};
 
 const TABLE: &str = "objeto_dados_energia_gestao_faturas_v2";
 
@@ -88,7 +88,7 @@ async fn results_match_duckdb_on_the_source_files() {
                 "SELECT id_cliente, count(*) AS n, sum(valor_total) AS total, round(sum(consumo_ponta_kwh), 1) AS ponta
                  FROM {TABLE} WHERE status_pagamento = $1 GROUP BY id_cliente ORDER BY id_cliente LIMIT 5"
             ),
-            &[Param::String("paga".into())],
+            &[QueryParam::String("paga".into())],
         )
         .await
         .unwrap();
@@ -106,7 +106,7 @@ async fn results_match_duckdb_on_the_source_files() {
     let r = warehouse
         .query(
             &format!("SELECT count(*) FROM {TABLE} WHERE id_cliente = $1 AND mes_referencia >= $2"),
-            &[Param::Int(3), Param::Date(chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap())],
+            &[QueryParam::Int(3), QueryParam::Date(chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap())],
         )
         .await
         .unwrap();
@@ -120,7 +120,7 @@ async fn only_queries_run_and_errors_are_clear() {
     let r = warehouse
         .query(
             &format!("SELECT count(*) FROM {TABLE} WHERE status_pagamento = $1"),
-            &[Param::String("paga' OR '1'='1".into())],
+            &[QueryParam::String("paga' OR '1'='1".into())],
         )
         .await
         .unwrap();
@@ -145,29 +145,29 @@ async fn results_are_cached_per_snapshot_and_values() {
     let (dir, warehouse) = loaded().await;
     let sql = format!("SELECT count(*) FROM {TABLE} WHERE id_cliente = $1");
     let count = |r: &ponte_warehouse::QueryResult| r.batches[0].column(0).as_primitive::<Int64Type>().value(0);
-    let first = warehouse.query(&sql, &[Param::Int(3)]).await.unwrap();
+    let first = warehouse.query(&sql, &[QueryParam::Int(3)]).await.unwrap();
     assert!(!first.cache_hit);
-    let again = warehouse.query(&sql, &[Param::Int(3)]).await.unwrap();
+    let again = warehouse.query(&sql, &[QueryParam::Int(3)]).await.unwrap();
     assert!(again.cache_hit, "the same query over the same snapshot is answered from the cache");
     assert_eq!(count(&again), count(&first));
-    let other = warehouse.query(&sql, &[Param::Int(4)]).await.unwrap();
+    let other = warehouse.query(&sql, &[QueryParam::Int(4)]).await.unwrap();
     assert!(!other.cache_hit, "another customer's value is another result");
-    let fresh = warehouse.query_with(&sql, &[Param::Int(3)], QueryOptions { use_cache: false }).await.unwrap();
+    let fresh = warehouse.query_with(&sql, &[QueryParam::Int(3)], QueryOptions { use_cache: false }).await.unwrap();
     assert!(!fresh.cache_hit);
     assert_eq!(count(&fresh), count(&first));
 
     // A load commits a new snapshot: the next query reads it.
     let rows = count(&first);
     warehouse.replace_table(TABLE, &schema(), futures::stream::empty().boxed()).await.unwrap();
-    let after = warehouse.query(&sql, &[Param::Int(3)]).await.unwrap();
+    let after = warehouse.query(&sql, &[QueryParam::Int(3)]).await.unwrap();
     assert!(!after.cache_hit, "a new snapshot is a new key");
     assert_eq!((rows > 0, count(&after)), (true, 0));
 
     // Turned off, nothing is kept.
     let off = EmbeddedWarehouse::new(Arc::new(LocalFileSystem::new_with_prefix(dir.path().join("wh")).unwrap()), 1)
         .with_result_cache(0);
-    off.query(&sql, &[Param::Int(3)]).await.unwrap();
-    assert!(!off.query(&sql, &[Param::Int(3)]).await.unwrap().cache_hit);
+    off.query(&sql, &[QueryParam::Int(3)]).await.unwrap();
+    assert!(!off.query(&sql, &[QueryParam::Int(3)]).await.unwrap().cache_hit);
 }
 
 fn schema() -> ponte_config::TableSchema {

@@ -124,8 +124,10 @@ pub struct CompiledQuery {
     pub limit: u64,
 }
 
-/// A bound parameter value.
-#[derive(Debug, Clone, PartialEq)]
+/// A value bound to a `$n` placeholder: what the compiler produces and
+/// every warehouse binds (`ponte_warehouse` re-exports it), so a compiled
+/// query reaches the warehouse without a conversion.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum QueryParam {
     /// SQL NULL.
     Null,

@@ -36,7 +36,7 @@ use self::jobs::{JobSource, commit_of, job_id};
 use self::upload::ResumableUpload;
 use crate::embedded::check_name;
 use crate::{
-    BatchStream, Commit, Param, QueryOptions, QueryResult, SourceObjects, TableWrite, Warehouse, WarehouseError,
+    BatchStream, Commit, QueryOptions, QueryParam, QueryResult, SourceObjects, TableWrite, Warehouse, WarehouseError,
 };
 
 /// Rows per page of query results.
@@ -311,7 +311,7 @@ impl Warehouse for BigQueryWarehouse {
     async fn query_with(
         &self,
         sql: &str,
-        params: &[Param],
+        params: &[QueryParam],
         options: QueryOptions,
     ) -> Result<QueryResult, WarehouseError> {
         let (text, highest) = sql::rewrite(sql)?;

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{Param, WarehouseError};
+use crate::{QueryParam, WarehouseError};
 
 /// Rewrites `$1`, `$2`, … outside string literals, quoted identifiers and
 /// comments into `@p1`, `@p2`, …, and checks that the text is one query
@@ -105,7 +105,7 @@ pub(crate) fn rewrite(sql: &str) -> Result<(String, usize), WarehouseError> {
 }
 
 /// `queryParameters` for the values, named `p1`, `p2`, ….
-pub(crate) fn parameters(params: &[Param]) -> Value {
+pub(crate) fn parameters(params: &[QueryParam]) -> Value {
     let typed = |t: &str, v: Option<String>| match v {
         Some(v) => (json!({ "type": t }), json!({ "value": v })),
         None => (json!({ "type": t }), json!({})),
@@ -118,13 +118,13 @@ pub(crate) fn parameters(params: &[Param]) -> Value {
                 let (parameter_type, parameter_value) = match p {
                     // An untyped NULL: BigQuery needs a type, and STRING
                     // compares with nothing else silently.
-                    Param::Null => typed("STRING", None),
-                    Param::Bool(b) => typed("BOOL", Some(b.to_string())),
-                    Param::Int(n) => typed("INT64", Some(n.to_string())),
-                    Param::Float(f) => typed("FLOAT64", Some(f.to_string())),
-                    Param::String(s) => typed("STRING", Some(s.clone())),
-                    Param::Date(d) => typed("DATE", Some(d.format("%Y-%m-%d").to_string())),
-                    Param::Timestamp(t) => typed("TIMESTAMP", Some(t.format("%Y-%m-%d %H:%M:%S%.6f+00:00").to_string())),
+                    QueryParam::Null => typed("STRING", None),
+                    QueryParam::Bool(b) => typed("BOOL", Some(b.to_string())),
+                    QueryParam::Int(n) => typed("INT64", Some(n.to_string())),
+                    QueryParam::Float(f) => typed("FLOAT64", Some(f.to_string())),
+                    QueryParam::String(s) => typed("STRING", Some(s.clone())),
+                    QueryParam::Date(d) => typed("DATE", Some(d.format("%Y-%m-%d").to_string())),
+                    QueryParam::Timestamp(t) => typed("TIMESTAMP", Some(t.format("%Y-%m-%d %H:%M:%S%.6f+00:00").to_string())),
                 };
                 json!({ "name": format!("p{}", i + 1), "parameterType": parameter_type, "parameterValue": parameter_value })
             })

@@ -13,7 +13,7 @@ use arrow_cast::pretty::pretty_format_batches;
 use chrono::{NaiveDate, TimeZone, Utc};
 use futures::StreamExt;
 use ponte_config::TableSchema;
-use ponte_warehouse::{BatchStream, Param, QueryOptions, Warehouse, WarehouseError, WarehouseExt, arrow_schema};
+use ponte_warehouse::{BatchStream, QueryOptions, QueryParam, Warehouse, WarehouseError, WarehouseExt, arrow_schema};
 
 /// Every scalar type a schema file may declare, and an id to order by.
 const SCHEMA: &str = r#"[
@@ -220,7 +220,7 @@ async fn schema_and_listing(w: &dyn Warehouse, prefix: &str, expected: &[String]
 }
 
 async fn queries_bind_parameters(w: &dyn Warehouse, table: &str) {
-    let n = |sql: String, params: Vec<Param>| async move {
+    let n = |sql: String, params: Vec<QueryParam>| async move {
         let result = w.query(&sql, &params).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
         single_i64(&result.batches)
     };
@@ -228,26 +228,30 @@ async fn queries_bind_parameters(w: &dyn Warehouse, table: &str) {
     // rows(0, 80): names cycle over i % 7, every 4th row is null.
     let expected = (0..80).filter(|i| i % 4 != 3 && i % 7 == 2 && i * 10 - 5 > 100).count() as i64;
     assert_eq!(
-        n(format!("{base} name = $1 AND qty > $2"), vec![Param::String("cliente ção 2".into()), Param::Int(100)]).await,
+        n(
+            format!("{base} name = $1 AND qty > $2"),
+            vec![QueryParam::String("cliente ção 2".into()), QueryParam::Int(100)]
+        )
+        .await,
         expected
     );
-    let injection = Param::String("x' OR '1'='1".into());
+    let injection = QueryParam::String("x' OR '1'='1".into());
     assert_eq!(n(format!("{base} name = $1"), vec![injection]).await, 0, "a value is a value, never SQL");
     let day = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(20_010);
     assert_eq!(
-        n(format!("{base} day <= $1"), vec![Param::Date(day)]).await,
+        n(format!("{base} day <= $1"), vec![QueryParam::Date(day)]).await,
         (0..=10).filter(|i| i % 4 != 3).count() as i64
     );
     let instant = Utc.with_ymd_and_hms(2025, 1, 1, 12, 0, 0).unwrap() + chrono::Duration::minutes(37 * 20);
     assert_eq!(
-        n(format!("{base} happened_at < $1"), vec![Param::Timestamp(instant)]).await,
+        n(format!("{base} happened_at < $1"), vec![QueryParam::Timestamp(instant)]).await,
         (0..20).filter(|i| i % 4 != 3).count() as i64
     );
     assert_eq!(
-        n(format!("{base} paid = $1 AND ratio >= $2"), vec![Param::Bool(true), Param::Float(9.5)]).await,
+        n(format!("{base} paid = $1 AND ratio >= $2"), vec![QueryParam::Bool(true), QueryParam::Float(9.5)]).await,
         (0..80).filter(|i| i % 4 != 3 && i % 2 == 0 && *i as f64 / 8.0 >= 9.5).count() as i64
     );
-    assert_eq!(n(format!("{base} $1 IS NULL"), vec![Param::Null]).await, 80);
+    assert_eq!(n(format!("{base} $1 IS NULL"), vec![QueryParam::Null]).await, 80);
 }
 
 async fn only_queries_run(w: &dyn Warehouse, table: &str) {
