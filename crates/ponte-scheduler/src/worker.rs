@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ponte_config::Config;
-use ponte_state::{Delivery, RunStatus, StateDb};
+use ponte_state::{Delivery, RunKind, RunStatus, StateDb, Trigger};
 use serde::Serialize;
 
 use crate::SchedulerError;
@@ -112,7 +112,7 @@ pub async fn deliver(
     };
     // Killed after the run's success was recorded but before the ack: the
     // message is done; running it again would be a second success.
-    if let Some(run) = state.succeeded_run(target.run_kind(), target.name(), &trigger_prefix(&id))? {
+    if let Some(run) = state.succeeded_run_for_message(target.run_kind(), target.name(), &id)? {
         state.ack(&id, &delivery.subscriber)?;
         let reason = format!("already ran to success in run {}; acknowledged without running again", run.0);
         tracing::info!(subscriber = %target, message_id = %id, "{reason}");
@@ -148,9 +148,9 @@ pub async fn deliver(
         RunOutcome::Failed { error } if delivery.attempt >= delivery.max_attempts => {
             state.dead_letter(&id, &delivery.subscriber, error)?;
             state.record_event(
-                "message",
+                RunKind::Message,
                 target.name(),
-                &format!("message:{id}"),
+                &Trigger::DeadLetter { message_id: id.clone() },
                 RunStatus::DeadLettered,
                 Some(&serde_json::json!({ "message_id": id, "attempts": delivery.attempt, "origin": delivery.message.origin })),
                 Some(&format!("dead-lettered after {} attempts; last error: {error}", delivery.attempt)),
@@ -169,15 +169,10 @@ pub async fn deliver(
     Ok(report(&delivery, outcome, settled))
 }
 
-/// How a run started for a delivery names its trigger in the run history:
-/// `message:<id> (<origin>)`. [`deliver`] finds earlier runs of the same
-/// message by it, so runners must use it.
-pub fn run_trigger(delivery: &Delivery) -> String {
-    format!("{}{})", trigger_prefix(&delivery.message.id), delivery.message.origin)
-}
-
-fn trigger_prefix(message_id: &str) -> String {
-    format!("message:{message_id} (")
+/// The trigger a run started for a delivery records. [`deliver`] finds
+/// earlier runs of the same message by its id, so runners must use it.
+pub fn run_trigger(delivery: &Delivery) -> Trigger {
+    Trigger::Message { id: delivery.message.id.clone(), origin: delivery.message.origin.clone() }
 }
 
 fn report(delivery: &Delivery, outcome: RunOutcome, settled: Settled) -> DeliveryReport {
@@ -229,7 +224,7 @@ mod tests {
     }
 
     #[test]
-    fn a_message_whose_run_already_succeeded_is_acked_without_running_again() {
+    fn a_redelivered_message_whose_run_already_succeeded_is_acked_by_id_without_running_again() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("s.json"), r#"[{"name": "id", "type": "INTEGER"}]"#).unwrap();
         let text = r#"
@@ -264,9 +259,13 @@ schema_file = "s.json"
         // A process ran the delivery to success, recorded it, and died
         // before its ack: the lease is released at the next start.
         let first = state.claim_delivery(Utc::now(), None).unwrap().unwrap();
-        let run = state.start_run("load", "f", &run_trigger(&first)).unwrap();
+        let run = state.start_run(RunKind::Load, "f", &run_trigger(&first)).unwrap();
         state.finish_run(run, RunStatus::Succeeded, None, None).unwrap();
         state.release_leases().unwrap();
+        // The run is known by its message id, not by how its trigger is
+        // worded: a version that words it differently still finds it.
+        let db = rusqlite::Connection::open(dir.path().join("state/ponte.db")).unwrap();
+        db.execute("UPDATE runs SET trigger = 'delivery of the test message'", []).unwrap();
 
         let again = state.claim_delivery(Utc::now(), None).unwrap().expect("redelivered");
         let report = runtime.block_on(deliver(&config, &state, &runner, again)).unwrap();

@@ -7,7 +7,7 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use object_store::{ObjectStore, ObjectStoreExt};
 use ponte_config::{StoreUrl, TransferJob};
-use ponte_state::{Fingerprint, RunId, RunStatus, StateDb};
+use ponte_state::{Fingerprint, RunId, RunKind, RunStatus, StateDb};
 use tokio::sync::Semaphore;
 use tokio_util::task::AbortOnDropHandle;
 
@@ -39,12 +39,12 @@ pub(crate) async fn run(r: Run<'_>) -> Result<TransferReport, TransferError> {
     let _lock = if options.dry_run {
         None
     } else {
-        match state.try_lock_run("transfer", &job.name).map_err(state_err)? {
+        match state.try_lock_run(RunKind::Transfer, &job.name).map_err(state_err)? {
             Some(lock) => Some(lock),
             None => {
                 state
                     .record_skipped_run(
-                        "transfer",
+                        RunKind::Transfer,
                         &job.name,
                         &options.trigger,
                         "another run of this job was in progress",
@@ -57,7 +57,7 @@ pub(crate) async fn run(r: Run<'_>) -> Result<TransferReport, TransferError> {
     let run_id = if options.dry_run {
         None
     } else {
-        Some(state.start_run("transfer", &job.name, &options.trigger).map_err(state_err)?)
+        Some(state.start_run(RunKind::Transfer, &job.name, &options.trigger).map_err(state_err)?)
     };
     if !options.dry_run {
         sweep_staging(job);

@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use object_store::ObjectStore;
 use ponte_config::TransferJob;
-use ponte_state::{StateDb, StateError};
+use ponte_state::{StateDb, StateError, Trigger};
 use ponte_store::{Access, StoreError};
 
 pub use copy::PART_SIZE;
@@ -71,8 +71,8 @@ pub struct SyncOptions {
     pub dry_run: bool,
     /// Carry out deletes the safety checks refuse.
     pub force: bool,
-    /// What started the run, for the history (`cli`, `schedule:cs_x`, …).
-    pub trigger: String,
+    /// What started the run, for the history.
+    pub trigger: Trigger,
     /// Bytes of object data held in memory at once, across all copies.
     pub memory_budget: usize,
     /// Attempts per object before it counts as failed.
@@ -81,7 +81,7 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        Self { dry_run: false, force: false, trigger: "cli".into(), memory_budget: 64 * 1024 * 1024, attempts: 3 }
+        Self { dry_run: false, force: false, trigger: Trigger::Cli, memory_budget: 64 * 1024 * 1024, attempts: 3 }
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use indicatif::{HumanBytes, HumanCount, ProgressBar, ProgressStyle};
 use ponte_config::Function;
-use ponte_state::{RunStatus, StateDb};
+use ponte_state::{RunKind, RunStatus, StateDb, Trigger};
 use ponte_warehouse::{LoadObserver, LoadOptions, LoadReport, Warehouse};
 
 use super::each;
@@ -29,7 +29,7 @@ pub fn run(config_path: &Path, args: &LoadArgs) -> anyhow::Result<ExitCode> {
         |f: &Function| serde_json::json!({ "function": f.name, "table": f.load.table }),
         |f| {
             Ok(each::Outcome {
-                report: runtime.block_on(load_one(f, &state, warehouse.as_ref(), "cli", !args.json))?,
+                report: runtime.block_on(load_one(f, &state, warehouse.as_ref(), &Trigger::Cli, !args.json))?,
                 succeeded: true,
             })
         },
@@ -43,14 +43,14 @@ pub async fn load_one(
     f: &Function,
     state: &StateDb,
     warehouse: &dyn Warehouse,
-    trigger: &str,
+    trigger: &Trigger,
     show_progress: bool,
 ) -> anyhow::Result<LoadReport> {
-    let Some(_lock) = state.try_lock_run("load", &f.name)? else {
-        state.record_skipped_run("load", &f.name, trigger, "another run of this function was in progress")?;
+    let Some(_lock) = state.try_lock_run(RunKind::Load, &f.name)? else {
+        state.record_skipped_run(RunKind::Load, &f.name, trigger, "another run of this function was in progress")?;
         return Err(AlreadyRunning { function: f.name.clone() }.into());
     };
-    let id = state.start_run("load", &f.name, trigger)?;
+    let id = state.start_run(RunKind::Load, &f.name, trigger)?;
     let result = async {
         let source = ponte_store::open(&f.load.store, ponte_store::Access::ReadOnly)
             .with_context(|| format!("function `{}`", f.name))?;
