@@ -25,8 +25,11 @@
 //! # Ok(()) }
 //! ```
 
+mod copies;
 mod copy;
+mod deletes;
 mod execute;
+mod lanes;
 mod listing;
 mod plan;
 mod report;
@@ -89,11 +92,8 @@ impl Default for SyncOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum TransferError {
     /// Another run of the job holds its lock; this start was recorded as skipped.
-    #[error("transfer `{job}` is already running; this start was recorded as skipped")]
-    AlreadyRunning {
-        /// The job.
-        job: String,
-    },
+    #[error(transparent)]
+    AlreadyRunning(ponte_state::AlreadyRunning),
     /// A store could not be opened.
     #[error("transfer `{job}`")]
     Store {
