@@ -345,6 +345,13 @@ pub struct Function {
     pub load: LoadSpec,
 }
 
+impl Function {
+    /// The waits between a message's delivery attempts.
+    pub fn backoff(&self) -> crate::Backoff {
+        crate::Backoff { first: self.min_backoff, max: self.max_backoff }
+    }
+}
+
 /// Replace (or append to) a table from every parquet file under a prefix.
 #[derive(Debug, Clone)]
 pub struct LoadSpec {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ponte_config::Config;
+use ponte_config::{Backoff, Config};
 use ponte_state::{Delivery, RunKind, RunStatus, StateDb, Trigger};
 use serde::Serialize;
 
@@ -77,23 +77,6 @@ pub struct DeliveryReport {
     pub outcome: RunOutcome,
     /// What became of the delivery.
     pub settled: Settled,
-}
-
-/// Exponential backoff between attempts: `min`, doubled per attempt, at most `max`.
-#[derive(Debug, Clone, Copy)]
-pub struct Backoff {
-    /// Before the second attempt.
-    pub min: Duration,
-    /// The cap.
-    pub max: Duration,
-}
-
-impl Backoff {
-    /// The wait after failed attempt number `attempt` (from 1).
-    pub fn after(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
-        self.min.saturating_mul(factor).min(self.max)
-    }
 }
 
 /// Runs one claimed delivery and settles it in the queue.
@@ -196,15 +179,12 @@ fn exists(config: &Config, target: &Target) -> bool {
 /// A function's retry policy; transfers use Pub/Sub's defaults.
 fn backoff(config: &Config, target: &Target) -> Backoff {
     match target {
-        Target::Function(n) => match config.function(n) {
-            Some(f) => Backoff { min: f.min_backoff, max: f.max_backoff },
-            None => DEFAULT_BACKOFF,
-        },
+        Target::Function(n) => config.function(n).map_or(DEFAULT_BACKOFF, |f| f.backoff()),
         Target::Transfer(_) => DEFAULT_BACKOFF,
     }
 }
 
-const DEFAULT_BACKOFF: Backoff = Backoff { min: Duration::from_secs(10), max: Duration::from_secs(600) };
+const DEFAULT_BACKOFF: Backoff = Backoff { first: Duration::from_secs(10), max: Duration::from_secs(600) };
 
 #[cfg(test)]
 mod tests {
@@ -279,13 +259,5 @@ schema_file = "s.json"
         let next = state.claim_delivery(Utc::now(), None).unwrap().unwrap();
         runtime.block_on(deliver(&config, &state, &runner, next)).unwrap();
         assert_eq!(runner.0.load(std::sync::atomic::Ordering::SeqCst), 1);
-    }
-
-    #[test]
-    fn backoff_doubles_up_to_its_cap() {
-        let b = Backoff { min: Duration::from_secs(10), max: Duration::from_secs(600) };
-        let waits: Vec<u64> = (1..=8).map(|a| b.after(a).as_secs()).collect();
-        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 600, 600]);
-        assert_eq!(b.after(1000), Duration::from_secs(600));
     }
 }

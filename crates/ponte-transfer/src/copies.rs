@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ponte_config::Backoff;
 use ponte_state::{Fingerprint, StateDb};
 use ponte_store::Capabilities;
 use tokio::sync::Semaphore;
@@ -14,6 +15,10 @@ use crate::copy::{Copier, CopyFailure, CopyOutcome};
 use crate::execute::{Run, Tally, object_url};
 use crate::lanes::Lanes;
 use crate::plan::{Action, Plan, PlanItem, Reason};
+
+/// Waits between attempts at one object: a failed read or write of a
+/// healthy store usually passes within a second.
+const COPY_BACKOFF: Backoff = Backoff { first: Duration::from_millis(200), max: Duration::from_secs(30) };
 
 /// Fingerprints are written in batches of this many, so a killed run keeps
 /// most of what it copied and the next run does not copy it again.
@@ -42,7 +47,7 @@ pub(crate) async fn copy_planned(r: &Run<'_>, plan: &Plan, tally: &mut Tally) ->
                     match copier.copy(&key, size).await {
                         Err(f) if attempt < attempts && f.retryable() => {
                             tracing::debug!(key = %key, attempt, error = %f.message, "copy failed; retrying");
-                            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+                            tokio::time::sleep(COPY_BACKOFF.after(attempt)).await;
                             attempt += 1;
                         }
                         other => break other,

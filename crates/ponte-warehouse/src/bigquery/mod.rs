@@ -158,7 +158,7 @@ impl BigQueryWarehouse {
     /// Retries wait `first` at first, doubling; tests shorten them.
     pub fn with_retry_wait(mut self, first: Duration) -> Self {
         if let Some(client) = Arc::get_mut(&mut self.client) {
-            client.backoff.first = first;
+            client.retry.backoff.first = first;
         }
         self
     }
