@@ -40,10 +40,12 @@ pub struct Capabilities {
     /// part-sized ranges pinned to one version (a local folder). Remote
     /// stores are read with one streaming request per object instead.
     pub cheap_ranged_reads: bool,
-    /// The folder where a killed writer leaves the files of its
-    /// interrupted writes (see [`crate::remove_staging_files`]); `None`
-    /// where writes are atomic and leave nothing behind.
-    pub staging_folder: Option<PathBuf>,
+    /// The folder whose files the objects are, for a local store. A killed
+    /// writer leaves the files of its interrupted writes there (see
+    /// [`crate::remove_staging_files`]), and a writer may keep scratch
+    /// files beside the objects; remote stores' writes are atomic and
+    /// leave nothing behind.
+    pub local_folder: Option<PathBuf>,
 }
 
 impl Capabilities {
@@ -51,15 +53,15 @@ impl Capabilities {
     pub fn of(store: &Store) -> Self {
         match &store.url {
             StoreUrl::File { path } => {
-                Self { etags: EtagSemantics::Opaque, cheap_ranged_reads: true, staging_folder: Some(path.clone()) }
+                Self { etags: EtagSemantics::Opaque, cheap_ranged_reads: true, local_folder: Some(path.clone()) }
             }
             StoreUrl::Memory { .. } => {
-                Self { etags: EtagSemantics::Opaque, cheap_ranged_reads: false, staging_folder: None }
+                Self { etags: EtagSemantics::Opaque, cheap_ranged_reads: false, local_folder: None }
             }
             StoreUrl::S3 { .. } => {
-                Self { etags: EtagSemantics::Md5OrPartsMd5, cheap_ranged_reads: false, staging_folder: None }
+                Self { etags: EtagSemantics::Md5OrPartsMd5, cheap_ranged_reads: false, local_folder: None }
             }
-            StoreUrl::Gcs { .. } => Self { etags: EtagSemantics::Md5, cheap_ranged_reads: false, staging_folder: None },
+            StoreUrl::Gcs { .. } => Self { etags: EtagSemantics::Md5, cheap_ranged_reads: false, local_folder: None },
         }
     }
 }
@@ -80,13 +82,13 @@ mod tests {
         let s3 = of("s3://bucket/p");
         assert!(s3.etags.holds_md5() && s3.etags.holds_parts_md5() && !s3.cheap_ranged_reads);
         let gcs = of("gs://bucket");
-        assert!(gcs.etags.holds_md5() && !gcs.etags.holds_parts_md5() && gcs.staging_folder.is_none());
+        assert!(gcs.etags.holds_md5() && !gcs.etags.holds_parts_md5() && gcs.local_folder.is_none());
         let folder = of("file:///data/x");
         assert!(!folder.etags.holds_md5() && folder.cheap_ranged_reads);
-        assert_eq!(folder.staging_folder, Some(PathBuf::from("/data/x")));
+        assert_eq!(folder.local_folder, Some(PathBuf::from("/data/x")));
         let memory = of("memory://m");
         assert_eq!(
-            (memory.etags, memory.cheap_ranged_reads, memory.staging_folder),
+            (memory.etags, memory.cheap_ranged_reads, memory.local_folder),
             (EtagSemantics::Opaque, false, None)
         );
     }

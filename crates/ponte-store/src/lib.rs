@@ -11,7 +11,7 @@
 //! ```
 //!
 //! [`Capabilities::of`] says what a store can do (what its ETags mean,
-//! whether ranged reads are cheap, where interrupted writes leave files),
+//! whether ranged reads are cheap, which folder a local store is),
 //! so callers need not match URL schemes.
 //!
 //! [`faults`] holds a wrapper that injects failures and latency into any

@@ -74,7 +74,7 @@ pub(crate) async fn run(r: Run<'_>) -> Result<TransferReport, TransferError> {
 /// Removes what a killed run's writes left in the sink, within this job's
 /// scope (we hold its lock), where the sink's writes can leave any.
 fn sweep_staging(job: &TransferJob) {
-    let Some(folder) = Capabilities::of(&job.sink.store).staging_folder else { return };
+    let Some(folder) = Capabilities::of(&job.sink.store).local_folder else { return };
     let root = if job.sink.path.is_empty() { folder } else { folder.join(&job.sink.path) };
     let scope = Scope { include: job.source.include_prefixes.clone(), exclude: Vec::new() };
     for folder in scope.folders_to_list() {

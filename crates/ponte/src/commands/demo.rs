@@ -227,9 +227,11 @@ fn print_schedules(config: &Config) {
 
 fn describe(w: &ponte_config::Warehouse) -> String {
     match w {
-        ponte_config::Warehouse::Embedded { location: StoreUrl::File { path }, .. } => path.display().to_string(),
-        ponte_config::Warehouse::Embedded { location, .. } => location.to_string(),
-        ponte_config::Warehouse::BigQuery { project, dataset, .. } => format!("{project}.{dataset}"),
+        ponte_config::Warehouse::Embedded(e) => match &e.location {
+            StoreUrl::File { path } => path.display().to_string(),
+            location => location.to_string(),
+        },
+        ponte_config::Warehouse::BigQuery(b) => format!("{}.{}", b.project, b.dataset),
     }
 }
 
