@@ -15,8 +15,9 @@ use crate::SchedulerError;
 use crate::bus::{Bus, Target};
 
 /// Runs what a delivery is for. The binary implements it over the loader
-/// and the transfer engine, which record their own run history and hold
-/// their own one-run-at-a-time locks.
+/// and the transfer engine, whose runs go through
+/// [`StateDb::run_recorded`] (history and one-run-at-a-time lock) with
+/// [`run_trigger`]'s trigger.
 #[async_trait]
 pub trait Runner: Send + Sync {
     /// Runs `target` once for `delivery`'s message.
