@@ -134,44 +134,53 @@ impl Default for RetryOptions {
     }
 }
 
-/// `[warehouse]`
+/// `[warehouse]`: one backend, each with a config type of its own, so a
+/// backend's `open` takes only the settings that are its.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Warehouse {
     /// Parquet snapshots queried by DataFusion.
-    Embedded {
-        /// Where tables live (a directory or an object-store URL).
-        location: StoreUrl,
-        /// Old snapshots kept per table, for readers still on them.
-        snapshots_to_keep: usize,
-        /// Bytes of query results kept in memory, keyed by the snapshots
-        /// they were read from (so never stale); 0 turns the cache off.
-        result_cache_bytes: u64,
-        /// Bytes of rows a clustered load sorts in memory before it spills
-        /// sorted runs to disk: the lever on a clustered load's peak memory.
-        sort_memory_bytes: u64,
-    },
+    Embedded(EmbeddedConfig),
     /// Google BigQuery over its REST API.
-    BigQuery {
-        /// GCP project id.
-        project: String,
-        /// Dataset holding the tables.
-        dataset: String,
-        /// Dataset location (`US`, `southamerica-east1`, …).
-        location: Option<String>,
-        /// Env var holding a service-account JSON key or its path; without
-        /// it (and without `access_token_env`), application-default
-        /// credentials are used.
-        credentials_env: Option<String>,
-        /// Env var holding an OAuth access token used as is (from `gcloud
-        /// auth print-access-token`, or a test server's token).
-        access_token_env: Option<String>,
-        /// The API's root URL, for a private endpoint or a test server;
-        /// `https://bigquery.googleapis.com` by default.
-        endpoint: Option<String>,
-    },
+    BigQuery(BigQueryConfig),
 }
 
-impl Warehouse {
+/// `[warehouse]` with `kind = "embedded"` (the default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedConfig {
+    /// Where tables live (a directory or an object-store URL).
+    pub location: StoreUrl,
+    /// Old snapshots kept per table, for readers still on them.
+    pub snapshots_to_keep: usize,
+    /// Bytes of query results kept in memory, keyed by the snapshots
+    /// they were read from (so never stale); 0 turns the cache off.
+    pub result_cache_bytes: u64,
+    /// Bytes of rows a clustered load sorts in memory before it spills
+    /// sorted runs to disk: the lever on a clustered load's peak memory.
+    pub sort_memory_bytes: u64,
+}
+
+/// `[warehouse]` with `kind = "bigquery"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BigQueryConfig {
+    /// GCP project id.
+    pub project: String,
+    /// Dataset holding the tables.
+    pub dataset: String,
+    /// Dataset location (`US`, `southamerica-east1`, …).
+    pub location: Option<String>,
+    /// Env var holding a service-account JSON key or its path; without
+    /// it (and without `access_token_env`), application-default
+    /// credentials are used.
+    pub credentials_env: Option<String>,
+    /// Env var holding an OAuth access token used as is (from `gcloud
+    /// auth print-access-token`, or a test server's token).
+    pub access_token_env: Option<String>,
+    /// The API's root URL, for a private endpoint or a test server;
+    /// `https://bigquery.googleapis.com` by default.
+    pub endpoint: Option<String>,
+}
+
+impl EmbeddedConfig {
     /// The default of `result_cache_bytes`: 64 MiB, the tiles of a few
     /// hundred dashboards' worth of customers.
     pub const DEFAULT_RESULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
@@ -343,6 +352,13 @@ pub struct Function {
     pub max_backoff: Duration,
     /// What it does.
     pub load: LoadSpec,
+}
+
+impl Function {
+    /// The waits between a message's delivery attempts.
+    pub fn backoff(&self) -> crate::Backoff {
+        crate::Backoff { first: self.min_backoff, max: self.max_backoff }
+    }
 }
 
 /// Replace (or append to) a table from every parquet file under a prefix.

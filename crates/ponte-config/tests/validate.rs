@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use ponte_config::{ConfigError, Diagnostic, MaxDelete, OverwriteWhen, StoreUrl, Warehouse, WriteMode};
+use ponte_config::{
+    BigQueryConfig, ConfigError, Diagnostic, EmbeddedConfig, MaxDelete, OverwriteWhen, StoreUrl, Warehouse, WriteMode,
+};
 
 fn example_path() -> PathBuf {
     Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
@@ -120,12 +122,12 @@ fn the_reference_deployment_is_valid() {
     assert_eq!(config.project.state_dir, base.join(".ponte"));
     assert_eq!(
         config.warehouse,
-        Warehouse::Embedded {
+        Warehouse::Embedded(EmbeddedConfig {
             location: StoreUrl::File { path: base.join(".ponte/warehouse") },
             snapshots_to_keep: 1,
-            result_cache_bytes: Warehouse::DEFAULT_RESULT_CACHE_BYTES,
-            sort_memory_bytes: Warehouse::DEFAULT_SORT_MEMORY_BYTES,
-        }
+            result_cache_bytes: EmbeddedConfig::DEFAULT_RESULT_CACHE_BYTES,
+            sort_memory_bytes: EmbeddedConfig::DEFAULT_SORT_MEMORY_BYTES,
+        })
     );
     assert_eq!(config.server.embed_secrets[0].env, "PONTE_EMBED_SECRET");
 }
@@ -322,7 +324,7 @@ fn unknown_warehouse_kind_and_misplaced_keys() {
     let text = format!("{GOOD}\n[warehouse]\nsort_memory_bytes = 268435456\n");
     let dir = config_dir(&text);
     let config = ponte_config::load(&dir.path().join("ponte.toml")).unwrap();
-    assert!(matches!(config.warehouse, Warehouse::Embedded { sort_memory_bytes: 268_435_456, .. }));
+    assert!(matches!(config.warehouse, Warehouse::Embedded(EmbeddedConfig { sort_memory_bytes: 268_435_456, .. })));
     let text = format!(
         "{GOOD}\n[warehouse]\nkind = \"bigquery\"\nproject = \"my-project\"\ndataset = \"d\"\nsort_memory_bytes = 8388608\n"
     );
@@ -331,6 +333,27 @@ fn unknown_warehouse_kind_and_misplaced_keys() {
         &text,
         "8388608",
         "`sort_memory_bytes` does not apply to a warehouse of kind \"bigquery\"",
+    );
+}
+
+/// Each backend's settings come as a type of their own, the one its `open` takes.
+#[test]
+fn a_bigquery_warehouse_gets_its_own_config_type() {
+    let text = format!(
+        "{GOOD}\n[warehouse]\nkind = \"bigquery\"\nproject = \"my-project\"\ndataset = \"d\"\nendpoint = \"http://127.0.0.1:9050/\"\n"
+    );
+    let dir = config_dir(&text);
+    let config = ponte_config::load(&dir.path().join("ponte.toml")).unwrap();
+    assert_eq!(
+        config.warehouse,
+        Warehouse::BigQuery(BigQueryConfig {
+            project: "my-project".into(),
+            dataset: "d".into(),
+            location: None,
+            credentials_env: None,
+            access_token_env: None,
+            endpoint: Some("http://127.0.0.1:9050".into()),
+        })
     );
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use ponte_config::{Config, Schedule, TransferJob};
-use ponte_state::{Message, NewMessage, StateDb, Subscriber};
+use ponte_state::{Message, NewMessage, RunKind, StateDb, Subscriber};
 
 use crate::SchedulerError;
 
@@ -35,10 +35,10 @@ impl Target {
     }
 
     /// The kind its runs are recorded under in the run history.
-    pub fn run_kind(&self) -> &'static str {
+    pub fn run_kind(&self) -> RunKind {
         match self {
-            Self::Function(_) => "load",
-            Self::Transfer(_) => "transfer",
+            Self::Function(_) => RunKind::Load,
+            Self::Transfer(_) => RunKind::Transfer,
         }
     }
 

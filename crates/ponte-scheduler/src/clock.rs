@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ponte_config::{Config, CronSchedule, Misfire, MisfirePolicy};
-use ponte_state::{NewMessage, RunStatus, StateDb, Subscriber};
+use ponte_state::{NewMessage, RunKind, RunStatus, StateDb, Subscriber, Trigger};
 
 use crate::SchedulerError;
 use crate::bus::Bus;
@@ -58,7 +58,7 @@ pub enum FireAction {
 /// One schedule the clock keeps: a config schedule or a transfer's own.
 struct Timed<'c> {
     key: String,
-    kind: &'static str,
+    kind: RunKind,
     name: &'c str,
     cron: &'c CronSchedule,
     misfire: Misfire,
@@ -70,7 +70,7 @@ fn timed<'c>(config: &'c Config, bus: Bus<'c>) -> Vec<Timed<'c>> {
     for s in &config.schedules {
         out.push(Timed {
             key: format!("schedule:{}", s.name),
-            kind: "schedule",
+            kind: RunKind::Schedule,
             name: &s.name,
             cron: &s.cron,
             misfire: s.misfire,
@@ -81,7 +81,7 @@ fn timed<'c>(config: &'c Config, bus: Bus<'c>) -> Vec<Timed<'c>> {
         if let Some(cron) = &t.schedule {
             out.push(Timed {
                 key: format!("transfer:{}", t.name),
-                kind: "transfer",
+                kind: RunKind::Transfer,
                 name: &t.name,
                 cron,
                 misfire: t.misfire,
@@ -133,7 +133,7 @@ pub fn tick(config: &Config, state: &StateDb, now: DateTime<Utc>) -> Result<Vec<
         if t.misfire.policy == MisfirePolicy::RunOnce && late <= t.misfire.window {
             let (message, subscribers) = (t.message)(format!("{origin} (missed fire)"));
             if let Some(Some(m)) = state.record_fire(&t.key, latest, Some((&message, &subscribers)))? {
-                state.record_event(t.kind, t.name, "misfire", RunStatus::Succeeded, Some(&detail), None)?;
+                state.record_event(t.kind, t.name, &Trigger::Misfire, RunStatus::Succeeded, Some(&detail), None)?;
                 tracing::warn!(schedule = %t.key, message_id = %m.id, "{} fire(s) missed while no daemon ran; published once for {latest}", due.len());
                 actions.push(FireAction::CaughtUp { key: t.key.clone(), missed: due.len(), message_id: m.id });
             }
@@ -144,7 +144,7 @@ pub fn tick(config: &Config, state: &StateDb, now: DateTime<Utc>) -> Result<Vec<
                 format!("the latest is older than misfire_window ({}s)", t.misfire.window.as_secs())
             };
             let error = format!("{} fire(s) missed while no daemon ran, not run: {why}", due.len());
-            state.record_event(t.kind, t.name, "misfire", RunStatus::Skipped, Some(&detail), Some(&error))?;
+            state.record_event(t.kind, t.name, &Trigger::Misfire, RunStatus::Skipped, Some(&detail), Some(&error))?;
             tracing::warn!(schedule = %t.key, "{error}");
             actions.push(FireAction::Skipped { key: t.key.clone(), missed: due.len() });
         }

@@ -65,7 +65,7 @@ pub async fn run_daemon(
     // that another daemon holds the folder.
     let mut attempts = 0;
     let _lock = loop {
-        match state.try_lock_run("daemon", "daemon")? {
+        match state.try_lock_daemon()? {
             Some(lock) => break lock,
             None if attempts < 40 => {
                 attempts += 1;

@@ -36,7 +36,7 @@ use std::path::PathBuf;
 pub use bus::{Bus, Target};
 pub use daemon::{DaemonOptions, DaemonSummary, run_daemon};
 pub use trigger::{RanBy, TriggerReport, TriggeredDelivery, trigger};
-pub use worker::{Backoff, DeliveryReport, RunOutcome, Runner, Settled, deliver, run_trigger};
+pub use worker::{DeliveryReport, RunOutcome, Runner, Settled, deliver, run_trigger};
 
 /// Why scheduling could not go on.
 #[derive(Debug, thiserror::Error)]

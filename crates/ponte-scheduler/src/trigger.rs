@@ -88,7 +88,7 @@ pub async fn trigger(
         names.extend(config.transfers.iter().map(|t| t.name.as_str()));
         return Err(SchedulerError::UnknownSchedule { name: name.to_owned(), known: names.join(", ") });
     };
-    let daemon_running = state.try_lock_run("daemon", "daemon")?.is_none();
+    let daemon_running = state.try_lock_daemon()?.is_none();
     if daemon_running {
         let deliveries = wait_for_daemon(state, &message.id, daemon_timeout).await?;
         return Ok(TriggerReport { name: name.to_owned(), message, ran_by: RanBy::Daemon, deliveries });

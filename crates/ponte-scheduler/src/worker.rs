@@ -7,16 +7,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ponte_config::Config;
-use ponte_state::{Delivery, RunStatus, StateDb};
+use ponte_config::{Backoff, Config};
+use ponte_state::{Delivery, RunKind, RunStatus, StateDb, Trigger};
 use serde::Serialize;
 
 use crate::SchedulerError;
 use crate::bus::{Bus, Target};
 
 /// Runs what a delivery is for. The binary implements it over the loader
-/// and the transfer engine, which record their own run history and hold
-/// their own one-run-at-a-time locks.
+/// and the transfer engine, whose runs go through
+/// [`StateDb::run_recorded`] (history and one-run-at-a-time lock) with
+/// [`run_trigger`]'s trigger.
 #[async_trait]
 pub trait Runner: Send + Sync {
     /// Runs `target` once for `delivery`'s message.
@@ -79,23 +80,6 @@ pub struct DeliveryReport {
     pub settled: Settled,
 }
 
-/// Exponential backoff between attempts: `min`, doubled per attempt, at most `max`.
-#[derive(Debug, Clone, Copy)]
-pub struct Backoff {
-    /// Before the second attempt.
-    pub min: Duration,
-    /// The cap.
-    pub max: Duration,
-}
-
-impl Backoff {
-    /// The wait after failed attempt number `attempt` (from 1).
-    pub fn after(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
-        self.min.saturating_mul(factor).min(self.max)
-    }
-}
-
 /// Runs one claimed delivery and settles it in the queue.
 pub async fn deliver(
     config: &Config,
@@ -112,7 +96,7 @@ pub async fn deliver(
     };
     // Killed after the run's success was recorded but before the ack: the
     // message is done; running it again would be a second success.
-    if let Some(run) = state.succeeded_run(target.run_kind(), target.name(), &trigger_prefix(&id))? {
+    if let Some(run) = state.succeeded_run_for_message(target.run_kind(), target.name(), &id)? {
         state.ack(&id, &delivery.subscriber)?;
         let reason = format!("already ran to success in run {}; acknowledged without running again", run.0);
         tracing::info!(subscriber = %target, message_id = %id, "{reason}");
@@ -148,9 +132,9 @@ pub async fn deliver(
         RunOutcome::Failed { error } if delivery.attempt >= delivery.max_attempts => {
             state.dead_letter(&id, &delivery.subscriber, error)?;
             state.record_event(
-                "message",
+                RunKind::Message,
                 target.name(),
-                &format!("message:{id}"),
+                &Trigger::DeadLetter { message_id: id.clone() },
                 RunStatus::DeadLettered,
                 Some(&serde_json::json!({ "message_id": id, "attempts": delivery.attempt, "origin": delivery.message.origin })),
                 Some(&format!("dead-lettered after {} attempts; last error: {error}", delivery.attempt)),
@@ -169,15 +153,10 @@ pub async fn deliver(
     Ok(report(&delivery, outcome, settled))
 }
 
-/// How a run started for a delivery names its trigger in the run history:
-/// `message:<id> (<origin>)`. [`deliver`] finds earlier runs of the same
-/// message by it, so runners must use it.
-pub fn run_trigger(delivery: &Delivery) -> String {
-    format!("{}{})", trigger_prefix(&delivery.message.id), delivery.message.origin)
-}
-
-fn trigger_prefix(message_id: &str) -> String {
-    format!("message:{message_id} (")
+/// The trigger a run started for a delivery records. [`deliver`] finds
+/// earlier runs of the same message by its id, so runners must use it.
+pub fn run_trigger(delivery: &Delivery) -> Trigger {
+    Trigger::Message { id: delivery.message.id.clone(), origin: delivery.message.origin.clone() }
 }
 
 fn report(delivery: &Delivery, outcome: RunOutcome, settled: Settled) -> DeliveryReport {
@@ -201,15 +180,12 @@ fn exists(config: &Config, target: &Target) -> bool {
 /// A function's retry policy; transfers use Pub/Sub's defaults.
 fn backoff(config: &Config, target: &Target) -> Backoff {
     match target {
-        Target::Function(n) => match config.function(n) {
-            Some(f) => Backoff { min: f.min_backoff, max: f.max_backoff },
-            None => DEFAULT_BACKOFF,
-        },
+        Target::Function(n) => config.function(n).map_or(DEFAULT_BACKOFF, |f| f.backoff()),
         Target::Transfer(_) => DEFAULT_BACKOFF,
     }
 }
 
-const DEFAULT_BACKOFF: Backoff = Backoff { min: Duration::from_secs(10), max: Duration::from_secs(600) };
+const DEFAULT_BACKOFF: Backoff = Backoff { first: Duration::from_secs(10), max: Duration::from_secs(600) };
 
 #[cfg(test)]
 mod tests {
@@ -229,7 +205,7 @@ mod tests {
     }
 
     #[test]
-    fn a_message_whose_run_already_succeeded_is_acked_without_running_again() {
+    fn a_redelivered_message_whose_run_already_succeeded_is_acked_by_id_without_running_again() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("s.json"), r#"[{"name": "id", "type": "INTEGER"}]"#).unwrap();
         let text = r#"
@@ -264,9 +240,13 @@ schema_file = "s.json"
         // A process ran the delivery to success, recorded it, and died
         // before its ack: the lease is released at the next start.
         let first = state.claim_delivery(Utc::now(), None).unwrap().unwrap();
-        let run = state.start_run("load", "f", &run_trigger(&first)).unwrap();
+        let run = state.start_run(RunKind::Load, "f", &run_trigger(&first)).unwrap();
         state.finish_run(run, RunStatus::Succeeded, None, None).unwrap();
         state.release_leases().unwrap();
+        // The run is known by its message id, not by how its trigger is
+        // worded: a version that words it differently still finds it.
+        let db = rusqlite::Connection::open(dir.path().join("state/ponte.db")).unwrap();
+        db.execute("UPDATE runs SET trigger = 'delivery of the test message'", []).unwrap();
 
         let again = state.claim_delivery(Utc::now(), None).unwrap().expect("redelivered");
         let report = runtime.block_on(deliver(&config, &state, &runner, again)).unwrap();
@@ -280,13 +260,5 @@ schema_file = "s.json"
         let next = state.claim_delivery(Utc::now(), None).unwrap().unwrap();
         runtime.block_on(deliver(&config, &state, &runner, next)).unwrap();
         assert_eq!(runner.0.load(std::sync::atomic::Ordering::SeqCst), 1);
-    }
-
-    #[test]
-    fn backoff_doubles_up_to_its_cap() {
-        let b = Backoff { min: Duration::from_secs(10), max: Duration::from_secs(600) };
-        let waits: Vec<u64> = (1..=8).map(|a| b.after(a).as_secs()).collect();
-        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 600, 600]);
-        assert_eq!(b.after(1000), Duration::from_secs(600));
     }
 }

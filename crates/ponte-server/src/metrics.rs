@@ -188,7 +188,7 @@ mod tests {
     fn the_text_has_every_family_and_the_history_totals() {
         let dir = tempfile::tempdir().unwrap();
         let state = ponte_state::StateDb::open(dir.path()).unwrap();
-        let run = state.start_run("load", "f", "cli").unwrap();
+        let run = state.start_run(ponte_state::RunKind::Load, "f", &ponte_state::Trigger::Cli).unwrap();
         state.finish_run(run, ponte_state::RunStatus::Succeeded, Some(&serde_json::json!({"rows": 42})), None).unwrap();
         let metrics = Metrics::default();
         metrics.observe_query(QuerySurface::Api, false, Duration::from_millis(30));

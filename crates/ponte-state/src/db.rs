@@ -5,6 +5,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+use crate::runs::RunId;
+
 /// Why the state could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -34,6 +36,23 @@ pub enum StateError {
         /// The OS error.
         #[source]
         source: std::io::Error,
+    },
+    /// A history row has a status this version does not know (written by
+    /// a newer ponte, or by hand).
+    #[error("run {} has an unknown status `{status}`", run.0)]
+    UnknownRunStatus {
+        /// The row.
+        run: RunId,
+        /// The status as stored.
+        status: String,
+    },
+    /// A history row has a kind this version does not know.
+    #[error("run {} has an unknown kind `{kind}`", run.0)]
+    UnknownRunKind {
+        /// The row.
+        run: RunId,
+        /// The kind as stored.
+        kind: String,
     },
 }
 
@@ -153,6 +172,18 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX cookieless_tokens_by_session ON cookieless_tokens (reference_digest);
     CREATE INDEX cookieless_tokens_expiry ON cookieless_tokens (expires_at);",
+    // Runs name the queued message they were for in a column of their own,
+    // so a redelivery is recognised by id, not by the trigger's wording.
+    // Earlier rows said it only in the trigger text (`message:<id> (<origin>)`
+    // for a run, `message:<id>` for a dead-letter event): it is read from
+    // there once, here.
+    "ALTER TABLE runs ADD COLUMN message_id TEXT;
+    UPDATE runs SET message_id = CASE
+            WHEN instr(trigger, ' (') > 0 THEN substr(trigger, 9, instr(trigger, ' (') - 9)
+            ELSE substr(trigger, 9)
+        END
+        WHERE substr(trigger, 1, 8) = 'message:';
+    CREATE INDEX runs_by_message ON runs (kind, name, message_id) WHERE message_id IS NOT NULL;",
 ];
 
 /// The state database. Cheap to share behind an `Arc`; calls are short and
@@ -284,5 +315,32 @@ mod tests {
         let db = StateDb::open(dir.path()).unwrap();
         let version: i64 = db.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    /// A state folder written before runs had a `message_id` column: its
+    /// message runs keep being found by id after the upgrade.
+    #[test]
+    fn an_old_state_folder_gets_the_message_ids_of_its_runs_from_their_triggers() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = MIGRATIONS.len() - 1;
+        {
+            let conn = Connection::open(dir.path().join("ponte.db")).unwrap();
+            for sql in &MIGRATIONS[..before] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", before as i64).unwrap();
+            for trigger in ["message:12 (schedule:daily)", "message:7", "cli", "misfire", "message:3 (a (b))"] {
+                conn.execute(
+                    "INSERT INTO runs (kind, name, trigger, started_at, status) VALUES ('load', 'f', ?1, 'now', 'succeeded')",
+                    [trigger],
+                )
+                .unwrap();
+            }
+        }
+        let db = StateDb::open(dir.path()).unwrap();
+        let ids: Vec<Option<String>> = db.runs(10).unwrap().into_iter().rev().map(|r| r.message_id).collect();
+        assert_eq!(ids, [Some("12".into()), Some("7".into()), None, None, Some("3".into())]);
+        let found = db.succeeded_run_for_message(crate::RunKind::Load, "f", "12").unwrap();
+        assert_eq!(found, Some(RunId(1)));
     }
 }

@@ -7,6 +7,8 @@
 //! API tokens.
 //! Run locks are files beside it, held with an OS lock that the kernel
 //! releases when the holder dies, so a killed run never blocks the next.
+//! Every run goes through [`StateDb::run_recorded`], which takes the lock
+//! and writes the history around it.
 //!
 //! ```no_run
 //! let db = ponte_state::StateDb::open(".ponte".as_ref())?;
@@ -20,9 +22,11 @@ mod cookieless;
 mod db;
 mod embed;
 mod fingerprints;
+mod job;
 mod lock;
 mod push;
 mod queue;
+mod recorded;
 mod runs;
 mod saved_queries;
 mod tokens;
@@ -31,7 +35,9 @@ pub use cookieless::{CookielessSession, CookielessToken};
 pub use db::{StateDb, StateError};
 pub use embed::{EmbedSessionRecord, EmbedUrlUse};
 pub use fingerprints::Fingerprint;
+pub use job::{RunKind, Trigger};
 pub use lock::RunLock;
 pub use push::{PushError, PushedMessage};
 pub use queue::{Delivery, DeliveryState, DeliveryStatus, Message, NewMessage, Subscriber};
+pub use recorded::{AlreadyRunning, RunEnd, Started};
 pub use runs::{RunId, RunRecord, RunStatus, RunTotals};

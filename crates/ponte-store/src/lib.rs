@@ -10,11 +10,18 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`Capabilities::of`] says what a store can do (what its ETags mean,
+//! whether ranged reads are cheap, which folder a local store is),
+//! so callers need not match URL schemes.
+//!
 //! [`faults`] holds a wrapper that injects failures and latency into any
 //! store, for tests of what sits on top.
 
+mod capabilities;
 pub mod faults;
 mod open;
+
+pub use capabilities::{Capabilities, EtagSemantics};
 
 pub use open::{Access, StoreError, open};
 

@@ -19,6 +19,7 @@ use futures::stream::FuturesOrdered;
 use md5::{Digest, Md5};
 use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutPayload};
 use ponte_state::Fingerprint;
+use ponte_store::EtagSemantics;
 use tokio::sync::Semaphore;
 
 use crate::Observer;
@@ -36,17 +37,6 @@ const UPLOADS_IN_FLIGHT: usize = 2;
 /// Parts a large object's copy holds at most: reads ahead, the one being
 /// hashed, uploads in flight.
 pub(crate) const PARTS_HELD: usize = READS_AHEAD + 1 + UPLOADS_IN_FLIGHT;
-
-/// What kind of ETag the sink reports, so we know what we can check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SinkEtags {
-    /// S3: single-part ETag = MD5; multipart = MD5 of part MD5s, `-N`.
-    S3,
-    /// GCS: single-part (non-composite) ETag = MD5.
-    Gcs,
-    /// Local folders and memory: no hash to check.
-    None,
-}
 
 /// How a copy ended, when it did not fail.
 #[derive(Debug)]
@@ -83,7 +73,8 @@ pub struct Copier {
     pub(crate) sink: Arc<dyn ObjectStore>,
     pub(crate) source_root: String,
     pub(crate) sink_root: String,
-    pub(crate) sink_etags: SinkEtags,
+    /// What the sink's ETags say, so we know what we can check.
+    pub(crate) sink_etags: EtagSemantics,
     /// Read the source in part-sized ranges (a local folder: a range is a
     /// seek) rather than in one streaming request per object (S3, GCS).
     pub(crate) ranged_reads: bool,
@@ -220,8 +211,7 @@ impl Copier {
                 let part = part.map_err(|e| CopyFailure::store(&e, "reading source"))?;
                 hashes.update(&part);
                 self.observer.bytes(part.len() as u64);
-                // Only S3 reports a multipart ETag made of the parts' MD5s.
-                if self.sink_etags == SinkEtags::S3 {
+                if self.sink_etags.holds_parts_md5() {
                     part_md5s.extend_from_slice(&Md5::digest(&part));
                 }
                 count += 1;
@@ -250,7 +240,7 @@ impl Copier {
                 return Err(CopyFailure::store(&e, "completing upload"));
             }
         };
-        if self.sink_etags == SinkEtags::S3
+        if self.sink_etags.holds_parts_md5()
             && let Some(e) = put.e_tag.as_deref()
         {
             let expected = format!("{}-{count}", hex::encode(Md5::digest(&part_md5s)));
@@ -266,7 +256,7 @@ impl Copier {
     }
 
     fn check_sink(&self, md5: &str, sink_etag: Option<&str>) -> Result<(), CopyFailure> {
-        if self.sink_etags == SinkEtags::None {
+        if !self.sink_etags.holds_md5() {
             return Ok(());
         }
         match sink_etag.and_then(md5_of_etag) {

@@ -25,8 +25,11 @@
 //! # Ok(()) }
 //! ```
 
+mod copies;
 mod copy;
+mod deletes;
 mod execute;
+mod lanes;
 mod listing;
 mod plan;
 mod report;
@@ -36,7 +39,7 @@ use std::sync::Arc;
 
 use object_store::ObjectStore;
 use ponte_config::TransferJob;
-use ponte_state::{StateDb, StateError};
+use ponte_state::{StateDb, StateError, Trigger};
 use ponte_store::{Access, StoreError};
 
 pub use copy::PART_SIZE;
@@ -71,8 +74,8 @@ pub struct SyncOptions {
     pub dry_run: bool,
     /// Carry out deletes the safety checks refuse.
     pub force: bool,
-    /// What started the run, for the history (`cli`, `schedule:cs_x`, …).
-    pub trigger: String,
+    /// What started the run, for the history.
+    pub trigger: Trigger,
     /// Bytes of object data held in memory at once, across all copies.
     pub memory_budget: usize,
     /// Attempts per object before it counts as failed.
@@ -81,7 +84,7 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        Self { dry_run: false, force: false, trigger: "cli".into(), memory_budget: 64 * 1024 * 1024, attempts: 3 }
+        Self { dry_run: false, force: false, trigger: Trigger::Cli, memory_budget: 64 * 1024 * 1024, attempts: 3 }
     }
 }
 
@@ -89,11 +92,8 @@ impl Default for SyncOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum TransferError {
     /// Another run of the job holds its lock; this start was recorded as skipped.
-    #[error("transfer `{job}` is already running; this start was recorded as skipped")]
-    AlreadyRunning {
-        /// The job.
-        job: String,
-    },
+    #[error(transparent)]
+    AlreadyRunning(ponte_state::AlreadyRunning),
     /// A store could not be opened.
     #[error("transfer `{job}`")]
     Store {

@@ -264,7 +264,7 @@ async fn a_second_start_while_one_runs_is_recorded_as_skipped() {
     let job = job(dir.path(), &s, &d, "", "");
     let (src, db) = (local(&dir.path().join("src")), state(dir.path()));
     put_all(&src, &[("a", bytes(1, 5))]).await;
-    let held = db.try_lock_run("transfer", "t").unwrap().unwrap();
+    let held = db.try_lock_run(ponte_state::RunKind::Transfer, "t").unwrap().unwrap();
     let err = sync(&job, &db, &SyncOptions::default(), quiet()).await.unwrap_err();
     assert!(matches!(err, TransferError::AlreadyRunning { .. }), "{err}");
     assert_eq!(db.runs(1).unwrap()[0].status, RunStatus::Skipped);

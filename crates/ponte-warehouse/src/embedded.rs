@@ -120,13 +120,13 @@ impl EmbeddedWarehouse {
     /// A warehouse in `store`, keeping `keep` old snapshots per table and
     /// the default amount of query results.
     pub fn new(store: Arc<dyn ObjectStore>, keep: usize) -> Self {
-        let result_cache_bytes = ponte_config::Warehouse::DEFAULT_RESULT_CACHE_BYTES as usize;
+        let result_cache_bytes = ponte_config::EmbeddedConfig::DEFAULT_RESULT_CACHE_BYTES as usize;
         Self {
             store,
             keep,
             local_root: None,
             result_cache_bytes,
-            sort_memory_bytes: ponte_config::Warehouse::DEFAULT_SORT_MEMORY_BYTES as usize,
+            sort_memory_bytes: ponte_config::EmbeddedConfig::DEFAULT_SORT_MEMORY_BYTES as usize,
             queries: Arc::default(),
         }
     }
@@ -155,40 +155,25 @@ impl EmbeddedWarehouse {
         self
     }
 
-    /// Opens the warehouse a config describes; it must be the embedded kind.
-    pub fn open(config: &ponte_config::Warehouse) -> Result<Self, WarehouseError> {
-        match config {
-            ponte_config::Warehouse::Embedded {
-                location,
-                snapshots_to_keep,
-                result_cache_bytes,
-                sort_memory_bytes,
-            } => {
-                let store = ponte_config::Store {
-                    name: "warehouse".into(),
-                    url: location.clone(),
-                    options: ponte_config::StoreOptions::default(),
-                };
-                let store = ponte_store::open(&store, ponte_store::Access::ReadWrite).map_err(|e| {
-                    WarehouseError::Unsupported(format!("cannot open the warehouse at {location}: {e}"))
-                })?;
-                let local_root = match location {
-                    ponte_config::StoreUrl::File { path } => Some(path.clone()),
-                    _ => None,
-                };
-                let result_cache_bytes = usize::try_from(*result_cache_bytes).unwrap_or(usize::MAX);
-                let sort_memory_bytes = usize::try_from(*sort_memory_bytes).unwrap_or(usize::MAX);
-                Ok(Self {
-                    local_root,
-                    ..Self::new(store, *snapshots_to_keep)
-                        .with_result_cache(result_cache_bytes)
-                        .with_sort_memory(sort_memory_bytes)
-                })
-            }
-            ponte_config::Warehouse::BigQuery { .. } => Err(WarehouseError::Unsupported(
-                "the embedded warehouse cannot open a BigQuery config; open it with ponte_warehouse::open".into(),
-            )),
-        }
+    /// Opens the warehouse an embedded `[warehouse]` describes.
+    pub fn open(config: &ponte_config::EmbeddedConfig) -> Result<Self, WarehouseError> {
+        let location = &config.location;
+        let store = ponte_config::Store {
+            name: "warehouse".into(),
+            url: location.clone(),
+            options: ponte_config::StoreOptions::default(),
+        };
+        let local_root = ponte_store::Capabilities::of(&store).local_folder;
+        let store = ponte_store::open(&store, ponte_store::Access::ReadWrite)
+            .map_err(|e| WarehouseError::Unsupported(format!("cannot open the warehouse at {location}: {e}")))?;
+        let result_cache_bytes = usize::try_from(config.result_cache_bytes).unwrap_or(usize::MAX);
+        let sort_memory_bytes = usize::try_from(config.sort_memory_bytes).unwrap_or(usize::MAX);
+        Ok(Self {
+            local_root,
+            ..Self::new(store, config.snapshots_to_keep)
+                .with_result_cache(result_cache_bytes)
+                .with_sort_memory(sort_memory_bytes)
+        })
     }
 
     /// The store the tables live in.

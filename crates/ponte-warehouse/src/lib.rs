@@ -14,7 +14,8 @@
 //! ```no_run
 //! # async fn f(config: &ponte_config::Config) -> Result<(), Box<dyn std::error::Error>> {
 //! let function = config.function("cf_carrega_tabela_dados_infomerc").unwrap();
-//! let warehouse = ponte_warehouse::EmbeddedWarehouse::open(&config.warehouse)?;
+//! let ponte_config::Warehouse::Embedded(embedded) = &config.warehouse else { return Ok(()) };
+//! let warehouse = ponte_warehouse::EmbeddedWarehouse::open(embedded)?;
 //! let source = ponte_store::open(&function.load.store, ponte_store::Access::ReadOnly)?;
 //! let report = ponte_warehouse::load(&function.load, source, &warehouse).await?;
 //! println!("{} rows in {} table update(s)", report.rows, report.table_updates);
@@ -185,7 +186,7 @@ impl<W: Warehouse + ?Sized> WarehouseExt for W {}
 /// Opens the warehouse a config describes.
 pub async fn open(config: &ponte_config::Warehouse) -> Result<std::sync::Arc<dyn Warehouse>, WarehouseError> {
     Ok(match config {
-        ponte_config::Warehouse::Embedded { .. } => std::sync::Arc::new(EmbeddedWarehouse::open(config)?),
-        ponte_config::Warehouse::BigQuery { .. } => std::sync::Arc::new(BigQueryWarehouse::open(config).await?),
+        ponte_config::Warehouse::Embedded(embedded) => std::sync::Arc::new(EmbeddedWarehouse::open(embedded)?),
+        ponte_config::Warehouse::BigQuery(bigquery) => std::sync::Arc::new(BigQueryWarehouse::open(bigquery).await?),
     })
 }

@@ -388,11 +388,11 @@ async fn a_local_warehouse_sweeps_staging_leftovers_of_orphans() {
     let src = dir.path().join("src");
     foreign_file(&src.join("t/a.parquet"), 0..5, false);
     let wh_root = dir.path().join("wh");
-    let config = ponte_config::Warehouse::Embedded {
+    let config = ponte_config::EmbeddedConfig {
         location: StoreUrl::File { path: wh_root.clone() },
         snapshots_to_keep: 1,
         result_cache_bytes: 0,
-        sort_memory_bytes: ponte_config::Warehouse::DEFAULT_SORT_MEMORY_BYTES,
+        sort_memory_bytes: ponte_config::EmbeddedConfig::DEFAULT_SORT_MEMORY_BYTES,
     };
     let warehouse = EmbeddedWarehouse::open(&config).unwrap();
     let orphan = wh_root.join("t/snapshots/19700101T000000Z-1-0");
@@ -439,7 +439,7 @@ async fn a_clustered_load_sorts_its_rows_in_bounded_memory_and_keeps_every_one()
     ponte_demo::write_demo_data(&o, &|_| {}).unwrap();
     let table = "objeto_dados_energia_gestao_faturas_v2";
     let wh_root = dir.path().join("warehouse");
-    let config = ponte_config::Warehouse::Embedded {
+    let config = ponte_config::EmbeddedConfig {
         location: StoreUrl::File { path: wh_root.clone() },
         snapshots_to_keep: 1,
         result_cache_bytes: 0,

@@ -393,8 +393,8 @@ class Suite:
                         raise Broken(f"message {message} → {subscriber} ended {state} after {attempts} attempts")
                     name = subscriber.split(":", 1)[-1]
                     succeeded = db.execute(
-                        "SELECT count(*) FROM runs WHERE name = ? AND status = 'succeeded' AND trigger LIKE ?",
-                        (name, f"message:{message} %"),
+                        "SELECT count(*) FROM runs WHERE name = ? AND status = 'succeeded' AND message_id = ?",
+                        (name, str(message)),
                     ).fetchone()[0]
                     if succeeded != 1:
                         raise Broken(f"message {message} → {subscriber} ran to success {succeeded} times")

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use super::Checker;
-use crate::model::{Project, RetryOptions, Store, StoreOptions, Warehouse};
+use crate::model::{BigQueryConfig, EmbeddedConfig, Project, RetryOptions, Store, StoreOptions, Warehouse};
 use crate::raw::{RawRetry, RawStore, RawWarehouse};
 use crate::store_url::{StoreUrl, resolve_path};
 
@@ -134,12 +134,12 @@ pub(super) fn warehouse(
 ) -> Option<Warehouse> {
     let default_location = || StoreUrl::File { path: project.state_dir.join("warehouse") };
     let Some(spanned) = raw else {
-        return Some(Warehouse::Embedded {
+        return Some(Warehouse::Embedded(EmbeddedConfig {
             location: default_location(),
             snapshots_to_keep: 1,
-            result_cache_bytes: Warehouse::DEFAULT_RESULT_CACHE_BYTES,
-            sort_memory_bytes: Warehouse::DEFAULT_SORT_MEMORY_BYTES,
-        });
+            result_cache_bytes: EmbeddedConfig::DEFAULT_RESULT_CACHE_BYTES,
+            sort_memory_bytes: EmbeddedConfig::DEFAULT_SORT_MEMORY_BYTES,
+        }));
     };
     let w = spanned.get_ref();
     let kind = w.kind.as_ref().map_or("embedded", |k| k.get_ref().as_str());
@@ -178,7 +178,7 @@ pub(super) fn warehouse(
                 },
             };
             let result_cache_bytes = match &w.result_cache_bytes {
-                None => Warehouse::DEFAULT_RESULT_CACHE_BYTES,
+                None => EmbeddedConfig::DEFAULT_RESULT_CACHE_BYTES,
                 Some(n) => match u64::try_from(*n.get_ref()) {
                     Ok(v) if v <= MAX_RESULT_CACHE_BYTES => v,
                     _ => {
@@ -189,12 +189,12 @@ pub(super) fn warehouse(
                                 n.get_ref()
                             ),
                         );
-                        Warehouse::DEFAULT_RESULT_CACHE_BYTES
+                        EmbeddedConfig::DEFAULT_RESULT_CACHE_BYTES
                     }
                 },
             };
             let sort_memory_bytes = match &w.sort_memory_bytes {
-                None => Warehouse::DEFAULT_SORT_MEMORY_BYTES,
+                None => EmbeddedConfig::DEFAULT_SORT_MEMORY_BYTES,
                 Some(n) => match u64::try_from(*n.get_ref()) {
                     Ok(v) if SORT_MEMORY_BYTES.contains(&v) => v,
                     _ => {
@@ -207,11 +207,16 @@ pub(super) fn warehouse(
                                 SORT_MEMORY_BYTES.end()
                             ),
                         );
-                        Warehouse::DEFAULT_SORT_MEMORY_BYTES
+                        EmbeddedConfig::DEFAULT_SORT_MEMORY_BYTES
                     }
                 },
             };
-            Some(Warehouse::Embedded { location, snapshots_to_keep, result_cache_bytes, sort_memory_bytes })
+            Some(Warehouse::Embedded(EmbeddedConfig {
+                location,
+                snapshots_to_keep,
+                result_cache_bytes,
+                sort_memory_bytes,
+            }))
         }
         "bigquery" => {
             not_for(checker, w.path.as_ref().map(Spanned::span), "path");
@@ -254,14 +259,14 @@ pub(super) fn warehouse(
                 }
                 ok.then(|| v.to_owned())
             });
-            Some(Warehouse::BigQuery {
+            Some(Warehouse::BigQuery(BigQueryConfig {
                 project: project_id?.get_ref().clone(),
                 dataset: dataset?.get_ref().clone(),
                 location: w.location.as_ref().map(|l| l.get_ref().clone()),
                 credentials_env,
                 access_token_env,
                 endpoint,
-            })
+            }))
         }
         other => {
             let span = w.kind.as_ref().map(Spanned::span).unwrap_or_default();

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ponte_config::Backoff;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
@@ -40,25 +41,16 @@ impl std::fmt::Debug for Auth {
 
 /// How often and how patiently to retry.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Backoff {
+pub(crate) struct Retry {
     /// Attempts per request, the first included.
     pub attempts: u32,
-    /// The first wait; each next one doubles.
-    pub first: Duration,
-    /// The longest wait.
-    pub max: Duration,
+    /// The waits between them.
+    pub backoff: Backoff,
 }
 
-impl Default for Backoff {
+impl Default for Retry {
     fn default() -> Self {
-        Self { attempts: 8, first: Duration::from_millis(500), max: Duration::from_secs(32) }
-    }
-}
-
-impl Backoff {
-    /// The wait before attempt `n` (1-based, after the first failure).
-    pub fn wait(&self, n: u32) -> Duration {
-        self.first.saturating_mul(1 << n.saturating_sub(1).min(16)).min(self.max)
+        Self { attempts: 8, backoff: Backoff { first: Duration::from_millis(500), max: Duration::from_secs(32) } }
     }
 }
 
@@ -68,7 +60,7 @@ pub(crate) struct Client {
     http: reqwest::Client,
     root: String,
     auth: Auth,
-    pub backoff: Backoff,
+    pub retry: Retry,
 }
 
 /// A Google API error body: `{"error": {"code", "message", "errors": [{"reason", "message"}]}}`.
@@ -122,7 +114,7 @@ impl Client {
             .build()
             .map_err(|e| WarehouseError::Http { operation: "client".into(), message: e.to_string() })?;
         let root = root.unwrap_or(DEFAULT_ENDPOINT).trim_end_matches('/').to_owned();
-        Ok(Self { http, root, auth, backoff: Backoff::default() })
+        Ok(Self { http, root, auth, retry: Retry::default() })
     }
 
     /// `…/bigquery/v2/<path>`
@@ -164,19 +156,19 @@ impl Client {
                     let status = response.status();
                     let body = response.text().await.unwrap_or_default();
                     let error = ApiError::parse(status, &body);
-                    if !error.retryable() || attempt >= self.backoff.attempts {
+                    if !error.retryable() || attempt >= self.retry.attempts {
                         return Err(error.into_error(operation));
                     }
                     format!("{} ({})", error.reason, error.status)
                 }
-                Err(e) if attempt < self.backoff.attempts && (e.is_connect() || e.is_timeout() || e.is_request()) => {
+                Err(e) if attempt < self.retry.attempts && (e.is_connect() || e.is_timeout() || e.is_request()) => {
                     without_url(&e)
                 }
                 Err(e) => {
                     return Err(WarehouseError::Http { operation: operation.to_owned(), message: without_url(&e) });
                 }
             };
-            let wait = self.backoff.wait(attempt);
+            let wait = self.retry.backoff.after(attempt);
             tracing::warn!(operation, attempt, error = %failure, wait_ms = wait.as_millis() as u64, "BigQuery asked to retry");
             tokio::time::sleep(wait).await;
             attempt += 1;

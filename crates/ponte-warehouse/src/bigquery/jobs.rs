@@ -147,9 +147,9 @@ impl BigQueryWarehouse {
             match self.wait_for(job).await {
                 Ok(job) => return Ok(commit_of(write.table, &id, &job)),
                 Err(WarehouseError::Job { message, .. })
-                    if try_number < self.client.backoff.attempts && retryable_job_failure(&message) =>
+                    if try_number < self.client.retry.attempts && retryable_job_failure(&message) =>
                 {
-                    let wait = self.client.backoff.wait(try_number);
+                    let wait = self.client.retry.backoff.after(try_number);
                     tracing::warn!(job = %id, error = %message, "load job failed for a passing reason; running it again");
                     tokio::time::sleep(wait).await;
                     try_number += 1;

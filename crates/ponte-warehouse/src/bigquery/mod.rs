@@ -90,22 +90,13 @@ pub struct BigQueryWarehouse {
 }
 
 impl BigQueryWarehouse {
-    /// Opens the warehouse a config describes; it must be the BigQuery kind.
+    /// Opens the warehouse a BigQuery `[warehouse]` describes.
     /// Credentials: `access_token_env` (a token as is), `credentials_env` (a
     /// service-account key, as JSON or a path), or else application-default
     /// credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud, the metadata server).
-    pub async fn open(config: &ponte_config::Warehouse) -> Result<Self, WarehouseError> {
-        let ponte_config::Warehouse::BigQuery {
-            project,
-            dataset,
-            location,
-            credentials_env,
-            access_token_env,
-            endpoint,
-        } = config
-        else {
-            return Err(WarehouseError::Unsupported("not a BigQuery warehouse".into()));
-        };
+    pub async fn open(config: &ponte_config::BigQueryConfig) -> Result<Self, WarehouseError> {
+        let ponte_config::BigQueryConfig { project, dataset, location, credentials_env, access_token_env, endpoint } =
+            config;
         let env = |name: &str| {
             std::env::var(name)
                 .ok()
@@ -158,7 +149,7 @@ impl BigQueryWarehouse {
     /// Retries wait `first` at first, doubling; tests shorten them.
     pub fn with_retry_wait(mut self, first: Duration) -> Self {
         if let Some(client) = Arc::get_mut(&mut self.client) {
-            client.backoff.first = first;
+            client.retry.backoff.first = first;
         }
         self
     }

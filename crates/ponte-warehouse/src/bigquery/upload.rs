@@ -131,10 +131,10 @@ impl ResumableUpload {
                 }
                 Err(e) => e.to_string(),
             };
-            if attempt >= self.client.backoff.attempts {
+            if attempt >= self.client.retry.attempts {
                 return Err(WarehouseError::Http { operation: OPERATION.into(), message: failure });
             }
-            let wait = self.client.backoff.wait(attempt);
+            let wait = self.client.retry.backoff.after(attempt);
             tracing::warn!(attempt, error = %failure, "upload chunk failed; asking the session what it holds");
             tokio::time::sleep(wait).await;
             attempt += 1;

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use ponte_config::{Config, StoreUrl};
 use ponte_demo::DemoDataOptions;
 use ponte_server::looker::session::Sessions;
-use ponte_state::StateDb;
+use ponte_state::{StateDb, Trigger};
 use ponte_transfer::SyncOptions;
 
 use super::daemon::Overrides;
@@ -146,7 +146,7 @@ fn print_api_example(config: &Config, bind: &str, clients: &[DemoClient]) {
 fn sync_all(config: &Config) -> anyhow::Result<bool> {
     let state = StateDb::open(&config.project.state_dir)?;
     let runtime = crate::runtime()?;
-    let options = SyncOptions { trigger: "demo".into(), ..SyncOptions::default() };
+    let options = SyncOptions { trigger: Trigger::Demo, ..SyncOptions::default() };
     let (mut copied, mut current, mut deleted, mut failed) = (0, 0, 0, Vec::new());
     for job in &config.transfers {
         match runtime.block_on(super::sync::sync_one(job, &state, &options, true)) {
@@ -183,8 +183,9 @@ fn load_all(config: &Config) -> anyhow::Result<bool> {
     let warehouse = runtime.block_on(ponte_warehouse::open(&config.warehouse))?;
     let (mut rows, mut failed) = (0, Vec::new());
     for f in &config.functions {
-        match runtime.block_on(super::load::load_one(f, &state, warehouse.as_ref(), "demo", true)) {
-            Ok(r) => rows += r.rows,
+        match runtime.block_on(super::load::load_one(f, &state, warehouse.as_ref(), &Trigger::Demo, true)) {
+            Ok(ponte_state::Started::Ran(r)) => rows += r.rows,
+            Ok(ponte_state::Started::AlreadyRunning(already)) => failed.push(already.to_string()),
             Err(e) => failed.push(crate::error_text::error_text(&e)),
         }
     }
@@ -226,9 +227,11 @@ fn print_schedules(config: &Config) {
 
 fn describe(w: &ponte_config::Warehouse) -> String {
     match w {
-        ponte_config::Warehouse::Embedded { location: StoreUrl::File { path }, .. } => path.display().to_string(),
-        ponte_config::Warehouse::Embedded { location, .. } => location.to_string(),
-        ponte_config::Warehouse::BigQuery { project, dataset, .. } => format!("{project}.{dataset}"),
+        ponte_config::Warehouse::Embedded(e) => match &e.location {
+            StoreUrl::File { path } => path.display().to_string(),
+            location => location.to_string(),
+        },
+        ponte_config::Warehouse::BigQuery(b) => format!("{}.{}", b.project, b.dataset),
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use indicatif::{HumanBytes, HumanCount, ProgressBar, ProgressStyle};
 use ponte_config::Function;
-use ponte_state::{RunStatus, StateDb};
+use ponte_state::{RunEnd, RunKind, Started, StateDb, Trigger};
 use ponte_warehouse::{LoadObserver, LoadOptions, LoadReport, Warehouse};
 
 use super::each;
@@ -27,31 +27,24 @@ pub fn run(config_path: &Path, args: &LoadArgs) -> anyhow::Result<ExitCode> {
         args.json,
         args.all,
         |f: &Function| serde_json::json!({ "function": f.name, "table": f.load.table }),
-        |f| {
-            Ok(each::Outcome {
-                report: runtime.block_on(load_one(f, &state, warehouse.as_ref(), "cli", !args.json))?,
-                succeeded: true,
-            })
+        |f| match runtime.block_on(load_one(f, &state, warehouse.as_ref(), &Trigger::Cli, !args.json))? {
+            Started::Ran(report) => Ok(each::Outcome { report, succeeded: true }),
+            Started::AlreadyRunning(already) => Err(already.into()),
         },
         print_report,
     )
 }
 
 /// Runs one function's load, one run at a time per function, recorded in
-/// the run history.
+/// the run history: [`StateDb::run_recorded`], as every run is.
 pub async fn load_one(
     f: &Function,
     state: &StateDb,
     warehouse: &dyn Warehouse,
-    trigger: &str,
+    trigger: &Trigger,
     show_progress: bool,
-) -> anyhow::Result<LoadReport> {
-    let Some(_lock) = state.try_lock_run("load", &f.name)? else {
-        state.record_skipped_run("load", &f.name, trigger, "another run of this function was in progress")?;
-        return Err(AlreadyRunning { function: f.name.clone() }.into());
-    };
-    let id = state.start_run("load", &f.name, trigger)?;
-    let result = async {
+) -> anyhow::Result<Started<LoadReport>> {
+    let load = |id: ponte_state::RunId| async move {
         let source = ponte_store::open(&f.load.store, ponte_store::Access::ReadOnly)
             .with_context(|| format!("function `{}`", f.name))?;
         // The run's id names its warehouse write: a BigQuery job id that is
@@ -66,21 +59,12 @@ pub async fn load_one(
             .with_context(|| format!("function `{}`", f.name));
         progress.bar.finish_and_clear();
         result
-    }
-    .await;
-    match &result {
-        Ok(report) => state.finish_run(id, RunStatus::Succeeded, Some(&serde_json::to_value(report)?), None)?,
-        Err(e) => state.finish_run(id, RunStatus::Failed, None, Some(&crate::error_text::error_text(e)))?,
-    }
-    result
-}
-
-/// Another run of the function held its lock; this start was recorded as
-/// skipped. Callers that count a skip as handled (the daemon) look for it.
-#[derive(Debug, thiserror::Error)]
-#[error("function `{function}` is already running; this start was recorded as skipped")]
-pub struct AlreadyRunning {
-    pub function: String,
+    };
+    let history_entry = |result: &anyhow::Result<LoadReport>| match result {
+        Ok(report) => RunEnd::succeeded(serde_json::to_value(report).ok()),
+        Err(e) => RunEnd::failed(None, crate::error_text::error_text(e)),
+    };
+    state.run_recorded(RunKind::Load, &f.name, trigger, load, history_entry).await?.transpose()
 }
 
 /// A progress bar of parquet bytes read, with files and rows in the message.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use ponte_config::Config;
 use ponte_scheduler::{RunOutcome, Runner, Target};
-use ponte_state::{Delivery, StateDb};
+use ponte_state::{Delivery, Started, StateDb};
 use ponte_transfer::{SyncOptions, TransferError};
 use ponte_warehouse::Warehouse;
 
@@ -28,10 +28,10 @@ impl Runner for PonteRunner {
                     return RunOutcome::Failed { error: format!("no function named `{name}`") };
                 };
                 match super::load::load_one(f, &self.state, self.warehouse.as_ref(), &trigger, false).await {
-                    Ok(report) => RunOutcome::Succeeded { report: serde_json::to_value(report).unwrap_or_default() },
-                    Err(e) if e.downcast_ref::<super::load::AlreadyRunning>().is_some() => {
-                        RunOutcome::Skipped { reason: e.to_string() }
+                    Ok(Started::Ran(report)) => {
+                        RunOutcome::Succeeded { report: serde_json::to_value(report).unwrap_or_default() }
                     }
+                    Ok(Started::AlreadyRunning(already)) => RunOutcome::Skipped { reason: already.to_string() },
                     Err(e) => RunOutcome::Failed { error: crate::error_text::error_text(&e) },
                 }
             }
@@ -51,7 +51,7 @@ impl Runner for PonteRunner {
                             report.counters.objects_failed_to_delete_from_sink
                         ),
                     },
-                    Err(e @ TransferError::AlreadyRunning { .. }) => RunOutcome::Skipped { reason: e.to_string() },
+                    Err(TransferError::AlreadyRunning(already)) => RunOutcome::Skipped { reason: already.to_string() },
                     Err(e) => RunOutcome::Failed { error: crate::error_text::error_text(&anyhow::Error::new(e)) },
                 }
             }

@@ -38,7 +38,7 @@ pub fn run(config_path: &Path, limit: usize, json: bool, details: bool) -> anyho
                 .unwrap_or(r.started_at.clone());
             [
                 r.id.0.to_string(),
-                r.kind,
+                r.kind.to_string(),
                 r.name,
                 r.status.to_string(),
                 r.trigger,

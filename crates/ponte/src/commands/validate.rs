@@ -53,11 +53,11 @@ fn print_summary(c: &Config, models: &[Model]) {
         c.functions.len()
     );
     match &c.warehouse {
-        Warehouse::Embedded { location: StoreUrl::File { path }, .. } => {
-            println!("  warehouse: embedded, {}", path.display())
-        }
-        Warehouse::Embedded { location, .. } => println!("  warehouse: embedded, {location}"),
-        Warehouse::BigQuery { project, dataset, .. } => println!("  warehouse: BigQuery {project}.{dataset}"),
+        Warehouse::Embedded(e) => match &e.location {
+            StoreUrl::File { path } => println!("  warehouse: embedded, {}", path.display()),
+            location => println!("  warehouse: embedded, {location}"),
+        },
+        Warehouse::BigQuery(b) => println!("  warehouse: BigQuery {}.{}", b.project, b.dataset),
     }
     for m in models {
         println!(
