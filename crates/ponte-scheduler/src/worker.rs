@@ -37,7 +37,7 @@ pub enum RunOutcome {
     /// handled, as a Storage Transfer Service start that finds its job
     /// running does.
     Skipped {
-        /// Why.
+        /// The run in progress that made this one step aside.
         reason: String,
     },
     /// Failed; the message will be delivered again (or dead-lettered).

@@ -99,7 +99,7 @@ pub enum TransferError {
     Store {
         /// The job.
         job: String,
-        /// Why.
+        /// The store's error (naming the store and its URL).
         #[source]
         source: Box<StoreError>,
     },
@@ -110,9 +110,9 @@ pub enum TransferError {
         job: String,
         /// `source` or `sink`.
         side: &'static str,
-        /// Where.
+        /// The URL that was listed.
         url: String,
-        /// Why.
+        /// The store's error.
         #[source]
         source: Box<object_store::Error>,
     },
@@ -121,7 +121,7 @@ pub enum TransferError {
     Refused {
         /// The job.
         job: String,
-        /// Why.
+        /// The safety rule the plan broke.
         refusal: Refusal,
     },
     /// The state database failed.
@@ -129,7 +129,7 @@ pub enum TransferError {
     State {
         /// The job.
         job: String,
-        /// Why.
+        /// The state database's error.
         #[source]
         source: StateError,
     },

@@ -74,7 +74,7 @@ pub struct PlanItem {
     pub key: String,
     /// What happens.
     pub action: Action,
-    /// Why.
+    /// The rule that chose the action (new, changed, same, unique in sink…).
     pub reason: Reason,
     /// Bytes involved: the source's for copies and skips, the sink's for deletes.
     pub size: u64,

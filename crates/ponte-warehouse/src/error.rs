@@ -6,9 +6,9 @@ pub enum WarehouseError {
     /// The object store failed.
     #[error("warehouse storage at {location}")]
     Store {
-        /// Where.
+        /// The object or prefix being read or written.
         location: String,
-        /// Why.
+        /// The store's error (boxed: it is large and this path is cold).
         #[source]
         source: Box<object_store::Error>,
     },
@@ -17,7 +17,7 @@ pub enum WarehouseError {
     Parquet {
         /// What was being done.
         what: String,
-        /// Why.
+        /// The parquet crate's error.
         #[source]
         source: parquet::errors::ParquetError,
     },

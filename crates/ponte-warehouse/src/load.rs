@@ -77,9 +77,9 @@ pub enum LoadError {
     /// The source could not be listed.
     #[error("cannot list {location}")]
     List {
-        /// Where.
+        /// The prefix that was listed.
         location: String,
-        /// Why.
+        /// The store's error.
         #[source]
         source: Box<object_store::Error>,
     },
@@ -88,7 +88,7 @@ pub enum LoadError {
         "no parquet files under {location} (ignored: {ignored}); the table was left as it was. Set allow_empty = true to load an empty table"
     )]
     Empty {
-        /// Where.
+        /// The prefix that holds no parquet file.
         location: String,
         /// How many other objects were there.
         ignored: usize,
@@ -114,7 +114,7 @@ pub enum LoadError {
     Warehouse {
         /// The table.
         table: String,
-        /// Why.
+        /// The warehouse's error.
         #[source]
         source: WarehouseError,
     },
