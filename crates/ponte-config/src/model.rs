@@ -149,6 +149,10 @@ pub enum Warehouse {
 pub struct EmbeddedConfig {
     /// Where tables live (a directory or an object-store URL).
     pub location: StoreUrl,
+    /// How to reach `location`: the options of the `[stores.NAME]` the
+    /// warehouse names with `store` (endpoint, credentials, retries), or
+    /// the defaults for a bare `path`.
+    pub options: StoreOptions,
     /// Old snapshots kept per table, for readers still on them.
     pub snapshots_to_keep: usize,
     /// Bytes of query results kept in memory, keyed by the snapshots

@@ -65,6 +65,7 @@ pub(crate) struct RawRetry {
 #[derive(Debug, Deserialize)]
 pub(crate) struct RawWarehouse {
     pub kind: Option<S<String>>,
+    pub store: Option<S<String>>,
     pub path: Option<S<String>>,
     pub snapshots_to_keep: Option<S<i64>>,
     pub result_cache_bytes: Option<S<i64>>,

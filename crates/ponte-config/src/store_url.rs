@@ -99,6 +99,22 @@ impl StoreUrl {
         }
     }
 
+    /// The same store one folder (key prefix) deeper: `gs://b/p` joined
+    /// with `w/x` is `gs://b/p/w/x`. `path` is relative, `/`-separated.
+    pub fn join(&self, path: &str) -> Self {
+        let path = path.trim_matches('/');
+        if path.is_empty() {
+            return self.clone();
+        }
+        let deeper = |prefix: &str| if prefix.is_empty() { path.to_owned() } else { format!("{prefix}/{path}") };
+        match self {
+            Self::S3 { bucket, prefix } => Self::S3 { bucket: bucket.clone(), prefix: deeper(prefix) },
+            Self::Gcs { bucket, prefix } => Self::Gcs { bucket: bucket.clone(), prefix: deeper(prefix) },
+            Self::File { path: dir } => Self::File { path: dir.join(path) },
+            Self::Memory { name } => Self::Memory { name: format!("{name}/{path}") },
+        }
+    }
+
     /// `s3`, `gs`, `file` or `memory`.
     pub fn scheme(&self) -> &'static str {
         match self {

@@ -124,6 +124,7 @@ fn the_reference_deployment_is_valid() {
         config.warehouse,
         Warehouse::Embedded(EmbeddedConfig {
             location: StoreUrl::File { path: base.join(".ponte/warehouse") },
+            options: ponte_config::StoreOptions::default(),
             snapshots_to_keep: 1,
             result_cache_bytes: EmbeddedConfig::DEFAULT_RESULT_CACHE_BYTES,
             sort_memory_bytes: EmbeddedConfig::DEFAULT_SORT_MEMORY_BYTES,

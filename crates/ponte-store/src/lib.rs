@@ -18,10 +18,13 @@
 //! store, for tests of what sits on top.
 
 mod capabilities;
+mod entity_tag;
 pub mod faults;
 mod open;
+mod prefixed;
 
 pub use capabilities::{Capabilities, EtagSemantics};
+pub use entity_tag::{md5_of_tag, opaque_tag, same_tag};
 
 pub use open::{Access, StoreError, open};
 

@@ -7,9 +7,10 @@ use object_store::aws::AmazonS3Builder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
-use object_store::prefix::PrefixStore;
 use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
 use ponte_config::{RetryOptions, Store, StoreUrl};
+
+use crate::prefixed::PrefixedStore;
 
 /// Whether the caller will write: a `file://` store that will be written is
 /// created when missing; one that is only read must already exist (a typo'd
@@ -96,7 +97,7 @@ pub fn open(store: &Store, access: Access) -> Result<Arc<dyn ObjectStore>, Store
         StoreUrl::S3 { bucket, prefix } => (Arc::new(s3(store, bucket)?.build().map_err(build)?), prefix),
         StoreUrl::Gcs { bucket, prefix } => (Arc::new(gcs(store, bucket)?.build().map_err(build)?), prefix),
     };
-    Ok(if prefix.is_empty() { inner } else { Arc::new(PrefixStore::new(inner, prefix)) })
+    Ok(if prefix.is_empty() { inner } else { Arc::new(PrefixedStore::new(inner, prefix)) })
 }
 
 fn env(store: &Store, key: &'static str, var: Option<&String>) -> Result<Option<String>, StoreError> {

@@ -70,8 +70,10 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
 }
 
 mod bigquery;
+mod gcs;
 mod moto;
 pub use bigquery::BigQueryFake;
+pub use gcs::{GcsObject, GcsServer};
 pub use moto::{ACCESS_KEY, Moto, SECRET_KEY};
 
 /// A free TCP port on the loopback interface, never one this process
@@ -115,6 +117,19 @@ pub fn rclone_check(a: &str, b: &str, moto: Option<&Moto>) -> Result<(), String>
     } else {
         Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
     }
+}
+
+/// Whether an HTTP server answers `GET path` on the loopback `port` (a
+/// bare TCP connect could succeed on a socket connected to itself).
+pub(crate) fn answers_http(port: u16, path: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    if stream.write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 5];
+    stream.read_exact(&mut head).is_ok() && &head == b"HTTP/"
 }
 
 /// This process's peak resident memory so far (VmHWM), in bytes.

@@ -1,8 +1,6 @@
 //! A real S3 server for tests: moto's standalone server, started on a free
 //! loopback port and stopped when the handle drops.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -41,7 +39,7 @@ impl Moto {
                 if moto.child.try_wait().expect("moto's status").is_some() {
                     break;
                 }
-                if answers_http(port) {
+                if crate::answers_http(port, "/") {
                     return moto;
                 }
                 assert!(Instant::now() < deadline, "moto did not start on port {port}");
@@ -61,17 +59,6 @@ impl Moto {
         args.extend_from_slice(names);
         crate::run_python(script, &args);
     }
-}
-
-/// Whether an HTTP server answers on the loopback `port`.
-fn answers_http(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    if stream.write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
-        return false;
-    }
-    let mut head = [0u8; 5];
-    stream.read_exact(&mut head).is_ok() && &head == b"HTTP/"
 }
 
 impl Drop for Moto {

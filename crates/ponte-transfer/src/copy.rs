@@ -19,11 +19,11 @@ use futures::stream::FuturesOrdered;
 use md5::{Digest, Md5};
 use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutPayload};
 use ponte_state::Fingerprint;
-use ponte_store::EtagSemantics;
+use ponte_store::{EtagSemantics, md5_of_tag};
 use tokio::sync::Semaphore;
 
 use crate::Observer;
-use crate::listing::{md5_of_etag, path_of};
+use crate::listing::path_of;
 use crate::report::ErrorCode;
 
 /// Bytes per multipart part: above S3's 5 MiB minimum, small enough that a
@@ -134,7 +134,7 @@ impl Copier {
             drop(permit);
             permit = self.budget.acquire_many(kib(bytes_held(meta.size))).await.expect("budget never closes");
         }
-        let source_md5 = meta.e_tag.as_deref().and_then(md5_of_etag);
+        let source_md5 = meta.e_tag.as_deref().and_then(md5_of_tag);
         let mut parts = if self.ranged_reads {
             if !first_range && meta.size > PART_SIZE as u64 {
                 // An empty object was read without a range; it is not empty now.
@@ -259,7 +259,7 @@ impl Copier {
         if !self.sink_etags.holds_md5() {
             return Ok(());
         }
-        match sink_etag.and_then(md5_of_etag) {
+        match sink_etag.and_then(md5_of_tag) {
             Some(reported) if reported != md5 => Err(CopyFailure {
                 code: ErrorCode::DataLoss,
                 message: format!("sink reports MD5 {reported} for the copy, but {md5} was sent"),

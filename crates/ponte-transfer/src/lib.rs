@@ -43,7 +43,7 @@ use ponte_state::{StateDb, StateError, Trigger};
 use ponte_store::{Access, StoreError};
 
 pub use copy::PART_SIZE;
-pub use listing::{ObjectInfo, list_side, md5_of_etag};
+pub use listing::{ObjectInfo, list_side};
 pub use plan::{Action, Plan, PlanItem, PlanSettings, Reason, Refusal, check_deletes, plan};
 pub use report::{Counters, ErrorCode, ErrorLogEntry, ErrorSummary, Outcome, TransferReport};
 pub use scope::Scope;

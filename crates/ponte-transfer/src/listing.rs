@@ -26,14 +26,8 @@ impl ObjectInfo {
     /// S3 object's or a non-composite GCS object's ETag is the hex MD5 of its
     /// bytes. Local folders and in-memory stores use other ETags.
     pub fn md5(&self) -> Option<String> {
-        md5_of_etag(self.e_tag.as_deref()?)
+        ponte_store::md5_of_tag(self.e_tag.as_deref()?)
     }
-}
-
-/// The hex MD5 an ETag holds, if it is one.
-pub fn md5_of_etag(e_tag: &str) -> Option<String> {
-    let t = e_tag.trim_matches('"');
-    (t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())).then(|| t.to_ascii_lowercase())
 }
 
 /// Every object under `root` in `scope`, keyed by its path relative to
@@ -72,17 +66,4 @@ pub async fn list_side(
 pub fn path_of(root: &str, key: &str) -> Path {
     let full = if root.is_empty() { key.to_owned() } else { format!("{root}/{key}") };
     Path::parse(&full).unwrap_or_else(|_| Path::from(full))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_plain_md5_etags_count() {
-        assert_eq!(md5_of_etag("\"9E107D9D372BB6826BD81D3542A419D6\"").unwrap(), "9e107d9d372bb6826bd81d3542a419d6");
-        assert!(md5_of_etag("\"9e107d9d372bb6826bd81d3542a419d6-2\"").is_none());
-        assert!(md5_of_etag("4f2a-18c3e-10").is_none());
-        assert!(md5_of_etag("3").is_none());
-    }
 }

@@ -12,6 +12,8 @@ use ponte_config::{MaxDelete, OverwriteWhen};
 use ponte_state::Fingerprint;
 use serde::Serialize;
 
+use ponte_store::same_tag;
+
 use crate::listing::ObjectInfo;
 
 /// What happens to one key.
@@ -212,10 +214,13 @@ fn compare(
         return if a == b { (Action::Skip, Reason::SameMd5) } else { (Action::Update, Reason::Md5Differs) };
     }
     if let Some(f) = last {
+        // The fingerprint's ETags come from the copy's GET and PUT, the
+        // others from listings: compared as entity tags, not as text.
         let same_source = f.source_size == src.size
-            && f.source_etag == src.e_tag
+            && same_tag(f.source_etag.as_deref(), src.e_tag.as_deref())
             && f.source_mtime_us == src.last_modified.timestamp_micros();
-        let same_sink = f.sink_size == dst.size && f.sink_etag.is_some() && f.sink_etag == dst.e_tag;
+        let same_sink =
+            f.sink_size == dst.size && f.sink_etag.is_some() && same_tag(f.sink_etag.as_deref(), dst.e_tag.as_deref());
         if same_source && same_sink {
             return (Action::Skip, Reason::SameAsLastCopy);
         }
@@ -297,6 +302,7 @@ mod tests {
             ("same-md5", obj(1, MD5_A, 1)),
             ("other-md5", obj(1, MD5_A, 1)),
             ("fingerprinted", obj(1, "s1", 5)),
+            ("quoted-print", obj(1, "XrY7u+Ae7tCTyyK7j1rNww==", 5)),
             ("stale-print", obj(1, "s2", 6)),
             ("unknown", obj(1, "s3", 1)),
         ]
@@ -308,6 +314,7 @@ mod tests {
             ("same-md5", obj(1, MD5_A, 1)),
             ("other-md5", obj(1, MD5_B, 1)),
             ("fingerprinted", obj(1, "d1", 7)),
+            ("quoted-print", obj(1, "W/\"d4\"", 7)),
             ("stale-print", obj(1, "d2", 7)),
             ("unknown", obj(1, "d3", 1)),
             ("gone", obj(9, "z", 1)),
@@ -326,6 +333,9 @@ mod tests {
         };
         let prints: HashMap<String, Fingerprint> = [
             ("fingerprinted".to_owned(), print("s1", 5, "d1")),
+            // Recorded from the copy's GET and PUT (quoted) and listed bare
+            // or weak: the same versions, as a GCS-compatible server lists them.
+            ("quoted-print".to_owned(), print("\"XrY7u+Ae7tCTyyK7j1rNww==\"", 5, "\"d4\"")),
             // The source changed since the last copy (other mtime).
             ("stale-print".to_owned(), print("s2", 5, "d2")),
         ]
@@ -339,13 +349,14 @@ mod tests {
                 ("gone", Action::Delete, Reason::NotInSource),
                 ("new", Action::Copy, Reason::New),
                 ("other-md5", Action::Update, Reason::Md5Differs),
+                ("quoted-print", Action::Skip, Reason::SameAsLastCopy),
                 ("resized", Action::Update, Reason::SizeDiffers),
                 ("same-md5", Action::Skip, Reason::SameMd5),
                 ("stale-print", Action::Update, Reason::NoComparableHash),
                 ("unknown", Action::Update, Reason::NoComparableHash),
             ]
         );
-        assert_eq!((p.source_objects, p.sink_objects, p.sink_only_objects, p.sink_only_bytes), (7, 7, 1, 9));
+        assert_eq!((p.source_objects, p.sink_objects, p.sink_only_objects, p.sink_only_bytes), (8, 8, 1, 9));
     }
 
     #[test]

@@ -158,11 +158,8 @@ impl EmbeddedWarehouse {
     /// Opens the warehouse an embedded `[warehouse]` describes.
     pub fn open(config: &ponte_config::EmbeddedConfig) -> Result<Self, WarehouseError> {
         let location = &config.location;
-        let store = ponte_config::Store {
-            name: "warehouse".into(),
-            url: location.clone(),
-            options: ponte_config::StoreOptions::default(),
-        };
+        let store =
+            ponte_config::Store { name: "warehouse".into(), url: location.clone(), options: config.options.clone() };
         let local_root = ponte_store::Capabilities::of(&store).local_folder;
         let store = ponte_store::open(&store, ponte_store::Access::ReadWrite)
             .map_err(|e| WarehouseError::Unsupported(format!("cannot open the warehouse at {location}: {e}")))?;

@@ -390,6 +390,7 @@ async fn a_local_warehouse_sweeps_staging_leftovers_of_orphans() {
     let wh_root = dir.path().join("wh");
     let config = ponte_config::EmbeddedConfig {
         location: StoreUrl::File { path: wh_root.clone() },
+        options: ponte_config::StoreOptions::default(),
         snapshots_to_keep: 1,
         result_cache_bytes: 0,
         sort_memory_bytes: ponte_config::EmbeddedConfig::DEFAULT_SORT_MEMORY_BYTES,
@@ -441,6 +442,7 @@ async fn a_clustered_load_sorts_its_rows_in_bounded_memory_and_keeps_every_one()
     let wh_root = dir.path().join("warehouse");
     let config = ponte_config::EmbeddedConfig {
         location: StoreUrl::File { path: wh_root.clone() },
+        options: ponte_config::StoreOptions::default(),
         snapshots_to_keep: 1,
         result_cache_bytes: 0,
         // About 90 MB of rows in Arrow, 37 batches: without spilling, this

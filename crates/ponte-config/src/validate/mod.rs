@@ -168,7 +168,7 @@ pub(crate) fn validate(raw: &RawConfig, checker: &mut Checker<'_>) -> Option<Con
         .collect();
     let project = project(raw.project.as_ref(), checker);
     let stores = stores::stores(&raw.stores, checker);
-    let warehouse = stores::warehouse(raw.warehouse.as_ref(), &project, checker);
+    let warehouse = stores::warehouse(raw.warehouse.as_ref(), &project, &stores, checker);
     let topics = pipeline::topics(&raw.topics, checker);
     let transfers = transfers::transfers(&raw.transfers, &stores, &topics, &project, checker);
     let schedules = pipeline::schedules(&raw.schedules, &topics, &project, checker);

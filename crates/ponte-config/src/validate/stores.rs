@@ -130,12 +130,14 @@ const SORT_MEMORY_BYTES: std::ops::RangeInclusive<u64> = (8 << 20)..=(64 << 30);
 pub(super) fn warehouse(
     raw: Option<&Spanned<RawWarehouse>>,
     project: &Project,
+    stores: &BTreeMap<String, Arc<Store>>,
     checker: &mut Checker<'_>,
 ) -> Option<Warehouse> {
     let default_location = || StoreUrl::File { path: project.state_dir.join("warehouse") };
     let Some(spanned) = raw else {
         return Some(Warehouse::Embedded(EmbeddedConfig {
             location: default_location(),
+            options: StoreOptions::default(),
             snapshots_to_keep: 1,
             result_cache_bytes: EmbeddedConfig::DEFAULT_RESULT_CACHE_BYTES,
             sort_memory_bytes: EmbeddedConfig::DEFAULT_SORT_MEMORY_BYTES,
@@ -156,16 +158,36 @@ pub(super) fn warehouse(
             not_for(checker, w.credentials_env.as_ref().map(Spanned::span), "credentials_env");
             not_for(checker, w.access_token_env.as_ref().map(Spanned::span), "access_token_env");
             not_for(checker, w.endpoint.as_ref().map(Spanned::span), "endpoint");
-            let location = match &w.path {
-                None => default_location(),
-                Some(p) if p.get_ref().contains("://") => match StoreUrl::parse(p.get_ref(), checker.base_dir) {
-                    Ok(u) => u,
-                    Err(e) => {
-                        checker.error(p.span(), e.to_string());
-                        return None;
-                    }
-                },
-                Some(p) => StoreUrl::File { path: resolve_path(checker.base_dir, p.get_ref()) },
+            let (location, options) = if w.store.is_some() {
+                // A named store: its URL and options, `path` a folder in it.
+                let store =
+                    super::transfers::store_ref(w.store.as_ref(), spanned.span(), "[warehouse]", stores, checker)?;
+                let path = w.path.as_ref().map_or("", |p| p.get_ref().as_str());
+                if let Some(p) = w.path.as_ref().filter(|p| p.get_ref().contains("://") || p.get_ref().starts_with('/'))
+                {
+                    checker.error(
+                        p.span(),
+                        format!(
+                            "with `store`, `path` is a folder inside that store, not `{}`; write it relative, as `warehouse`",
+                            p.get_ref()
+                        ),
+                    );
+                    return None;
+                }
+                (store.url.join(path), store.options.clone())
+            } else {
+                let location = match &w.path {
+                    None => default_location(),
+                    Some(p) if p.get_ref().contains("://") => match StoreUrl::parse(p.get_ref(), checker.base_dir) {
+                        Ok(u) => u,
+                        Err(e) => {
+                            checker.error(p.span(), e.to_string());
+                            return None;
+                        }
+                    },
+                    Some(p) => StoreUrl::File { path: resolve_path(checker.base_dir, p.get_ref()) },
+                };
+                (location, StoreOptions::default())
             };
             let snapshots_to_keep = match &w.snapshots_to_keep {
                 None => 1,
@@ -213,6 +235,7 @@ pub(super) fn warehouse(
             };
             Some(Warehouse::Embedded(EmbeddedConfig {
                 location,
+                options,
                 snapshots_to_keep,
                 result_cache_bytes,
                 sort_memory_bytes,
@@ -220,6 +243,7 @@ pub(super) fn warehouse(
         }
         "bigquery" => {
             not_for(checker, w.path.as_ref().map(Spanned::span), "path");
+            not_for(checker, w.store.as_ref().map(Spanned::span), "store");
             not_for(checker, w.snapshots_to_keep.as_ref().map(Spanned::span), "snapshots_to_keep");
             not_for(checker, w.result_cache_bytes.as_ref().map(Spanned::span), "result_cache_bytes");
             not_for(checker, w.sort_memory_bytes.as_ref().map(Spanned::span), "sort_memory_bytes");
