@@ -22,11 +22,13 @@ mod entity_tag;
 pub mod faults;
 mod open;
 mod prefixed;
+mod reported_hashes;
 
 pub use capabilities::{Capabilities, EtagSemantics};
 pub use entity_tag::{md5_of_tag, opaque_tag, same_tag};
 
 pub use open::{Access, StoreError, open};
+pub use reported_hashes::{HashReporter, ReportedHashes, hash_reporter};
 
 mod staging;
 pub use staging::remove_staging_files;

@@ -143,7 +143,8 @@ fn s3(store: &Store, bucket: &str) -> Result<AmazonS3Builder, StoreError> {
     Ok(b)
 }
 
-fn gcs(store: &Store, bucket: &str) -> Result<GoogleCloudStorageBuilder, StoreError> {
+/// The GCS client builder for `store` (also used for its hash reports).
+pub(crate) fn gcs(store: &Store, bucket: &str) -> Result<GoogleCloudStorageBuilder, StoreError> {
     let o = &store.options;
     let mut b = GoogleCloudStorageBuilder::from_env()
         .with_bucket_name(bucket)

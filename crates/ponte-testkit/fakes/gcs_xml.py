@@ -27,7 +27,12 @@ through its JSON API:
 The emulator's JSON API stays reachable on its own port as the tests'
 independent view of the bucket (names, sizes, md5Hash, crc32c).
 
-Usage: gcs_xml.py --port P --backend-port B --binary PATH [--log FILE]
+A test can make the server store other bytes than it received, as a
+faulty network or disk would: while the file named by --corrupt-file holds
+a text, a write whose object name contains it is stored with one bit
+flipped (and reported with that corrupted object's hashes, as GCS would).
+
+Usage: gcs_xml.py --port P --backend-port B --binary PATH [--log FILE] [--corrupt-file FILE]
 """
 
 import argparse
@@ -109,6 +114,7 @@ class Front(http.server.BaseHTTPRequestHandler):
     uploads = {}
     lock = threading.Lock()
     log = None
+    corrupt_file = None
 
     def log_message(self, *args):
         pass
@@ -148,6 +154,19 @@ class Front(http.server.BaseHTTPRequestHandler):
         if self.command == "HEAD":
             length = next((v for k, v in response_headers if k.lower() == "content-length"), "0")
         self.answer(status, data, keep, length)
+
+    def stored(self, name, data):
+        """The bytes to store for `name`: `data`, or `data` with a bit flipped."""
+        if not self.corrupt_file or not data:
+            return data
+        try:
+            with open(self.corrupt_file) as f:
+                pattern = f.read().strip()
+        except OSError:
+            return data
+        if not pattern or pattern not in name:
+            return data
+        return bytes([data[0] ^ 0x01]) + data[1:]
 
     def object_headers(self, meta, with_md5=True):
         hashes = f"crc32c={meta['crc32c']}"
@@ -201,7 +220,7 @@ class Front(http.server.BaseHTTPRequestHandler):
                 return self.answer(404, xml_error("NoSuchKey", "The specified key does not exist."))
             body = f"<CopyObjectResult><LastModified>{meta['updated']}</LastModified><ETag>{etag_of(meta)}</ETag></CopyObjectResult>"
             return self.answer(200, body.encode(), self.object_headers(meta))
-        meta = self.backend.upload(bucket, name, data, self.headers.get("Content-Type"))
+        meta = self.backend.upload(bucket, name, self.stored(name, data), self.headers.get("Content-Type"))
         self.answer(200, b"", self.object_headers(meta))
 
     def do_POST(self):
@@ -247,7 +266,7 @@ class Front(http.server.BaseHTTPRequestHandler):
                 return self.answer(400, xml_error("InvalidPart", f"part {number} was not uploaded with that ETag"))
             chunks.append(data)
         data = b"".join(chunks)
-        meta = self.backend.upload(upload["bucket"], upload["name"], data, upload["type"])
+        meta = self.backend.upload(upload["bucket"], upload["name"], self.stored(upload["name"], data), upload["type"])
         with self.lock:
             self.uploads.pop(upload_id, None)
         body = (
@@ -269,6 +288,7 @@ def main():
     parser.add_argument("--backend-port", type=int, required=True)
     parser.add_argument("--binary", required=True)
     parser.add_argument("--log")
+    parser.add_argument("--corrupt-file")
     args = parser.parse_args()
     backend = Backend(args.backend_port)
     emulator = subprocess.Popen(
@@ -288,6 +308,7 @@ def main():
             time.sleep(0.05)
     Front.backend = backend
     Front.log = args.log
+    Front.corrupt_file = args.corrupt_file
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Front)
     server.daemon_threads = True
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -18,6 +18,7 @@ pub struct GcsServer {
     /// bucket (`/storage/v1/b/...`) and whose XML API serves reads.
     pub emulator: String,
     log: tempfile::NamedTempFile,
+    corrupt: tempfile::NamedTempFile,
 }
 
 /// The object as the emulator's JSON API describes it.
@@ -43,12 +44,15 @@ impl GcsServer {
             &[],
         );
         let log = tempfile::NamedTempFile::new().expect("a log file");
+        let corrupt = tempfile::NamedTempFile::new().expect("a corruption switch");
         let (port, backend) = (crate::free_port(), crate::free_port());
         let child = Command::new(crate::python())
             .arg(crate::repo_root().join("crates/ponte-testkit/fakes/gcs_xml.py"))
             .args(["--port", &port.to_string(), "--backend-port", &backend.to_string(), "--binary", binary.trim()])
             .arg("--log")
             .arg(log.path())
+            .arg("--corrupt-file")
+            .arg(corrupt.path())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -58,6 +62,7 @@ impl GcsServer {
             endpoint: format!("http://127.0.0.1:{port}"),
             emulator: format!("http://127.0.0.1:{backend}"),
             log,
+            corrupt,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         while !crate::answers_http(port, "/storage/v1/b") {
@@ -129,6 +134,13 @@ impl GcsServer {
     /// [`crate::rclone_check`].
     pub fn rclone_remote(&self, bucket_and_path: &str) -> String {
         format!(":gcs,anonymous=true,endpoint='{}/storage/v1/':{bucket_and_path}", self.emulator)
+    }
+
+    /// From now on, objects whose name contains `pattern` are stored with
+    /// one bit flipped (and reported with the hashes of what is stored), as
+    /// a faulty network or disk would leave them; `None` stops that.
+    pub fn corrupt_writes(&self, pattern: Option<&str>) {
+        std::fs::write(self.corrupt.path(), pattern.unwrap_or_default()).expect("the corruption switch");
     }
 
     /// The XML front's requests so far: `{method, path, status}` each.

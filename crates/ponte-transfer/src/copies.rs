@@ -31,7 +31,7 @@ pub(crate) async fn copy_planned(r: &Run<'_>, plan: &Plan, tally: &mut Tally) ->
     let copies: Vec<&PlanItem> =
         plan.items.iter().filter(|i| matches!(i.action, Action::Copy | Action::Update)).collect();
     r.observer.planned(copies.len() as u64, copies.iter().map(|i| i.size).sum());
-    let copier = Arc::new(copier(r));
+    let copier = Arc::new(copier(r)?);
     let attempts = r.options.attempts.max(1);
     // The futures are collected before they are streamed: a closure inside
     // the stream's type defeats the compiler's proof that this future is
@@ -65,9 +65,12 @@ pub(crate) async fn copy_planned(r: &Run<'_>, plan: &Plan, tally: &mut Tally) ->
         r.observer.object_done();
         let item = by_key[key.as_str()];
         match outcome {
-            Ok(CopyOutcome::Copied(f)) => {
+            Ok(CopyOutcome::Copied(f, checks)) => {
                 counters.objects_copied_to_sink += 1;
                 counters.bytes_copied_to_sink += f.sink_size;
+                counters.objects_verified_by_md5 += u64::from(checks.md5);
+                counters.objects_verified_by_crc32c += u64::from(checks.crc32c);
+                counters.objects_verified_by_size_only += u64::from(!checks.md5 && !checks.crc32c);
                 if item.reason == Reason::NoComparableHash {
                     counters.objects_copied_without_comparable_hash += 1;
                 }
@@ -93,20 +96,26 @@ pub(crate) async fn copy_planned(r: &Run<'_>, plan: &Plan, tally: &mut Tally) ->
 
 /// What every copy of the run shares: the stores, what they can do, and
 /// the memory budget.
-fn copier(r: &Run<'_>) -> Copier {
+fn copier(r: &Run<'_>) -> Result<Copier, TransferError> {
     let job = r.job;
-    Copier {
+    let reporter = |store| {
+        ponte_store::hash_reporter(store)
+            .map_err(|e| TransferError::Store { job: job.name.clone(), source: Box::new(e) })
+    };
+    Ok(Copier {
         source: r.source.clone(),
         sink: r.sink.clone(),
         source_root: job.source.path.clone(),
         sink_root: job.sink.path.clone(),
         sink_etags: Capabilities::of(&job.sink.store).etags,
+        source_hashes: reporter(&job.source.store)?,
+        sink_hashes: reporter(&job.sink.store)?,
         ranged_reads: Capabilities::of(&job.source.store).cheap_ranged_reads,
         budget: Arc::new(Semaphore::new(
             (r.options.memory_budget / 1024).max(crate::PART_SIZE * crate::copy::PARTS_HELD / 1024),
         )),
         observer: r.observer.clone(),
-    }
+    })
 }
 
 fn flush(state: &StateDb, job: &str, pending: &mut Vec<(String, Fingerprint)>) -> Result<(), TransferError> {

@@ -19,12 +19,13 @@ use futures::stream::FuturesOrdered;
 use md5::{Digest, Md5};
 use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutPayload};
 use ponte_state::Fingerprint;
-use ponte_store::{EtagSemantics, md5_of_tag};
+use ponte_store::{EtagSemantics, HashReporter, md5_of_tag};
 use tokio::sync::Semaphore;
 
 use crate::Observer;
 use crate::listing::path_of;
 use crate::report::ErrorCode;
+use crate::verify::{self, Checks, Side};
 
 /// Bytes per multipart part: above S3's 5 MiB minimum, small enough that a
 /// few objects in flight stay within a few tens of MB.
@@ -41,8 +42,8 @@ pub(crate) const PARTS_HELD: usize = READS_AHEAD + 1 + UPLOADS_IN_FLIGHT;
 /// How a copy ended, when it did not fail.
 #[derive(Debug)]
 pub enum CopyOutcome {
-    /// Copied; the fingerprint to record.
-    Copied(Fingerprint),
+    /// Copied; the fingerprint to record and the checks the copy passed.
+    Copied(Fingerprint, Checks),
     /// The source object was gone when we came to read it.
     Vanished,
 }
@@ -75,6 +76,9 @@ pub struct Copier {
     pub(crate) sink_root: String,
     /// What the sink's ETags say, so we know what we can check.
     pub(crate) sink_etags: EtagSemantics,
+    /// Where the source's and the sink's own CRC32C reports come from (GCS).
+    pub(crate) source_hashes: Option<Arc<dyn HashReporter>>,
+    pub(crate) sink_hashes: Option<Arc<dyn HashReporter>>,
     /// Read the source in part-sized ranges (a local folder: a range is a
     /// seek) rather than in one streaming request per object (S3, GCS).
     pub(crate) ranged_reads: bool,
@@ -156,7 +160,7 @@ impl Copier {
             // One piece the object's size: a small object does not get a part-sized buffer.
             rechunk(first.into_stream(), meta.size.max(1) as usize).boxed()
         };
-        let (hashes, sink_etag) = if meta.size <= PART_SIZE as u64 {
+        let (hashes, sink_etag, source_crc) = if meta.size <= PART_SIZE as u64 {
             let mut hashes = Hashes::new();
             let mut head = Bytes::new();
             while let Some(part) = parts.next().await {
@@ -167,28 +171,75 @@ impl Copier {
             // More than one piece means more bytes than the source said.
             check_size(hashes.bytes, meta.size, key)?;
             check_source(&hex::encode(hashes.md5.clone().finalize()), source_md5.as_deref(), key)?;
+            let source_crc = self.check_source_crc32c(&from, meta.e_tag.as_deref(), hashes.crc32c, key).await?;
             let put =
                 self.sink.put(&to, PutPayload::from(head)).await.map_err(|e| CopyFailure::store(&e, "writing sink"))?;
-            (hashes, put.e_tag)
+            (hashes, put.e_tag, source_crc)
         } else {
-            self.multipart(&to, meta.size, parts, source_md5.as_deref(), key).await?
+            let source = (&from, meta.e_tag.as_deref(), source_md5.as_deref());
+            self.multipart(&to, meta.size, parts, source, key).await?
         };
         drop(permit);
         let md5 = hex::encode(hashes.md5.finalize());
-        if let Err(failure) = self.check_sink(&md5, sink_etag.as_deref()) {
-            // The copy is visible and wrong: take it away so no reader uses it.
-            let _ = self.sink.delete(&to).await;
-            return Err(failure);
+        let checked = match self.check_sink(&md5, sink_etag.as_deref()) {
+            Ok(sink_md5) => self
+                .check_sink_crc32c(&to, sink_etag.as_deref(), hashes.crc32c, key)
+                .await
+                .map(|crc| Checks { md5: source_md5.is_some() || sink_md5, crc32c: source_crc || crc }),
+            Err(failure) => Err(failure),
+        };
+        let checks = match checked {
+            Ok(checks) => checks,
+            Err(failure) => {
+                // The copy is visible and wrong: take it away so no reader uses it.
+                if failure.code == ErrorCode::DataLoss {
+                    let _ = self.sink.delete(&to).await;
+                }
+                return Err(failure);
+            }
+        };
+        Ok(CopyOutcome::Copied(
+            Fingerprint {
+                source_etag: meta.e_tag,
+                source_size: meta.size,
+                source_mtime_us: meta.last_modified.timestamp_micros(),
+                sink_etag,
+                sink_size: hashes.bytes,
+                md5,
+                crc32c: hashes.crc32c,
+            },
+            checks,
+        ))
+    }
+
+    /// The source's CRC32C report (GCS) against the bytes read: whether it
+    /// was compared.
+    async fn check_source_crc32c(
+        &self,
+        from: &object_store::path::Path,
+        e_tag: Option<&str>,
+        crc32c: u32,
+        key: &str,
+    ) -> Result<bool, CopyFailure> {
+        match &self.source_hashes {
+            Some(reporter) => verify::reported_crc32c(reporter.as_ref(), Side::Source, from, e_tag, crc32c, key).await,
+            None => Ok(false),
         }
-        Ok(CopyOutcome::Copied(Fingerprint {
-            source_etag: meta.e_tag,
-            source_size: meta.size,
-            source_mtime_us: meta.last_modified.timestamp_micros(),
-            sink_etag,
-            sink_size: hashes.bytes,
-            md5,
-            crc32c: hashes.crc32c,
-        }))
+    }
+
+    /// The sink's CRC32C report (GCS) against the bytes sent: whether it
+    /// was compared.
+    async fn check_sink_crc32c(
+        &self,
+        to: &object_store::path::Path,
+        e_tag: Option<&str>,
+        crc32c: u32,
+        key: &str,
+    ) -> Result<bool, CopyFailure> {
+        match &self.sink_hashes {
+            Some(reporter) => verify::reported_crc32c(reporter.as_ref(), Side::Sink, to, e_tag, crc32c, key).await,
+            None => Ok(false),
+        }
     }
 
     /// Writes a large object's `parts` (read one ahead) into a multipart
@@ -198,15 +249,15 @@ impl Copier {
         to: &object_store::path::Path,
         size: u64,
         mut parts: futures::stream::BoxStream<'static, object_store::Result<Bytes>>,
-        source_md5: Option<&str>,
+        (from, source_etag, source_md5): (&object_store::path::Path, Option<&str>, Option<&str>),
         key: &str,
-    ) -> Result<(Hashes, Option<String>), CopyFailure> {
+    ) -> Result<(Hashes, Option<String>, bool), CopyFailure> {
         let mut upload = self.sink.put_multipart(to).await.map_err(|e| CopyFailure::store(&e, "starting upload"))?;
         let mut hashes = Hashes::new();
         let mut part_md5s: Vec<u8> = Vec::new();
         let mut count = 0usize;
         let mut in_flight = FuturesOrdered::new();
-        let result: Result<(), CopyFailure> = async {
+        let result: Result<bool, CopyFailure> = async {
             while let Some(part) = parts.next().await {
                 let part = part.map_err(|e| CopyFailure::store(&e, "reading source"))?;
                 hashes.update(&part);
@@ -224,15 +275,19 @@ impl Copier {
                 r.map_err(|e| CopyFailure::store(&e, "writing part"))?;
             }
             check_size(hashes.bytes, size, key)?;
-            check_source(&hex::encode(hashes.md5.clone().finalize()), source_md5, key)
+            check_source(&hex::encode(hashes.md5.clone().finalize()), source_md5, key)?;
+            self.check_source_crc32c(from, source_etag, hashes.crc32c, key).await
         }
         .await;
         drop(parts);
-        if let Err(failure) = result {
-            drop(in_flight);
-            let _ = upload.abort().await;
-            return Err(failure);
-        }
+        let source_crc = match result {
+            Ok(checked) => checked,
+            Err(failure) => {
+                drop(in_flight);
+                let _ = upload.abort().await;
+                return Err(failure);
+            }
+        };
         let put = match upload.complete().await {
             Ok(p) => p,
             Err(e) => {
@@ -252,19 +307,22 @@ impl Copier {
                 });
             }
         }
-        Ok((hashes, put.e_tag))
+        Ok((hashes, put.e_tag, source_crc))
     }
 
-    fn check_sink(&self, md5: &str, sink_etag: Option<&str>) -> Result<(), CopyFailure> {
+    /// The sink's ETag, where it is an MD5, against the bytes sent: whether
+    /// it was compared.
+    fn check_sink(&self, md5: &str, sink_etag: Option<&str>) -> Result<bool, CopyFailure> {
         if !self.sink_etags.holds_md5() {
-            return Ok(());
+            return Ok(false);
         }
         match sink_etag.and_then(md5_of_tag) {
             Some(reported) if reported != md5 => Err(CopyFailure {
                 code: ErrorCode::DataLoss,
                 message: format!("sink reports MD5 {reported} for the copy, but {md5} was sent"),
             }),
-            _ => Ok(()),
+            Some(_) => Ok(true),
+            None => Ok(false),
         }
     }
 }

@@ -34,6 +34,7 @@ mod listing;
 mod plan;
 mod report;
 mod scope;
+mod verify;
 
 use std::sync::Arc;
 

@@ -44,6 +44,13 @@ pub struct Counters {
     pub objects_vanished_from_source: u64,
     /// ponte: objects copied because no MD5 or earlier fingerprint could show the sink was current.
     pub objects_copied_without_comparable_hash: u64,
+    /// ponte: copies whose MD5 matched the source's or the sink's report (ETag).
+    pub objects_verified_by_md5: u64,
+    /// ponte: copies whose CRC32C matched the source's or the sink's report (GCS).
+    pub objects_verified_by_crc32c: u64,
+    /// ponte: copies checked by their size only: neither store reported a
+    /// hash of the bytes (local folders, S3 objects whose ETag is not an MD5).
+    pub objects_verified_by_size_only: u64,
 }
 
 /// STS's error codes (google.rpc.Code names).

@@ -87,6 +87,9 @@ fn syncs_into_gcs_and_a_rerun_copies_nothing() {
     let first = sync(&config, &gcs, "to_gcs");
     let files = walk(&src);
     assert_eq!(counter(&first, "objectsCopiedToSink"), files.len() as u64, "{first}");
+    // Every copy's CRC32C was compared with what GCS reports for it.
+    assert_eq!(counter(&first, "objectsVerifiedByCrc32c"), files.len() as u64, "{first}");
+    assert_eq!(counter(&first, "objectsVerifiedBySizeOnly"), 0, "{first}");
     check(&src, &gcs, "landing-bucket/mirror");
     let listed = gcs.objects("landing-bucket", "mirror/");
     assert_eq!(listed.len(), files.len());
@@ -109,6 +112,45 @@ fn syncs_into_gcs_and_a_rerun_copies_nothing() {
     assert_eq!(counter(&third, "objectsCopiedToSink"), 1, "{third}");
     assert_eq!(counter(&third, "objectsDeletedFromSink"), 1, "{third}");
     check(&src, &gcs, "landing-bucket/mirror");
+}
+
+/// Bytes GCS stores other than those sent (a bit flipped on the way) fail
+/// the copy by CRC32C, the only hash the sink reports here, and the wrong
+/// object is removed; the next run copies it right.
+#[test]
+fn a_copy_gcs_stores_wrong_fails_by_crc32c_and_is_removed() {
+    let gcs = GcsServer::start();
+    gcs.create_buckets(&["landing-bucket"]);
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("s3");
+    demo_data(&src);
+    let config = dir.path().join("ponte.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[stores.s3]\nurl = \"file://./s3\"\n{}\n[[transfers]]\nname = \"to_gcs\"\nsource = {{ store = \"s3\" }}\nsink = {{ store = \"landing\" }}\n",
+            gcs_store("landing", "gs://landing-bucket", &gcs)
+        ),
+    )
+    .unwrap();
+    let corrupted: Vec<String> = walk(&src).into_iter().filter(|f| f.contains("2025-11-21")).collect();
+    assert!(corrupted.len() >= 3, "{corrupted:?}");
+    gcs.corrupt_writes(Some("2025-11-21"));
+    let out = run(&config, &gcs, &["sync", "to_gcs", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(counter(&report, "objectsFromSourceFailed"), corrupted.len() as u64, "{report}");
+    let breakdown = &report["errorBreakdowns"][0];
+    assert_eq!(breakdown["errorCode"], "DATA_LOSS", "{report}");
+    assert!(breakdown.to_string().contains("the sink reports CRC32C"), "{report}");
+    let stored: Vec<String> = gcs.objects("landing-bucket", "").into_iter().map(|o| o.name).collect();
+    assert!(corrupted.iter().all(|c| !stored.contains(c)), "a wrong copy is removed: {stored:?}");
+    assert_eq!(stored.len(), walk(&src).len() - corrupted.len());
+
+    gcs.corrupt_writes(None);
+    let again = sync(&config, &gcs, "to_gcs");
+    assert_eq!(counter(&again, "objectsCopiedToSink"), corrupted.len() as u64, "{again}");
+    check(&src, &gcs, "landing-bucket");
 }
 
 /// Out of GCS, as a GCS-compatible server lists it (ETags bare in the
@@ -134,6 +176,8 @@ fn syncs_out_of_gcs_and_a_rerun_copies_nothing() {
     let first = sync(&config, &gcs, "from_gcs");
     let files = walk(&seed).len() as u64;
     assert_eq!(counter(&first, "objectsCopiedToSink"), files, "{first}");
+    // The bytes read were checked against the CRC32C GCS reports.
+    assert_eq!(counter(&first, "objectsVerifiedByCrc32c"), files, "{first}");
     check(&dir.path().join("copy"), &gcs, "source-bucket/raw");
     let again = sync(&config, &gcs, "from_gcs");
     assert_eq!(counter(&again, "objectsCopiedToSink"), 0, "{again}");
