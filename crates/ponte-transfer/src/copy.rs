@@ -171,7 +171,7 @@ impl Copier {
             // More than one piece means more bytes than the source said.
             check_size(hashes.bytes, meta.size, key)?;
             check_source(&hex::encode(hashes.md5.clone().finalize()), source_md5.as_deref(), key)?;
-            let source_crc = self.check_source_crc32c(&from, meta.e_tag.as_deref(), hashes.crc32c, key).await?;
+            let source_crc = self.check_crc32c(Side::Source, &from, meta.e_tag.as_deref(), hashes.crc32c, key).await?;
             let put =
                 self.sink.put(&to, PutPayload::from(head)).await.map_err(|e| CopyFailure::store(&e, "writing sink"))?;
             (hashes, put.e_tag, source_crc)
@@ -183,7 +183,7 @@ impl Copier {
         let md5 = hex::encode(hashes.md5.finalize());
         let checked = match self.check_sink(&md5, sink_etag.as_deref()) {
             Ok(sink_md5) => self
-                .check_sink_crc32c(&to, sink_etag.as_deref(), hashes.crc32c, key)
+                .check_crc32c(Side::Sink, &to, sink_etag.as_deref(), hashes.crc32c, key)
                 .await
                 .map(|crc| Checks { md5: source_md5.is_some() || sink_md5, crc32c: source_crc || crc }),
             Err(failure) => Err(failure),
@@ -212,32 +212,22 @@ impl Copier {
         ))
     }
 
-    /// The source's CRC32C report (GCS) against the bytes read: whether it
-    /// was compared.
-    async fn check_source_crc32c(
+    /// The CRC32C a side's store reports (GCS) against the bytes that went
+    /// through: whether it was compared.
+    async fn check_crc32c(
         &self,
-        from: &object_store::path::Path,
+        side: Side,
+        path: &object_store::path::Path,
         e_tag: Option<&str>,
         crc32c: u32,
         key: &str,
     ) -> Result<bool, CopyFailure> {
-        match &self.source_hashes {
-            Some(reporter) => verify::reported_crc32c(reporter.as_ref(), Side::Source, from, e_tag, crc32c, key).await,
-            None => Ok(false),
-        }
-    }
-
-    /// The sink's CRC32C report (GCS) against the bytes sent: whether it
-    /// was compared.
-    async fn check_sink_crc32c(
-        &self,
-        to: &object_store::path::Path,
-        e_tag: Option<&str>,
-        crc32c: u32,
-        key: &str,
-    ) -> Result<bool, CopyFailure> {
-        match &self.sink_hashes {
-            Some(reporter) => verify::reported_crc32c(reporter.as_ref(), Side::Sink, to, e_tag, crc32c, key).await,
+        let reporter = match side {
+            Side::Source => &self.source_hashes,
+            Side::Sink => &self.sink_hashes,
+        };
+        match reporter {
+            Some(reporter) => verify::reported_crc32c(reporter.as_ref(), side, path, e_tag, crc32c, key).await,
             None => Ok(false),
         }
     }
@@ -276,7 +266,7 @@ impl Copier {
             }
             check_size(hashes.bytes, size, key)?;
             check_source(&hex::encode(hashes.md5.clone().finalize()), source_md5, key)?;
-            self.check_source_crc32c(from, source_etag, hashes.crc32c, key).await
+            self.check_crc32c(Side::Source, from, source_etag, hashes.crc32c, key).await
         }
         .await;
         drop(parts);
