@@ -109,7 +109,8 @@ pub struct StoreOptions {
     pub service_account_key_env: Option<String>,
     /// S3 through an assumed role (`role_arn`): credentials from AWS STS
     /// for a web identity token, never a key. Excludes the key options.
-    pub role: Option<RoleFederation>,
+    /// Boxed: most stores have none, and every config holds many options.
+    pub role: Option<Box<RoleFederation>>,
     /// Request retries.
     pub retry: RetryOptions,
 }

@@ -71,7 +71,7 @@ fn options(s: &RawStore, url: &StoreUrl, checker: &mut Checker<'_>) -> StoreOpti
     ] {
         only(checker, value.as_ref().map(Spanned::span), key, &["s3"]);
     }
-    let role = if scheme == "s3" { super::role::role(s, checker) } else { None };
+    let role = if scheme == "s3" { super::role::role(s, checker).map(Box::new) } else { None };
 
     if s.access_key_id_env.is_some() != s.secret_access_key_env.is_some() {
         let span =
