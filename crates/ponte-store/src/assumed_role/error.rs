@@ -126,9 +126,9 @@ pub(crate) fn hint(code: &str) -> &'static str {
         }
         "AccessDenied" => {
             "check that `role_arn` names an existing role and that its trust policy allows \
-             sts:AssumeRoleWithWebIdentity for this identity, with accounts.google.com:aud equal to \
-             `web_identity_audience` and accounts.google.com:sub the service account's unique id (README: Reading S3 \
-             without AWS keys)"
+             sts:AssumeRoleWithWebIdentity for this identity: for Google's ID tokens, accounts.google.com:oaud equal \
+             to `web_identity_audience`, accounts.google.com:aud and accounts.google.com:sub the service account's \
+             unique id (README: Reading S3 without AWS keys)"
         }
         "IDPRejectedClaim" => "the token's claims do not satisfy the role's trust policy conditions",
         "IDPCommunicationError" => "STS could not reach the token's issuer to verify it; try again later",
