@@ -16,6 +16,7 @@
 //! The crate also reads BigQuery JSON schema files ([`schema`]) and checks
 //! cron expressions the way Cloud Scheduler does ([`cron`]).
 
+mod aws_role;
 mod backoff;
 pub mod cron;
 mod diagnostic;
@@ -30,6 +31,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub use aws_role::{RoleArn, RoleArnError, RoleFederation, SessionName, WebIdentitySource};
 pub use backoff::Backoff;
 pub use cron::{CronError, CronSchedule, parse_time_zone};
 pub use diagnostic::{Diagnostic, Position, SourceText};

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
+use crate::aws_role::RoleFederation;
 use crate::cron::CronSchedule;
 use crate::schema::TableSchema;
 use crate::store_url::StoreUrl;
@@ -106,6 +107,10 @@ pub struct StoreOptions {
     pub service_account_path_env: Option<String>,
     /// Env var holding a GCS service-account JSON key itself.
     pub service_account_key_env: Option<String>,
+    /// S3 through an assumed role (`role_arn`): credentials from AWS STS
+    /// for a web identity token, never a key. Excludes the key options.
+    /// Boxed: most stores have none, and every config holds many options.
+    pub role: Option<Box<RoleFederation>>,
     /// Request retries.
     pub retry: RetryOptions,
 }

@@ -51,6 +51,11 @@ pub(crate) struct RawStore {
     pub session_token_env: Option<S<String>>,
     pub service_account_path_env: Option<S<String>>,
     pub service_account_key_env: Option<S<String>>,
+    pub role_arn: Option<S<String>>,
+    pub role_session_name: Option<S<String>>,
+    pub web_identity_audience: Option<S<String>>,
+    pub web_identity_token_file: Option<S<String>>,
+    pub sts_endpoint: Option<S<String>>,
     pub retry: Option<S<RawRetry>>,
 }
 

@@ -2,7 +2,10 @@
 //! behind [`object_store::ObjectStore`], built from a [`ponte_config::Store`]
 //! with its endpoint, region and retry settings. Credentials are read from
 //! the environment variables the config names, at the moment the store is
-//! opened, and never appear in an error message.
+//! opened, and never appear in an error message. An `s3://` store with a
+//! `role_arn` holds no key at all: it assumes the role with a web identity
+//! token (Google's metadata server or a token file) and refreshes the
+//! temporary credentials before they expire ([`RoleError`] says why not).
 //!
 //! ```no_run
 //! # fn f(config: &ponte_config::Config) -> Result<(), ponte_store::StoreError> {
@@ -17,6 +20,7 @@
 //! [`faults`] holds a wrapper that injects failures and latency into any
 //! store, for tests of what sits on top.
 
+mod assumed_role;
 mod capabilities;
 mod entity_tag;
 pub mod faults;
@@ -24,6 +28,7 @@ mod open;
 mod prefixed;
 mod reported_hashes;
 
+pub use assumed_role::RoleError;
 pub use capabilities::{Capabilities, EtagSemantics};
 pub use entity_tag::{md5_of_tag, opaque_tag, same_tag};
 

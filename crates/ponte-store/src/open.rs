@@ -56,6 +56,9 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// A `role_arn` store's token source is missing (see [`RoleError`]).
+    #[error(transparent)]
+    Role(#[from] crate::RoleError),
     /// object_store refused the settings.
     #[error("store `{store}` ({url}): cannot open")]
     Build {
@@ -139,6 +142,10 @@ fn s3(store: &Store, bucket: &str) -> Result<AmazonS3Builder, StoreError> {
     }
     if let Some(v) = env(store, "session_token_env", o.session_token_env.as_ref())? {
         b = b.with_token(v);
+    }
+    if let Some(role) = &o.role {
+        // Takes precedence over every credential from_env found.
+        b = b.with_credentials(crate::assumed_role::provider(store, role)?);
     }
     Ok(b)
 }

@@ -70,11 +70,17 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
 }
 
 mod bigquery;
+mod gce_metadata;
 mod gcs;
 mod moto;
+mod moto_recorder;
+mod sts_refusal;
 pub use bigquery::BigQueryFake;
+pub use gce_metadata::{MetadataServer, SUBJECT as METADATA_SUBJECT};
 pub use gcs::{GcsObject, GcsServer};
 pub use moto::{ACCESS_KEY, Moto, SECRET_KEY};
+pub use moto_recorder::RecordedRequest;
+pub use sts_refusal::StsRefusal;
 
 /// A free TCP port on the loopback interface, never one this process
 /// handed out before: tests run in parallel, and two servers told the same

@@ -9,6 +9,10 @@ pub struct Moto {
     child: Child,
     /// `http://127.0.0.1:PORT`
     pub endpoint: String,
+    /// Where moto's request recorder writes, when a test turns it on
+    /// (`moto_recorder.rs`): a file of this server's own, never the
+    /// working directory's `moto_recording` that parallel tests would share.
+    pub(crate) recording: tempfile::TempDir,
 }
 
 /// Credentials moto accepts (it checks none).
@@ -27,13 +31,15 @@ impl Moto {
     pub fn start() -> Self {
         for _ in 0..5 {
             let port = crate::free_port();
+            let recording = tempfile::tempdir().expect("a folder for moto's recording");
             let child = Command::new(crate::python())
                 .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("MOTO_RECORDER_FILEPATH", recording.path().join("requests.jsonl"))
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("moto starts");
-            let mut moto = Self { child, endpoint: format!("http://127.0.0.1:{port}") };
+            let mut moto = Self { child, endpoint: format!("http://127.0.0.1:{port}"), recording };
             let deadline = Instant::now() + Duration::from_secs(30);
             loop {
                 if moto.child.try_wait().expect("moto's status").is_some() {

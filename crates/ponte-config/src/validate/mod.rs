@@ -6,6 +6,7 @@
 //! the user sees every problem in one run.
 
 mod pipeline;
+mod role;
 mod server;
 mod stores;
 mod transfers;

@@ -62,6 +62,16 @@ fn options(s: &RawStore, url: &StoreUrl, checker: &mut Checker<'_>) -> StoreOpti
     only(checker, s.session_token_env.as_ref().map(Spanned::span), "session_token_env", &["s3"]);
     only(checker, s.service_account_path_env.as_ref().map(Spanned::span), "service_account_path_env", &["gs"]);
     only(checker, s.service_account_key_env.as_ref().map(Spanned::span), "service_account_key_env", &["gs"]);
+    for (key, value) in [
+        ("role_arn", &s.role_arn),
+        ("role_session_name", &s.role_session_name),
+        ("web_identity_audience", &s.web_identity_audience),
+        ("web_identity_token_file", &s.web_identity_token_file),
+        ("sts_endpoint", &s.sts_endpoint),
+    ] {
+        only(checker, value.as_ref().map(Spanned::span), key, &["s3"]);
+    }
+    let role = if scheme == "s3" { super::role::role(s, checker).map(Box::new) } else { None };
 
     if s.access_key_id_env.is_some() != s.secret_access_key_env.is_some() {
         let span =
@@ -95,6 +105,7 @@ fn options(s: &RawStore, url: &StoreUrl, checker: &mut Checker<'_>) -> StoreOpti
         session_token_env,
         service_account_path_env,
         service_account_key_env,
+        role,
         retry: s.retry.as_ref().map(|r| retry(r.get_ref(), checker)).unwrap_or_default(),
     }
 }
