@@ -4,14 +4,13 @@
 //! refuses, as Google's reference documents them. Stopped when the handle
 //! drops.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
+
+use crate::fake_process::{FakeProcess, json_lines};
 
 /// A running GCS server.
 pub struct GcsServer {
-    child: Child,
+    _process: FakeProcess,
     /// The XML API, as `endpoint` of a `gs://` store: `http://127.0.0.1:PORT`.
     pub endpoint: String,
     /// The emulator itself, whose JSON API is the tests' own view of a
@@ -46,31 +45,31 @@ impl GcsServer {
         let log = tempfile::NamedTempFile::new().expect("a log file");
         let corrupt = tempfile::NamedTempFile::new().expect("a corruption switch");
         let (port, backend) = (crate::free_port(), crate::free_port());
-        let child = Command::new(crate::python())
-            .arg(crate::repo_root().join("crates/ponte-testkit/fakes/gcs_xml.py"))
-            .args(["--port", &port.to_string(), "--backend-port", &backend.to_string(), "--binary", binary.trim()])
-            .arg("--log")
-            .arg(log.path())
-            .arg("--corrupt-file")
-            .arg(corrupt.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the GCS server starts");
-        let mut server = Self {
-            child,
+        let process = FakeProcess::start(
+            "gcs_xml.py",
+            vec![
+                "--port".into(),
+                port.to_string().into(),
+                "--backend-port".into(),
+                backend.to_string().into(),
+                "--binary".into(),
+                binary.trim().into(),
+                "--log".into(),
+                log.path().into(),
+                "--corrupt-file".into(),
+                corrupt.path().into(),
+            ],
+            port,
+            "/storage/v1/b",
+            "the GCS server",
+        );
+        Self {
+            _process: process,
             endpoint: format!("http://127.0.0.1:{port}"),
             emulator: format!("http://127.0.0.1:{backend}"),
             log,
             corrupt,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !crate::answers_http(port, "/storage/v1/b") {
-            assert!(server.child.try_wait().expect("its status").is_none(), "the GCS server exited at start");
-            assert!(Instant::now() < deadline, "the GCS server did not start on port {port}");
-            std::thread::sleep(Duration::from_millis(100));
         }
-        server
     }
 
     /// Creates buckets (through the emulator's JSON API).
@@ -145,17 +144,6 @@ impl GcsServer {
 
     /// The XML front's requests so far: `{method, path, status}` each.
     pub fn requests(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.log.path())
-            .unwrap_or_default()
-            .lines()
-            .map(|line| serde_json::from_str(line).expect("a JSON line"))
-            .collect()
-    }
-}
-
-impl Drop for GcsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        json_lines(self.log.path())
     }
 }

@@ -70,6 +70,7 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
 }
 
 mod bigquery;
+mod fake_process;
 mod gce_metadata;
 mod gcs;
 mod moto;
