@@ -33,7 +33,7 @@ pub use capabilities::{Capabilities, EtagSemantics};
 pub use entity_tag::{md5_of_tag, opaque_tag, same_tag};
 
 pub use open::{Access, StoreError, open};
-pub use reported_hashes::{HashReporter, ReportedHashes, hash_reporter};
+pub use reported_hashes::{Asked, HashReporter, ReportedHashes, hash_reporter};
 
 mod staging;
 pub use staging::remove_staging_files;

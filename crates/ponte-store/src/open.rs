@@ -119,7 +119,7 @@ fn retry(r: &RetryOptions) -> RetryConfig {
     }
 }
 
-fn s3(store: &Store, bucket: &str) -> Result<AmazonS3Builder, StoreError> {
+pub(crate) fn s3(store: &Store, bucket: &str) -> Result<AmazonS3Builder, StoreError> {
     let o = &store.options;
     // from_env picks up AWS_* variables and instance credentials when the
     // config names no variables of its own.

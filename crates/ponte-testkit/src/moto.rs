@@ -1,5 +1,7 @@
 //! A real S3 server for tests: moto's standalone server, started on a free
-//! loopback port and stopped when the handle drops.
+//! loopback port and stopped when the handle drops. It runs through
+//! `fakes/moto_s3.py`, which gives SSE-KMS objects the non-MD5 ETags S3
+//! gives them and changes nothing else.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -33,7 +35,8 @@ impl Moto {
             let port = crate::free_port();
             let recording = tempfile::tempdir().expect("a folder for moto's recording");
             let child = Command::new(crate::python())
-                .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+                .arg(crate::repo_root().join("crates/ponte-testkit/fakes/moto_s3.py"))
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_RECORDER_FILEPATH", recording.path().join("requests.jsonl"))
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

@@ -70,7 +70,9 @@ pub(crate) async fn copy_planned(r: &Run<'_>, plan: &Plan, tally: &mut Tally) ->
                 counters.bytes_copied_to_sink += f.sink_size;
                 counters.objects_verified_by_md5 += u64::from(checks.md5);
                 counters.objects_verified_by_crc32c += u64::from(checks.crc32c);
-                counters.objects_verified_by_size_only += u64::from(!checks.md5 && !checks.crc32c);
+                counters.objects_verified_by_crc32 += u64::from(checks.crc32);
+                counters.objects_verified_by_crc64nvme += u64::from(checks.crc64nvme);
+                counters.objects_verified_by_size_only += u64::from(!checks.any());
                 if item.reason == Reason::NoComparableHash {
                     counters.objects_copied_without_comparable_hash += 1;
                 }
@@ -107,6 +109,7 @@ fn copier(r: &Run<'_>) -> Result<Copier, TransferError> {
         sink: r.sink.clone(),
         source_root: job.source.path.clone(),
         sink_root: job.sink.path.clone(),
+        source_etags: Capabilities::of(&job.source.store).etags,
         sink_etags: Capabilities::of(&job.sink.store).etags,
         source_hashes: reporter(&job.source.store)?,
         sink_hashes: reporter(&job.sink.store)?,

@@ -17,6 +17,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::FuturesOrdered;
 use md5::{Digest, Md5};
+use object_store::path::Path;
 use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutPayload};
 use ponte_state::Fingerprint;
 use ponte_store::{EtagSemantics, HashReporter, md5_of_tag};
@@ -25,7 +26,7 @@ use tokio::sync::Semaphore;
 use crate::Observer;
 use crate::listing::path_of;
 use crate::report::ErrorCode;
-use crate::verify::{self, Checks, Side};
+use crate::verify::{self, Checks, Digests, EtagVerdict, Side};
 
 /// Bytes per multipart part: above S3's 5 MiB minimum, small enough that a
 /// few objects in flight stay within a few tens of MB.
@@ -74,9 +75,10 @@ pub struct Copier {
     pub(crate) sink: Arc<dyn ObjectStore>,
     pub(crate) source_root: String,
     pub(crate) sink_root: String,
-    /// What the sink's ETags say, so we know what we can check.
+    /// What the source's and the sink's ETags say, so we know what we can check.
+    pub(crate) source_etags: EtagSemantics,
     pub(crate) sink_etags: EtagSemantics,
-    /// Where the source's and the sink's own CRC32C reports come from (GCS).
+    /// Where the source's and the sink's own hash reports come from (GCS, S3).
     pub(crate) source_hashes: Option<Arc<dyn HashReporter>>,
     pub(crate) sink_hashes: Option<Arc<dyn HashReporter>>,
     /// Read the source in part-sized ranges (a local folder: a range is a
@@ -89,24 +91,6 @@ pub struct Copier {
 
 fn kib(bytes: usize) -> u32 {
     u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
-}
-
-struct Hashes {
-    md5: Md5,
-    crc32c: u32,
-    bytes: u64,
-}
-
-impl Hashes {
-    fn new() -> Self {
-        Self { md5: Md5::new(), crc32c: 0, bytes: 0 }
-    }
-
-    fn update(&mut self, chunk: &[u8]) {
-        self.md5.update(chunk);
-        self.crc32c = crc32c::crc32c_append(self.crc32c, chunk);
-        self.bytes += chunk.len() as u64;
-    }
 }
 
 impl Copier {
@@ -138,7 +122,6 @@ impl Copier {
             drop(permit);
             permit = self.budget.acquire_many(kib(bytes_held(meta.size))).await.expect("budget never closes");
         }
-        let source_md5 = meta.e_tag.as_deref().and_then(md5_of_tag);
         let mut parts = if self.ranged_reads {
             if !first_range && meta.size > PART_SIZE as u64 {
                 // An empty object was read without a range; it is not empty now.
@@ -160,35 +143,34 @@ impl Copier {
             // One piece the object's size: a small object does not get a part-sized buffer.
             rechunk(first.into_stream(), meta.size.max(1) as usize).boxed()
         };
-        let (hashes, sink_etag, source_crc) = if meta.size <= PART_SIZE as u64 {
-            let mut hashes = Hashes::new();
+        let (digests, sink_etag, source_checks, sink_verdict) = if meta.size <= PART_SIZE as u64 {
+            let mut digests = Digests::new();
             let mut head = Bytes::new();
             while let Some(part) = parts.next().await {
                 head = part.map_err(|e| CopyFailure::store(&e, "reading source"))?;
-                hashes.update(&head);
+                digests.update(&head);
             }
-            self.observer.bytes(hashes.bytes);
+            self.observer.bytes(digests.bytes);
             // More than one piece means more bytes than the source said.
-            check_size(hashes.bytes, meta.size, key)?;
-            check_source(&hex::encode(hashes.md5.clone().finalize()), source_md5.as_deref(), key)?;
-            let source_crc = self.check_crc32c(Side::Source, &from, meta.e_tag.as_deref(), hashes.crc32c, key).await?;
+            check_size(digests.bytes, meta.size, key)?;
+            let source_checks = self.check_source(&from, meta.e_tag.as_deref(), &digests, key).await?;
             let put =
                 self.sink.put(&to, PutPayload::from(head)).await.map_err(|e| CopyFailure::store(&e, "writing sink"))?;
-            (hashes, put.e_tag, source_crc)
+            let verdict = self.sink_verdict(&digests.md5_hex(), put.e_tag.as_deref());
+            (digests, put.e_tag, source_checks, verdict)
         } else {
-            let source = (&from, meta.e_tag.as_deref(), source_md5.as_deref());
-            self.multipart(&to, meta.size, parts, source, key).await?
+            self.multipart(&to, meta.size, parts, (&from, meta.e_tag.as_deref()), key).await?
         };
         drop(permit);
-        let md5 = hex::encode(hashes.md5.finalize());
-        let checked = match self.check_sink(&md5, sink_etag.as_deref()) {
-            Ok(sink_md5) => self
-                .check_crc32c(Side::Sink, &to, sink_etag.as_deref(), hashes.crc32c, key)
-                .await
-                .map(|crc| Checks { md5: source_md5.is_some() || sink_md5, crc32c: source_crc || crc }),
-            Err(failure) => Err(failure),
-        };
-        let checks = match checked {
+        let sink = verify::check(
+            self.sink_hashes.as_deref(),
+            Side::Sink,
+            (&to, sink_etag.as_deref()),
+            sink_verdict,
+            &digests,
+            key,
+        );
+        let checks = match sink.await.map(|sink_checks| sink_checks.or(source_checks)) {
             Ok(checks) => checks,
             Err(failure) => {
                 // The copy is visible and wrong: take it away so no reader uses it.
@@ -204,32 +186,33 @@ impl Copier {
                 source_size: meta.size,
                 source_mtime_us: meta.last_modified.timestamp_micros(),
                 sink_etag,
-                sink_size: hashes.bytes,
-                md5,
-                crc32c: hashes.crc32c,
+                sink_size: digests.bytes,
+                md5: digests.md5_hex(),
+                crc32c: digests.crc32c(),
             },
             checks,
         ))
     }
 
-    /// The CRC32C a side's store reports (GCS) against the bytes that went
-    /// through: whether it was compared.
-    async fn check_crc32c(
+    /// The source's view of the bytes read from `from` (version `e_tag`):
+    /// its ETag where that is an MD5, and its store's report when one should
+    /// be asked.
+    async fn check_source(
         &self,
-        side: Side,
-        path: &object_store::path::Path,
+        from: &Path,
         e_tag: Option<&str>,
-        crc32c: u32,
+        digests: &Digests,
         key: &str,
-    ) -> Result<bool, CopyFailure> {
-        let reporter = match side {
-            Side::Source => &self.source_hashes,
-            Side::Sink => &self.sink_hashes,
+    ) -> Result<Checks, CopyFailure> {
+        let md5 = digests.md5_hex();
+        let verdict = match e_tag.and_then(md5_of_tag).filter(|_| self.source_etags.holds_md5()) {
+            None => EtagVerdict::Silent,
+            Some(theirs) if theirs == md5 => EtagVerdict::Matched,
+            Some(theirs) => {
+                EtagVerdict::Mismatched(format!("read bytes hash to MD5 {md5}, but the source's ETag says {theirs}"))
+            }
         };
-        match reporter {
-            Some(reporter) => verify::reported_crc32c(reporter.as_ref(), side, path, e_tag, crc32c, key).await,
-            None => Ok(false),
-        }
+        verify::check(self.source_hashes.as_deref(), Side::Source, (from, e_tag), verdict, digests, key).await
     }
 
     /// Writes a large object's `parts` (read one ahead) into a multipart
@@ -239,18 +222,18 @@ impl Copier {
         to: &object_store::path::Path,
         size: u64,
         mut parts: futures::stream::BoxStream<'static, object_store::Result<Bytes>>,
-        (from, source_etag, source_md5): (&object_store::path::Path, Option<&str>, Option<&str>),
+        (from, source_etag): (&Path, Option<&str>),
         key: &str,
-    ) -> Result<(Hashes, Option<String>, bool), CopyFailure> {
+    ) -> Result<(Digests, Option<String>, Checks, EtagVerdict), CopyFailure> {
         let mut upload = self.sink.put_multipart(to).await.map_err(|e| CopyFailure::store(&e, "starting upload"))?;
-        let mut hashes = Hashes::new();
+        let mut digests = Digests::new();
         let mut part_md5s: Vec<u8> = Vec::new();
         let mut count = 0usize;
         let mut in_flight = FuturesOrdered::new();
-        let result: Result<bool, CopyFailure> = async {
+        let result: Result<Checks, CopyFailure> = async {
             while let Some(part) = parts.next().await {
                 let part = part.map_err(|e| CopyFailure::store(&e, "reading source"))?;
-                hashes.update(&part);
+                digests.update(&part);
                 self.observer.bytes(part.len() as u64);
                 if self.sink_etags.holds_parts_md5() {
                     part_md5s.extend_from_slice(&Md5::digest(&part));
@@ -264,13 +247,12 @@ impl Copier {
             while let Some(r) = in_flight.next().await {
                 r.map_err(|e| CopyFailure::store(&e, "writing part"))?;
             }
-            check_size(hashes.bytes, size, key)?;
-            check_source(&hex::encode(hashes.md5.clone().finalize()), source_md5, key)?;
-            self.check_crc32c(Side::Source, from, source_etag, hashes.crc32c, key).await
+            check_size(digests.bytes, size, key)?;
+            self.check_source(from, source_etag, &digests, key).await
         }
         .await;
         drop(parts);
-        let source_crc = match result {
+        let source_checks = match result {
             Ok(checked) => checked,
             Err(failure) => {
                 drop(in_flight);
@@ -285,34 +267,31 @@ impl Copier {
                 return Err(CopyFailure::store(&e, "completing upload"));
             }
         };
-        if self.sink_etags.holds_parts_md5()
-            && let Some(e) = put.e_tag.as_deref()
-        {
-            let expected = format!("{}-{count}", hex::encode(Md5::digest(&part_md5s)));
-            let got = e.trim_matches('"');
-            if got.contains('-') && got != expected {
-                return Err(CopyFailure {
-                    code: ErrorCode::DataLoss,
-                    message: format!("sink reports ETag {got} for the upload, expected {expected}"),
-                });
+        // S3 names a multipart upload by the MD5 of its parts' MD5s: the
+        // sink's hash of the bytes it received, part by part.
+        let got = put.e_tag.as_deref().map(ponte_store::opaque_tag).filter(|t| t.contains('-'));
+        let verdict = match got {
+            Some(got) if self.sink_etags.holds_parts_md5() => {
+                let expected = format!("{}-{count}", hex::encode(Md5::digest(&part_md5s)));
+                if got == expected {
+                    EtagVerdict::Matched
+                } else {
+                    EtagVerdict::Mismatched(format!("the sink reports ETag {got} for the upload, expected {expected}"))
+                }
             }
-        }
-        Ok((hashes, put.e_tag, source_crc))
+            _ => EtagVerdict::Silent,
+        };
+        Ok((digests, put.e_tag, source_checks, verdict))
     }
 
-    /// The sink's ETag, where it is an MD5, against the bytes sent: whether
-    /// it was compared.
-    fn check_sink(&self, md5: &str, sink_etag: Option<&str>) -> Result<bool, CopyFailure> {
-        if !self.sink_etags.holds_md5() {
-            return Ok(false);
-        }
-        match sink_etag.and_then(md5_of_tag) {
-            Some(reported) if reported != md5 => Err(CopyFailure {
-                code: ErrorCode::DataLoss,
-                message: format!("sink reports MD5 {reported} for the copy, but {md5} was sent"),
-            }),
-            Some(_) => Ok(true),
-            None => Ok(false),
+    /// What the sink's ETag for a single put says of the bytes sent.
+    fn sink_verdict(&self, md5: &str, sink_etag: Option<&str>) -> EtagVerdict {
+        match sink_etag.and_then(md5_of_tag).filter(|_| self.sink_etags.holds_md5()) {
+            None => EtagVerdict::Silent,
+            Some(theirs) if theirs == md5 => EtagVerdict::Matched,
+            Some(theirs) => {
+                EtagVerdict::Mismatched(format!("the sink reports MD5 {theirs} for the copy, but {md5} was sent"))
+            }
         }
     }
 }
@@ -408,16 +387,4 @@ fn check_size(read: u64, size: u64, key: &str) -> Result<(), CopyFailure> {
         return Ok(());
     }
     Err(CopyFailure { code: ErrorCode::DataLoss, message: format!("{key}: read {read} bytes, the source says {size}") })
-}
-
-fn check_source(md5: &str, source_md5: Option<&str>, key: &str) -> Result<(), CopyFailure> {
-    match source_md5 {
-        Some(expected) if expected != md5 => Err(CopyFailure {
-            code: ErrorCode::DataLoss,
-            message: format!(
-                "{key}: read bytes hash to MD5 {md5}, but the source says {expected}; nothing was written"
-            ),
-        }),
-        _ => Ok(()),
-    }
 }

@@ -210,9 +210,6 @@ fn compare(
     if src.size != dst.size {
         return (Action::Update, Reason::SizeDiffers);
     }
-    if let (Some(a), Some(b)) = (src.md5(), dst.md5()) {
-        return if a == b { (Action::Skip, Reason::SameMd5) } else { (Action::Update, Reason::Md5Differs) };
-    }
     if let Some(f) = last {
         // The fingerprint's ETags come from the copy's GET and PUT, the
         // others from listings: compared as entity tags, not as text.
@@ -224,6 +221,12 @@ fn compare(
         if same_source && same_sink {
             return (Action::Skip, Reason::SameAsLastCopy);
         }
+    }
+    // After the fingerprint: an ETag that looks like an MD5 may not be one
+    // (S3's SSE-KMS objects), and a verified copy neither side has changed
+    // since needs no second opinion.
+    if let (Some(a), Some(b)) = (src.md5(), dst.md5()) {
+        return if a == b { (Action::Skip, Reason::SameMd5) } else { (Action::Update, Reason::Md5Differs) };
     }
     (Action::Update, Reason::NoComparableHash)
 }
@@ -302,6 +305,7 @@ mod tests {
             ("same-md5", obj(1, MD5_A, 1)),
             ("other-md5", obj(1, MD5_A, 1)),
             ("fingerprinted", obj(1, "s1", 5)),
+            ("kms-print", obj(1, MD5_A, 5)),
             ("quoted-print", obj(1, "XrY7u+Ae7tCTyyK7j1rNww==", 5)),
             ("stale-print", obj(1, "s2", 6)),
             ("unknown", obj(1, "s3", 1)),
@@ -314,6 +318,7 @@ mod tests {
             ("same-md5", obj(1, MD5_A, 1)),
             ("other-md5", obj(1, MD5_B, 1)),
             ("fingerprinted", obj(1, "d1", 7)),
+            ("kms-print", obj(1, MD5_B, 7)),
             ("quoted-print", obj(1, "W/\"d4\"", 7)),
             ("stale-print", obj(1, "d2", 7)),
             ("unknown", obj(1, "d3", 1)),
@@ -333,6 +338,9 @@ mod tests {
         };
         let prints: HashMap<String, Fingerprint> = [
             ("fingerprinted".to_owned(), print("s1", 5, "d1")),
+            // An SSE-KMS source's ETag looks like an MD5 and is not one: the
+            // verified copy neither side changed since wins over it.
+            ("kms-print".to_owned(), print(MD5_A, 5, MD5_B)),
             // Recorded from the copy's GET and PUT (quoted) and listed bare
             // or weak: the same versions, as a GCS-compatible server lists them.
             ("quoted-print".to_owned(), print("\"XrY7u+Ae7tCTyyK7j1rNww==\"", 5, "\"d4\"")),
@@ -347,6 +355,7 @@ mod tests {
             vec![
                 ("fingerprinted", Action::Skip, Reason::SameAsLastCopy),
                 ("gone", Action::Delete, Reason::NotInSource),
+                ("kms-print", Action::Skip, Reason::SameAsLastCopy),
                 ("new", Action::Copy, Reason::New),
                 ("other-md5", Action::Update, Reason::Md5Differs),
                 ("quoted-print", Action::Skip, Reason::SameAsLastCopy),
@@ -356,7 +365,7 @@ mod tests {
                 ("unknown", Action::Update, Reason::NoComparableHash),
             ]
         );
-        assert_eq!((p.source_objects, p.sink_objects, p.sink_only_objects, p.sink_only_bytes), (8, 8, 1, 9));
+        assert_eq!((p.source_objects, p.sink_objects, p.sink_only_objects, p.sink_only_bytes), (9, 9, 1, 9));
     }
 
     #[test]

@@ -44,12 +44,18 @@ pub struct Counters {
     pub objects_vanished_from_source: u64,
     /// ponte: objects copied because no MD5 or earlier fingerprint could show the sink was current.
     pub objects_copied_without_comparable_hash: u64,
-    /// ponte: copies whose MD5 matched the source's or the sink's report (ETag).
+    /// ponte: copies whose MD5 matched the source's or the sink's report
+    /// (an ETag, GCS's `x-goog-hash`, an S3 multipart upload's parts).
     pub objects_verified_by_md5: u64,
-    /// ponte: copies whose CRC32C matched the source's or the sink's report (GCS).
+    /// ponte: copies whose CRC32C matched a report (GCS, an S3 checksum).
     pub objects_verified_by_crc32c: u64,
+    /// ponte: copies whose CRC-32 matched an S3 checksum.
+    pub objects_verified_by_crc32: u64,
+    /// ponte: copies whose CRC-64/NVME matched an S3 checksum.
+    pub objects_verified_by_crc64nvme: u64,
     /// ponte: copies checked by their size only: neither store reported a
-    /// hash of the bytes (local folders, S3 objects whose ETag is not an MD5).
+    /// hash of the bytes (between local folders; an S3 object encrypted
+    /// with KMS that has no checksum, copied to a folder).
     pub objects_verified_by_size_only: u64,
 }
 

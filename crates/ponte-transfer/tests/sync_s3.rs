@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{bytes, job, local, put_all, s3, snapshot, state};
+use common::{bytes, job, local, moto_job, put_all, s3, snapshot, state};
 use ponte_testkit::{Moto, rclone_check};
 use ponte_transfer::{Outcome, Reason, SyncOptions, quiet, sync_stores};
 
@@ -94,7 +94,9 @@ async fn corrupted_reads_fail_with_data_loss_and_leave_nothing() {
     moto.create_buckets(&["src"]);
     let dir = tempfile::tempdir().unwrap();
     let landing = dir.path().join("landing");
-    let job = job(dir.path(), "s3://src", &format!("file://{}", landing.display()), "", "");
+    // An MD5 ETag that disagrees with the bytes is confirmed with S3 (is
+    // the object encrypted with KMS?), so the job's store must reach moto.
+    let job = moto_job(dir.path(), &moto.endpoint, "s3://src", &format!("file://{}", landing.display()));
     let (src, dst, db) = (s3(&moto.endpoint, "src"), local(&landing), state(dir.path()));
     // A single-part object of 9 MiB is bigger than one part: it streams
     // through a multipart upload on our side, and its ETag is still an MD5.
@@ -110,7 +112,7 @@ async fn corrupted_reads_fail_with_data_loss_and_leave_nothing() {
     assert_eq!(r.outcome, Outcome::Failed);
     assert_eq!(r.counters.objects_from_source_failed, 2, "{r:?}");
     assert_eq!(r.error_breakdowns[0].error_code, ErrorCode::DataLoss);
-    assert!(r.error_breakdowns[0].error_log_entries[0].error_details[0].contains("the source says"));
+    assert!(r.error_breakdowns[0].error_log_entries[0].error_details[0].contains("the source's ETag says"));
     assert!(snapshot(&dst).await.is_empty(), "nothing half-copied or corrupted is visible");
     assert_eq!(std::fs::read_dir(&landing).map(|d| d.count()).unwrap_or(0), 0, "no staging leftovers either");
     let r = sync_stores(&job, src.clone(), dst.clone(), &db, &SyncOptions::default(), quiet()).await.unwrap();

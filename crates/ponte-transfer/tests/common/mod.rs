@@ -34,6 +34,32 @@ delete_unique_in_sink = true
     config.transfers[0].clone()
 }
 
+/// A job like [`job`]'s whose `s3://` stores are moto at `endpoint`, as a
+/// user's config would name it, so what the transfer opens from the config
+/// itself (S3's checksum reports) reaches moto too. moto takes any
+/// credentials, and a config names its keys by environment variable:
+/// `PATH` is one every process has, so the test changes no environment.
+pub fn moto_job(dir: &Path, endpoint: &str, source_url: &str, sink_url: &str) -> TransferJob {
+    let options = |url: &str| {
+        if url.starts_with("s3://") {
+            format!(
+                "endpoint = \"{endpoint}\"\nallow_http = true\nregion = \"us-east-1\"\n\
+                 access_key_id_env = \"PATH\"\nsecret_access_key_env = \"PATH\"\n"
+            )
+        } else {
+            String::new()
+        }
+    };
+    let text = format!(
+        "[stores.src]\nurl = \"{source_url}\"\n{}[stores.dst]\nurl = \"{sink_url}\"\n{}\n\
+         [[transfers]]\nname = \"t\"\nsource = {{ store = \"src\" }}\nsink = {{ store = \"dst\" }}\n",
+        options(source_url),
+        options(sink_url)
+    );
+    let config: Config = ponte_config::parse(&dir.join("ponte.toml"), &text, dir).unwrap_or_else(|e| panic!("{e}"));
+    config.transfers[0].clone()
+}
+
 pub fn local(dir: &Path) -> Arc<dyn ObjectStore> {
     std::fs::create_dir_all(dir).unwrap();
     Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir).unwrap().with_automatic_cleanup(true))
