@@ -23,6 +23,7 @@ mod diagnostic;
 mod model;
 mod raw;
 pub mod schema;
+mod sqs_queue;
 mod store_url;
 pub mod suggest;
 pub mod toml_file;
@@ -38,6 +39,7 @@ pub use diagnostic::{Diagnostic, Position, SourceText};
 pub use model::*;
 pub use raw::IntOrString;
 pub use schema::{FieldMode, FieldSchema, FieldType, SchemaFile, TableSchema};
+pub use sqs_queue::{SqsQueue, SqsQueueError};
 pub use store_url::{StoreUrl, StoreUrlError, resolve_path};
 
 use raw::RawConfig;

@@ -266,6 +266,17 @@ pub struct TransferJob {
     pub misfire: Misfire,
     /// Topic to publish to when a run finishes.
     pub notify_topic: Option<String>,
+    /// Where the source bucket's S3 event notifications arrive, for
+    /// Storage Transfer Service's event-driven mode: `ponte run` copies
+    /// (and deletes) the objects they name within seconds.
+    pub event_stream: Option<EventStream>,
+}
+
+/// A transfer's event stream (`event_stream = { queue = "…" }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventStream {
+    /// The SQS queue the source bucket notifies.
+    pub queue: crate::SqsQueue,
 }
 
 /// The source side of a transfer.

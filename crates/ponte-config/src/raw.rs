@@ -96,6 +96,12 @@ pub(crate) struct RawTransfer {
     pub concurrency: Option<S<i64>>,
     pub schedule: Option<S<RawCron>>,
     pub notify_topic: Option<S<String>>,
+    pub event_stream: Option<S<RawEventStream>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawEventStream {
+    pub queue: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -112,6 +112,7 @@ pub(crate) fn expected_config_keys(key: &UnknownKey) -> &'static [&'static str] 
         ["transfers", "[]", "source"] => fields_of::<raw::RawTransferSource>(),
         ["transfers", "[]", "sink"] => fields_of::<raw::RawTransferSink>(),
         ["transfers", "[]", "schedule"] => fields_of::<raw::RawCron>(),
+        ["transfers", "[]", "event_stream"] => fields_of::<raw::RawEventStream>(),
         ["schedules", "[]"] => fields_of::<raw::RawSchedule>(),
         ["topics", "[]"] => fields_of::<raw::RawTopic>(),
         ["functions", "[]"] => fields_of::<raw::RawFunction>(),

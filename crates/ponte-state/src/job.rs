@@ -80,6 +80,14 @@ pub enum Trigger {
     },
     /// The clock handling fires missed while no daemon ran.
     Misfire,
+    /// A transfer's event stream: S3 event notifications read from an SQS
+    /// queue, naming the objects the run copies or deletes.
+    Events {
+        /// The queue, as the config names it.
+        queue: String,
+        /// The notifications this run acts on.
+        messages: usize,
+    },
 }
 
 impl Trigger {
@@ -88,7 +96,7 @@ impl Trigger {
         match self {
             Self::Message { id, .. } => Some(id),
             Self::DeadLetter { message_id } => Some(message_id),
-            Self::Cli | Self::Demo | Self::Misfire => None,
+            Self::Cli | Self::Demo | Self::Misfire | Self::Events { .. } => None,
         }
     }
 }
@@ -103,6 +111,7 @@ impl fmt::Display for Trigger {
             Self::Message { id, origin } => write!(f, "message:{id} ({origin})"),
             Self::DeadLetter { message_id } => write!(f, "message:{message_id}"),
             Self::Misfire => f.write_str("misfire"),
+            Self::Events { queue, messages } => write!(f, "events:{messages} ({queue})"),
         }
     }
 }
@@ -127,5 +136,10 @@ mod tests {
         assert_eq!(Trigger::DeadLetter { message_id: "7".into() }.to_string(), "message:7");
         assert_eq!((Trigger::Cli.to_string(), Trigger::Cli.message_id()), ("cli".into(), None));
         assert_eq!(Trigger::Misfire.to_string(), "misfire");
+        let events = Trigger::Events { queue: "arn:aws:sqs:us-east-1:123456789012:q".into(), messages: 3 };
+        assert_eq!(
+            (events.to_string().as_str(), events.message_id()),
+            ("events:3 (arn:aws:sqs:us-east-1:123456789012:q)", None)
+        );
     }
 }

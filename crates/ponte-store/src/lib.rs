@@ -27,6 +27,7 @@ pub mod faults;
 mod open;
 mod prefixed;
 mod reported_hashes;
+mod sqs;
 
 pub use assumed_role::RoleError;
 pub use capabilities::{Capabilities, EtagSemantics};
@@ -34,6 +35,7 @@ pub use entity_tag::{md5_of_tag, opaque_tag, same_tag};
 
 pub use open::{Access, StoreError, open};
 pub use reported_hashes::{Asked, HashReporter, ReportedHashes, hash_reporter};
+pub use sqs::{SqsClient, SqsError, SqsMessage};
 
 mod staging;
 pub use staging::remove_staging_files;

@@ -127,7 +127,10 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 async fn carry_out(r: Run<'_>) -> Result<TransferReport, TransferError> {
     let started = Instant::now();
     let start_time = Utc::now();
-    let (source_list, sink_list) = list_both(&r).await?;
+    let (source_list, sink_list) = match &r.options.keys {
+        Some(keys) => look_up_both(&r, keys).await?,
+        None => list_both(&r).await?,
+    };
     let plan = plan_run(&r, &source_list, &sink_list, start_time)?;
     let mut tally = Tally { counters: counters_of(&plan), errors: Errors::default() };
     let report = |outcome, tally: Tally, deletes_skipped, items| TransferReport {
@@ -145,6 +148,7 @@ async fn carry_out(r: Run<'_>) -> Result<TransferReport, TransferError> {
         return Ok(report(Outcome::DryRun, tally, None, Some(items)));
     }
     if !r.options.force
+        && r.options.keys.is_none()
         && let Err(refusal) = check_deletes(&plan, r.job.max_delete)
     {
         return Err(TransferError::Refused { job: r.job.name.clone(), refusal });
@@ -179,6 +183,53 @@ async fn list_both(r: &Run<'_>) -> Result<(Listing, Listing), TransferError> {
                 .map_err(list_err("sink", location(&job.sink.store.url, &job.sink.path)))
         },
     )
+}
+
+/// `keys` (those in the job's scope) looked up on both sides, as listings
+/// of what each side has of them. A lookup that fails ends the run before
+/// anything is planned: a key is never taken for missing because its
+/// lookup failed.
+async fn look_up_both(
+    r: &Run<'_>,
+    keys: &std::collections::BTreeSet<String>,
+) -> Result<(Listing, Listing), TransferError> {
+    use futures::{StreamExt, TryStreamExt};
+    use object_store::ObjectStoreExt;
+    let job = r.job;
+    let scope = Scope { include: job.source.include_prefixes.clone(), exclude: job.source.exclude_prefixes.clone() };
+    let look_up = |store: Arc<dyn ObjectStore>, root: String, side: &'static str, url: String| {
+        let keys: Vec<String> = keys.iter().filter(|k| scope.contains(k)).cloned().collect();
+        let job = job.name.clone();
+        async move {
+            let found: Vec<Option<(String, ObjectInfo)>> = futures::stream::iter(keys)
+                .map(|key| {
+                    let (store, path) = (store.clone(), crate::listing::path_of(&root, &key));
+                    async move {
+                        match store.head(&path).await {
+                            Ok(meta) => Ok(Some((
+                                key,
+                                ObjectInfo { size: meta.size, e_tag: meta.e_tag, last_modified: meta.last_modified },
+                            ))),
+                            Err(object_store::Error::NotFound { .. }) => Ok(None),
+                            Err(e) => Err(e),
+                        }
+                    }
+                })
+                .buffer_unordered(job_concurrency(r.job))
+                .try_collect()
+                .await
+                .map_err(|source| TransferError::List { job, side, url, source: Box::new(source) })?;
+            Ok::<Listing, TransferError>(found.into_iter().flatten().collect())
+        }
+    };
+    futures::try_join!(
+        look_up(r.source.clone(), job.source.path.clone(), "source", location(&job.source.store.url, &job.source.path)),
+        look_up(r.sink.clone(), job.sink.path.clone(), "sink", location(&job.sink.store.url, &job.sink.path)),
+    )
+}
+
+fn job_concurrency(job: &TransferJob) -> usize {
+    job.concurrency.max(1)
 }
 
 /// The plan for the listings, with the fingerprints of earlier copies.

@@ -28,6 +28,7 @@
 mod copies;
 mod copy;
 mod deletes;
+pub mod events;
 mod execute;
 mod lanes;
 mod listing;
@@ -81,11 +82,25 @@ pub struct SyncOptions {
     pub memory_budget: usize,
     /// Attempts per object before it counts as failed.
     pub attempts: u32,
+    /// Only these keys (relative to the source root), each looked up on
+    /// both sides instead of listing them: a run for the objects a
+    /// transfer's event stream named. A key the source no longer has is
+    /// deleted from the sink (with `delete_unique_in_sink`) because the
+    /// source said so for that key, so the listing-wide safety rules
+    /// (`max_delete`, an empty source) do not apply.
+    pub keys: Option<std::collections::BTreeSet<String>>,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        Self { dry_run: false, force: false, trigger: Trigger::Cli, memory_budget: 64 * 1024 * 1024, attempts: 3 }
+        Self {
+            dry_run: false,
+            force: false,
+            trigger: Trigger::Cli,
+            memory_budget: 64 * 1024 * 1024,
+            attempts: 3,
+            keys: None,
+        }
     }
 }
 

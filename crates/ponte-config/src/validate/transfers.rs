@@ -8,8 +8,11 @@ use toml::Spanned;
 
 use super::{Checker, store_path};
 use crate::cron::CronSchedule;
-use crate::model::{MaxDelete, OverwriteWhen, Project, Store, Topic, TransferJob, TransferSink, TransferSource};
-use crate::raw::{IntOrString, RawTransfer};
+use crate::model::{
+    EventStream, MaxDelete, OverwriteWhen, Project, Store, Topic, TransferJob, TransferSink, TransferSource,
+};
+use crate::raw::{IntOrString, RawEventStream, RawTransfer};
+use crate::{SqsQueue, StoreUrl};
 
 /// Objects in flight per transfer when none is configured: enough to hide
 /// S3's per-request latency, few enough to stay within a few MB each.
@@ -118,6 +121,7 @@ fn transfer(
         .map(|s| super::misfire(s.get_ref().misfire.as_ref(), s.get_ref().misfire_window.as_ref(), checker))
         .unwrap_or_default();
     let notify_topic = t.notify_topic.as_ref().and_then(|n| topic_ref(n, topics, checker));
+    let event_stream = t.event_stream.as_ref().and_then(|e| event_stream(e, source.as_ref(), &place, checker));
 
     Some(TransferJob {
         name: name?.get_ref().clone(),
@@ -132,7 +136,49 @@ fn transfer(
         schedule,
         misfire,
         notify_topic,
+        event_stream,
     })
+}
+
+/// `event_stream = { queue = "…" }`: a queue of S3 event notifications,
+/// so only for an `s3://` source.
+fn event_stream(
+    spanned: &Spanned<RawEventStream>,
+    source: Option<&TransferSource>,
+    place: &str,
+    checker: &mut Checker<'_>,
+) -> Option<EventStream> {
+    let queue =
+        checker.required(&spanned.get_ref().queue, spanned.span(), "queue", &format!("{place} event_stream"))?;
+    let queue = match SqsQueue::parse(queue.get_ref()) {
+        Ok(q) => (q, queue.span()),
+        Err(e) => {
+            checker.error(queue.span(), e.to_string());
+            return None;
+        }
+    };
+    let source = source?;
+    if !matches!(source.store.url, StoreUrl::S3 { .. }) {
+        checker.error(
+            spanned.span(),
+            format!(
+                "{place}: `event_stream` needs an `s3://` source (S3 sends the event notifications); store `{}` is {}",
+                source.store.name, source.store.url
+            ),
+        );
+        return None;
+    }
+    if queue.0.is_http() && !source.store.options.allow_http {
+        checker.error(
+            queue.1,
+            format!(
+                "{place}: the queue URL is plain http, but store `{}` does not set `allow_http = true`",
+                source.store.name
+            ),
+        );
+        return None;
+    }
+    Some(EventStream { queue: queue.0 })
 }
 
 /// A store named by a `store = "…"` key.

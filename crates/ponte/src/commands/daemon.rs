@@ -113,8 +113,12 @@ pub fn start_config(
         });
         describe(&config, local, with_daemon);
         let summary = if with_daemon {
+            let listeners = listen_for_events(&config, &state, &stop_rx, stopped);
             let options = DaemonOptions::for_config(&config);
-            Some(ponte_scheduler::run_daemon(config.clone(), state.clone(), runner, options, stopped(stop_rx)).await?)
+            let summary =
+                ponte_scheduler::run_daemon(config.clone(), state.clone(), runner, options, stopped(stop_rx)).await;
+            stop_listeners(listeners, config.project.shutdown_grace).await;
+            Some(summary?)
         } else {
             None
         };
@@ -131,12 +135,44 @@ pub fn start_config(
     Ok(ExitCode::SUCCESS)
 }
 
+/// One task per transfer with an `event_stream`, reading its queue until
+/// `stop` is sent.
+fn listen_for_events<F: std::future::Future<Output = ()> + Send + 'static>(
+    config: &Config,
+    state: &Arc<StateDb>,
+    stop: &watch::Receiver<bool>,
+    stopped: impl Fn(watch::Receiver<bool>) -> F,
+) -> tokio::task::JoinSet<()> {
+    let mut listeners = tokio::task::JoinSet::new();
+    for job in config.transfers.iter().filter(|t| t.event_stream.is_some()).cloned() {
+        let (state, stop) = (state.clone(), stopped(stop.clone()));
+        listeners.spawn(async move {
+            if let Err(e) = ponte_transfer::events::listen(&job, state, stop).await {
+                tracing::error!(transfer = %job.name, "its event stream is not read: {}", crate::error_text::error_text(&anyhow::Error::new(e)));
+            }
+        });
+    }
+    listeners
+}
+
+/// Waits up to `grace` for listeners to finish the run they are in, then
+/// stops them: their messages were not deleted, so SQS hands them out again.
+async fn stop_listeners(mut listeners: tokio::task::JoinSet<()>, grace: std::time::Duration) {
+    let drained = tokio::time::timeout(grace, async { while listeners.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!("event-driven runs still going at shutdown were stopped; their events will be handed out again");
+        listeners.abort_all();
+        while listeners.join_next().await.is_some() {}
+    }
+}
+
 fn describe(config: &Config, local: std::net::SocketAddr, with_daemon: bool) {
     if with_daemon {
         tracing::info!(
-            "{} schedule(s), {} scheduled transfer(s), {} function(s); state in {}",
+            "{} schedule(s), {} scheduled transfer(s), {} event-driven transfer(s), {} function(s); state in {}",
             config.schedules.len(),
             config.transfers.iter().filter(|t| t.schedule.is_some()).count(),
+            config.transfers.iter().filter(|t| t.event_stream.is_some()).count(),
             config.functions.len(),
             config.project.state_dir.display()
         );
