@@ -246,7 +246,10 @@ impl SqsClient {
                 action,
                 status: status.as_u16(),
                 code: if code.is_empty() { "unknown".into() } else { code },
-                message: error.message.unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect()),
+                message: error
+                    .message
+                    .or(error.message_capitalised)
+                    .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect()),
                 hint,
             });
         }
@@ -297,6 +300,24 @@ struct DeleteFailure {
 struct ErrorAnswer {
     #[serde(rename = "__type", default)]
     kind: String,
-    #[serde(alias = "Message")]
     message: Option<String>,
+    /// Some servers (moto) send the message under both spellings.
+    #[serde(rename = "Message")]
+    message_capitalised: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_read_in_either_spelling() {
+        let aws: ErrorAnswer =
+            serde_json::from_str(r#"{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"gone"}"#).unwrap();
+        assert_eq!((aws.kind.rsplit('#').next(), aws.message.as_deref()), (Some("QueueDoesNotExist"), Some("gone")));
+        let both: ErrorAnswer =
+            serde_json::from_str(r#"{"__type":"com.amazonaws.sqs#AccessDenied","message":"no","Message":"no"}"#)
+                .unwrap();
+        assert_eq!(both.message.as_deref(), Some("no"));
+    }
 }

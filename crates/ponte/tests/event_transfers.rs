@@ -226,3 +226,20 @@ fn an_event_whose_copy_fails_stays_in_the_queue_and_nothing_reaches_the_sink() {
     let failed = runs.as_array().unwrap().iter().find(|r| r["status"] == "failed").unwrap_or_else(|| panic!("{runs}"));
     assert!(failed["trigger"].as_str().unwrap().starts_with("events:1 ("), "{failed}");
 }
+
+#[test]
+fn a_queue_that_does_not_exist_is_named_with_what_to_fix_and_retried() {
+    let lake = Lake::new();
+    let config = std::fs::read_to_string(&lake.config).unwrap().replace("/lake-events", "/lake-evnets");
+    std::fs::write(&lake.config, config).unwrap();
+    let daemon = lake.daemon();
+    daemon.wait_for("the refusal to be logged", || daemon.log().contains("refused ReceiveMessage"));
+    let log = daemon.log();
+    assert!(
+        log.contains("/123456789012/lake-evnets` refused ReceiveMessage")
+            && log.contains("QueueDoesNotExist")
+            && log.contains("check `event_stream.queue`")
+            && log.contains("trying again in 1s"),
+        "{log}"
+    );
+}
