@@ -435,6 +435,23 @@ impl AxisFormat {
     }
 }
 
+/// `value` compacted for a tile with room for a few characters: the
+/// column's prefix and suffix, one decimal, and the locale's word for
+/// millions and up (`R$ 806,5 mi`, `$806.5M`). `None` below a million
+/// (it fits as it is) and for percentages and pre-scaled formats.
+pub(crate) fn compact(value: f64, column: &Column, locale: &Locale) -> Option<String> {
+    let format = AxisFormat::of(column);
+    if format.percent > 0 || format.scale > 0 || !value.is_finite() || value.abs() < 1e6 {
+        return None;
+    }
+    let power = (value.abs().log10().floor() as i32 / 3).clamp(2, 4);
+    let word = locale.compact[power as usize - 1];
+    let spec = NumSpec { min_int: 1, grouping: format.grouping, min_frac: 1, max_frac: 1 };
+    let digits = spec.render(value.abs() / 1000f64.powi(power), locale);
+    let word = if locale.compact_space { format!(" {word}") } else { word.to_owned() };
+    Some(signed(value, format.before, digits, format!("{word}{}", format.after)))
+}
+
 /// The decimals needed to write `step` exactly (up to 4).
 fn decimals_needed(step: f64) -> usize {
     (0..4)

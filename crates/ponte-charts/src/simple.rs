@@ -18,10 +18,19 @@ pub(crate) fn single_value(data: &TileData, locale: &Locale) -> String {
         return empty(locale);
     };
     let column = &data.columns[col];
-    let text = format_value(data.cell(0, col), column, locale);
+    let value = data.cell(0, col);
+    let text = format_value(value, column, locale);
+    // A long figure is shortened to fit its tile (`R$ 806,5 mi`), the whole
+    // of it kept as the title a pointer or a screen reader finds.
+    let number = if column.is_numeric() { value.as_f64() } else { None };
+    let short = number.and_then(|n| crate::format::compact(n, column, locale));
+    let title = match &short {
+        Some(_) => format!(" title=\"{}\"", escape_html(&text)),
+        None => String::new(),
+    };
     format!(
-        "<div class=\"sv\">\n<p class=\"sv-value\">{}</p>\n<p class=\"sv-label\">{}</p>\n</div>\n",
-        escape_html(&text),
+        "<div class=\"sv\">\n<p class=\"sv-value\"{title}>{}</p>\n<p class=\"sv-label\">{}</p>\n</div>\n",
+        escape_html(short.as_deref().unwrap_or(&text)),
         escape_html(&column.label)
     )
 }

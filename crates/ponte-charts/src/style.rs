@@ -125,7 +125,7 @@ table.data .null { color: #9ca3af; }
   line-height: 1.1;
   color: #111827;
   font-variant-numeric: tabular-nums;
-  overflow-wrap: anywhere;
+  white-space: nowrap;
 }
 .sv-label { margin: 0.4rem 0 0; font-size: 0.9rem; color: var(--pc-muted); }
 .empty { margin: auto; padding: 2rem 0; color: var(--pc-muted); font-size: 0.9rem; text-align: center; }

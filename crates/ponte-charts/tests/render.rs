@@ -168,7 +168,13 @@ fn only_measures_make_one_category() {
         rows: vec![vec![Value::from(1_234_567.891), Value::from(1_100_000.0)]],
     };
     let single = render_tile(TileKind::SingleValue, "Custo total", &data, &PT);
-    assert!(single.contains("<p class=\"sv-value\">R$ 1.234.567,89</p>"), "{single}");
+    // Shortened to fit its tile, whole in its title.
+    assert!(single.contains("<p class=\"sv-value\" title=\"R$ 1.234.567,89\">R$ 1,2 mi</p>"), "{single}");
+    let en = render_tile(TileKind::SingleValue, "Cost", &data, &EN);
+    assert!(en.contains(">R$ 1.2M</p>"), "{en}");
+    let small = TileData { columns: data.columns.clone(), rows: vec![vec![Value::from(806_512.3), Value::Null]] };
+    let small = render_tile(TileKind::SingleValue, "Custo total", &small, &PT);
+    assert!(small.contains("<p class=\"sv-value\">R$ 806.512,30</p>"), "under a million it fits as it is: {small}");
     assert!(single.contains("<p class=\"sv-label\">Valor total</p>"));
     let column = render_tile(TileKind::Column, "Custo", &data, &PT);
     assert_eq!(count(&column, "<rect class=\"mark\""), 2);

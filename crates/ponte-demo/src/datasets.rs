@@ -220,11 +220,9 @@ fn invoices(c: Ctx<'_>, rows: Range<u64>, day: NaiveDate) -> Result<Vec<ArrayRef
     let mut status = StringBuilder::new();
     let mut carregado = ts_builder();
     for k in rows {
-        let unit_id = k % s.units + 1;
+        let (unit_id, month) = s.invoice(k);
         let u = unit(e, s, unit_id);
-        // Month-major order; the partial month (when rows are not a
-        // multiple of units) is the oldest one, so the latest month is whole.
-        let month = s.month((k + s.units * s.months - s.invoices) / s.units);
+        let month = s.month(month);
         // Summer months (Dec-Mar) run hotter: more air conditioning.
         let season = match month.format("%m").to_string().as_str() {
             "12" | "01" | "02" | "03" => 1.15,

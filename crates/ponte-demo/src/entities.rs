@@ -72,7 +72,7 @@ pub(crate) fn unit(e: Entropy, scale: &Scale, id: u64) -> Unit {
         NaiveDate::from_ymd_opt(2017, 1, 1).unwrap() + chrono::Duration::days(days)
     });
     Unit {
-        customer_id: (id - 1) % scale.customers + 1,
+        customer_id: scale.customer_of_unit(id, e.unit(stream!("unit.customer"), id)),
         city,
         uf,
         utility,

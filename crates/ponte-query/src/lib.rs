@@ -28,5 +28,6 @@
 
 mod layer;
 pub mod render;
+pub mod suggest;
 
 pub use layer::{RunError, SemanticLayer, dialect_of};

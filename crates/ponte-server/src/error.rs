@@ -95,6 +95,15 @@ impl From<ponte_warehouse::WarehouseError> for ApiError {
     }
 }
 
+impl From<ponte_query::RunError> for ApiError {
+    fn from(e: ponte_query::RunError) -> Self {
+        match e {
+            ponte_query::RunError::Query(e) => e.into(),
+            ponte_query::RunError::Warehouse(e) => e.into(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "message": self.message, "documentation_url": DOCS });

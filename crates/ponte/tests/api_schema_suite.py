@@ -125,6 +125,11 @@ call("GET", "/lookml_models", 200, a)
 call("GET", "/lookml_models", 200, a, params={"limit": 1, "offset": 0, "exclude_empty": "true"})
 call("GET", "/lookml_models", 400, a, params={"limit": "abc"})
 call("GET", "/lookml_models/{lookml_model_name}", 200, a, {"lookml_model_name": "comerc"})
+SUGGEST = "/models/{model_name}/views/{view_name}/fields/{field_name}/suggestions"
+call("GET", SUGGEST, 200, a, {"model_name": "comerc", "view_name": "faturas", "field_name": "unidades.nome_unidade"},
+     params={"term": "a"})
+call("GET", SUGGEST, 400, a, {"model_name": "comerc", "view_name": "faturas", "field_name": "faturas.custo_total"})
+call("GET", SUGGEST, 404, a, {"model_name": "nope", "view_name": "faturas", "field_name": "unidades.nome_unidade"})
 call("GET", "/lookml_models/{lookml_model_name}", 404, a, {"lookml_model_name": "nope"})
 call("GET", "/lookml_models/{lookml_model_name}/explores/{explore_name}", 200, a,
      {"lookml_model_name": "comerc", "explore_name": "faturas"})

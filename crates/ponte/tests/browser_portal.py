@@ -66,7 +66,8 @@ try:
     charts = driver.find_elements(By.CSS_SELECTOR, "section.tile svg.chart")
     assert len(charts) == 2 and all(c.size["width"] > 200 and c.size["height"] > 100 for c in charts), \
         [c.size for c in charts]
-    values = [v.text for v in driver.find_elements(By.CSS_SELECTOR, ".sv-value")]
+    # A shortened figure (`R$ 1,2 mi`) keeps the whole one as its title.
+    values = [v.get_attribute("title") or v.text for v in driver.find_elements(By.CSS_SELECTOR, ".sv-value")]
     cost, kwh, count = duckdb.sql(
         f"SELECT SUM(valor_total)::DOUBLE, SUM(consumo_ponta_kwh + consumo_fora_ponta_kwh)::DOUBLE, COUNT(*) "
         f"FROM {FATURAS} WHERE id_cliente = {CUSTOMER}").fetchall()[0]
@@ -92,7 +93,7 @@ try:
         driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
         try:
             shown = driver.find_elements(By.CSS_SELECTOR, ".sv-value")
-            return pt_number(shown[0].text) if shown else None
+            return pt_number(shown[0].get_attribute("title") or shown[0].text) if shown else None
         finally:
             driver.switch_to.default_content()
 

@@ -12,6 +12,7 @@ PONTE_CONFIG, PONTE_EMBED_SECRET, A_ID, A_SECRET)
 """
 
 import csv
+import html
 import io
 import json
 import os
@@ -115,7 +116,8 @@ class Page(HTMLParser):
         if tag == "body":
             self.body = a
         if tag == "p" and cls == "sv-value":
-            self._in, self._text = "sv", ""
+            # A shortened figure (`R$ 1,2 mi`) keeps the whole one as its title.
+            self._in, self._text, self._sv_title = "sv", "", a.get("title")
         elif tag == "table":
             self.tables.append([])
         elif tag == "tr":
@@ -129,7 +131,7 @@ class Page(HTMLParser):
 
     def handle_endtag(self, tag):
         if self._in == "sv" and tag == "p":
-            self.values.append(self._text.strip())
+            self.values.append(self._sv_title or self._text.strip())
             self._in = None
         elif self._in == "cell" and tag in ("td", "th"):
             self._row.append(self._text.strip())
@@ -191,7 +193,16 @@ def dashboard_shows_each_customer_its_own_numbers():
         assert page.values[0].startswith("R$"), page.values[0]
         units = [row[0] for row in page.tables[-1][1:]]
         assert units and set(units) <= units_of(customer), set(units) - units_of(customer)
-        assert len(units) == len(units_of(customer)), (len(units), len(units_of(customer)))
+        # The Unidade filter offers the customer's own units, and only them.
+        offered = [html.unescape(v) for v in re.findall(r'<option value="([^"]*)"></option>', r.text)]
+        own = sorted({row[0] for row in truth(
+            f"""SELECT DISTINCT u.nome_unidade FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade
+                WHERE f.id_cliente = ? AND u.nome_unidade IS NOT NULL""", customer)})
+        assert offered == own[:100], (offered[:5], own[:5])
+        # One row per distinct set of the tile's fields (two units may share a name).
+        rows = truth(f"""SELECT count(*) FROM (SELECT DISTINCT nome_unidade, cidade, uf, distribuidora,
+                         modalidade_tarifaria, demanda_contratada_kw FROM {UNIDADES} WHERE id_cliente = ?)""", customer)
+        assert len(units) == rows[0][0], (len(units), rows[0][0])
         assert len(page.links) == 6, page.links  # download_with_limit: one link per tile
         # Filters from the query string, as Looker takes them.
         page, _ = ok_page(v, "/embed/dashboards/visao_geral?M%C3%AAs=2025")

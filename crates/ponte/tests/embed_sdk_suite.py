@@ -229,7 +229,8 @@ def frame_values():
     """The single values the dashboard in the frame shows."""
     driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
     try:
-        return [p.text for p in driver.find_elements(By.CSS_SELECTOR, "p.sv-value")]
+        # A shortened figure (`R$ 1,2 mi`) keeps the whole one as its title.
+        return [p.get_attribute("title") or p.text for p in driver.find_elements(By.CSS_SELECTOR, "p.sv-value")]
     finally:
         driver.switch_to.default_content()
 

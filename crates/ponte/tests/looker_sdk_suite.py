@@ -128,7 +128,7 @@ def saved_query_runs_in_every_format():
     assert ours_by_month(json.loads(b.run_query(own.id, "json"))) == truth_by_month(2)
     text = a.run_query(query.id, "csv")
     parsed = list(csv.reader(io.StringIO(text)))
-    assert parsed[0] == ["Mês de referência month", "Custo total", "Quantidade de faturas"], parsed[0]
+    assert parsed[0] == ["Mês de referência (mês)", "Custo total", "Quantidade de faturas"], parsed[0]
     assert [(m, round(float(t), 2), int(n)) for m, t, n in parsed[1:]] == truth_by_month(1)
     sql = a.run_query(query.id, "sql")
     assert '"id_cliente" = $1' in sql and "-- $1 = 1" in sql, sql
@@ -457,7 +457,9 @@ def cookieless_sessions_through_the_sdk():
     page = requests.get(BASE + target, headers=browser)
     assert page.status_code == 200 and "set-cookie" not in page.headers, page.status_code
     cost = duckdb.sql(f"SELECT sum(valor_total)::DOUBLE FROM {FATURAS} WHERE id_cliente = 1").fetchall()[0][0]
-    shown = re.search(r'<p class="sv-value">([^<]+)</p>', page.text).group(1)
+    # The first tile's figure, whole: a shortened one (`R$ 1,2 mi`) keeps it as its title.
+    first = re.search(r'<p class="sv-value"(?: title="([^"]+)")?>([^<]+)</p>', page.text)
+    shown = first.group(1) or first.group(2)
     assert abs(float(re.sub(r"[^0-9,\-]", "", shown).replace(",", ".")) - round(cost, 2)) < 0.006, (shown, cost)
     assert 'data-cookieless="1"' in page.text and f"embed_navigation_token={got.navigation_token}" in page.text
     # Another browser with the same token: refused.
@@ -547,6 +549,40 @@ def hostile_input_on_the_new_routes_is_a_4xx():
     assert r.status_code == 401, r.status_code
 
 
+def suggestions_hold_only_the_callers_values():
+    def truth(customer, term=""):
+        rows = duckdb.sql(
+            f"""SELECT DISTINCT u.nome_unidade FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade
+                WHERE f.id_cliente = {customer} AND u.nome_unidade IS NOT NULL""").fetchall()
+        return sorted(r[0] for r in rows if term in r[0])
+
+    def suggest(sdk, term=None):
+        return sdk.model_fieldname_suggestions("comerc", "faturas", "unidades.nome_unidade", term=term)
+
+    mine = truth(1)
+    got = suggest(a)
+    assert got.suggestions == mine[:100] and got.hit_limit == (len(mine) > 100), (got, mine[:5])
+    assert len(mine) > 0 and len(truth(2)) > 0
+    # What customer 2 is offered is customer 2's, and only that.
+    assert suggest(b).suggestions == truth(2)[:100], (suggest(b), truth(2)[:5])
+    # A term narrows the list as DuckDB's substring match does.
+    term = mine[0].split()[-1][:4]
+    assert suggest(a, term).suggestions == truth(1, term)[:100], term
+    # Typed text is text: patterns, lists, quotes and SQL change nothing but the (empty) list.
+    for hostile in ["%", "_", "a,b", "-x", "' OR 1=1 --", '"', "^", "NULL", "<script>"]:
+        r = suggest(a, hostile)
+        assert r.suggestions == truth(1, hostile)[:100], (hostile, r.suggestions[:3])
+    # A measure has no values to offer, and a field the explore lacks is unknown: 4xx with a reason.
+    expect_error(400, lambda: a.model_fieldname_suggestions("comerc", "faturas", "faturas.custo_total"), "measure")
+    expect_error(400, lambda: a.model_fieldname_suggestions("comerc", "faturas", "nada.nada"), "unknown field")
+    token = a.auth.token.access_token
+    r = requests.get(f"{BASE}/api/4.0/models/comerc/views/faturas/fields/unidades.nome_unidade/suggestions",
+                     params={"term": "x" * 201}, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 400 and "200 characters" in r.json()["message"], (r.status_code, r.text)
+    # A client without the attribute the explore's access filter needs gets nothing.
+    expect_error(403, lambda: suggest(c), "no id_cliente")
+
+
 def sdk_logout_and_login_again():
     a.auth.logout()
     assert json.loads(a.run_inline_query("json", by_month_query())), "the SDK logs in again by itself"
@@ -567,6 +603,7 @@ for fn in [
     nullable_inputs_and_paged_models,
     cookieless_sessions_through_the_sdk,
     hostile_input_on_the_new_routes_is_a_4xx,
+    suggestions_hold_only_the_callers_values,
     sdk_logout_and_login_again,
 ]:
     check(fn.__name__, fn)

@@ -32,7 +32,7 @@ impl ResolvedField<'_> {
     pub fn label(&self) -> String {
         match self.field {
             FieldRef::Dimension(d) => d.label.clone(),
-            FieldRef::Timeframe(g, t) => format!("{} {}", g.label, t.as_str()),
+            FieldRef::Timeframe(g, t) => g.timeframe_label(t),
             FieldRef::Measure(m) => m.label.clone(),
         }
     }

@@ -205,6 +205,17 @@ impl Timeframe {
             Timeframe::Year => "year",
         }
     }
+
+    /// The word Looker's labels use: `Date`, `Week`, `Month`, `Quarter`, `Year`.
+    pub fn english_title(self) -> &'static str {
+        match self {
+            Timeframe::Date => "Date",
+            Timeframe::Week => "Week",
+            Timeframe::Month => "Month",
+            Timeframe::Quarter => "Quarter",
+            Timeframe::Year => "Year",
+        }
+    }
 }
 
 /// A time column seen at several granularities (LookML's `dimension_group`
@@ -223,12 +234,63 @@ pub struct DimensionGroup {
     pub timeframes: Vec<Timeframe>,
     /// Kept out of field pickers.
     pub hidden: bool,
+    /// The language its timeframe fields' labels are in (the model's).
+    pub timeframe_words: TimeframeWords,
 }
 
 impl DimensionGroup {
     /// The field name of one timeframe: `<group>_<timeframe>`.
     pub fn field_name(&self, timeframe: Timeframe) -> String {
         format!("{}_{}", self.name, timeframe.as_str())
+    }
+
+    /// The label of one timeframe's field, in the model's language:
+    /// `Created Month` as Looker writes it, `Mês de referência (mês)` in
+    /// Portuguese, never a mix of the two.
+    pub fn timeframe_label(&self, timeframe: Timeframe) -> String {
+        match self.timeframe_words {
+            TimeframeWords::English => format!("{} {}", self.label, timeframe.english_title()),
+            words => format!("{} ({})", self.label, words.word(timeframe)),
+        }
+    }
+}
+
+/// The language of timeframe names in labels, from the model's locale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeframeWords {
+    /// `Month`, as Looker writes it (and for languages not known here).
+    #[default]
+    English,
+    /// `mês`.
+    Portuguese,
+    /// `mes`.
+    Spanish,
+}
+
+impl TimeframeWords {
+    /// The words for a BCP 47 tag (`pt-BR`, `es`, `en-US`).
+    pub fn for_locale(tag: &str) -> Self {
+        match tag.split('-').next().unwrap_or_default().to_ascii_lowercase().as_str() {
+            "pt" => Self::Portuguese,
+            "es" => Self::Spanish,
+            _ => Self::English,
+        }
+    }
+
+    fn word(self, t: Timeframe) -> &'static str {
+        match (self, t) {
+            (Self::Portuguese, Timeframe::Date) => "data",
+            (Self::Portuguese, Timeframe::Week) => "semana",
+            (Self::Portuguese, Timeframe::Month) => "mês",
+            (Self::Portuguese, Timeframe::Quarter) => "trimestre",
+            (Self::Portuguese, Timeframe::Year) => "ano",
+            (Self::Spanish, Timeframe::Date) => "fecha",
+            (Self::Spanish, Timeframe::Week) => "semana",
+            (Self::Spanish, Timeframe::Month) => "mes",
+            (Self::Spanish, Timeframe::Quarter) => "trimestre",
+            (Self::Spanish, Timeframe::Year) => "año",
+            (Self::English, t) => t.as_str(),
+        }
     }
 }
 

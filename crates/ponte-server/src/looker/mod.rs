@@ -12,6 +12,7 @@ mod content;
 pub(crate) mod fields;
 mod queries;
 pub mod session;
+mod suggestions;
 mod tasks;
 mod throttle;
 mod user;
@@ -108,6 +109,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/4.0/lookml_models", get(catalog::models))
         .route("/api/4.0/lookml_models/{model}", get(catalog::model))
         .route("/api/4.0/lookml_models/{model}/explores/{explore}", get(catalog::explore))
+        .route("/api/4.0/models/{model}/views/{explore}/fields/{field}/suggestions", get(suggestions::suggestions))
 }
 
 /// The rows a list asks for: `limit` (default every one) and `offset`

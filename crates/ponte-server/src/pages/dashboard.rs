@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use futures::future::join_all;
 use ponte_charts::{Locale, TileKind, escape_html, grid_placement, render_tile};
 use ponte_semantic::compile::{check_access, element_request};
-use ponte_semantic::model::{Dashboard, Model};
+use ponte_semantic::model::{Dashboard, FilterType, Model};
 use serde_json::{Value, json};
 
 use super::html::{Frame, Page, Words, hidden_inputs, query_string, with_download};
@@ -80,7 +80,10 @@ pub(super) async fn page(
     // Every tile compiles before any runs: a bad filter value is a 400
     // naming it, not six tiles that failed.
     let compiled = requests.iter().map(|r| compile_for(app, r, viewer)).collect::<Result<Vec<_>, _>>()?;
-    let results = join_all(compiled.into_iter().map(|c| execute(app, c))).await;
+    let (results, suggestions) = futures::join!(
+        join_all(compiled.into_iter().map(|c| execute(app, c))),
+        filter_suggestions(app, model, dashboard, viewer)
+    );
     let locale = Locale::from_tag(&model.locale);
     let words = Words::of(&locale);
     let dashboard_id = format!("{}::{}", model.name, dashboard.id);
@@ -167,17 +170,55 @@ pub(super) async fn page(
         title: dashboard.title.clone(),
         description: dashboard.description.clone(),
         locale,
-        controls: filter_bar(dashboard, &values, &path, frame, words),
+        controls: filter_bar(dashboard, &values, &suggestions, &path, frame, words),
         main: grid,
         events,
     })
 }
 
+/// The values each string filter offers (Looker's suggestions), computed
+/// for the viewer, so its access filters apply: a customer is offered its
+/// own values only. `None` for a filter of another type, or whose values
+/// could not be had (the field stays a plain text box).
+async fn filter_suggestions(
+    app: &AppState,
+    model: &Model,
+    dashboard: &Dashboard,
+    viewer: &Viewer,
+) -> Vec<Option<Vec<String>>> {
+    let Ok(semantic) = semantic(app) else { return vec![None; dashboard.filters.len()] };
+    let no_filters = BTreeMap::new();
+    join_all(dashboard.filters.iter().map(|filter| {
+        let is_text = model
+            .explore(&filter.explore)
+            .and_then(|e| e.resolve_field(&filter.field))
+            .is_some_and(|f| f.filter_type() == FilterType::String);
+        let no_filters = &no_filters;
+        async move {
+            if !is_text {
+                return None;
+            }
+            let found =
+                semantic.suggestions(&model.name, &filter.explore, &filter.field, "", no_filters, &viewer.caller).await;
+            match found {
+                Ok(s) => Some(s.values),
+                Err(e) => {
+                    tracing::warn!(filter = %filter.name, error = %e, "no suggestions for a dashboard filter");
+                    None
+                }
+            }
+        }
+    }))
+    .await
+}
+
 /// The filter bar: one text field per dashboard filter, as a GET form, so
-/// it works without JavaScript and the URL says what is shown.
+/// it works without JavaScript and the URL says what is shown. A string
+/// filter's field offers its values as the user types (a `datalist`).
 fn filter_bar(
     dashboard: &Dashboard,
     values: &BTreeMap<String, String>,
+    suggestions: &[Option<Vec<String>>],
     path: &str,
     frame: &Frame,
     words: &Words,
@@ -190,15 +231,27 @@ fn filter_bar(
         escape_html(path),
         words.filters
     );
-    for filter in &dashboard.filters {
+    for (i, filter) in dashboard.filters.iter().enumerate() {
         let value = values.get(&filter.name).unwrap_or(&filter.default_value);
+        let offered = suggestions.get(i).and_then(Option::as_ref);
+        let list = match offered {
+            Some(_) => format!(" list=\"filter-values-{i}\" autocomplete=\"off\""),
+            None => String::new(),
+        };
         out.push_str(&format!(
-            "<label>{}<input type=\"text\" name=\"{}\" value=\"{}\" placeholder=\"{}\"></label>\n",
+            "<label>{}<input type=\"text\" name=\"{}\" value=\"{}\" placeholder=\"{}\"{list}></label>\n",
             escape_html(&filter.title),
             escape_html(&filter.name),
             escape_html(value),
             words.any_value
         ));
+        if let Some(offered) = offered {
+            out.push_str(&format!("<datalist id=\"filter-values-{i}\">"));
+            for v in offered {
+                out.push_str(&format!("<option value=\"{}\"></option>", escape_html(v)));
+            }
+            out.push_str("</datalist>\n");
+        }
     }
     out.push_str(&hidden_inputs(frame));
     let clear =

@@ -18,7 +18,7 @@ use ponte_config::{Diagnostic, Position};
 use super::field::ResolvedField;
 use super::filter::FieldFilter;
 use super::raw::{Pairs, RawModelFile, S};
-use super::{Explore, Model, SqlName};
+use super::{Explore, Model, SqlName, TimeframeWords};
 use ponte_config::SourceText;
 use ponte_config::toml_file::Misspellings;
 
@@ -249,7 +249,7 @@ pub(crate) fn validate(raw: &RawModelFile, checker: &mut Checker<'_>) -> Option<
             }
         }
     }
-    let views = views::validate_views(&raw.views, checker);
+    let views = views::validate_views(&raw.views, TimeframeWords::for_locale(&locale), checker);
     let explores = explores::validate_explores(&raw.explores, &views, checker);
     let looks = queries::validate_looks(&raw.looks, &explores, checker);
     let dashboards = dashboards::validate_dashboards(&raw.dashboards, &explores, checker);

@@ -9,7 +9,8 @@ use crate::model::filter::FieldFilter;
 use crate::model::number_expr::parse_number_expr;
 use crate::model::raw::{RawDimension, RawDimensionGroup, RawMeasure, RawView, S};
 use crate::model::{
-    Aggregate, Dimension, DimensionGroup, DimensionType, FieldRef, Measure, MeasureKind, SqlName, Timeframe, View,
+    Aggregate, Dimension, DimensionGroup, DimensionType, FieldRef, Measure, MeasureKind, SqlName, Timeframe,
+    TimeframeWords, View,
 };
 
 const DIMENSION_TYPES: [(&str, DimensionType); 5] = [
@@ -38,7 +39,7 @@ const MEASURE_TYPES: [(&str, MeasureType); 7] = [
     ("number", MeasureType::Number),
 ];
 
-pub(super) fn validate_views(raw: &[S<RawView>], checker: &mut Checker<'_>) -> Vec<Arc<View>> {
+pub(super) fn validate_views(raw: &[S<RawView>], words: TimeframeWords, checker: &mut Checker<'_>) -> Vec<Arc<View>> {
     let mut seen = BTreeMap::new();
     let mut views = Vec::new();
     for (i, rv) in raw.iter().enumerate() {
@@ -49,12 +50,12 @@ pub(super) fn validate_views(raw: &[S<RawView>], checker: &mut Checker<'_>) -> V
         if !checker.unique(&mut seen, &name, name_value.span(), "view") {
             continue;
         }
-        views.push(Arc::new(view(rv.get_ref(), name, name_value, checker)));
+        views.push(Arc::new(view(rv.get_ref(), name, name_value, words, checker)));
     }
     views
 }
 
-fn view(rv: &RawView, name: String, name_value: &S<String>, checker: &mut Checker<'_>) -> View {
+fn view(rv: &RawView, name: String, name_value: &S<String>, words: TimeframeWords, checker: &mut Checker<'_>) -> View {
     // LookML's default: a view reads the table of its own name.
     let table = match &rv.sql_table_name {
         Some(t) => checker.sql_name(t, "`sql_table_name`"),
@@ -86,7 +87,7 @@ fn view(rv: &RawView, name: String, name_value: &S<String>, checker: &mut Checke
         view.dimensions.push(d);
     }
     for rg in &rv.dimension_groups {
-        let Some(g) = dimension_group(rg, &view.name, checker) else { continue };
+        let Some(g) = dimension_group(rg, &view.name, words, checker) else { continue };
         let span = field_span(rg.get_ref().name.as_ref(), rg);
         let all_new =
             g.timeframes.iter().all(|t| checker.unique(&mut fields, &g.field_name(*t), span.clone(), "field"));
@@ -140,7 +141,12 @@ fn dimension(rd: &S<RawDimension>, view: &str, checker: &mut Checker<'_>) -> Opt
     })
 }
 
-fn dimension_group(rg: &S<RawDimensionGroup>, view: &str, checker: &mut Checker<'_>) -> Option<DimensionGroup> {
+fn dimension_group(
+    rg: &S<RawDimensionGroup>,
+    view: &str,
+    timeframe_words: TimeframeWords,
+    checker: &mut Checker<'_>,
+) -> Option<DimensionGroup> {
     let span = rg.span();
     let rg = rg.get_ref();
     let name = field_name(&rg.name, &format!("a dimension group of view `{view}`"), &span, checker)?;
@@ -173,6 +179,7 @@ fn dimension_group(rg: &S<RawDimensionGroup>, view: &str, checker: &mut Checker<
         column: column(rg.sql.as_ref(), rg.name.as_ref(), &name, checker),
         timeframes,
         hidden: rg.hidden.as_ref().is_some_and(|h| *h.get_ref()),
+        timeframe_words,
         name,
     })
 }
