@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::escape::escape_html;
 use crate::format::{AxisFormat, period_parts};
 use crate::simple::empty;
-use crate::svg::{FONT, color, fit, join_words, legend, num, text_width, truncate};
+use crate::svg::{FONT, color, fit, join_words, legend, linked, num, text_width, truncate};
 use crate::ticks::nice_ticks;
 use crate::{Column, Locale, TileData, TileKind, format_value};
 
@@ -30,11 +30,15 @@ pub(crate) struct Prepared<'a> {
     /// axis (`mar.` over `2025`); `None` for other categories.
     pub(crate) periods: Option<Vec<(String, i32)>>,
     pub(crate) series: Vec<Series<'a>>,
+    /// The link of each mark (row, column), if any.
+    pub(crate) links: crate::Links<'a>,
 }
 
 /// One measure's values, one per category (`None` for nulls).
 pub(crate) struct Series<'a> {
     pub(crate) column: &'a Column,
+    /// Its column in the result, for links.
+    pub(crate) col: usize,
     pub(crate) values: Vec<Option<f64>>,
 }
 
@@ -71,7 +75,7 @@ impl Prepared<'_> {
 /// The first non-measure column is the category and every measure a series;
 /// without measures, the numeric columns are the series. `None` when nothing
 /// can be plotted.
-pub(crate) fn prepare<'a>(data: &'a TileData, locale: &Locale) -> Option<Prepared<'a>> {
+pub(crate) fn prepare<'a>(data: &'a TileData, locale: &Locale, links: crate::Links<'a>) -> Option<Prepared<'a>> {
     let category = data.columns.iter().position(|c| !c.is_measure);
     let mut series: Vec<usize> = (0..data.columns.len()).filter(|&c| data.columns[c].is_measure).collect();
     if series.is_empty() {
@@ -105,15 +109,25 @@ pub(crate) fn prepare<'a>(data: &'a TileData, locale: &Locale) -> Option<Prepare
     });
     let series = series
         .into_iter()
-        .map(|c| Series { column: &data.columns[c], values: (0..rows).map(|r| data.cell(r, c).as_f64()).collect() })
+        .map(|c| Series {
+            column: &data.columns[c],
+            col: c,
+            values: (0..rows).map(|r| data.cell(r, c).as_f64()).collect(),
+        })
         .collect();
-    Some(Prepared { category: category.map(|c| &data.columns[c]), labels, periods, series })
+    Some(Prepared { category: category.map(|c| &data.columns[c]), labels, periods, series, links })
 }
 
 /// The chart's HTML (SVG plus a legend for two or more series), or `None`
 /// when the result has nothing to plot.
-pub(crate) fn render(kind: TileKind, title: &str, data: &TileData, locale: &Locale) -> Option<String> {
-    let p = prepare(data, locale)?;
+pub(crate) fn render(
+    kind: TileKind,
+    title: &str,
+    data: &TileData,
+    locale: &Locale,
+    links: crate::Links<'_>,
+) -> Option<String> {
+    let p = prepare(data, locale, links)?;
     let values = p.series.iter().flat_map(|s| s.values.iter().flatten().copied());
     let (min, max) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if min > max {
@@ -333,8 +347,7 @@ fn columns(
             let yv = y(v);
             let h = (yv - base).abs().max(if v == 0.0 { 0.0 } else { 1.0 });
             let top = if v >= 0.0 { base - h } else { base };
-            let _ = writeln!(
-                out,
+            let mark = format!(
                 "<rect class=\"mark\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>",
                 num(x),
                 num(top),
@@ -343,6 +356,7 @@ fn columns(
                 color(j),
                 tooltip(p, j, i, v, locale)
             );
+            let _ = writeln!(out, "{}", linked(mark, (p.links)(i, series.col)));
         }
     }
     out.push_str("</g>\n");
@@ -399,13 +413,13 @@ fn lines(
         }
         for run in &runs {
             for &(i, v) in run {
-                let _ = writeln!(
-                    out,
+                let mark = format!(
                     "<circle class=\"mark\" cx=\"{}\" cy=\"{}\" r=\"{radius}\" fill=\"{c}\"{ring}><title>{}</title></circle>",
                     num(cx(i)),
                     num(y(v)),
                     tooltip(p, j, i, v, locale)
                 );
+                let _ = writeln!(out, "{}", linked(mark, (p.links)(i, series.col)));
             }
         }
     }
@@ -477,8 +491,7 @@ fn horizontal(p: &Prepared<'_>, ticks: &[f64], tick_labels: &[String], aria: &st
             let yy = top + slot * (i as f64 + 0.5) - bar * s / 2.0 + bar * j as f64;
             let w = (x(v) - base).abs().max(if v == 0.0 { 0.0 } else { 1.0 });
             let xx = if v >= 0.0 { base } else { base - w };
-            let _ = writeln!(
-                out,
+            let mark = format!(
                 "<rect class=\"mark\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>",
                 num(xx),
                 num(yy),
@@ -487,6 +500,7 @@ fn horizontal(p: &Prepared<'_>, ticks: &[f64], tick_labels: &[String], aria: &st
                 color(j),
                 tooltip(p, j, i, v, locale)
             );
+            let _ = writeln!(out, "{}", linked(mark, (p.links)(i, series.col)));
         }
     }
     out.push_str("</g>\n");

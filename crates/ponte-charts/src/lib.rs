@@ -229,6 +229,18 @@ impl TileData {
     }
 }
 
+/// Where a mark leads when clicked: the drill into the rows behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The URL (escaped when written).
+    pub href: String,
+    /// What the link shows: the drill's title (`Custo total · mar. 2025`).
+    pub label: String,
+}
+
+/// The link of the mark of row `row` and measure column `col`, if it has one.
+pub type Links<'a> = &'a dyn Fn(usize, usize) -> Option<Link>;
+
 /// One tile as an HTML fragment:
 /// `<section class="tile tile-<kind>"><h2 class="tile-title">…</h2>…</section>`.
 ///
@@ -237,15 +249,30 @@ impl TileData {
 /// The fragment expects [`stylesheet`] on the page; placement in the grid is
 /// the caller's (see [`grid_placement`]).
 pub fn render_tile(kind: TileKind, title: &str, data: &TileData, locale: &Locale) -> String {
+    render_tile_with_links(kind, title, data, locale, &|_, _| None)
+}
+
+/// [`render_tile`] whose marks (bars, points, a single value, a table's
+/// measure cells) are links where `links` gives one: the drill into the
+/// rows behind each. A link is a plain `<a class="drill">`, so it works
+/// without JavaScript (a pie's slices are not linked).
+pub fn render_tile_with_links(
+    kind: TileKind,
+    title: &str,
+    data: &TileData,
+    locale: &Locale,
+    links: Links<'_>,
+) -> String {
     let body = if data.rows.is_empty() {
         simple::empty(locale)
     } else {
         match kind {
-            TileKind::SingleValue => simple::single_value(data, locale),
-            TileKind::Table => simple::table(data, locale),
-            TileKind::Pie => pie::render(title, data, locale).unwrap_or_else(|| simple::table(data, locale)),
+            TileKind::SingleValue => simple::single_value(data, locale, links),
+            TileKind::Table => simple::table(data, locale, links),
+            TileKind::Pie => pie::render(title, data, locale).unwrap_or_else(|| simple::table(data, locale, links)),
             TileKind::Bar | TileKind::Column | TileKind::Line | TileKind::Area => {
-                cartesian::render(kind, title, data, locale).unwrap_or_else(|| simple::table(data, locale))
+                cartesian::render(kind, title, data, locale, links)
+                    .unwrap_or_else(|| simple::table(data, locale, links))
             }
         }
     };

@@ -19,7 +19,7 @@ const MIN_LABELLED: f64 = 0.05;
 /// The pie and its legend (label, value, share), or `None` when the result
 /// has no measure. Zero, negative and null values have no slice.
 pub(crate) fn render(title: &str, data: &TileData, locale: &Locale) -> Option<String> {
-    let p = prepare(data, locale)?;
+    let p = prepare(data, locale, &|_, _| None)?;
     let series = &p.series[0];
     let mut slices: Vec<(String, f64)> = p
         .labels

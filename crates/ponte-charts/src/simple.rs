@@ -12,7 +12,7 @@ pub(crate) fn empty(locale: &Locale) -> String {
 
 /// The first measure of the first row, big, with its label (the first
 /// column when there is no measure).
-pub(crate) fn single_value(data: &TileData, locale: &Locale) -> String {
+pub(crate) fn single_value(data: &TileData, locale: &Locale, links: crate::Links<'_>) -> String {
     let first = (!data.columns.is_empty()).then_some(0);
     let Some(col) = data.columns.iter().position(|c| c.is_measure).or(first) else {
         return empty(locale);
@@ -28,15 +28,15 @@ pub(crate) fn single_value(data: &TileData, locale: &Locale) -> String {
         Some(_) => format!(" title=\"{}\"", escape_html(&text)),
         None => String::new(),
     };
+    let shown = crate::svg::linked(escape_html(short.as_deref().unwrap_or(&text)), links(0, col));
     format!(
-        "<div class=\"sv\">\n<p class=\"sv-value\"{title}>{}</p>\n<p class=\"sv-label\">{}</p>\n</div>\n",
-        escape_html(short.as_deref().unwrap_or(&text)),
+        "<div class=\"sv\">\n<p class=\"sv-value\"{title}>{shown}</p>\n<p class=\"sv-label\">{}</p>\n</div>\n",
         escape_html(&column.label)
     )
 }
 
 /// Every row given, with header labels; numbers right-aligned.
-pub(crate) fn table(data: &TileData, locale: &Locale) -> String {
+pub(crate) fn table(data: &TileData, locale: &Locale, links: crate::Links<'_>) -> String {
     let mut out = String::from("<div class=\"table-wrap\">\n<table class=\"data\">\n<thead>\n<tr>");
     for column in &data.columns {
         let class = if column.is_numeric() { " class=\"num\"" } else { "" };
@@ -53,7 +53,9 @@ pub(crate) fn table(data: &TileData, locale: &Locale) -> String {
                 (false, true) => " class=\"null\"",
                 (false, false) => "",
             };
-            let _ = write!(out, "<td{class}>{}</td>", escape_html(&format_value(value, column, locale)));
+            let text = escape_html(&format_value(value, column, locale));
+            let cell = if column.is_measure { crate::svg::linked(text, links(row, col)) } else { text };
+            let _ = write!(out, "<td{class}>{cell}</td>");
         }
         out.push_str("</tr>\n");
     }

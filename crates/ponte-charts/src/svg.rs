@@ -105,6 +105,18 @@ pub(crate) fn join_words(items: &[&str], and: &str) -> String {
     }
 }
 
+/// `mark` as the link `link` gives, or as it is.
+pub(crate) fn linked(mark: String, link: Option<crate::Link>) -> String {
+    match link {
+        Some(l) => format!(
+            "<a class=\"drill\" href=\"{}\" data-label=\"{}\">{mark}</a>",
+            crate::escape::escape_html(&l.href),
+            crate::escape::escape_html(&l.label)
+        ),
+        None => mark,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,7 +42,7 @@ impl Scale {
         let days = days.max(1);
         let months = (invoices / (invoices / 36).max(20)).max(1);
         let billed_every_month = invoices / months;
-        let units = billed_every_month + u64::from(invoices % months > 0);
+        let units = billed_every_month + u64::from(!invoices.is_multiple_of(months));
         let customers = (units / 40).max(4);
         Self { invoices, days, units, billed_every_month, customers, months }
     }

@@ -381,6 +381,55 @@ def frame_protection_and_events():
     assert script.status_code == 200 and "postMessage" in script.text and '"*"' not in script.text
 
 
+def drills_list_the_rows_behind_a_mark_for_that_customer_only():
+    for customer in (1, 2):
+        v = login(customer)
+        page, r = ok_page(v, "/embed/dashboards/visao_geral")
+        # Every bar of "Custo por mês" (tile 4) is a drill link; take one.
+        links = [html.unescape(h) for h in re.findall(r'<a class="drill" href="([^"]+)"', r.text)]
+        bars = [h for h in links if "/tiles/4/drill?" in h]
+        assert bars, links[:3]
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(bars[-1]).query)
+        month = query["drill[faturas.mes_referencia_month]"][0]
+        assert query["measure"] == ["faturas.custo_total"], query
+        drilled, dr = ok_page(v, bars[-1])
+        rows = drilled.tables[-1][1:]
+        truth_rows = truth(
+            f"""SELECT id_fatura, valor_total FROM {FATURAS}
+                WHERE id_cliente = ? AND strftime(mes_referencia, '%Y-%m') = ? ORDER BY id_fatura""", customer, month)
+        ids = {int(row[0]) for row in rows}
+        own = {r[0] for r in truth_rows}
+        assert ids <= own and len(ids) == min(len(own), 500), (customer, month, len(ids), len(own))
+        if len(own) <= 500:
+            total = sum(pt_number(row[-1]) for row in rows)
+            assert abs(total - sum(r[1] for r in truth_rows)) < 0.01 * len(rows), (total, customer, month)
+        # Its title names the measure and the month; its CSV has every row.
+        assert "Custo total · " in dr.text, dr.text[:300]
+        csv_link = [l for l in drilled.links if "/drill/download/csv" in l]
+        assert csv_link, drilled.links
+        got = v.get(html.unescape(csv_link[0]))
+        assert got.status_code == 200, (got.status_code, got.text[:200])
+        assert len(list(csv.reader(io.StringIO(got.text)))) - 1 == len(own), (customer, month)
+    # Hostile drills: a field the tile lacks, a hidden one, a measure, markup
+    # and another customer's id are refused or match nothing; never a leak.
+    v = login(1)
+    base = "/embed/dashboards/visao_geral/tiles/4/drill?measure=faturas.custo_total"
+    for extra, status, word in [
+        ("&drill[faturas.id_cliente]=2", 400, "faturas.id_cliente"),
+        ("&drill[faturas.custo_total]=1", 400, "faturas.custo_total"),
+        ("&drill[faturas.mes_referencia_month]=%3Cscript%3E", 400, "&lt;script&gt;"),
+        ("&measure=faturas.quantidade_faturas", 400, "faturas.quantidade_faturas"),
+        ("&drill[unidades.nome_unidade]=x", 400, "unidades.nome_unidade"),
+    ]:
+        r = v.get(base + extra)
+        assert r.status_code == status, (extra, r.status_code, r.text[:300])
+        assert word in r.text and "<script>" not in r.text, (extra, r.text[:400])
+    r = v.get("/embed/dashboards/visao_geral/tiles/4/drill")
+    assert r.status_code == 400 and "measure" in r.text, r.status_code
+    r = v.get("/embed/dashboards/visao_geral/tiles/1/drill?measure=faturas.custo_total&f%5Bfaturas.id_cliente%5D=2")
+    assert r.status_code == 400, (r.status_code, r.text[:200])
+
+
 def hostile_page_input_is_a_4xx():
     v = login(1)
     cases = [
@@ -430,6 +479,7 @@ CHECKS = [
     every_rejection_rule_is_a_clear_refusal,
     a_new_login_replaces_the_users_session,
     frame_protection_and_events,
+    drills_list_the_rows_behind_a_mark_for_that_customer_only,
     hostile_page_input_is_a_4xx,
 ]
 

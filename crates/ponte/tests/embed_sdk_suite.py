@@ -106,6 +106,12 @@ HOST_PAGE = """<!doctype html>
   }
   builder = builder.appendTo("#dashboard").withDynamicIFrameHeight();
   names.forEach(function (name) { builder = builder.on(name, record(name)); });
+  // The host may take a drill over: it answers { cancel: true } while told to.
+  window.drills = [];
+  builder = builder.on("drillmenu:click", function (event) {
+    window.drills.push(event);
+    return window.cancelDrills ? { cancel: true } : undefined;
+  });
   builder.build().connect().then(function (connection) {
     window.connection = connection;
     window.connected = true;
@@ -295,6 +301,60 @@ def check_sdk(version, customer, mode="signed"):
     print(f"ok    Embed SDK {version}.x, {mode}: customer {customer}", flush=True)
 
 
+def a_drill_tells_the_host_which_may_cancel_it(customer=2):
+    """Embed SDK 2.x: clicking a bar sends `drillmenu:click`; a handler that
+    answers { cancel: true } keeps the dashboard; without it the frame shows
+    the rows behind the bar, DuckDB's rows for that customer and month."""
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.get(f"{PORTAL}/host.html?sdk=2&customer={customer}")
+    wait_for(lambda: driver.execute_script("return window.connected"), "drill: connect() resolved")
+    wait_for(lambda: seen("dashboard:run:complete"), "drill: dashboard:run:complete")
+
+    def click_last_bar():
+        driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+        try:
+            bars = driver.find_elements(By.CSS_SELECTOR, "[data-tile='4'] a.drill rect.mark")
+            assert bars, "the bars of Custo por mês are drill links"
+            driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}))", bars[-1])
+        finally:
+            driver.switch_to.default_content()
+
+    driver.execute_script("window.cancelDrills = true;")
+    click_last_bar()
+    wait_for(lambda: driver.execute_script("return window.drills.length") >= 1, "drillmenu:click reached the host")
+    drill = driver.execute_script("return window.drills[0]")
+    assert drill["type"] == "drillmenu:click" and "/tiles/4/drill?" in drill["url"], drill
+    assert drill["label"].startswith("Custo total · "), drill
+    time.sleep(1.5)
+    def frame_url():
+        driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+        try:
+            return driver.execute_script("return window.location.pathname")
+        finally:
+            driver.switch_to.default_content()
+
+    assert frame_url() == "/embed/dashboards/visao_geral", f"a cancelled drill navigated: {frame_url()}"
+
+    driver.execute_script("window.cancelDrills = false;")
+    click_last_bar()
+    wait_for(lambda: frame_url().endswith("/tiles/4/drill"), "the drill opened in the frame")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(drill["url"]).query)
+    month = query["drill[faturas.mes_referencia_month]"][0]
+    truth = {r[0] for r in duckdb.sql(
+        f"""SELECT id_fatura FROM {FATURAS} WHERE id_cliente = {customer}
+            AND strftime(mes_referencia, '%Y-%m') = '{month}'""").fetchall()}
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+    try:
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr"), "the drilled rows")
+        ids = {int(tr.find_elements(By.CSS_SELECTOR, "td")[0].text)
+               for tr in driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr")}
+    finally:
+        driver.switch_to.default_content()
+    assert ids <= truth and len(ids) == min(len(truth), 500), (month, len(ids), len(truth))
+    print(f"ok    a drill tells the host, which may cancel it; customer {customer}, {month}: {len(ids)} rows",
+          flush=True)
+
+
 def looks_and_explores_connect_and_follow_the_host(customer=1):
     """Embed SDK 2.x on a look and an explore page: connect, their events,
     and `updateFilters` + `run` (looks and explores share the actions)."""
@@ -335,7 +395,8 @@ def a_host_that_is_not_allowlisted_gets_no_handshake():
 failed = 0
 try:
     checks = [(check_sdk, (1, 1)), (check_sdk, (2, 2)), (check_sdk, (1, 2, "cookieless")),
-              (check_sdk, (2, 1, "cookieless")), (looks_and_explores_connect_and_follow_the_host, ()),
+              (check_sdk, (2, 1, "cookieless")), (a_drill_tells_the_host_which_may_cancel_it, ()),
+              (looks_and_explores_connect_and_follow_the_host, ()),
               (a_host_that_is_not_allowlisted_gets_no_handshake, ())]
     for check, args in checks:
         try:

@@ -83,6 +83,12 @@ pub enum QueryError {
         /// What is wrong.
         reason: String,
     },
+    /// A drill that names what the query it drills into does not have.
+    #[error("bad drill: {reason}")]
+    BadDrill {
+        /// What is wrong.
+        reason: String,
+    },
     /// A limit that is not a positive whole number or `-1`.
     #[error(transparent)]
     BadLimit(#[from] crate::limit::BadLimit),

@@ -44,6 +44,7 @@ pub(crate) struct RawView {
     pub dimension_groups: Vec<S<RawDimensionGroup>>,
     #[serde(default)]
     pub measures: Vec<S<RawMeasure>>,
+    pub drill_fields: Option<Vec<S<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +83,7 @@ pub(crate) struct RawMeasure {
     pub value_format: Option<S<String>>,
     pub filters: Option<Pairs>,
     pub hidden: Option<S<bool>>,
+    pub drill_fields: Option<Vec<S<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -90,9 +90,20 @@ pub struct View {
     pub dimension_groups: Vec<DimensionGroup>,
     /// Aggregates, in file order.
     pub measures: Vec<Measure>,
+    /// The fields (`view.field`) a drill into one of its measures lists,
+    /// for measures without `drill_fields` of their own (LookML's
+    /// view-level `drill_fields`).
+    pub drill_fields: Vec<String>,
 }
 
 impl View {
+    /// The fields a drill into `measure` lists (`view.field`): its own
+    /// `drill_fields`, else the view's; empty when neither names any (then
+    /// the measure is not drillable).
+    pub fn drill_fields_of<'v>(&'v self, measure: &'v Measure) -> &'v [String] {
+        if measure.drill_fields.is_empty() { &self.drill_fields } else { &measure.drill_fields }
+    }
+
     /// The field of this view named `name` (without the view prefix);
     /// dimension groups answer to `<group>_<timeframe>`.
     pub fn field(&self, name: &str) -> Option<FieldRef<'_>> {
@@ -356,6 +367,9 @@ pub struct Measure {
     pub filters: Vec<FieldFilter>,
     /// Kept out of field pickers.
     pub hidden: bool,
+    /// The fields (`view.field`) a drill into it lists (LookML's
+    /// `drill_fields`); empty for the view's.
+    pub drill_fields: Vec<String>,
 }
 
 impl Measure {

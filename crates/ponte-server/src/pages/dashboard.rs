@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use futures::future::join_all;
-use ponte_charts::{Locale, TileKind, escape_html, grid_placement, render_tile};
+use ponte_charts::{Locale, TileKind, escape_html, grid_placement, render_tile_with_links};
 use ponte_semantic::compile::{check_access, element_request};
 use ponte_semantic::model::{Dashboard, FilterType, Model};
 use serde_json::{Value, json};
@@ -25,7 +25,7 @@ const NOT_FILTERS: [&str; 7] =
 /// The dashboard filters a URL sets, by filter name (`?Mês=2025`, or
 /// Looker's `?Filter+Name=value`). A key that is neither a filter nor an
 /// embed parameter is refused with the names that would work.
-fn filter_values(dashboard: &Dashboard, params: &Params) -> Result<BTreeMap<String, String>, ApiError> {
+pub(super) fn filter_values(dashboard: &Dashboard, params: &Params) -> Result<BTreeMap<String, String>, ApiError> {
     let mut values = BTreeMap::new();
     for (key, value) in params.pairs() {
         if NOT_FILTERS.contains(&key) {
@@ -46,7 +46,7 @@ fn filter_values(dashboard: &Dashboard, params: &Params) -> Result<BTreeMap<Stri
 
 /// The dashboard, checked for the viewer: model, permissions, and a value
 /// for every access filter of every explore its tiles query.
-fn open<'m>(app: &'m AppState, viewer: &Viewer, id: &str) -> Result<(&'m Model, &'m Dashboard), ApiError> {
+pub(super) fn open<'m>(app: &'m AppState, viewer: &Viewer, id: &str) -> Result<(&'m Model, &'m Dashboard), ApiError> {
     let semantic = semantic(app)?;
     let (model, dashboard) = crate::looker::find_dashboard(semantic, id)?;
     viewer.require_model(model)?;
@@ -104,7 +104,18 @@ pub(super) async fn page(
             Ok(ran) => {
                 let href =
                     || format!("{path}/tiles/{}/download/csv?{}", i + 1, query_string(&download_pairs(&values, frame)));
-                with_download(render_tile(kind, &element.title, &ran.tile_data(), &locale), viewer, href, words)
+                let data = ran.tile_data();
+                let base = format!("{path}/tiles/{}", i + 1);
+                let links = super::drill::links(
+                    model,
+                    &element.query.explore,
+                    &data,
+                    base,
+                    download_pairs(&values, frame),
+                    &locale,
+                );
+                let drawn = render_tile_with_links(kind, &element.title, &data, &locale, &links);
+                with_download(drawn, viewer, href, words)
             }
             Err(e) => {
                 tracing::warn!(dashboard = %dashboard_id, tile = i + 1, error = ?e.message, "a tile's query failed");
@@ -295,12 +306,7 @@ pub(super) async fn download(
     params: &Params,
 ) -> Result<axum::response::Response, ApiError> {
     let (model, dashboard) = open(app, viewer, id)?;
-    let index = tile
-        .parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_sub(1))
-        .filter(|i| *i < dashboard.elements.len())
-        .ok_or_else(|| ApiError::not_found(format!("dashboard `{}` has no tile `{tile}`", dashboard.id)))?;
+    let index = super::drill::tile_index(dashboard, tile)?;
     let values = filter_values(dashboard, params)?;
     let mut request = element_request(model, &dashboard.id, index, &values)?;
     download_limit(&mut request, viewer)?;

@@ -209,6 +209,7 @@ pub(crate) struct Words {
     pub pick_fields: &'static str,
     pub rows: &'static str,
     pub none: &'static str,
+    pub back_to_dashboard: &'static str,
 }
 
 impl Words {
@@ -231,6 +232,7 @@ impl Words {
         pick_fields: "Escolha ao menos um campo e clique em Executar.",
         rows: "linhas",
         none: "nenhum",
+        back_to_dashboard: "Voltar ao painel",
     };
     const EN: Words = Words {
         filters: "Filters",
@@ -251,6 +253,7 @@ impl Words {
         pick_fields: "Pick at least one field and press Run.",
         rows: "rows",
         none: "none",
+        back_to_dashboard: "Back to the dashboard",
     };
 
     /// The words for `locale`.

@@ -10,6 +10,7 @@
 //! every page, tile and download.
 
 mod dashboard;
+mod drill;
 mod explore;
 mod html;
 mod look;
@@ -42,7 +43,6 @@ impl Params {
     }
 
     /// Pairs given directly.
-    #[cfg(test)]
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
         Self(pairs)
     }
@@ -93,6 +93,11 @@ fn page_routes<const EMBEDDED: bool>(router: Router<AppState>) -> Router<AppStat
     router
         .route(&format!("{prefix}/dashboards/{{id}}"), get(dashboard_page::<EMBEDDED>))
         .route(&format!("{prefix}/dashboards/{{id}}/tiles/{{tile}}/download/csv"), get(dashboard_download::<EMBEDDED>))
+        .route(&format!("{prefix}/dashboards/{{id}}/tiles/{{tile}}/drill"), get(drill_page::<EMBEDDED>))
+        .route(
+            &format!("{prefix}/dashboards/{{id}}/tiles/{{tile}}/drill/download/csv"),
+            get(drill_download::<EMBEDDED>),
+        )
         .route(&format!("{prefix}/looks/{{id}}"), get(look_page::<EMBEDDED>))
         .route(&format!("{prefix}/looks/{{id}}/download/csv"), get(look_download::<EMBEDDED>))
         .route(&format!("{prefix}/explore/{{model}}/{{explore}}"), get(explore_page::<EMBEDDED>))
@@ -156,6 +161,22 @@ async fn dashboard_download<const E: bool>(
     r: PageRequest<E>,
 ) -> Response {
     r.download(dashboard::download(&app, &r.viewer, &id, &tile, &r.params).await)
+}
+
+async fn drill_page<const E: bool>(
+    State(app): State<AppState>,
+    Path((id, tile)): Path<(String, String)>,
+    r: PageRequest<E>,
+) -> Response {
+    r.answer(drill::page(&app, &r.viewer, &id, &tile, &r.params, &r.frame).await)
+}
+
+async fn drill_download<const E: bool>(
+    State(app): State<AppState>,
+    Path((id, tile)): Path<(String, String)>,
+    r: PageRequest<E>,
+) -> Response {
+    r.download(drill::download(&app, &r.viewer, &id, &tile, &r.params).await)
 }
 
 async fn look_page<const E: bool>(State(app): State<AppState>, Path(id): Path<String>, r: PageRequest<E>) -> Response {

@@ -58,6 +58,21 @@
     });
   }
 
+  // Requests to the host (chatty's sendAndReceive): `then` gets the
+  // answers of the host's handlers, or null when there is no host, it
+  // refused, or it said nothing within two seconds.
+  var asked = {};
+  var sequence = 0;
+  function ask(event, then) {
+    if (!port || !connected) { then(null); return; }
+    var seq = ++sequence;
+    var timer = window.setTimeout(function () {
+      if (asked[seq]) { delete asked[seq]; then(null); }
+    }, 2000);
+    asked[seq] = function (answers) { window.clearTimeout(timer); then(answers); };
+    port.postMessage({ action: PAGE.REQUEST, data: { eventName: event.type, payload: [event], sequence: seq } });
+  }
+
   function first(payload) {
     return Array.isArray(payload) ? payload[0] : payload;
   }
@@ -240,6 +255,10 @@
       act(d.eventName, first(d.payload));
     } else if (message.action === HOST.REQUEST && connected && typeof d.sequence === "number") {
       answer(d);
+    } else if ((message.action === HOST.RESPONSE || message.action === HOST.RESPONSE_ERROR) && asked[d.sequence]) {
+      var done = asked[d.sequence];
+      delete asked[d.sequence];
+      done(message.action === HOST.RESPONSE ? d.payload : null);
     }
   }
 
@@ -291,6 +310,33 @@
       Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) {
         b.disabled = true;
       });
+    });
+  });
+
+  // A drill link (a bar, point, figure or cell of a drillable measure)
+  // tells the host first, as Looker's drill menu does: a handler of
+  // `drillmenu:click` that answers { cancel: true } keeps the page where
+  // it is (the host shows the rows its own way). Unframed, or with no
+  // answer, the link is followed.
+  document.addEventListener("click", function (e) {
+    var target = e.target;
+    var link = target && target.closest ? target.closest("a.drill") : null;
+    if (!link || !framed || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) { return; }
+    e.preventDefault();
+    var href = link.getAttribute("href");
+    var event = {
+      type: "drillmenu:click",
+      label: link.getAttribute("data-label") || "",
+      link_type: "drill",
+      url: href,
+      modal: false,
+      context: "dashboard",
+      addFilterJson: null
+    };
+    legacy(event);
+    ask(event, function (answers) {
+      var cancelled = Array.isArray(answers) && answers.some(function (a) { return a && a.cancel === true; });
+      if (!cancelled) { go(href); }
     });
   });
 

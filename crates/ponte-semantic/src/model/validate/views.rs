@@ -69,6 +69,7 @@ fn view(rv: &RawView, name: String, name_value: &S<String>, words: TimeframeWord
         dimensions: Vec::new(),
         dimension_groups: Vec::new(),
         measures: Vec::new(),
+        drill_fields: Vec::new(),
     };
     let mut fields = BTreeMap::new();
     let mut primary_key_seen = false;
@@ -103,7 +104,36 @@ fn view(rv: &RawView, name: String, name_value: &S<String>, words: TimeframeWord
         }
     }
     check_number_measures(rv, &view, checker);
+    view.drill_fields = drill_fields(rv.drill_fields.as_deref(), &view, checker);
+    let per_measure: Vec<Vec<String>> = view
+        .measures
+        .iter()
+        .map(|m| {
+            let raw = rv.measures.iter().find(|rm| rm.get_ref().name.as_ref().is_some_and(|n| *n.get_ref() == m.name));
+            drill_fields(raw.and_then(|rm| rm.get_ref().drill_fields.as_deref()), &view, checker)
+        })
+        .collect();
+    for (m, fields) in view.measures.iter_mut().zip(per_measure) {
+        m.drill_fields = fields;
+    }
     view
+}
+
+/// `drill_fields`, each as `view.field`: a bare name is a field of this
+/// view and must exist; a `view.field` of another view is checked where a
+/// drill uses it (the explore decides which views are there).
+fn drill_fields(list: Option<&[S<String>]>, view: &View, checker: &mut Checker<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for name in list.unwrap_or_default() {
+        let text = name.get_ref();
+        match text.split_once('.') {
+            Some((v, f)) if !v.is_empty() && !f.is_empty() => out.push(text.clone()),
+            Some(_) => checker.error(name.span(), format!("drill field `{text}` is neither `field` nor `view.field`")),
+            None if view.field(text).is_some() => out.push(format!("{}.{text}", view.name)),
+            None => checker.error(name.span(), format!("drill field `{text}` is not a field of view `{}`", view.name)),
+        }
+    }
+    out
 }
 
 fn field_span<T>(name: Option<&S<String>>, whole: &S<T>) -> std::ops::Range<usize> {
@@ -252,6 +282,7 @@ fn measure(rm: &S<RawMeasure>, view: &View, checker: &mut Checker<'_>) -> Option
         value_format: rm.value_format.as_ref().map(|v| v.get_ref().clone()),
         filters,
         hidden: rm.hidden.as_ref().is_some_and(|h| *h.get_ref()),
+        drill_fields: Vec::new(),
         name,
     })
 }

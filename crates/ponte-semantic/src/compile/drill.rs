@@ -1,0 +1,208 @@
+//! Drilling into a mark, as Looker does: the query behind a tile, plus the
+//! clicked mark's dimension values as filters, listing the drilled
+//! measure's `drill_fields`. The result is an ordinary [`QueryRequest`]
+//! compiled by the same compiler, so the caller's access filters apply to
+//! it exactly as to the tile; a drill can narrow a tile, never widen it.
+
+use super::QueryError;
+use super::request::QueryRequest;
+use crate::limit::Limit;
+use crate::model::{DimensionType, FieldRef, FilterType, Model, Timeframe};
+
+/// The longest clicked value taken (a dimension's value, as shown).
+pub const MAX_DRILL_VALUE_CHARS: usize = 1_000;
+
+/// One clicked dimension value: the field (`view.field`) and its value as
+/// results carry it (`2025-03`, `Unidade Campinas`), or `None` for a null.
+pub type Clicked = (String, Option<String>);
+
+/// The rows behind one mark of `base` (a tile's query, with the
+/// dashboard's filters applied): `measure` is the clicked measure,
+/// `clicked` the mark's dimension values. Both must be fields of `base`;
+/// the drill lists the measure's drill fields (its own, else its view's)
+/// that the explore has, with `base`'s filters and one exact filter per
+/// clicked value.
+pub fn drill_request(
+    model: &Model,
+    base: &QueryRequest,
+    measure: &str,
+    clicked: &[Clicked],
+) -> Result<QueryRequest, QueryError> {
+    let bad = |reason: String| QueryError::BadDrill { reason };
+    let explore = model.explore(&base.view).ok_or_else(|| QueryError::UnknownExplore {
+        model: model.name.clone(),
+        explore: base.view.clone(),
+        suggestion: None,
+    })?;
+    if !base.fields.iter().any(|f| f == measure) {
+        return Err(bad(format!("`{measure}` is not a field of the query drilled into")));
+    }
+    let resolved = explore.resolve_field(measure).ok_or_else(|| bad(format!("`{measure}` is not in the explore")))?;
+    let FieldRef::Measure(m) = resolved.field else {
+        return Err(bad(format!("`{measure}` is not a measure")));
+    };
+    let fields: Vec<String> =
+        resolved.view.drill_fields_of(m).iter().filter(|f| explore.resolve_field(f).is_some()).cloned().collect();
+    if fields.is_empty() {
+        return Err(bad(format!("measure `{measure}` has no drill fields")));
+    }
+    let mut request = QueryRequest {
+        model: base.model.clone(),
+        view: base.view.clone(),
+        fields,
+        filters: base.filters.clone(),
+        limit: Some(Limit::DEFAULT),
+        query_timezone: base.query_timezone.clone(),
+        ..QueryRequest::default()
+    };
+    for (field, value) in clicked {
+        if !base.fields.iter().any(|f| f == field) {
+            return Err(bad(format!("`{field}` is not a field of the query drilled into")));
+        }
+        let f = explore.resolve_field(field).ok_or_else(|| bad(format!("`{field}` is not in the explore")))?;
+        if f.is_measure() {
+            return Err(bad(format!("`{field}` is a measure; a drill filters by dimension values")));
+        }
+        if value.as_ref().is_some_and(|v| v.chars().count() > MAX_DRILL_VALUE_CHARS) {
+            return Err(bad(format!("the value of `{field}` is over {MAX_DRILL_VALUE_CHARS} characters")));
+        }
+        let week = matches!(f.field, FieldRef::Timeframe(_, Timeframe::Week));
+        let kind = match f.field {
+            FieldRef::Dimension(d) if d.dimension_type == DimensionType::YesNo => FilterType::YesNo,
+            _ => f.filter_type(),
+        };
+        request.filters.insert(field.clone(), exact_filter(value.as_deref(), kind, week));
+    }
+    Ok(request)
+}
+
+/// A Looker filter expression matching exactly `value` of a field whose
+/// filters are of `kind`: a string is escaped (`^`) wherever the grammar
+/// would read it as a list, a pattern, a negation or a keyword; a week
+/// value (its first day) is the whole week; a null is `NULL`.
+pub fn exact_filter(value: Option<&str>, kind: FilterType, week: bool) -> String {
+    let Some(value) = value else { return "NULL".to_owned() };
+    match kind {
+        FilterType::String => {
+            if value.is_empty() {
+                return "EMPTY".to_owned();
+            }
+            let mut out = String::with_capacity(value.len() + 2);
+            for (i, c) in value.chars().enumerate() {
+                let keyword_start = i == 0 && ["NULL", "EMPTY"].iter().any(|k| value.eq_ignore_ascii_case(k));
+                if matches!(c, '%' | '_' | ',' | '^' | '"' | '\\') || (i == 0 && c == '-') || keyword_start {
+                    out.push('^');
+                }
+                if c == ' ' && (i == 0 || i + 1 == value.chars().count()) {
+                    out.push('^');
+                }
+                out.push(c);
+            }
+            out
+        }
+        FilterType::Date if week => format!("{value} for 1 week"),
+        FilterType::Number | FilterType::Date | FilterType::YesNo => value.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::parse_model;
+
+    fn model() -> Model {
+        parse_model(
+            r#"
+[model]
+name = "m"
+[[views]]
+name = "faturas"
+drill_fields = ["id_fatura", "unidades.nome_unidade", "valor"]
+dimensions = [{ name = "id_fatura", type = "number", primary_key = true }, { name = "status" }, { name = "valor", type = "number" }]
+dimension_groups = [{ name = "mes", type = "time", timeframes = ["week", "month"] }]
+measures = [
+  { name = "custo", type = "sum", sql = "valor" },
+  { name = "quantidade", type = "count", drill_fields = ["id_fatura", "status"] },
+]
+[[views]]
+name = "unidades"
+dimensions = [{ name = "id_unidade", type = "number", primary_key = true }, { name = "nome_unidade" }]
+[[explores]]
+name = "faturas"
+[[explores.joins]]
+view = "unidades"
+on = [["faturas.id_fatura", "unidades.id_unidade"]]
+relationship = "many_to_one"
+"#,
+            "m.toml".as_ref(),
+        )
+        .unwrap()
+    }
+
+    fn tile() -> QueryRequest {
+        QueryRequest {
+            model: "m".into(),
+            view: "faturas".into(),
+            fields: vec![
+                "faturas.mes_month".into(),
+                "faturas.status".into(),
+                "faturas.custo".into(),
+                "faturas.quantidade".into(),
+            ],
+            filters: [("faturas.mes_month".to_owned(), "2025".to_owned())].into(),
+            ..QueryRequest::default()
+        }
+    }
+
+    #[test]
+    fn a_drill_is_the_tile_plus_the_clicked_values_listing_the_drill_fields() {
+        let clicked = [
+            ("faturas.mes_month".to_owned(), Some("2025-03".to_owned())),
+            ("faturas.status".to_owned(), Some("paga".into())),
+        ];
+        let drill = drill_request(&model(), &tile(), "faturas.custo", &clicked).unwrap();
+        assert_eq!(
+            drill.fields,
+            ["faturas.id_fatura", "unidades.nome_unidade", "faturas.valor"],
+            "the view's drill fields"
+        );
+        assert_eq!(drill.filters["faturas.mes_month"], "2025-03", "the click narrows the tile's filter");
+        assert_eq!(drill.filters["faturas.status"], "paga");
+        assert_eq!(drill.view, "faturas");
+        let own = drill_request(&model(), &tile(), "faturas.quantidade", &clicked).unwrap();
+        assert_eq!(own.fields, ["faturas.id_fatura", "faturas.status"], "a measure's own drill fields win");
+    }
+
+    #[test]
+    fn a_drill_names_only_what_the_tile_has() {
+        let err = |measure: &str, clicked: &[Clicked]| {
+            drill_request(&model(), &tile(), measure, clicked).unwrap_err().to_string()
+        };
+        assert_eq!(err("faturas.nada", &[]), "bad drill: `faturas.nada` is not a field of the query drilled into");
+        assert_eq!(err("faturas.status", &[]), "bad drill: `faturas.status` is not a measure");
+        let hidden = [("faturas.id_fatura".to_owned(), Some("1".to_owned()))];
+        assert_eq!(
+            err("faturas.custo", &hidden),
+            "bad drill: `faturas.id_fatura` is not a field of the query drilled into"
+        );
+        let measure = [("faturas.quantidade".to_owned(), Some("1".to_owned()))];
+        assert_eq!(
+            err("faturas.custo", &measure),
+            "bad drill: `faturas.quantidade` is a measure; a drill filters by dimension values"
+        );
+        let long = [("faturas.status".to_owned(), Some("x".repeat(1001)))];
+        assert!(err("faturas.custo", &long).contains("over 1000 characters"));
+    }
+
+    #[test]
+    fn clicked_values_are_matched_exactly_whatever_they_hold() {
+        assert_eq!(exact_filter(Some("a,b%_c"), FilterType::String, false), "a^,b^%^_c");
+        assert_eq!(exact_filter(Some("-x"), FilterType::String, false), "^-x");
+        assert_eq!(exact_filter(Some("null"), FilterType::String, false), "^null");
+        assert_eq!(exact_filter(Some(" padded "), FilterType::String, false), "^ padded^ ");
+        assert_eq!(exact_filter(Some(""), FilterType::String, false), "EMPTY");
+        assert_eq!(exact_filter(None, FilterType::Number, false), "NULL");
+        assert_eq!(exact_filter(Some("2025-03-10"), FilterType::Date, true), "2025-03-10 for 1 week");
+        assert_eq!(exact_filter(Some("2025-Q1"), FilterType::Date, false), "2025-Q1");
+    }
+}

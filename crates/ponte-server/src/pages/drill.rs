@@ -1,0 +1,222 @@
+//! Drilling into a dashboard tile's mark: `…/dashboards/{id}/tiles/{n}/drill`
+//! lists the rows behind one bar, point, single value or table cell (the
+//! drilled measure's `drill_fields`, filtered by the mark's dimension
+//! values), with its own CSV download. The drill is the tile's query with
+//! the dashboard's filters, plus the clicked values, compiled for the
+//! viewer: access filters apply as on the tile, so a drill never shows a
+//! row the tile did not count.
+//!
+//! The URL says what was clicked: `measure=view.field` and one
+//! `drill[view.field]=value` per dimension of the mark; the dashboard's
+//! filters and the frame's parameters ride along as on the dashboard.
+
+use std::collections::BTreeMap;
+
+use ponte_charts::{Link, Locale, TileData, TileKind, Value, escape_html, format_value, render_tile};
+use ponte_semantic::compile::{Clicked, drill_request, element_request};
+use ponte_semantic::model::{Dashboard, FieldRef, Model};
+use serde_json::json;
+
+use super::Params;
+use super::dashboard::{filter_values, open};
+use super::html::{Frame, Page, Words, query_string, with_download};
+use super::results::{csv_download, download_limit, run};
+use super::viewer::Viewer;
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The key naming the drilled measure.
+const MEASURE: &str = "measure";
+/// The most clicked values one drill takes (a mark has one per dimension).
+const MAX_CLICKED: usize = 16;
+
+/// What a drill URL asks for, its other parameters left for the dashboard.
+struct DrillParams {
+    measure: String,
+    clicked: Vec<Clicked>,
+    rest: Params,
+}
+
+impl DrillParams {
+    fn parse(params: &Params) -> Result<Self, ApiError> {
+        let mut measure = None;
+        let mut clicked = Vec::new();
+        let mut rest = Vec::new();
+        for (key, value) in params.pairs() {
+            if key == MEASURE {
+                measure = Some(value.to_owned());
+            } else if let Some(field) = key.strip_prefix("drill[").and_then(|k| k.strip_suffix(']')) {
+                clicked.push((field.to_owned(), Some(value.to_owned())));
+            } else if let Some(field) = key.strip_prefix("drill_null[").and_then(|k| k.strip_suffix(']')) {
+                clicked.push((field.to_owned(), None));
+            } else {
+                rest.push((key.to_owned(), value.to_owned()));
+            }
+        }
+        if clicked.len() > MAX_CLICKED {
+            return Err(ApiError::bad_request(format!("a drill takes at most {MAX_CLICKED} clicked values")));
+        }
+        let measure = measure.ok_or_else(|| ApiError::bad_request("a drill needs `measure=view.field`"))?;
+        Ok(Self { measure, clicked, rest: Params::from_pairs(rest) })
+    }
+}
+
+/// The tile (1-based `tile` of the URL) of `dashboard`, as an index.
+pub(super) fn tile_index(dashboard: &Dashboard, tile: &str) -> Result<usize, ApiError> {
+    tile.parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .filter(|i| *i < dashboard.elements.len())
+        .ok_or_else(|| ApiError::not_found(format!("dashboard `{}` has no tile `{tile}`", dashboard.id)))
+}
+
+/// `GET …/dashboards/{id}/tiles/{n}/drill`
+pub(super) async fn page(
+    app: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    tile: &str,
+    params: &Params,
+    frame: &Frame,
+) -> Result<Page, ApiError> {
+    let (model, dashboard) = open(app, viewer, id)?;
+    let index = tile_index(dashboard, tile)?;
+    let drill = DrillParams::parse(params)?;
+    let values = filter_values(dashboard, &drill.rest)?;
+    let base = element_request(model, &dashboard.id, index, &values)?;
+    let request = drill_request(model, &base, &drill.measure, &drill.clicked)?;
+    let ran = run(app, &request, viewer).await?;
+    let locale = Locale::from_tag(&model.locale);
+    let words = Words::of(&locale);
+    let title = drill_title(model, &base.view, &drill.measure, &drill.clicked, &locale);
+    let dashboard_path = format!("{}/dashboards/{}", frame.prefix(), dashboard.id);
+    let here = format!("{dashboard_path}/tiles/{}/drill", index + 1);
+    let mut pairs: Vec<(String, String)> = params.pairs().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let url = format!("{here}?{}", query_string(&pairs));
+    let table = render_tile(TileKind::Table, &title, &ran.tile_data(), &locale);
+    pairs.retain(|(k, _)| k != "embed_navigation_token" || frame.keep().iter().any(|(kk, _)| kk == k));
+    let main = with_download(table, viewer, || format!("{here}/download/csv?{}", query_string(&pairs)), words);
+    let mut back_pairs: Vec<(String, String)> = values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    back_pairs.extend(frame.keep().into_iter().map(|(k, v)| (k.to_owned(), v)));
+    let back =
+        if back_pairs.is_empty() { dashboard_path } else { format!("{dashboard_path}?{}", query_string(&back_pairs)) };
+    let absolute = format!("{}{url}", app.config.server.base_url());
+    Ok(Page {
+        title: title.clone(),
+        description: Some(dashboard.title.clone()),
+        locale,
+        controls: format!(
+            "<nav class=\"controls\"><a class=\"link\" href=\"{}\">{}</a></nav>\n",
+            escape_html(&back),
+            words.back_to_dashboard
+        ),
+        main,
+        events: vec![
+            super::html::page_changed("dashboards", &url, &absolute),
+            json!({ "type": "drill:loaded", "title": title }),
+        ],
+    })
+}
+
+/// `GET …/dashboards/{id}/tiles/{n}/drill/download/csv`: the drilled rows,
+/// for a viewer with a download permission.
+pub(super) async fn download(
+    app: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    tile: &str,
+    params: &Params,
+) -> Result<axum::response::Response, ApiError> {
+    let (model, dashboard) = open(app, viewer, id)?;
+    let index = tile_index(dashboard, tile)?;
+    let drill = DrillParams::parse(params)?;
+    let values = filter_values(dashboard, &drill.rest)?;
+    let base = element_request(model, &dashboard.id, index, &values)?;
+    let mut request = drill_request(model, &base, &drill.measure, &drill.clicked)?;
+    download_limit(&mut request, viewer)?;
+    csv_download(app, &request, viewer, &format!("{}-{}-drill", dashboard.id, index + 1)).await
+}
+
+/// `Custo total · mar. 2025 · Unidade Campinas`: the measure and the
+/// clicked values, as the tile showed them.
+fn drill_title(model: &Model, explore: &str, measure: &str, clicked: &[Clicked], locale: &Locale) -> String {
+    let explore = model.explore(explore);
+    let label =
+        |field: &str| explore.and_then(|e| e.resolve_field(field)).map_or_else(|| field.to_owned(), |f| f.label());
+    let mut parts = vec![label(measure)];
+    for (field, value) in clicked {
+        let column = column_of(model, explore.map(|e| e.name.as_str()), field, &label(field));
+        let value = value.as_ref().map_or(Value::Null, |v| Value::Text(v.clone()));
+        parts.push(format_value(&value, &column, locale));
+    }
+    parts.join(" · ")
+}
+
+fn column_of(model: &Model, explore: Option<&str>, field: &str, label: &str) -> ponte_charts::Column {
+    let field_type = explore
+        .and_then(|e| model.explore(e))
+        .and_then(|e| e.resolve_field(field))
+        .map(|f| match f.field {
+            FieldRef::Timeframe(_, t) => format!("date_{}", t.as_str()),
+            FieldRef::Dimension(d) => d.dimension_type.as_str().to_owned(),
+            FieldRef::Measure(_) => "number".to_owned(),
+        })
+        .unwrap_or_else(|| "string".to_owned());
+    ponte_charts::Column::dimension(field, label, &field_type)
+}
+
+/// The drill link of each mark of a tile (row, measure column): for a
+/// measure with drill fields, the URL of its drill with the row's
+/// dimension values; `None` elsewhere. `base` is the tile's page path plus
+/// `/tiles/{n}`; `keep` the dashboard's filter values and frame parameters.
+pub(super) fn links<'d>(
+    model: &'d Model,
+    explore: &'d str,
+    data: &'d TileData,
+    base: String,
+    keep: Vec<(String, String)>,
+    locale: &'d Locale,
+) -> impl Fn(usize, usize) -> Option<Link> + 'd {
+    let explore = model.explore(explore);
+    let drillable: BTreeMap<usize, bool> = data
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(c, column)| {
+            let ok = column.is_measure
+                && explore.and_then(|e| e.resolve_field(&column.name)).is_some_and(|f| match f.field {
+                    FieldRef::Measure(m) => !f.view.drill_fields_of(m).is_empty(),
+                    _ => false,
+                });
+            (c, ok)
+        })
+        .collect();
+    move |row: usize, col: usize| {
+        if !drillable.get(&col).copied().unwrap_or(false) {
+            return None;
+        }
+        let mut pairs = vec![(MEASURE.to_owned(), data.columns[col].name.clone())];
+        let mut shown = vec![data.columns[col].label.clone()];
+        for (c, column) in data.columns.iter().enumerate().filter(|(_, c)| !c.is_measure) {
+            let cell = data.rows.get(row).and_then(|r| r.get(c)).unwrap_or(&Value::Null);
+            match raw_text(cell) {
+                Some(text) => pairs.push((format!("drill[{}]", column.name), text)),
+                None => pairs.push((format!("drill_null[{}]", column.name), "1".to_owned())),
+            }
+            shown.push(format_value(cell, column, locale));
+        }
+        pairs.extend(keep.iter().cloned());
+        Some(Link { href: format!("{base}/drill?{}", query_string(&pairs)), label: shown.join(" · ") })
+    }
+}
+
+/// A cell as the query's results carry it, for a filter: text as is, a
+/// whole number without decimals; `None` for a null.
+fn raw_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::Text(t) => Some(t.clone()),
+        Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(format!("{n:.0}")),
+        Value::Number(n) => Some(n.to_string()),
+    }
+}
