@@ -149,3 +149,32 @@ fn a_hostile_time_zone_is_refused() {
     );
     assert!(matches!(e, QueryError::BadTimeZone { .. }), "{e}");
 }
+
+/// A drill into a tile of the demo dashboard, compiled in both dialects:
+/// the tile's access filter is there, the clicked month is a bound
+/// parameter (never SQL text), and the drill lists the view's drill fields.
+#[test]
+fn a_drill_keeps_the_access_filter_and_binds_the_clicked_values() {
+    use crate::compile::{drill_request, element_request};
+    let tile = element_request(demo(), "visao_geral", 3, &BTreeMap::new()).unwrap();
+    let clicked = [("faturas.mes_referencia_month".to_owned(), Some("2025-03' OR '1'='1".to_owned()))];
+    for target in [df(), bq()] {
+        let drill = drill_request(demo(), &tile, "faturas.custo_total", &clicked).unwrap();
+        // A value that is no month is refused by the compiler, not run.
+        let refused = compile(demo(), &drill, &customer(), &target, now()).unwrap_err();
+        assert!(refused.to_string().contains("faturas.mes_referencia_month"), "{refused}");
+        let month = [("faturas.mes_referencia_month".to_owned(), Some("2025-03".to_owned()))];
+        let drill = drill_request(demo(), &tile, "faturas.custo_total", &month).unwrap();
+        let q = compile(demo(), &drill, &customer(), &target, now()).unwrap();
+        let names: Vec<&str> = q.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names[0], "faturas.id_fatura", "{names:?}");
+        assert!(names.contains(&"unidades.nome_unidade"), "{names:?}");
+        assert!(q.sql.contains("\"id_cliente\"") || q.sql.contains("`id_cliente`"), "{}", q.sql);
+        assert!(!q.sql.contains("2025-03"), "the clicked month is a parameter: {}", q.sql);
+        let params = format!("{:?}", q.params);
+        assert!(params.contains("2025-03-01") && params.contains("2025-04-01"), "the month's bounds: {params}");
+        for stranger in strangers() {
+            assert_denied(compile(demo(), &drill, &stranger, &target, now()));
+        }
+    }
+}
