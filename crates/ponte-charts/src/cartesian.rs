@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::escape::escape_html;
 use crate::format::{AxisFormat, period_parts};
 use crate::simple::empty;
-use crate::svg::{FONT, color, fit, join_words, legend, linked, num, text_width, truncate};
+use crate::svg::{FONT, color, fit, join_words, legend, linked, num, series_class, text_width, truncate};
 use crate::ticks::nice_ticks;
 use crate::{Column, Locale, TileData, TileKind, format_value};
 
@@ -348,7 +348,8 @@ fn columns(
             let h = (yv - base).abs().max(if v == 0.0 { 0.0 } else { 1.0 });
             let top = if v >= 0.0 { base - h } else { base };
             let mark = format!(
-                "<rect class=\"mark\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>",
+                "<rect class=\"mark {}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>",
+                series_class(j),
                 num(x),
                 num(top),
                 num(bar - gap),
@@ -380,7 +381,7 @@ fn lines(
     let opacity = if p.series.len() == 1 { "0.25" } else { "0.12" };
     out.push_str("<g class=\"marks\">\n");
     for (j, series) in p.series.iter().enumerate() {
-        let c = color(j);
+        let (c, k) = (color(j), series_class(j));
         let runs = series.values.iter().enumerate().fold(Vec::<Vec<(usize, f64)>>::new(), |mut runs, (i, v)| {
             match (v, runs.last_mut()) {
                 (Some(v), Some(run)) if run.last().is_some_and(|(k, _)| k + 1 == i) => run.push((i, *v)),
@@ -395,7 +396,7 @@ fn lines(
                 let (first, last) = (run[0].0, run[run.len() - 1].0);
                 let _ = writeln!(
                     out,
-                    "<path d=\"M{},{} L{} L{},{} Z\" fill=\"{c}\" fill-opacity=\"{opacity}\" stroke=\"none\"/>",
+                    "<path class=\"{k}\" d=\"M{},{} L{} L{},{} Z\" fill=\"{c}\" fill-opacity=\"{opacity}\" stroke=\"none\"/>",
                     num(cx(first)),
                     num(base),
                     points.join(" L"),
@@ -406,7 +407,7 @@ fn lines(
             if run.len() > 1 {
                 let _ = writeln!(
                     out,
-                    "<polyline points=\"{}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>",
+                    "<polyline class=\"line-{k}\" points=\"{}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>",
                     points.join(" ")
                 );
             }
@@ -414,7 +415,7 @@ fn lines(
         for run in &runs {
             for &(i, v) in run {
                 let mark = format!(
-                    "<circle class=\"mark\" cx=\"{}\" cy=\"{}\" r=\"{radius}\" fill=\"{c}\"{ring}><title>{}</title></circle>",
+                    "<circle class=\"mark {k}\" cx=\"{}\" cy=\"{}\" r=\"{radius}\" fill=\"{c}\"{ring}><title>{}</title></circle>",
                     num(cx(i)),
                     num(y(v)),
                     tooltip(p, j, i, v, locale)
@@ -492,7 +493,8 @@ fn horizontal(p: &Prepared<'_>, ticks: &[f64], tick_labels: &[String], aria: &st
             let w = (x(v) - base).abs().max(if v == 0.0 { 0.0 } else { 1.0 });
             let xx = if v >= 0.0 { base } else { base - w };
             let mark = format!(
-                "<rect class=\"mark\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>",
+                "<rect class=\"mark {}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>",
+                series_class(j),
                 num(xx),
                 num(yy),
                 num(w),

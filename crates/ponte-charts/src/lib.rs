@@ -45,7 +45,7 @@ mod ticks;
 pub use escape::escape_html;
 pub use format::format_value;
 pub use locale::Locale;
-pub use style::{PALETTE, grid_placement, stylesheet};
+pub use style::{PALETTE, THEME_VARIABLES, grid_placement, stylesheet};
 
 /// How a tile is drawn; one per Looker `vis_config.type` that ponte's models
 /// accept, so dashboards written for Looker render without changes.

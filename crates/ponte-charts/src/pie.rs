@@ -7,7 +7,7 @@ use crate::cartesian::prepare;
 use crate::escape::escape_html;
 use crate::format::percent;
 use crate::simple::empty;
-use crate::svg::{FONT, color, num, swatch};
+use crate::svg::{FONT, color, num, series_class, swatch};
 use crate::{Locale, TileData};
 
 /// Beyond this many slices, the smallest are merged into "Other".
@@ -64,13 +64,15 @@ pub(crate) fn render(title: &str, data: &TileData, locale: &Locale) -> Option<St
         if slices.len() == 1 {
             let _ = writeln!(
                 out,
-                "<circle class=\"mark\" cx=\"{c}\" cy=\"{c}\" r=\"{r}\" fill=\"{}\"><title>{tip}</title></circle>",
+                "<circle class=\"mark {}\" cx=\"{c}\" cy=\"{c}\" r=\"{r}\" fill=\"{}\"><title>{tip}</title></circle>",
+                series_class(i),
                 color(i)
             );
         } else {
             let _ = writeln!(
                 out,
-                "<path class=\"mark\" d=\"M{c},{c} L{},{} A{r},{r} 0 {},1 {},{} Z\" fill=\"{}\" stroke=\"#fff\" stroke-width=\"1.5\" stroke-linejoin=\"round\"><title>{tip}</title></path>",
+                "<path class=\"mark {}\" d=\"M{c},{c} L{},{} A{r},{r} 0 {},1 {},{} Z\" fill=\"{}\" stroke=\"#fff\" stroke-width=\"1.5\" stroke-linejoin=\"round\"><title>{tip}</title></path>",
+                series_class(i),
                 num(c + r * start.cos()),
                 num(c + r * start.sin()),
                 u8::from(end - start > PI),
@@ -100,7 +102,7 @@ pub(crate) fn render(title: &str, data: &TileData, locale: &Locale) -> Option<St
         let _ = writeln!(
             out,
             "<li>{}<span class=\"legend-label\">{}</span><span class=\"legend-value\">{}</span><span class=\"legend-pct\">{}</span></li>",
-            swatch(color(i)),
+            swatch(i),
             escape_html(label),
             escape_html(&p.format(0, *v, locale)),
             percent(v / total, locale)

@@ -7,7 +7,27 @@
 pub const PALETTE: [&str; 10] =
     ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#882255", "#44AA99", "#999933", "#6E6E6E"];
 
-const STYLESHEET: &str = r#"/* ponte-charts: dashboard tiles. System fonts only. */
+/// The CSS variables a theme may set, each with what it styles: a page
+/// writes `.grid, .tile { --pc-…: …; }` after [`stylesheet`] to restyle
+/// every tile (series colours are `--pc-s0` … `--pc-s9`).
+pub const THEME_VARIABLES: [(&str, &str); 13] = [
+    ("--pc-font", "font stack"),
+    ("--pc-text", "text colour"),
+    ("--pc-muted", "secondary text colour"),
+    ("--pc-border", "tile border colour"),
+    ("--pc-surface", "tile background"),
+    ("--pc-stripe", "alternate table row background"),
+    ("--pc-head", "table header background"),
+    ("--pc-axis", "axis text colour"),
+    ("--pc-value", "single value colour"),
+    ("--pc-radius", "tile corner radius"),
+    ("--pc-shadow", "tile shadow"),
+    ("--pc-title-size", "tile title size"),
+    ("--pc-value-size", "largest single value size"),
+];
+
+const STYLESHEET: &str = r#"/* ponte-charts: dashboard tiles. System fonts only. A theme sets the
+   --pc-* variables again, after this sheet (see `THEME_VARIABLES`). */
 .grid, .tile {
   --pc-font: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans", Arial, sans-serif;
   --pc-text: #1f2937;
@@ -15,7 +35,25 @@ const STYLESHEET: &str = r#"/* ponte-charts: dashboard tiles. System fonts only.
   --pc-border: #e3e6ea;
   --pc-surface: #ffffff;
   --pc-stripe: #f7f8fa;
+  --pc-head: #f1f3f6;
+  --pc-axis: #4b5563;
+  --pc-value: #111827;
+  --pc-radius: 8px;
+  --pc-shadow: 0 1px 2px rgba(16, 24, 40, 0.05);
+  --pc-title-size: 0.95rem;
+  --pc-value-size: 3.25rem;
 }
+/* Series colours: the palette, unless a theme sets --pc-s0 … --pc-s9. */
+.s0 { fill: var(--pc-s0, #0072B2); } .line-s0 { stroke: var(--pc-s0, #0072B2); fill: none; }
+.s1 { fill: var(--pc-s1, #E69F00); } .line-s1 { stroke: var(--pc-s1, #E69F00); fill: none; }
+.s2 { fill: var(--pc-s2, #009E73); } .line-s2 { stroke: var(--pc-s2, #009E73); fill: none; }
+.s3 { fill: var(--pc-s3, #D55E00); } .line-s3 { stroke: var(--pc-s3, #D55E00); fill: none; }
+.s4 { fill: var(--pc-s4, #56B4E9); } .line-s4 { stroke: var(--pc-s4, #56B4E9); fill: none; }
+.s5 { fill: var(--pc-s5, #CC79A7); } .line-s5 { stroke: var(--pc-s5, #CC79A7); fill: none; }
+.s6 { fill: var(--pc-s6, #882255); } .line-s6 { stroke: var(--pc-s6, #882255); fill: none; }
+.s7 { fill: var(--pc-s7, #44AA99); } .line-s7 { stroke: var(--pc-s7, #44AA99); fill: none; }
+.s8 { fill: var(--pc-s8, #999933); } .line-s8 { stroke: var(--pc-s8, #999933); fill: none; }
+.s9 { fill: var(--pc-s9, #6E6E6E); } .line-s9 { stroke: var(--pc-s9, #6E6E6E); fill: none; }
 .grid {
   display: grid;
   grid-template-columns: repeat(24, minmax(0, 1fr));
@@ -36,8 +74,8 @@ const STYLESHEET: &str = r#"/* ponte-charts: dashboard tiles. System fonts only.
   padding: 0.9rem 1rem 1rem;
   background: var(--pc-surface);
   border: 1px solid var(--pc-border);
-  border-radius: 8px;
-  box-shadow: 0 1px 2px rgba(16, 24, 40, 0.05);
+  border-radius: var(--pc-radius);
+  box-shadow: var(--pc-shadow);
   color: var(--pc-text);
   font-family: var(--pc-font);
   font-size: 14px;
@@ -46,7 +84,7 @@ const STYLESHEET: &str = r#"/* ponte-charts: dashboard tiles. System fonts only.
 }
 .tile-title {
   margin: 0 0 0.6rem;
-  font-size: 0.95rem;
+  font-size: var(--pc-title-size);
   font-weight: 600;
   line-height: 1.3;
   color: var(--pc-text);
@@ -66,8 +104,8 @@ const STYLESHEET: &str = r#"/* ponte-charts: dashboard tiles. System fonts only.
   overflow: visible;
   font-family: var(--pc-font);
 }
-.chart text { fill: #4b5563; font-variant-numeric: tabular-nums; }
-.chart .axis-title { fill: #374151; font-weight: 600; }
+.chart text { fill: var(--pc-axis); font-variant-numeric: tabular-nums; }
+.chart .axis-title { fill: var(--pc-axis); font-weight: 600; }
 .chart .pct { fill: #ffffff; font-weight: 600; paint-order: stroke; stroke: rgba(0, 0, 0, 0.4); stroke-width: 1.6px; }
 .chart .mark:hover { opacity: 0.8; }
 .legend {
@@ -78,7 +116,7 @@ const STYLESHEET: &str = r#"/* ponte-charts: dashboard tiles. System fonts only.
   padding: 0;
   list-style: none;
   font-size: 0.8rem;
-  color: #374151;
+  color: var(--pc-text);
 }
 .legend li { display: inline-flex; align-items: center; gap: 0.4rem; min-width: 0; }
 .swatch { width: 0.7rem; height: 0.7rem; flex: none; }
@@ -99,8 +137,8 @@ table.data th {
   position: sticky;
   top: 0;
   padding: 0.45rem 0.6rem;
-  background: #f1f3f6;
-  border-bottom: 1px solid #d0d5dd;
+  background: var(--pc-head);
+  border-bottom: 1px solid var(--pc-border);
   font-weight: 600;
   text-align: left;
   vertical-align: bottom;
@@ -120,10 +158,10 @@ table.data .null { color: #9ca3af; }
 }
 .sv-value {
   margin: 0;
-  font-size: clamp(1.6rem, 11cqi, 3.25rem);
+  font-size: clamp(1.6rem, 11cqi, var(--pc-value-size));
   font-weight: 600;
   line-height: 1.1;
-  color: #111827;
+  color: var(--pc-value);
   font-variant-numeric: tabular-nums;
   white-space: nowrap;
 }
@@ -161,6 +199,17 @@ pub fn grid_placement(row: u32, col: u32, width: u32, height: u32) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_series_colour_is_themable_and_defaults_to_the_palette() {
+        let css = super::stylesheet();
+        for (i, colour) in super::PALETTE.iter().enumerate() {
+            assert!(css.contains(&format!(".s{i} {{ fill: var(--pc-s{i}, {colour}); }}")), "s{i}");
+        }
+        for (variable, _) in super::THEME_VARIABLES {
+            assert!(css.contains(&format!("{variable}:")), "{variable} has a default");
+        }
+    }
+
     use super::*;
 
     #[test]

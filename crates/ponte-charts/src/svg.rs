@@ -73,16 +73,24 @@ pub(crate) fn fit(text: &str, max: usize, width: f64) -> String {
     out
 }
 
-/// The colour of series (or slice) `i`.
+/// The colour of series (or slice) `i`, as drawn without a theme.
 pub(crate) fn color(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
 }
 
+/// The class that lets a theme recolour series `i` (`s0` … `s9`; the
+/// stylesheet's `--pc-s<i>` variables, defaulting to [`PALETTE`]).
+pub(crate) fn series_class(i: usize) -> String {
+    format!("s{}", i % PALETTE.len())
+}
+
 /// A colour swatch as a tiny SVG, so legends need no inline `style`
 /// (strict CSP pages forbid it).
-pub(crate) fn swatch(color: &str) -> String {
+pub(crate) fn swatch(i: usize) -> String {
     format!(
-        "<svg class=\"swatch\" viewBox=\"0 0 10 10\" aria-hidden=\"true\"><rect width=\"10\" height=\"10\" rx=\"2\" fill=\"{color}\"/></svg>"
+        "<svg class=\"swatch\" viewBox=\"0 0 10 10\" aria-hidden=\"true\"><rect class=\"{}\" width=\"10\" height=\"10\" rx=\"2\" fill=\"{}\"/></svg>",
+        series_class(i),
+        color(i)
     )
 }
 
@@ -90,7 +98,7 @@ pub(crate) fn swatch(color: &str) -> String {
 pub(crate) fn legend(labels: &[&str]) -> String {
     let mut out = String::from("<ul class=\"legend\">\n");
     for (i, label) in labels.iter().enumerate() {
-        let _ = writeln!(out, "<li>{}<span>{}</span></li>", swatch(color(i)), escape_html(label));
+        let _ = writeln!(out, "<li>{}<span>{}</span></li>", swatch(i), escape_html(label));
     }
     out.push_str("</ul>\n");
     out

@@ -114,7 +114,7 @@ fn cartesian_charts_have_axes_ticks_and_legends() {
     assert!(html.contains(">jan.<tspan x=\"") && html.contains("\">2023</tspan></text>"), "{html}");
     assert!(html.contains(">dez.</text>"));
     assert!(html.contains("<title>mar. 2023 · Valor da fatura: R$ 1.300,00</title>"), "{html}");
-    assert_eq!(count(&html, "<rect class=\"mark\""), 24);
+    assert_eq!(count(&html, "<rect class=\"mark "), 24);
     assert!(html.contains("<ul class=\"legend\">") && html.contains("<span>Consumo (kWh)</span>"));
     assert!(html.contains("class=\"axis-title\"") && html.contains(">Mês</text>"));
 
@@ -126,9 +126,9 @@ fn cartesian_charts_have_axes_ticks_and_legends() {
 
     let line = render_tile(TileKind::Line, "Custo", &monthly(6), &PT);
     assert_eq!(count(&line, "<polyline"), 2);
-    assert_eq!(count(&line, "<circle class=\"mark\""), 12);
+    assert_eq!(count(&line, "<circle class=\"mark "), 12);
     let area = render_tile(TileKind::Area, "Custo", &monthly(6), &PT);
-    assert_eq!(count(&area, "<path d=\"M"), 2);
+    assert_eq!(count(&area, "<path class=\"s"), 2);
     assert!(area.contains("fill-opacity"));
     let bar = render_tile(TileKind::Bar, "Custo", &one, &PT);
     assert!(bar.contains(">Loja 1</text>") && bar.contains("text-anchor=\"end\""));
@@ -153,7 +153,7 @@ fn nulls_break_lines_and_skip_bars() {
     let line = render_tile(TileKind::Line, "Custo", &data, &PT);
     assert_eq!(count(&line, "<polyline"), 4, "each series splits in two");
     let column = render_tile(TileKind::Column, "Custo", &data, &PT);
-    assert_eq!(count(&column, "<rect class=\"mark\""), 9);
+    assert_eq!(count(&column, "<rect class=\"mark "), 9);
     let table = render_tile(TileKind::Table, "Custo", &data, &PT);
     assert_eq!(count(&table, ">—</td>"), 3);
 }
@@ -177,10 +177,10 @@ fn only_measures_make_one_category() {
     assert!(small.contains("<p class=\"sv-value\">R$ 806.512,30</p>"), "under a million it fits as it is: {small}");
     assert!(single.contains("<p class=\"sv-label\">Valor total</p>"));
     let column = render_tile(TileKind::Column, "Custo", &data, &PT);
-    assert_eq!(count(&column, "<rect class=\"mark\""), 2);
+    assert_eq!(count(&column, "<rect class=\"mark "), 2);
     assert!(column.contains("<title>Total · Valor orçado: R$ 1.100.000,00</title>"), "{column}");
     let pie = render_tile(TileKind::Pie, "Custo", &data, &EN);
-    assert!(pie.contains("<circle class=\"mark\""), "one slice is a full circle");
+    assert!(pie.contains("<circle class=\"mark "), "one slice is a full circle");
 }
 
 #[test]
@@ -199,7 +199,7 @@ fn charts_without_measures_fall_back_to_a_table() {
 fn pie_skips_non_positive_values_and_groups_the_tail() {
     let data = by_unit(&["A", "B", "Zero", "Neg", "C"], &[50.0, 30.0, 0.0, -5.0, 20.0]);
     let html = render_tile(TileKind::Pie, "Fatias", &data, &PT);
-    assert_eq!(count(&html, "<path class=\"mark\""), 3);
+    assert_eq!(count(&html, "<path class=\"mark "), 3);
     assert!(!html.contains(">Zero<") && !html.contains(">Neg<"));
     assert!(
         html.contains("<span class=\"legend-value\">R$ 50,00</span><span class=\"legend-pct\">50,0%</span>"),
@@ -211,7 +211,7 @@ fn pie_skips_non_positive_values_and_groups_the_tail() {
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let values: Vec<f64> = (1..=14).map(f64::from).collect();
     let html = render_tile(TileKind::Pie, "Fatias", &by_unit(&refs, &values), &PT);
-    assert_eq!(count(&html, "<path class=\"mark\""), 10);
+    assert_eq!(count(&html, "<path class=\"mark "), 10);
     assert!(html.contains(">Outros</span>") && html.contains(">Loja 14</span>") && !html.contains(">Loja 5</span>"));
 
     let html = render_tile(TileKind::Pie, "Fatias", &by_unit(&["A"], &[0.0]), &EN);
@@ -301,7 +301,7 @@ fn thirty_six_months_thin_out_their_labels() {
     assert!(html.contains(">Unidade c…número 1<title>Unidade consumidora número 1</title></text>"), "{html}");
     // Many horizontal bars: the chart grows, labels thin out.
     let html = render_tile(TileKind::Bar, "Custo", &by_unit(&refs, &[10.0; 20]), &PT);
-    assert_eq!(count(&html, "<rect class=\"mark\""), 20);
+    assert_eq!(count(&html, "<rect class=\"mark "), 20);
 }
 
 #[test]

@@ -16,6 +16,7 @@ Usage: browser_portal.py PORTAL_URL LANDING_DIR SCREENSHOT_PATH
 import re
 import sys
 import tempfile
+import time
 import urllib.parse
 
 import duckdb
@@ -98,7 +99,30 @@ try:
             driver.switch_to.default_content()
 
     wait.until(lambda d: shown_cost() is not None and abs(shown_cost() - round(cost_2024, 2)) < 0.006)
-    print(f"values {values}, {len(bars)} bars, events {events}")
+    # The portal in its dark theme, a bar's drill open: the rows behind the
+    # last month, for this customer only (the second screenshot).
+    driver.get(f"{PORTAL}/?cliente={CUSTOMER}&tema=escuro")
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-seen-dashboard-run-complete") == "1")
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+    try:
+        tile = driver.find_element(By.CSS_SELECTOR, "section.tile")
+        assert tile.value_of_css_property("background-color") == "rgba(30, 41, 59, 1)", "the dark theme"
+        bars = driver.find_elements(By.CSS_SELECTOR, "section.tile-column a.drill")
+        href = urllib.parse.unquote(bars[-1].get_dom_attribute("href"))
+        month = re.search(r"drill\[faturas\.mes_referencia_month\]=([0-9-]+)", href).group(1)
+        bars[-1].find_element(By.CSS_SELECTOR, "rect").click()
+        wait.until(lambda d: d.execute_script("return window.location.pathname").endswith("/drill"))
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.data tbody tr"))
+        ids = {int(tr.find_elements(By.CSS_SELECTOR, "td")[0].text)
+               for tr in driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr")}
+    finally:
+        driver.switch_to.default_content()
+    truth = {r[0] for r in duckdb.sql(f"SELECT id_fatura FROM {FATURAS} WHERE id_cliente = {CUSTOMER} "
+                                      f"AND strftime(mes_referencia, '%Y-%m') = '{month}'").fetchall()}
+    assert ids <= truth and len(ids) == min(len(truth), 500), (month, len(ids), len(truth))
+    time.sleep(0.5)
+    driver.save_screenshot(SCREENSHOT.replace(".png", "-drill-escuro.png"))
+    print(f"values {values}, {len(bars)} bars, events {events}, drill {month}: {len(ids)} rows")
 finally:
     driver.quit()
 print("all checks passed")

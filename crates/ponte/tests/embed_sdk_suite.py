@@ -47,6 +47,8 @@ PORTAL = f"http://localhost:{PORTAL_PORT}"
 FOREIGN = f"http://127.0.0.1:{PORTAL_PORT}"  # the same server, an origin not in embed_domains
 FATURAS = f"read_parquet('{LANDING}/objeto_dados_energia_gestao_faturas_v2/*.parquet')"
 PERMISSIONS = ["access_data", "see_user_dashboards", "see_looks", "explore"]
+# Screenshots, kept by CI as artifacts (the repository's test-artifacts/).
+ARTIFACTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "test-artifacts")
 
 
 def truth_cost(customer, year=None):
@@ -105,6 +107,7 @@ HOST_PAGE = """<!doctype html>
       : sdk2.createDashboardWithId("visao_geral");
   }
   builder = builder.appendTo("#dashboard").withDynamicIFrameHeight();
+  if ("__THEME__") { builder = builder.withTheme("__THEME__"); }
   names.forEach(function (name) { builder = builder.on(name, record(name)); });
   // The host may take a drill over: it answers { cancel: true } while told to.
   window.drills = [];
@@ -141,7 +144,8 @@ class Portal(http.server.BaseHTTPRequestHandler):
             page = (HOST_PAGE.replace("__VERSION__", str(int(query["sdk"])))
                     .replace("__CUSTOMER__", str(int(query["customer"]))).replace("__BASE__", BASE)
                     .replace("__HOST__", HOST).replace("__MODE__", query.get("mode", "signed"))
-                    .replace("__KIND__", query.get("kind", "dashboard")))
+                    .replace("__KIND__", query.get("kind", "dashboard"))
+                    .replace("__THEME__", re.sub(r"[^a-z]", "", query.get("theme", ""))))
             return self.reply(200, page, "text/html; charset=utf-8")
         if url.path in ("/sdk1.js", "/sdk2.js"):
             bundle = os.path.join(MODULES, f"embed-sdk-{url.path[4]}", "dist", "main.js")
@@ -355,6 +359,52 @@ def a_drill_tells_the_host_which_may_cancel_it(customer=2):
           flush=True)
 
 
+def a_theme_restyles_the_tiles(customer=1):
+    """Embed SDK 2.x `withTheme('escuro')`: the model's dark theme colours the
+    tiles, their font and the series; the drill it opens keeps the theme.
+    Screenshots of both go to test-artifacts/."""
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.get(f"{PORTAL}/host.html?sdk=2&customer={customer}&theme=escuro")
+    wait_for(lambda: driver.execute_script("return window.connected"), "theme: connect() resolved")
+    wait_for(lambda: seen("dashboard:run:complete"), "theme: dashboard:run:complete")
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+    try:
+        assert "theme=escuro" in driver.execute_script("return window.location.search"), "withTheme sets theme="
+        tile = driver.find_element(By.CSS_SELECTOR, "section.tile")
+        assert tile.value_of_css_property("background-color") == "rgba(30, 41, 59, 1)", tile.value_of_css_property("background-color")
+        assert "Segoe UI" in tile.value_of_css_property("font-family"), tile.value_of_css_property("font-family")
+        body_bg = driver.find_element(By.TAG_NAME, "body").value_of_css_property("background-color")
+        assert body_bg == "rgba(15, 23, 42, 1)", body_bg
+        bar = driver.find_elements(By.CSS_SELECTOR, "[data-tile='4'] rect.mark")[0]
+        assert bar.value_of_css_property("fill") == "rgb(56, 189, 248)", bar.value_of_css_property("fill")
+        # The filter bar's form keeps the theme, and so does each drill link.
+        assert driver.find_elements(By.CSS_SELECTOR, "form.controls input[name=theme][value=escuro]")
+        link = driver.find_elements(By.CSS_SELECTOR, "[data-tile='4'] a.drill")[-1]
+        assert "theme=escuro" in link.get_dom_attribute("href"), link.get_dom_attribute("href")
+    finally:
+        driver.switch_to.default_content()
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    driver.set_window_size(1280, 1500)
+    time.sleep(0.5)
+    driver.save_screenshot(os.path.join(ARTIFACTS, "dashboard-theme-escuro.png"))
+    # Open the drill of the last month's bar (the host does not cancel it).
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+    try:
+        bars = driver.find_elements(By.CSS_SELECTOR, "[data-tile='4'] a.drill rect.mark")
+        driver.execute_script(
+            "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}))", bars[-1])
+        wait_for(lambda: driver.execute_script("return window.location.pathname").endswith("/drill"), "the themed drill")
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr"), "the drilled rows")
+        head = driver.find_element(By.CSS_SELECTOR, "table.data th")
+        assert head.value_of_css_property("background-color") == "rgba(39, 52, 73, 1)", head.value_of_css_property("background-color")
+    finally:
+        driver.switch_to.default_content()
+    time.sleep(0.5)
+    driver.save_screenshot(os.path.join(ARTIFACTS, "drill-theme-escuro.png"))
+    driver.set_window_size(1280, 900)
+    print(f"ok    a theme restyles the tiles and the drill; customer {customer}", flush=True)
+
+
 def looks_and_explores_connect_and_follow_the_host(customer=1):
     """Embed SDK 2.x on a look and an explore page: connect, their events,
     and `updateFilters` + `run` (looks and explores share the actions)."""
@@ -396,6 +446,7 @@ failed = 0
 try:
     checks = [(check_sdk, (1, 1)), (check_sdk, (2, 2)), (check_sdk, (1, 2, "cookieless")),
               (check_sdk, (2, 1, "cookieless")), (a_drill_tells_the_host_which_may_cancel_it, ()),
+              (a_theme_restyles_the_tiles, ()),
               (looks_and_explores_connect_and_follow_the_host, ()),
               (a_host_that_is_not_allowlisted_gets_no_handshake, ())]
     for check, args in checks:

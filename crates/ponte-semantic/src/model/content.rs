@@ -54,6 +54,8 @@ pub struct Dashboard {
     pub filters: Vec<DashboardFilter>,
     /// Tiles, in file order.
     pub elements: Vec<DashboardElement>,
+    /// The theme it is drawn with unless the URL names another.
+    pub theme: Option<String>,
 }
 
 /// A dashboard filter bound to one field; tiles opt in with `listen`.

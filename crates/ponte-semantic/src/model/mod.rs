@@ -44,6 +44,7 @@ mod number_expr;
 mod raw;
 #[cfg(test)]
 mod tests;
+mod theme;
 mod types;
 mod unknown_keys;
 mod validate;
@@ -59,6 +60,7 @@ pub use explore::*;
 pub use field::ResolvedField;
 pub use filter::{FieldFilter, Filter, FilterSize, FilterType};
 pub use number_expr::{BinaryOp, NumberExpr, NumberExprError, parse_number_expr};
+pub use theme::Theme;
 pub use types::*;
 
 use ponte_config::SourceText;

@@ -23,6 +23,28 @@ pub(crate) struct RawModelFile {
     pub looks: Vec<S<RawLook>>,
     #[serde(default)]
     pub dashboards: Vec<S<RawDashboard>>,
+    #[serde(default)]
+    pub themes: Vec<S<RawTheme>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawTheme {
+    pub name: Option<S<String>>,
+    pub background: Option<S<String>>,
+    pub surface: Option<S<String>>,
+    pub text: Option<S<String>>,
+    pub muted: Option<S<String>>,
+    pub border: Option<S<String>>,
+    pub stripe: Option<S<String>>,
+    pub table_header: Option<S<String>>,
+    pub axis: Option<S<String>>,
+    pub value: Option<S<String>>,
+    pub palette: Option<Vec<S<String>>>,
+    pub font: Option<S<String>>,
+    pub tile_radius: Option<S<String>>,
+    pub tile_shadow: Option<S<String>>,
+    pub title_size: Option<S<String>>,
+    pub value_size: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,6 +165,7 @@ pub(crate) struct RawDashboard {
     pub filters: Vec<S<RawDashboardFilter>>,
     #[serde(default)]
     pub elements: Vec<S<RawElement>>,
+    pub theme: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -32,6 +32,8 @@ pub struct Model {
     pub views: Vec<Arc<View>>,
     /// Every explore, in file order.
     pub explores: Vec<Explore>,
+    /// Named looks for the pages (`theme=` of embed URLs).
+    pub themes: Vec<crate::model::Theme>,
     /// Saved queries, in file order.
     pub looks: Vec<Look>,
     /// Dashboards, in file order.

@@ -22,6 +22,7 @@ pub(crate) fn expected_keys(key: &UnknownKey) -> &'static [&'static str] {
         ["looks", "[]"] => fields_of::<raw::RawLook>(),
         ["looks", "[]", "query"] => fields_of::<raw::RawQuery>(),
         ["dashboards", "[]"] => fields_of::<raw::RawDashboard>(),
+        ["themes", "[]"] => fields_of::<raw::RawTheme>(),
         ["dashboards", "[]", "filters", "[]"] => fields_of::<raw::RawDashboardFilter>(),
         ["dashboards", "[]", "elements", "[]"] => fields_of::<raw::RawElement>(),
         ["dashboards", "[]", "elements", "[]", "query"] => fields_of::<raw::RawQuery>(),

@@ -184,6 +184,7 @@ pub(super) async fn page(
         controls: filter_bar(dashboard, &values, &suggestions, &path, frame, words),
         main: grid,
         events,
+        theme_css: super::html::theme_css(model, params, dashboard.theme.as_deref()),
     })
 }
 

@@ -115,6 +115,7 @@ pub(super) async fn page(
             super::html::page_changed("dashboards", &url, &absolute),
             json!({ "type": "drill:loaded", "title": title }),
         ],
+        theme_css: super::html::theme_css(model, params, dashboard.theme.as_deref()),
     })
 }
 

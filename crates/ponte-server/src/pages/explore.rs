@@ -188,6 +188,7 @@ pub(super) async fn page(
             form(explore, &choice, &path, frame, words)
         ),
         events,
+        theme_css: super::html::theme_css(model, params, None),
     })
 }
 

@@ -50,6 +50,8 @@ pub(crate) struct Frame {
     /// A cookieless session's navigation token, which the page's links and
     /// forms carry on (and its script renews).
     pub navigation_token: Option<String>,
+    /// The page's `theme=`, carried on to the pages it links to.
+    pub theme: Option<String>,
 }
 
 impl Frame {
@@ -73,7 +75,7 @@ impl Frame {
         } else {
             "'none'".to_owned()
         };
-        Self { embedded, parent_origin, ancestors, navigation_token: None }
+        Self { embedded, parent_origin, ancestors, navigation_token: None, theme: None }
     }
 
     /// The prefix of this frame's page paths (`/embed` or nothing).
@@ -82,11 +84,12 @@ impl Frame {
     }
 
     /// The query-string tail that keeps the frame's parameters on links
-    /// and forms (`embed_domain`, a cookieless navigation token).
+    /// and forms (`embed_domain`, a cookieless navigation token, `theme`).
     pub fn keep(&self) -> Vec<(&'static str, String)> {
         let origin = self.parent_origin.iter().map(|o| ("embed_domain", o.clone()));
         let token = self.navigation_token.iter().map(|t| (crate::embed::NAVIGATION_TOKEN, t.clone()));
-        origin.chain(token).collect()
+        let theme = self.theme.iter().map(|t| ("theme", t.clone()));
+        origin.chain(token).chain(theme).collect()
     }
 
     fn csp(&self) -> String {
@@ -112,6 +115,8 @@ pub(crate) struct Page {
     pub main: String,
     /// Looker-style embed events, posted to the portal in order on load.
     pub events: Vec<Value>,
+    /// The theme's CSS (see [`theme_css`]), after the default stylesheet.
+    pub theme_css: String,
 }
 
 impl Page {
@@ -127,7 +132,7 @@ impl Page {
         let body = format!(
             "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>{title}</title>\n<style>\n{charts}{page}</style>\n</head>\n\
+             <title>{title}</title>\n<style>\n{charts}{page}{theme}</style>\n</head>\n\
              <body class=\"{class}\" data-parent-origin=\"{origin}\" data-prefix=\"{prefix}\" \
              data-cookieless=\"{cookieless}\">\n\
              <header class=\"page-head\"><h1>{title}</h1>{description}</header>\n{controls}\n\
@@ -138,6 +143,7 @@ impl Page {
             title = escape_html(&self.title),
             charts = ponte_charts::stylesheet(),
             page = PAGE_CSS,
+            theme = self.theme_css,
             class = if frame.embedded { "embedded" } else { "standalone" },
             prefix = frame.prefix(),
             cookieless = if frame.navigation_token.is_some() { "1" } else { "" },
@@ -146,6 +152,21 @@ impl Page {
         );
         respond(StatusCode::OK, frame, body)
     }
+}
+
+/// The CSS of the theme a page is drawn with: the URL's `theme=` when the
+/// model has a theme of that name, else `default` (a dashboard's own),
+/// else none. An unknown name falls back rather than failing, as a portal
+/// built for Looker may pass a theme of its Looker instance (`Looker`).
+pub(crate) fn theme_css(model: &ponte_semantic::model::Model, params: &super::Params, default: Option<&str>) -> String {
+    let asked = params.get("theme").filter(|t| !t.is_empty());
+    let theme = asked.and_then(|t| model.themes.iter().find(|th| th.name == t)).or_else(|| {
+        if let Some(t) = asked {
+            tracing::info!(theme = %crate::error::quoted(t), model = %model.name, "unknown theme; the page's default is used");
+        }
+        default.and_then(|d| model.themes.iter().find(|th| th.name == d))
+    });
+    theme.map(|t| t.css()).unwrap_or_default()
 }
 
 /// A refusal or failure as a page: the status, and the reason in words.

@@ -93,6 +93,7 @@ pub(super) async fn page(
         controls: String::new(),
         main,
         events,
+        theme_css: super::html::theme_css(model, params, None),
     })
 }
 

@@ -121,6 +121,15 @@ impl<const EMBEDDED: bool> FromRequestParts<AppState> for PageRequest<EMBEDDED> 
         let params = Params::parse(parts.uri.query());
         let embed_domain = params.as_ref().ok().and_then(|p| p.get("embed_domain")).map(str::to_owned);
         let mut frame = Frame::new(app, EMBEDDED, embed_domain.as_deref());
+        // Only a name the grammar of theme names allows is carried on.
+        frame.theme = params
+            .as_ref()
+            .ok()
+            .and_then(|p| p.get("theme"))
+            .filter(|t| {
+                !t.is_empty() && t.len() <= 64 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            })
+            .map(str::to_owned);
         if EMBEDDED {
             let token = params.as_ref().ok().and_then(|p| p.get(crate::embed::NAVIGATION_TOKEN));
             frame.navigation_token = token.map(str::to_owned);

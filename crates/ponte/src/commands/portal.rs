@@ -183,7 +183,11 @@ async fn auth(
 #[derive(serde::Deserialize)]
 struct Picked {
     cliente: Option<String>,
+    tema: Option<String>,
 }
+
+/// The themes the portal offers (the demo model's), with their labels.
+const THEMES: [(&str, &str); 3] = [("", "Padrão"), ("claro", "Claro"), ("escuro", "Escuro")];
 
 /// A customer of the demo data.
 struct Customer {
@@ -237,6 +241,14 @@ async fn page(State(portal): State<Arc<Portal>>, Query(picked): Query<Picked>) -
             format!("<option value=\"{}\"{selected}>{} · {}</option>", c.id, c.id, escape_html(&c.name))
         })
         .collect();
+    let theme = THEMES.iter().find(|(name, _)| Some(*name) == picked.tema.as_deref()).map_or("", |(name, _)| name);
+    let theme_options: String = THEMES
+        .iter()
+        .map(|(name, label)| {
+            let selected = if *name == theme { " selected" } else { "" };
+            format!("<option value=\"{name}\"{selected}>{label}</option>")
+        })
+        .collect();
     let ponte_origin = origin_of(&portal.ponte_base);
     // A value inside <script> is JSON, with `<` escaped so it cannot close
     // the script; everything else is HTML-escaped.
@@ -244,6 +256,7 @@ async fn page(State(portal): State<Arc<Portal>>, Query(picked): Query<Picked>) -
         "ponteBase": portal.ponte_base,
         "customer": chosen.id,
         "dashboard": portal.dashboard,
+        "theme": theme,
     })
     .to_string()
     .replace('<', "\\u003c");
@@ -251,6 +264,7 @@ async fn page(State(portal): State<Arc<Portal>>, Query(picked): Query<Picked>) -
         TEMPLATE,
         &[
             ("customer_options", options.as_str()),
+            ("theme_options", theme_options.as_str()),
             ("customer_name", &escape_html(&chosen.name)),
             ("ponte_origin", &escape_html(&ponte_origin)),
             ("portal_js", &portal_js),

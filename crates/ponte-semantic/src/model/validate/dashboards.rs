@@ -15,6 +15,7 @@ const GRID_COLUMNS: i64 = 24;
 pub(super) fn validate_dashboards(
     raw: &[S<RawDashboard>],
     explores: &[Explore],
+    themes: &[crate::model::Theme],
     checker: &mut Checker<'_>,
 ) -> Vec<Dashboard> {
     let mut seen = BTreeMap::new();
@@ -49,12 +50,28 @@ pub(super) fn validate_dashboards(
         let elements_before = rd.elements.len();
         let elements: Vec<DashboardElement> =
             rd.elements.iter().filter_map(|re| element(re, explores, &filter_types, &context, checker)).collect();
+        let theme = rd.theme.as_ref().and_then(|t| {
+            if themes.iter().any(|th| th.name == *t.get_ref()) {
+                Some(t.get_ref().clone())
+            } else {
+                let names: Vec<&str> = themes.iter().map(|th| th.name.as_str()).collect();
+                checker.error(
+                    t.span(),
+                    format!(
+                        "{context}: unknown theme `{}`; themes defined: {}",
+                        t.get_ref(),
+                        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                    ),
+                );
+                None
+            }
+        });
         if let (Some(id), Some(title)) = (id, title)
             && elements.len() == elements_before
             && filters.len() == rd.filters.len()
         {
             let description = rd.description.as_ref().map(|d| d.get_ref().clone());
-            dashboards.push(Dashboard { id, title, description, filters, elements });
+            dashboards.push(Dashboard { id, title, description, filters, elements, theme });
         }
     }
     dashboards

@@ -252,7 +252,8 @@ pub(crate) fn validate(raw: &RawModelFile, checker: &mut Checker<'_>) -> Option<
     let views = views::validate_views(&raw.views, TimeframeWords::for_locale(&locale), checker);
     let explores = explores::validate_explores(&raw.explores, &views, checker);
     let looks = queries::validate_looks(&raw.looks, &explores, checker);
-    let dashboards = dashboards::validate_dashboards(&raw.dashboards, &explores, checker);
+    let themes = super::theme::validate_themes(&raw.themes, checker);
+    let dashboards = dashboards::validate_dashboards(&raw.dashboards, &explores, &themes, checker);
     let name = name?;
     Some(Model {
         label: label.unwrap_or_else(|| name.clone()),
@@ -264,5 +265,6 @@ pub(crate) fn validate(raw: &RawModelFile, checker: &mut Checker<'_>) -> Option<
         explores,
         looks,
         dashboards,
+        themes,
     })
 }
