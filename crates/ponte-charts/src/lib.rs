@@ -229,13 +229,34 @@ impl TileData {
     }
 }
 
-/// Where a mark leads when clicked: the drill into the rows behind it.
+/// Where a mark leads when clicked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     /// The URL (escaped when written).
     pub href: String,
     /// What the link shows: the drill's title (`Custo total · mar. 2025`).
     pub label: String,
+    /// What following it does.
+    pub kind: LinkKind,
+}
+
+/// What a mark's link does; its class on the page (`drill`, `crossfilter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// Opens the rows behind the mark.
+    Drill,
+    /// Filters the dashboard's other tiles by the mark's values.
+    CrossFilter,
+}
+
+impl LinkKind {
+    /// The link's class.
+    pub fn class(self) -> &'static str {
+        match self {
+            LinkKind::Drill => "drill",
+            LinkKind::CrossFilter => "crossfilter",
+        }
+    }
 }
 
 /// The link of the mark of row `row` and measure column `col`, if it has one.

@@ -117,7 +117,8 @@ pub(crate) fn join_words(items: &[&str], and: &str) -> String {
 pub(crate) fn linked(mark: String, link: Option<crate::Link>) -> String {
     match link {
         Some(l) => format!(
-            "<a class=\"drill\" href=\"{}\" data-label=\"{}\">{mark}</a>",
+            "<a class=\"{}\" href=\"{}\" data-label=\"{}\">{mark}</a>",
+            l.kind.class(),
             crate::escape::escape_html(&l.href),
             crate::escape::escape_html(&l.label)
         ),

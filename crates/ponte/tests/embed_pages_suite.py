@@ -430,6 +430,43 @@ def drills_list_the_rows_behind_a_mark_for_that_customer_only():
     assert r.status_code == 400, (r.status_code, r.text[:200])
 
 
+def cross_filters_narrow_the_other_tiles():
+    for customer in (1, 2):
+        v = login(customer)
+        page, r = ok_page(v, "/embed/dashboards/analise_unidades")
+        total, count = customer_totals(customer)[0], customer_totals(customer)[2]
+        assert abs(pt_number(page.values[0]) - round(total, 2)) < 0.006, (page.values, total)
+        links = [html.unescape(h) for h in re.findall(r'<a class="crossfilter" href="([^"]+)"', r.text)]
+        units = [h for h in links if "crossfilter_tile=3" in h]
+        assert units, links[:3]
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(units[0]).query)
+        unit = query["crossfilter[unidades.nome_unidade]"][0]
+        filtered, fr = ok_page(v, units[0])
+        (cost, n), = truth(
+            f"""SELECT sum(f.valor_total)::DOUBLE, count(*) FROM {FATURAS} f JOIN {UNIDADES} u
+                ON f.id_unidade = u.id_unidade WHERE f.id_cliente = ? AND u.nome_unidade = ?""", customer, unit)
+        assert abs(pt_number(filtered.values[0]) - round(cost, 2)) < 0.006, (filtered.values, cost, unit)
+        assert pt_number(filtered.values[1]) == n, (filtered.values, n)
+        # The tile clicked keeps every unit; the months tile is the unit's.
+        again = [h for h in re.findall(r'<a class="crossfilter" href="([^"]+)"', fr.text) if "crossfilter_tile=3" in h]
+        assert len(again) == len(units), (len(again), len(units))
+        # The chip names the filter; the events carry it; its ✕ clears it.
+        assert "Filtro cruzado" in fr.text and html.escape(unit, quote=False) in fr.text
+        loaded = next(e for e in filtered.events if e["type"] == "dashboard:loaded")["dashboard"]
+        assert loaded["crossfilters"] == [{"field": "unidades.nome_unidade", "value": unit}], loaded
+        clear = html.unescape(re.search(r'<a class="chip-clear" href="([^"]+)"', fr.text).group(1))
+        cleared, _ = ok_page(v, clear)
+        assert abs(pt_number(cleared.values[0]) - round(total, 2)) < 0.006, (cleared.values, total)
+        assert count >= n
+    # A cross-filter naming another customer or a hidden field widens
+    # nothing: the access filter still holds, the tiles are empty.
+    v = login(1)
+    page, r = ok_page(v, "/embed/dashboards/analise_unidades?crossfilter%5Bfaturas.id_cliente%5D=2&crossfilter_tile=3")
+    other = customer_totals(2)[0]
+    assert not any(abs(pt_number(x) - round(other, 2)) < 0.006 for x in page.values if re.search(r"\d", x)), page.values
+    refused(v.get("/embed/dashboards/analise_unidades?crossfilter_tile=abc"), 400, "crossfilter_tile")
+
+
 def hostile_page_input_is_a_4xx():
     v = login(1)
     cases = [
@@ -480,6 +517,7 @@ CHECKS = [
     a_new_login_replaces_the_users_session,
     frame_protection_and_events,
     drills_list_the_rows_behind_a_mark_for_that_customer_only,
+    cross_filters_narrow_the_other_tiles,
     hostile_page_input_is_a_4xx,
 ]
 

@@ -94,7 +94,7 @@ HOST_PAGE = """<!doctype html>
     } else {
       sdk.init("__BASE__", "/auth/__CUSTOMER__");
     }
-    builder = sdk.createDashboardWithId("visao_geral");
+    builder = sdk.createDashboardWithId("__DASHBOARD__");
   } else {
     var sdk2 = window.LookerEmbedSDK.getEmbedSDK();
     if (cookieless) {
@@ -104,7 +104,7 @@ HOST_PAGE = """<!doctype html>
     }
     builder = kind === "look" ? sdk2.createLookWithId("1")
       : kind === "explore" ? sdk2.createExploreWithId("comerc::faturas")
-      : sdk2.createDashboardWithId("visao_geral");
+      : sdk2.createDashboardWithId("__DASHBOARD__");
   }
   builder = builder.appendTo("#dashboard").withDynamicIFrameHeight();
   if ("__THEME__") { builder = builder.withTheme("__THEME__"); }
@@ -145,7 +145,8 @@ class Portal(http.server.BaseHTTPRequestHandler):
                     .replace("__CUSTOMER__", str(int(query["customer"]))).replace("__BASE__", BASE)
                     .replace("__HOST__", HOST).replace("__MODE__", query.get("mode", "signed"))
                     .replace("__KIND__", query.get("kind", "dashboard"))
-                    .replace("__THEME__", re.sub(r"[^a-z]", "", query.get("theme", ""))))
+                    .replace("__THEME__", re.sub(r"[^a-z]", "", query.get("theme", "")))
+                    .replace("__DASHBOARD__", re.sub(r"[^a-z_]", "", query.get("dashboard", "visao_geral"))))
             return self.reply(200, page, "text/html; charset=utf-8")
         if url.path in ("/sdk1.js", "/sdk2.js"):
             bundle = os.path.join(MODULES, f"embed-sdk-{url.path[4]}", "dist", "main.js")
@@ -405,6 +406,43 @@ def a_theme_restyles_the_tiles(customer=1):
     print(f"ok    a theme restyles the tiles and the drill; customer {customer}", flush=True)
 
 
+def a_cross_filter_click_narrows_the_other_tiles(customer=1):
+    """Embed SDK 2.x on the cross-filtering dashboard: a click on a unit's bar
+    filters the other tiles to DuckDB's numbers for that unit, and the host
+    hears dashboard:filters:changed with the cross-filter."""
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.get(f"{PORTAL}/host.html?sdk=2&customer={customer}&dashboard=analise_unidades")
+    wait_for(lambda: driver.execute_script("return window.connected"), "crossfilter: connect() resolved")
+    wait_for(lambda: seen("dashboard:run:complete"), "crossfilter: dashboard:run:complete")
+    before = len(seen("dashboard:filters:changed"))
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+    try:
+        link = driver.find_elements(By.CSS_SELECTOR, "[data-tile='3'] a.crossfilter")[0]
+        unit = urllib.parse.parse_qs(urllib.parse.urlsplit(link.get_dom_attribute("href")).query)[
+            "crossfilter[unidades.nome_unidade]"][0]
+        link.find_element(By.CSS_SELECTOR, "rect").click()
+    finally:
+        driver.switch_to.default_content()
+    wait_for(lambda: len(seen("dashboard:filters:changed")) > before, "dashboard:filters:changed after the click")
+    changed = seen("dashboard:filters:changed")[-1]["dashboard"]
+    assert changed["crossfilters"] == [{"field": "unidades.nome_unidade", "value": unit}], changed
+    (cost, months), = duckdb.sql(
+        f"""SELECT sum(f.valor_total)::DOUBLE, count(DISTINCT f.mes_referencia) FROM {FATURAS} f
+            JOIN read_parquet('{LANDING}/objeto_unidades_atributos/*.parquet') u ON f.id_unidade = u.id_unidade
+            WHERE f.id_cliente = {customer} AND u.nome_unidade = $unit""", params={"unit": unit}).fetchall()
+    values = frame_values()
+    assert abs(pt_number(values[0]) - round(cost, 2)) < 0.006, (values, cost, unit)
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+    try:
+        bars = driver.find_elements(By.CSS_SELECTOR, "[data-tile='4'] rect.mark")
+        chip = driver.find_element(By.CSS_SELECTOR, ".crossfilters .chip").text
+    finally:
+        driver.switch_to.default_content()
+    assert len(bars) == months, (len(bars), months)
+    assert unit in chip, chip
+    print(f"ok    a cross-filter click narrows the other tiles; customer {customer}, {unit}", flush=True)
+
+
 def looks_and_explores_connect_and_follow_the_host(customer=1):
     """Embed SDK 2.x on a look and an explore page: connect, their events,
     and `updateFilters` + `run` (looks and explores share the actions)."""
@@ -446,7 +484,7 @@ failed = 0
 try:
     checks = [(check_sdk, (1, 1)), (check_sdk, (2, 2)), (check_sdk, (1, 2, "cookieless")),
               (check_sdk, (2, 1, "cookieless")), (a_drill_tells_the_host_which_may_cancel_it, ()),
-              (a_theme_restyles_the_tiles, ()),
+              (a_theme_restyles_the_tiles, ()), (a_cross_filter_click_narrows_the_other_tiles, ()),
               (looks_and_explores_connect_and_follow_the_host, ()),
               (a_host_that_is_not_allowlisted_gets_no_handshake, ())]
     for check, args in checks:

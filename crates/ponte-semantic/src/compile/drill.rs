@@ -76,6 +76,25 @@ pub fn drill_request(
     Ok(request)
 }
 
+/// Adds a cross-filter to `request` (a tile's query): an exact filter on
+/// `field` when the tile's explore has that dimension, replacing the
+/// tile's own filter on it (the click is within what the dashboard
+/// showed). Whether the tile listens to it.
+pub fn add_cross_filter(model: &Model, request: &mut QueryRequest, (field, value): &Clicked) -> bool {
+    let Some(explore) = model.explore(&request.view) else { return false };
+    let Some(f) = explore.resolve_field(field) else { return false };
+    if f.is_measure() || value.as_ref().is_some_and(|v| v.chars().count() > MAX_DRILL_VALUE_CHARS) {
+        return false;
+    }
+    let week = matches!(f.field, FieldRef::Timeframe(_, Timeframe::Week));
+    let kind = match f.field {
+        FieldRef::Dimension(d) if d.dimension_type == DimensionType::YesNo => FilterType::YesNo,
+        _ => f.filter_type(),
+    };
+    request.filters.insert(field.clone(), exact_filter(value.as_deref(), kind, week));
+    true
+}
+
 /// A Looker filter expression matching exactly `value` of a field whose
 /// filters are of `kind`: a string is escaped (`^`) wherever the grammar
 /// would read it as a list, a pattern, a negation or a keyword; a week

@@ -56,6 +56,9 @@ pub struct Dashboard {
     pub elements: Vec<DashboardElement>,
     /// The theme it is drawn with unless the URL names another.
     pub theme: Option<String>,
+    /// Clicking a chart's mark filters the other tiles by its values
+    /// (Looker's cross-filtering) instead of opening its drill.
+    pub crossfilter_enabled: bool,
 }
 
 /// A dashboard filter bound to one field; tiles opt in with `listen`.

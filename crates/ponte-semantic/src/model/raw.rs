@@ -166,6 +166,7 @@ pub(crate) struct RawDashboard {
     #[serde(default)]
     pub elements: Vec<S<RawElement>>,
     pub theme: Option<S<String>>,
+    pub crossfilter_enabled: Option<S<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,6 +10,7 @@ use ponte_semantic::compile::{check_access, element_request};
 use ponte_semantic::model::{Dashboard, FilterType, Model};
 use serde_json::{Value, json};
 
+use super::crossfilter::CrossFilters;
 use super::html::{Frame, Page, Words, hidden_inputs, query_string, with_download};
 use super::results::{compile_for, csv_download, download_limit, execute};
 use super::viewer::{Viewer, permission};
@@ -73,9 +74,14 @@ pub(super) async fn page(
     frame: &Frame,
 ) -> Result<Page, ApiError> {
     let (model, dashboard) = open(app, viewer, id)?;
-    let values = filter_values(dashboard, params)?;
+    let (cross, rest) = CrossFilters::take(params)?;
+    let values = filter_values(dashboard, &rest)?;
     let requests = (0..dashboard.elements.len())
-        .map(|i| element_request(model, &dashboard.id, i, &values))
+        .map(|i| {
+            let mut request = element_request(model, &dashboard.id, i, &values)?;
+            cross.apply(model, i, &mut request);
+            Ok::<_, ponte_semantic::compile::QueryError>(request)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     // Every tile compiles before any runs: a bad filter value is a 400
     // naming it, not six tiles that failed.
@@ -89,7 +95,15 @@ pub(super) async fn page(
     let dashboard_id = format!("{}::{}", model.name, dashboard.id);
     let path = format!("{}/dashboards/{}", frame.prefix(), dashboard.id);
 
-    let mut grid = String::from("<div class=\"grid\">\n");
+    let mut grid = String::new();
+    if !cross.is_empty() {
+        let clear_pairs = download_pairs(&values, frame);
+        let clear =
+            if clear_pairs.is_empty() { path.clone() } else { format!("{path}?{}", query_string(&clear_pairs)) };
+        let explore = dashboard.elements.first().map(|e| e.query.explore.as_str());
+        grid.push_str(&cross.chip(model, explore, &clear, &locale));
+    }
+    grid.push_str("<div class=\"grid\">\n");
     let mut statuses = Vec::new();
     let mut tiles = Vec::new();
     let mut next_row = 0;
@@ -102,19 +116,27 @@ pub(super) async fn page(
         let kind = TileKind::from_looker(element.element_type.as_str()).unwrap_or(TileKind::Table);
         let tile = match result {
             Ok(ran) => {
-                let href =
-                    || format!("{path}/tiles/{}/download/csv?{}", i + 1, query_string(&download_pairs(&values, frame)));
+                let mut keep = download_pairs(&values, frame);
+                keep.extend(cross.pairs());
+                let href = || format!("{path}/tiles/{}/download/csv?{}", i + 1, query_string(&keep));
                 let data = ran.tile_data();
                 let base = format!("{path}/tiles/{}", i + 1);
-                let links = super::drill::links(
-                    model,
-                    &element.query.explore,
-                    &data,
-                    base,
-                    download_pairs(&values, frame),
-                    &locale,
-                );
-                let drawn = render_tile_with_links(kind, &element.title, &data, &locale, &links);
+                let chart = matches!(kind, TileKind::Bar | TileKind::Column | TileKind::Line | TileKind::Area);
+                // With cross-filtering, a chart's marks filter the other
+                // tiles; single values and tables keep their drills.
+                let links: Box<dyn Fn(usize, usize) -> Option<ponte_charts::Link>> =
+                    if dashboard.crossfilter_enabled && chart {
+                        Box::new(super::crossfilter::links(
+                            &data,
+                            i + 1,
+                            path.clone(),
+                            download_pairs(&values, frame),
+                            &locale,
+                        ))
+                    } else {
+                        Box::new(super::drill::links(model, &element.query.explore, &data, base, keep.clone(), &locale))
+                    };
+                let drawn = render_tile_with_links(kind, &element.title, &data, &locale, links.as_ref());
                 with_download(drawn, viewer, href, words)
             }
             Err(e) => {
@@ -140,7 +162,9 @@ pub(super) async fn page(
     }
     grid.push_str("</div>\n");
 
-    let url = if values.is_empty() { path.clone() } else { format!("{path}?{}", query_string(&pairs_of(&values))) };
+    let mut shown_pairs = pairs_of(&values);
+    shown_pairs.extend(cross.pairs());
+    let url = if shown_pairs.is_empty() { path.clone() } else { format!("{path}?{}", query_string(&shown_pairs)) };
     let shown_filters: serde_json::Map<String, Value> = dashboard
         .filters
         .iter()
@@ -150,6 +174,7 @@ pub(super) async fn page(
         "id": dashboard_id,
         "title": dashboard.title,
         "dashboard_filters": shown_filters,
+        "crossfilters": cross.to_json(),
         "url": url,
         "absoluteUrl": format!("{}{url}", app.config.server.base_url()),
         "options": {},
@@ -308,8 +333,10 @@ pub(super) async fn download(
 ) -> Result<axum::response::Response, ApiError> {
     let (model, dashboard) = open(app, viewer, id)?;
     let index = super::drill::tile_index(dashboard, tile)?;
-    let values = filter_values(dashboard, params)?;
+    let (cross, rest) = CrossFilters::take(params)?;
+    let values = filter_values(dashboard, &rest)?;
     let mut request = element_request(model, &dashboard.id, index, &values)?;
+    cross.apply(model, index, &mut request);
     download_limit(&mut request, viewer)?;
     csv_download(app, &request, viewer, &format!("{}-{}", dashboard.id, index + 1)).await
 }

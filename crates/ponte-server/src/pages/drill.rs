@@ -12,12 +12,13 @@
 
 use std::collections::BTreeMap;
 
-use ponte_charts::{Link, Locale, TileData, TileKind, Value, escape_html, format_value, render_tile};
+use ponte_charts::{Link, LinkKind, Locale, TileData, TileKind, Value, escape_html, format_value, render_tile};
 use ponte_semantic::compile::{Clicked, drill_request, element_request};
 use ponte_semantic::model::{Dashboard, FieldRef, Model};
 use serde_json::json;
 
 use super::Params;
+use super::crossfilter::CrossFilters;
 use super::dashboard::{filter_values, open};
 use super::html::{Frame, Page, Words, query_string, with_download};
 use super::results::{csv_download, download_limit, run};
@@ -82,8 +83,10 @@ pub(super) async fn page(
     let (model, dashboard) = open(app, viewer, id)?;
     let index = tile_index(dashboard, tile)?;
     let drill = DrillParams::parse(params)?;
-    let values = filter_values(dashboard, &drill.rest)?;
-    let base = element_request(model, &dashboard.id, index, &values)?;
+    let (cross, rest) = CrossFilters::take(&drill.rest)?;
+    let values = filter_values(dashboard, &rest)?;
+    let mut base = element_request(model, &dashboard.id, index, &values)?;
+    cross.apply(model, index, &mut base);
     let request = drill_request(model, &base, &drill.measure, &drill.clicked)?;
     let ran = run(app, &request, viewer).await?;
     let locale = Locale::from_tag(&model.locale);
@@ -97,6 +100,7 @@ pub(super) async fn page(
     pairs.retain(|(k, _)| k != "embed_navigation_token" || frame.keep().iter().any(|(kk, _)| kk == k));
     let main = with_download(table, viewer, || format!("{here}/download/csv?{}", query_string(&pairs)), words);
     let mut back_pairs: Vec<(String, String)> = values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    back_pairs.extend(cross.pairs());
     back_pairs.extend(frame.keep().into_iter().map(|(k, v)| (k.to_owned(), v)));
     let back =
         if back_pairs.is_empty() { dashboard_path } else { format!("{dashboard_path}?{}", query_string(&back_pairs)) };
@@ -131,8 +135,10 @@ pub(super) async fn download(
     let (model, dashboard) = open(app, viewer, id)?;
     let index = tile_index(dashboard, tile)?;
     let drill = DrillParams::parse(params)?;
-    let values = filter_values(dashboard, &drill.rest)?;
-    let base = element_request(model, &dashboard.id, index, &values)?;
+    let (cross, rest) = CrossFilters::take(&drill.rest)?;
+    let values = filter_values(dashboard, &rest)?;
+    let mut base = element_request(model, &dashboard.id, index, &values)?;
+    cross.apply(model, index, &mut base);
     let mut request = drill_request(model, &base, &drill.measure, &drill.clicked)?;
     download_limit(&mut request, viewer)?;
     csv_download(app, &request, viewer, &format!("{}-{}-drill", dashboard.id, index + 1)).await
@@ -207,7 +213,11 @@ pub(super) fn links<'d>(
             shown.push(format_value(cell, column, locale));
         }
         pairs.extend(keep.iter().cloned());
-        Some(Link { href: format!("{base}/drill?{}", query_string(&pairs)), label: shown.join(" · ") })
+        Some(Link {
+            href: format!("{base}/drill?{}", query_string(&pairs)),
+            label: shown.join(" · "),
+            kind: LinkKind::Drill,
+        })
     }
 }
 

@@ -9,6 +9,7 @@
 //! viewer's user attributes, as the API's do: the access filters apply on
 //! every page, tile and download.
 
+mod crossfilter;
 mod dashboard;
 mod drill;
 mod explore;

@@ -320,6 +320,12 @@
   // answer, the link is followed.
   document.addEventListener("click", function (e) {
     var target = e.target;
+    // A cross-filter (a chart's mark, or its chip's ✕) changes the
+    // dashboard's filters: the page it loads says so to the host.
+    if (target && target.closest && target.closest("a.crossfilter, a.chip-clear")) {
+      try { window.sessionStorage.setItem(FILTERS_CHANGED, "1"); } catch (err) { /* storage blocked */ }
+      return;
+    }
     var link = target && target.closest ? target.closest("a.drill") : null;
     if (!link || !framed || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) { return; }
     e.preventDefault();

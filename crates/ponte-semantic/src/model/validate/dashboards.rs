@@ -71,7 +71,8 @@ pub(super) fn validate_dashboards(
             && filters.len() == rd.filters.len()
         {
             let description = rd.description.as_ref().map(|d| d.get_ref().clone());
-            dashboards.push(Dashboard { id, title, description, filters, elements, theme });
+            let crossfilter_enabled = rd.crossfilter_enabled.as_ref().is_some_and(|c| *c.get_ref());
+            dashboards.push(Dashboard { id, title, description, filters, elements, theme, crossfilter_enabled });
         }
     }
     dashboards
