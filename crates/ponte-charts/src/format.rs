@@ -68,6 +68,22 @@ pub(crate) fn percent(part: f64, locale: &Locale) -> String {
     format!("{}%", spec.render(part * 100.0, locale))
 }
 
+/// A relative change (`0.042`) with its sign and one decimal (`+4,2%`,
+/// `-0,8%`), for a single value's comparison.
+pub(crate) fn signed_percent(change: f64, locale: &Locale) -> String {
+    let spec = NumSpec { min_int: 1, grouping: true, min_frac: 1, max_frac: 1 };
+    let digits = spec.render(change.abs() * 100.0, locale);
+    let zero = !digits.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if zero {
+        ""
+    } else if change < 0.0 {
+        "-"
+    } else {
+        "+"
+    };
+    format!("{sign}{digits}%")
+}
+
 /// `-` (when the digits are not all zero) + prefix + digits + suffix.
 fn signed(n: f64, before: String, digits: String, after: String) -> String {
     let minus = n < 0.0 && digits.chars().any(|c| c.is_ascii_digit() && c != '0');

@@ -273,6 +273,41 @@ pub fn render_tile(kind: TileKind, title: &str, data: &TileData, locale: &Locale
     render_tile_with_links(kind, title, data, locale, &|_, _| None)
 }
 
+/// A single value's comparison (Looker's `show_comparison`): with the
+/// first row's second number, or else the second row's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    /// Show the relative change (`+4,2%`); else the other value itself.
+    pub change: bool,
+    /// The words after it (`vs mês anterior`).
+    pub label: Option<String>,
+    /// A rise is bad (costs): drawn red, a fall green.
+    pub reverse_colors: bool,
+}
+
+/// How a tile is drawn beyond its kind.
+pub struct TileOptions<'a> {
+    /// Each mark's link (see [`render_tile_with_links`]).
+    pub links: Links<'a>,
+    /// A single value's comparison.
+    pub comparison: Option<&'a Comparison>,
+}
+
+/// [`render_tile`] with [`TileOptions`].
+pub fn render_tile_with(
+    kind: TileKind,
+    title: &str,
+    data: &TileData,
+    locale: &Locale,
+    options: &TileOptions<'_>,
+) -> String {
+    if kind == TileKind::SingleValue && !data.rows.is_empty() {
+        let body = simple::single_value(data, locale, options.links, options.comparison);
+        return wrap(kind, title, &body);
+    }
+    render_tile_with_links(kind, title, data, locale, options.links)
+}
+
 /// [`render_tile`] whose marks (bars, points, a single value, a table's
 /// measure cells) are links where `links` gives one: the drill into the
 /// rows behind each. A link is a plain `<a class="drill">`, so it works
@@ -288,7 +323,7 @@ pub fn render_tile_with_links(
         simple::empty(locale)
     } else {
         match kind {
-            TileKind::SingleValue => simple::single_value(data, locale, links),
+            TileKind::SingleValue => simple::single_value(data, locale, links, None),
             TileKind::Table => simple::table(data, locale, links),
             TileKind::Pie => pie::render(title, data, locale).unwrap_or_else(|| simple::table(data, locale, links)),
             TileKind::Bar | TileKind::Column | TileKind::Line | TileKind::Area => {
@@ -297,13 +332,18 @@ pub fn render_tile_with_links(
             }
         }
     };
+    wrap(kind, title, &body)
+}
+
+/// The tile's frame around `body`.
+fn wrap(kind: TileKind, title: &str, body: &str) -> String {
     let mut out = String::with_capacity(body.len() + title.len() + 96);
     out.push_str("<section class=\"tile tile-");
     out.push_str(kind.css_suffix());
     out.push_str("\">\n<h2 class=\"tile-title\">");
     out.push_str(&escape_html(title));
     out.push_str("</h2>\n<div class=\"tile-body\">\n");
-    out.push_str(&body);
+    out.push_str(body);
     out.push_str("</div>\n</section>\n");
     out
 }

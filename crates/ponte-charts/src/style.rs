@@ -166,6 +166,10 @@ table.data .null { color: #9ca3af; }
   white-space: nowrap;
 }
 .sv-label { margin: 0.4rem 0 0; font-size: 0.9rem; color: var(--pc-muted); }
+.sv-comparison { margin: 0.35rem 0 0; font-size: 0.85rem; font-weight: 600; }
+.sv-good { color: #067647; }
+.sv-bad { color: #b42318; }
+.sv-flat { color: var(--pc-muted); }
 .empty { margin: auto; padding: 2rem 0; color: var(--pc-muted); font-size: 0.9rem; text-align: center; }
 @media (max-width: 700px) {
   .grid { grid-template-columns: minmax(0, 1fr); padding: 0.5rem; gap: 0.75rem; }

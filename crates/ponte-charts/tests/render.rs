@@ -315,3 +315,32 @@ fn output_is_deterministic() {
     let en = render_tile(TileKind::Column, "Cost", &monthly(3), &EN);
     assert!(en.contains(">Jan<tspan") && en.contains("R$ 1,300.00"), "{en}");
 }
+
+#[test]
+fn a_single_value_compares_with_the_row_before() {
+    use ponte_charts::{Comparison, TileOptions, render_tile_with};
+    let data = TileData {
+        columns: vec![
+            Column::dimension("f.mes", "Mês", "date_month"),
+            Column::measure("f.custo", "Custo", "sum", Some("R$ #,##0.00")),
+        ],
+        rows: vec![
+            vec![Value::from("2025-10"), Value::from(1042.0)],
+            vec![Value::from("2025-09"), Value::from(1000.0)],
+        ],
+    };
+    let cost = Comparison { change: true, label: Some("vs mês anterior".into()), reverse_colors: true };
+    let options = TileOptions { links: &|_, _| None, comparison: Some(&cost) };
+    let html = render_tile_with(TileKind::SingleValue, "Custo", &data, &PT, &options);
+    assert!(html.contains("R$ 1.042,00"), "the newest row's value: {html}");
+    assert!(
+        html.contains(
+            "<p class=\"sv-comparison sv-bad\"><span aria-hidden=\"true\">▲</span> +4,2% vs mês anterior</p>"
+        ),
+        "{html}"
+    );
+    let plain = Comparison { change: false, label: None, reverse_colors: false };
+    let options = TileOptions { links: &|_, _| None, comparison: Some(&plain) };
+    let html = render_tile_with(TileKind::SingleValue, "Custo", &data, &PT, &options);
+    assert!(html.contains("sv-good\"><span aria-hidden=\"true\">▲</span> R$ 1.000,00</p>"), "{html}");
+}

@@ -199,6 +199,11 @@ def dashboard_shows_each_customer_its_own_numbers():
             f"""SELECT DISTINCT u.nome_unidade FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade
                 WHERE f.id_cliente = ? AND u.nome_unidade IS NOT NULL""", customer)})
         assert offered == own[:100], (offered[:5], own[:5])
+        # The month filter offers Looker's relative periods, then the months, newest first.
+        assert '<option value="last 12 months" label="Últimos 12 meses"></option>' in r.text
+        months = re.findall(r'<option value="(\d{4}-\d{2})" label="([^"]+)"></option>', r.text)
+        newest = truth(f"SELECT max(strftime(mes_referencia, '%Y-%m')) FROM {FATURAS} WHERE id_cliente = ?", customer)[0][0]
+        assert months and months[0][0] == newest and months[0][1].endswith(newest[:4]), (months[:2], newest)
         # One row per distinct set of the tile's fields (two units may share a name).
         rows = truth(f"""SELECT count(*) FROM (SELECT DISTINCT nome_unidade, cidade, uf, distribuidora,
                          modalidade_tarifaria, demanda_contratada_kw FROM {UNIDADES} WHERE id_cliente = ?)""", customer)
@@ -446,7 +451,17 @@ def cross_filters_narrow_the_other_tiles():
             f"""SELECT sum(f.valor_total)::DOUBLE, count(*) FROM {FATURAS} f JOIN {UNIDADES} u
                 ON f.id_unidade = u.id_unidade WHERE f.id_cliente = ? AND u.nome_unidade = ?""", customer, unit)
         assert abs(pt_number(filtered.values[0]) - round(cost, 2)) < 0.006, (filtered.values, cost, unit)
-        assert pt_number(filtered.values[1]) == n, (filtered.values, n)
+        # "Custo do último mês": the unit's newest month, compared with the month before.
+        months = truth(
+            f"""SELECT f.mes_referencia, sum(f.valor_total)::DOUBLE FROM {FATURAS} f JOIN {UNIDADES} u
+                ON f.id_unidade = u.id_unidade WHERE f.id_cliente = ? AND u.nome_unidade = ?
+                GROUP BY 1 ORDER BY 1 DESC LIMIT 2""", customer, unit)
+        assert abs(pt_number(filtered.values[1]) - round(months[0][1], 2)) < 0.006, (filtered.values, months)
+        if len(months) == 2:
+            change = (months[0][1] - months[1][1]) / abs(months[1][1]) * 100
+            shown = re.search(r'class="sv-comparison [^"]+"><span aria-hidden="true">.</span> ([^<]+)</p>', fr.text)
+            assert shown and shown.group(1).endswith("vs mês anterior"), fr.text[:2000]
+            assert abs(float(shown.group(1).split("%")[0].replace(",", ".")) - change) < 0.051, (shown.group(1), change)
         # The tile clicked keeps every unit; the months tile is the unit's.
         again = [h for h in re.findall(r'<a class="crossfilter" href="([^"]+)"', fr.text) if "crossfilter_tile=3" in h]
         assert len(again) == len(units), (len(again), len(units))

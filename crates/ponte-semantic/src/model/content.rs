@@ -126,6 +126,31 @@ pub struct DashboardElement {
     pub listen: Vec<(String, String)>,
     /// Where it sits; `None` stacks it below the previous tile.
     pub layout: Option<Layout>,
+    /// A single value's comparison (Looker's `show_comparison`).
+    pub comparison: Option<Comparison>,
+}
+
+/// What a single value is compared with, as Looker's single value
+/// visualisation does: the first row's second number, or else the second
+/// row's value (a query sorted newest first with `limit = "2"` compares a
+/// period with the one before).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    /// How the comparison is shown.
+    pub kind: ComparisonKind,
+    /// The words after it (`vs mês anterior`).
+    pub label: Option<String>,
+    /// A rise is bad (costs): shown red, a fall green.
+    pub reverse_colors: bool,
+}
+
+/// Looker's `comparison_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComparisonKind {
+    /// The relative change, `+4,2 %`.
+    Change,
+    /// The other value itself.
+    Value,
 }
 
 /// A tile's place on a 24-column grid, as in Looker's dashboard layouts.

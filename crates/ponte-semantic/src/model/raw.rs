@@ -188,6 +188,10 @@ pub(crate) struct RawElement {
     pub query: Option<S<RawQuery>>,
     pub listen: Option<Pairs>,
     pub layout: Option<S<RawLayout>>,
+    pub show_comparison: Option<S<bool>>,
+    pub comparison_type: Option<S<String>>,
+    pub comparison_label: Option<S<String>>,
+    pub comparison_reverse_colors: Option<S<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use futures::future::join_all;
-use ponte_charts::{Locale, TileKind, escape_html, grid_placement, render_tile_with_links};
+use ponte_charts::{Locale, TileKind, TileOptions, escape_html, grid_placement, render_tile_with};
 use ponte_semantic::compile::{check_access, element_request};
-use ponte_semantic::model::{Dashboard, FilterType, Model};
+use ponte_semantic::model::{ComparisonKind, Dashboard, FilterType, Model};
 use serde_json::{Value, json};
 
 use super::crossfilter::CrossFilters;
@@ -86,11 +86,11 @@ pub(super) async fn page(
     // Every tile compiles before any runs: a bad filter value is a 400
     // naming it, not six tiles that failed.
     let compiled = requests.iter().map(|r| compile_for(app, r, viewer)).collect::<Result<Vec<_>, _>>()?;
+    let locale = Locale::from_tag(&model.locale);
     let (results, suggestions) = futures::join!(
         join_all(compiled.into_iter().map(|c| execute(app, c))),
-        filter_suggestions(app, model, dashboard, viewer)
+        filter_suggestions(app, model, dashboard, viewer, &locale)
     );
-    let locale = Locale::from_tag(&model.locale);
     let words = Words::of(&locale);
     let dashboard_id = format!("{}::{}", model.name, dashboard.id);
     let path = format!("{}/dashboards/{}", frame.prefix(), dashboard.id);
@@ -136,7 +136,13 @@ pub(super) async fn page(
                     } else {
                         Box::new(super::drill::links(model, &element.query.explore, &data, base, keep.clone(), &locale))
                     };
-                let drawn = render_tile_with_links(kind, &element.title, &data, &locale, links.as_ref());
+                let comparison = element.comparison.as_ref().map(|c| ponte_charts::Comparison {
+                    change: c.kind == ComparisonKind::Change,
+                    label: c.label.clone(),
+                    reverse_colors: c.reverse_colors,
+                });
+                let options = TileOptions { links: links.as_ref(), comparison: comparison.as_ref() };
+                let drawn = render_tile_with(kind, &element.title, &data, &locale, &options);
                 with_download(drawn, viewer, href, words)
             }
             Err(e) => {
@@ -213,49 +219,92 @@ pub(super) async fn page(
     })
 }
 
-/// The values each string filter offers (Looker's suggestions), computed
-/// for the viewer, so its access filters apply: a customer is offered its
-/// own values only. `None` for a filter of another type, or whose values
-/// could not be had (the field stays a plain text box).
+/// A value a filter's field offers as the user types: the filter
+/// expression, and what it reads as when that differs (`out. 2025`,
+/// `Últimos 12 meses`).
+#[derive(Debug, Clone)]
+struct Offer {
+    value: String,
+    label: Option<String>,
+}
+
+/// Looker date filter expressions a date filter offers first, with their
+/// labels in Portuguese and English.
+const RELATIVE_PERIODS: [(&str, &str, &str); 6] = [
+    ("this month", "Este mês", "This month"),
+    ("last month", "Mês passado", "Last month"),
+    ("last 3 months", "Últimos 3 meses", "Last 3 months"),
+    ("last 12 months", "Últimos 12 meses", "Last 12 months"),
+    ("this year", "Este ano", "This year"),
+    ("last year", "Ano passado", "Last year"),
+];
+
+/// What each filter offers (Looker's suggestions), computed for the
+/// viewer, so its access filters apply: a customer is offered its own
+/// values only. A text filter offers the field's values; a date filter
+/// relative periods, then the field's values (newest first, as the locale
+/// writes them). `None` for other filters, or where the values could not
+/// be had (the field stays a plain text box).
 async fn filter_suggestions(
     app: &AppState,
     model: &Model,
     dashboard: &Dashboard,
     viewer: &Viewer,
-) -> Vec<Option<Vec<String>>> {
+    locale: &Locale,
+) -> Vec<Option<Vec<Offer>>> {
     let Ok(semantic) = semantic(app) else { return vec![None; dashboard.filters.len()] };
     let no_filters = BTreeMap::new();
+    let portuguese = locale.tag().starts_with("pt");
     join_all(dashboard.filters.iter().map(|filter| {
-        let is_text = model
-            .explore(&filter.explore)
-            .and_then(|e| e.resolve_field(&filter.field))
-            .is_some_and(|f| f.filter_type() == FilterType::String);
+        let field = model.explore(&filter.explore).and_then(|e| e.resolve_field(&filter.field));
+        let kind = field.map(|f| f.filter_type());
+        let field_type = field.map(|f| match f.field {
+            ponte_semantic::model::FieldRef::Timeframe(_, t) => format!("date_{}", t.as_str()),
+            _ => "date".to_owned(),
+        });
         let no_filters = &no_filters;
         async move {
-            if !is_text {
+            if !matches!(kind, Some(FilterType::String | FilterType::Date)) {
                 return None;
             }
             let found =
                 semantic.suggestions(&model.name, &filter.explore, &filter.field, "", no_filters, &viewer.caller).await;
-            match found {
-                Ok(s) => Some(s.values),
+            let values = match found {
+                Ok(s) => s.values,
                 Err(e) => {
                     tracing::warn!(filter = %filter.name, error = %e, "no suggestions for a dashboard filter");
-                    None
+                    return None;
                 }
+            };
+            if kind == Some(FilterType::String) {
+                return Some(values.into_iter().map(|value| Offer { value, label: None }).collect());
             }
+            let column =
+                ponte_charts::Column::dimension(&filter.field, &filter.title, field_type.as_deref().unwrap_or("date"));
+            let mut offers: Vec<Offer> = RELATIVE_PERIODS
+                .iter()
+                .map(|(value, pt, en)| Offer {
+                    value: (*value).to_owned(),
+                    label: Some((if portuguese { pt } else { en }).to_string()),
+                })
+                .collect();
+            offers.extend(values.into_iter().rev().map(|value| {
+                let label = ponte_charts::format_value(&ponte_charts::Value::Text(value.clone()), &column, locale);
+                Offer { label: (label != value).then_some(label), value }
+            }));
+            Some(offers)
         }
     }))
     .await
 }
 
 /// The filter bar: one text field per dashboard filter, as a GET form, so
-/// it works without JavaScript and the URL says what is shown. A string
-/// filter's field offers its values as the user types (a `datalist`).
+/// it works without JavaScript and the URL says what is shown. A text or
+/// date filter's field offers values as the user types (a `datalist`).
 fn filter_bar(
     dashboard: &Dashboard,
     values: &BTreeMap<String, String>,
-    suggestions: &[Option<Vec<String>>],
+    suggestions: &[Option<Vec<Offer>>],
     path: &str,
     frame: &Frame,
     words: &Words,
@@ -284,8 +333,15 @@ fn filter_bar(
         ));
         if let Some(offered) = offered {
             out.push_str(&format!("<datalist id=\"filter-values-{i}\">"));
-            for v in offered {
-                out.push_str(&format!("<option value=\"{}\"></option>", escape_html(v)));
+            for offer in offered {
+                match &offer.label {
+                    Some(label) => out.push_str(&format!(
+                        "<option value=\"{}\" label=\"{}\"></option>",
+                        escape_html(&offer.value),
+                        escape_html(label)
+                    )),
+                    None => out.push_str(&format!("<option value=\"{}\"></option>", escape_html(&offer.value))),
+                }
             }
             out.push_str("</datalist>\n");
         }

@@ -7,7 +7,9 @@ use super::queries::{explore_named, validate_query};
 use super::{Checker, closest};
 use crate::model::filter::FilterType;
 use crate::model::raw::{IntOrString, RawDashboard, RawDashboardFilter, RawElement, RawLayout, S};
-use crate::model::{Dashboard, DashboardElement, DashboardFilter, ElementType, Explore, Layout};
+use crate::model::{
+    Comparison, ComparisonKind, Dashboard, DashboardElement, DashboardFilter, ElementType, Explore, Layout,
+};
 
 /// Looker lays dashboards out on a 24-column grid.
 const GRID_COLUMNS: i64 = 24;
@@ -191,8 +193,30 @@ fn element(
     if re.layout.is_some() && layout.is_none() {
         ok = false;
     }
+    let comparison = match &re.show_comparison {
+        Some(show) if *show.get_ref() => {
+            let kind = match &re.comparison_type {
+                None => Some(ComparisonKind::Change),
+                Some(t) => checker.choice(
+                    t,
+                    "comparison_type",
+                    &[("change", ComparisonKind::Change), ("value", ComparisonKind::Value)],
+                ),
+            };
+            if element_type.is_some_and(|t| t != ElementType::SingleValue) {
+                checker.error(show.span(), format!("{context}: `show_comparison` is for single_value tiles"));
+                ok = false;
+            }
+            kind.map(|kind| Comparison {
+                kind,
+                label: re.comparison_label.as_ref().map(|l| l.get_ref().clone()),
+                reverse_colors: re.comparison_reverse_colors.as_ref().is_some_and(|r| *r.get_ref()),
+            })
+        }
+        _ => None,
+    };
     let (query, _) = query?;
-    ok.then_some(DashboardElement { title: title?, element_type: element_type?, query, listen, layout })
+    ok.then_some(DashboardElement { title: title?, element_type: element_type?, query, listen, layout, comparison })
 }
 
 fn layout(rl: &S<RawLayout>, context: &str, checker: &mut Checker<'_>) -> Option<Layout> {
