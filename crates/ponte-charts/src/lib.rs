@@ -291,6 +291,8 @@ pub struct TileOptions<'a> {
     pub links: Links<'a>,
     /// A single value's comparison.
     pub comparison: Option<&'a Comparison>,
+    /// A table's totals row: one cell per column, `Null` for dimensions.
+    pub totals: Option<&'a [Value]>,
 }
 
 /// [`render_tile`] with [`TileOptions`].
@@ -303,6 +305,10 @@ pub fn render_tile_with(
 ) -> String {
     if kind == TileKind::SingleValue && !data.rows.is_empty() {
         let body = simple::single_value(data, locale, options.links, options.comparison);
+        return wrap(kind, title, &body);
+    }
+    if kind == TileKind::Table && !data.rows.is_empty() && options.totals.is_some() {
+        let body = simple::table_with_totals(data, locale, options.links, options.totals);
         return wrap(kind, title, &body);
     }
     render_tile_with_links(kind, title, data, locale, options.links)

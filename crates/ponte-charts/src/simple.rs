@@ -81,6 +81,19 @@ fn compare(data: &TileData, col: usize, value: f64, c: &crate::Comparison, local
 
 /// Every row given, with header labels; numbers right-aligned.
 pub(crate) fn table(data: &TileData, locale: &Locale, links: crate::Links<'_>) -> String {
+    table_with_totals(data, locale, links, None)
+}
+
+/// [`table`] with a footer row of `totals` (one cell per column, `Null`
+/// where a column has none: its dimensions). The totals are the query's
+/// measures over all its rows, computed by the warehouse, so a count of
+/// distinct values or an average is right, not a sum of the rows shown.
+pub(crate) fn table_with_totals(
+    data: &TileData,
+    locale: &Locale,
+    links: crate::Links<'_>,
+    totals: Option<&[Value]>,
+) -> String {
     let mut out = String::from("<div class=\"table-wrap\">\n<table class=\"data\">\n<thead>\n<tr>");
     for column in &data.columns {
         let class = if column.is_numeric() { " class=\"num\"" } else { "" };
@@ -103,6 +116,21 @@ pub(crate) fn table(data: &TileData, locale: &Locale, links: crate::Links<'_>) -
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n</div>\n");
+    out.push_str("</tbody>\n");
+    if let Some(totals) = totals {
+        out.push_str("<tfoot>\n<tr class=\"totals\">");
+        for (col, column) in data.columns.iter().enumerate() {
+            let value = totals.get(col).unwrap_or(&Value::Null);
+            let text = match (col, value) {
+                (0, Value::Null) => escape_html(locale.total),
+                (_, Value::Null) => String::new(),
+                _ => escape_html(&format_value(value, column, locale)),
+            };
+            let class = if column.is_numeric() { " class=\"num\"" } else { "" };
+            let _ = write!(out, "<th scope=\"row\"{class}>{text}</th>");
+        }
+        out.push_str("</tr>\n</tfoot>\n");
+    }
+    out.push_str("</table>\n</div>\n");
     out
 }

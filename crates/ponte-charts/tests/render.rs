@@ -330,7 +330,7 @@ fn a_single_value_compares_with_the_row_before() {
         ],
     };
     let cost = Comparison { change: true, label: Some("vs mês anterior".into()), reverse_colors: true };
-    let options = TileOptions { links: &|_, _| None, comparison: Some(&cost) };
+    let options = TileOptions { links: &|_, _| None, comparison: Some(&cost), totals: None };
     let html = render_tile_with(TileKind::SingleValue, "Custo", &data, &PT, &options);
     assert!(html.contains("R$ 1.042,00"), "the newest row's value: {html}");
     assert!(
@@ -340,7 +340,31 @@ fn a_single_value_compares_with_the_row_before() {
         "{html}"
     );
     let plain = Comparison { change: false, label: None, reverse_colors: false };
-    let options = TileOptions { links: &|_, _| None, comparison: Some(&plain) };
+    let options = TileOptions { links: &|_, _| None, comparison: Some(&plain), totals: None };
     let html = render_tile_with(TileKind::SingleValue, "Custo", &data, &PT, &options);
     assert!(html.contains("sv-good\"><span aria-hidden=\"true\">▲</span> R$ 1.000,00</p>"), "{html}");
+}
+
+#[test]
+fn a_table_shows_the_totals_it_is_given() {
+    use ponte_charts::{TileOptions, render_tile_with};
+    let data = TileData {
+        columns: vec![
+            Column::dimension("f.status", "Status", "string"),
+            Column::measure("f.custo", "Custo", "sum", Some("R$ #,##0.00")),
+            Column::measure("f.unidades", "Unidades", "count_distinct", Some("#,##0")),
+        ],
+        rows: vec![
+            vec![Value::from("paga"), Value::from(10.0), Value::from(3.0)],
+            vec![Value::from("vencida"), Value::from(5.5), Value::from(2.0)],
+        ],
+    };
+    // Distinct units over all rows: 4, not 3 + 2.
+    let totals = [Value::Null, Value::from(15.5), Value::from(4.0)];
+    let options = TileOptions { links: &|_, _| None, comparison: None, totals: Some(&totals) };
+    let html = render_tile_with(TileKind::Table, "Por status", &data, &PT, &options);
+    assert!(
+        html.contains("<tfoot>\n<tr class=\"totals\"><th scope=\"row\">Total</th><th scope=\"row\" class=\"num\">R$ 15,50</th><th scope=\"row\" class=\"num\">4</th></tr>"),
+        "{html}"
+    );
 }

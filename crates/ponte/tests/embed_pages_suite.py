@@ -441,6 +441,15 @@ def cross_filters_narrow_the_other_tiles():
         page, r = ok_page(v, "/embed/dashboards/analise_unidades")
         total, count = customer_totals(customer)[0], customer_totals(customer)[2]
         assert abs(pt_number(page.values[0]) - round(total, 2)) < 0.006, (page.values, total)
+        # The status table's totals are the warehouse's over all rows: the
+        # distinct units are not the sum of each status's.
+        foot = re.search(r'<tr class="totals">(.*?)</tr>', r.text).group(1)
+        cells = [html.unescape(c) for c in re.findall(r"<th[^>]*>([^<]*)</th>", foot)]
+        (invoices, units_billed, cost_all), = truth(
+            f"SELECT count(*), count(DISTINCT id_unidade), sum(valor_total)::DOUBLE FROM {FATURAS} WHERE id_cliente = ?",
+            customer)
+        assert cells[0] == "Total" and pt_number(cells[1]) == invoices and pt_number(cells[2]) == units_billed, cells
+        assert abs(pt_number(cells[3]) - round(cost_all, 2)) < 0.006, (cells, cost_all)
         links = [html.unescape(h) for h in re.findall(r'<a class="crossfilter" href="([^"]+)"', r.text)]
         units = [h for h in links if "crossfilter_tile=3" in h]
         assert units, links[:3]

@@ -128,6 +128,9 @@ pub struct DashboardElement {
     pub layout: Option<Layout>,
     /// A single value's comparison (Looker's `show_comparison`).
     pub comparison: Option<Comparison>,
+    /// A table's totals row (Looker's `show_totals`), computed by the
+    /// warehouse over all the query's rows.
+    pub show_totals: bool,
 }
 
 /// What a single value is compared with, as Looker's single value

@@ -192,6 +192,7 @@ pub(crate) struct RawElement {
     pub comparison_type: Option<S<String>>,
     pub comparison_label: Option<S<String>>,
     pub comparison_reverse_colors: Option<S<bool>>,
+    pub show_totals: Option<S<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use futures::future::join_all;
 use ponte_charts::{Locale, TileKind, TileOptions, escape_html, grid_placement, render_tile_with};
-use ponte_semantic::compile::{check_access, element_request};
+use ponte_semantic::compile::{QueryRequest, check_access, element_request};
 use ponte_semantic::model::{ComparisonKind, Dashboard, FilterType, Model};
 use serde_json::{Value, json};
 
@@ -86,10 +86,30 @@ pub(super) async fn page(
     // Every tile compiles before any runs: a bad filter value is a 400
     // naming it, not six tiles that failed.
     let compiled = requests.iter().map(|r| compile_for(app, r, viewer)).collect::<Result<Vec<_>, _>>()?;
+    // A table's totals: its measures alone, over every row, by the warehouse.
+    let totals_compiled = dashboard
+        .elements
+        .iter()
+        .zip(&requests)
+        .map(|(element, request)| {
+            element
+                .show_totals
+                .then(|| totals_request(model, request))
+                .flatten()
+                .map(|r| compile_for(app, &r, viewer))
+                .transpose()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let locale = Locale::from_tag(&model.locale);
-    let (results, suggestions) = futures::join!(
+    let (results, suggestions, totals) = futures::join!(
         join_all(compiled.into_iter().map(|c| execute(app, c))),
-        filter_suggestions(app, model, dashboard, viewer, &locale)
+        filter_suggestions(app, model, dashboard, viewer, &locale),
+        join_all(totals_compiled.into_iter().map(|c| async move {
+            match c {
+                Some(c) => execute(app, c).await.ok().map(|ran| ran.tile_data()),
+                None => None,
+            }
+        }))
     );
     let words = Words::of(&locale);
     let dashboard_id = format!("{}::{}", model.name, dashboard.id);
@@ -141,7 +161,22 @@ pub(super) async fn page(
                     label: c.label.clone(),
                     reverse_colors: c.reverse_colors,
                 });
-                let options = TileOptions { links: links.as_ref(), comparison: comparison.as_ref() };
+                // The totals row, aligned to the tile's columns by name.
+                let totals_row: Option<Vec<ponte_charts::Value>> = totals[i].as_ref().map(|t| {
+                    data.columns
+                        .iter()
+                        .map(|c| {
+                            let at = t.columns.iter().position(|tc| tc.name == c.name);
+                            at.and_then(|k| t.rows.first().and_then(|r| r.get(k)).cloned())
+                                .unwrap_or(ponte_charts::Value::Null)
+                        })
+                        .collect()
+                });
+                let options = TileOptions {
+                    links: links.as_ref(),
+                    comparison: comparison.as_ref(),
+                    totals: totals_row.as_deref(),
+                };
                 let drawn = render_tile_with(kind, &element.title, &data, &locale, &options);
                 with_download(drawn, viewer, href, words)
             }
@@ -217,6 +252,18 @@ pub(super) async fn page(
         events,
         theme_css: super::html::theme_css(model, params, dashboard.theme.as_deref()),
     })
+}
+
+/// The query of a table's totals: `request`'s measures alone (none: no
+/// totals), with its filters, over every row.
+fn totals_request(model: &Model, request: &QueryRequest) -> Option<QueryRequest> {
+    let explore = model.explore(&request.view)?;
+    let measures: Vec<String> =
+        request.fields.iter().filter(|f| explore.resolve_field(f).is_some_and(|r| r.is_measure())).cloned().collect();
+    if measures.is_empty() {
+        return None;
+    }
+    Some(QueryRequest { fields: measures, sorts: Vec::new(), limit: None, ..request.clone() })
 }
 
 /// A value a filter's field offers as the user types: the filter

@@ -215,8 +215,26 @@ fn element(
         }
         _ => None,
     };
+    let show_totals = match &re.show_totals {
+        Some(t) if *t.get_ref() => {
+            if element_type.is_some_and(|k| k != ElementType::Table) {
+                checker.error(t.span(), format!("{context}: `show_totals` is for table tiles"));
+                ok = false;
+            }
+            true
+        }
+        _ => false,
+    };
     let (query, _) = query?;
-    ok.then_some(DashboardElement { title: title?, element_type: element_type?, query, listen, layout, comparison })
+    ok.then_some(DashboardElement {
+        title: title?,
+        element_type: element_type?,
+        query,
+        listen,
+        layout,
+        comparison,
+        show_totals,
+    })
 }
 
 fn layout(rl: &S<RawLayout>, context: &str, checker: &mut Checker<'_>) -> Option<Layout> {
