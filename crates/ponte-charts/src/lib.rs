@@ -40,6 +40,7 @@ mod pie;
 mod simple;
 mod style;
 mod svg;
+mod text;
 mod ticks;
 
 pub use escape::escape_html;
@@ -271,6 +272,12 @@ pub type Links<'a> = &'a dyn Fn(usize, usize) -> Option<Link>;
 /// the caller's (see [`grid_placement`]).
 pub fn render_tile(kind: TileKind, title: &str, data: &TileData, locale: &Locale) -> String {
     render_tile_with_links(kind, title, data, locale, &|_, _| None)
+}
+
+/// A text tile (Looker's `type: text`): `title` and its Markdown `body`,
+/// rendered without raw HTML, scripts, images or unsafe links.
+pub fn render_text_tile(title: &str, body: &str) -> String {
+    text::tile(title, body)
 }
 
 /// A single value's comparison (Looker's `show_comparison`): with the

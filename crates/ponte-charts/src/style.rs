@@ -166,6 +166,9 @@ table.data .null { color: #9ca3af; }
   white-space: nowrap;
 }
 .sv-label { margin: 0.4rem 0 0; font-size: 0.9rem; color: var(--pc-muted); }
+.text-body { font-size: 0.9rem; color: var(--pc-text); overflow-wrap: anywhere; }
+.text-body p { margin: 0 0 0.5rem; }
+.text-body a { color: var(--pc-s0, #0072B2); }
 .sv-comparison { margin: 0.35rem 0 0; font-size: 0.85rem; font-weight: 600; }
 .sv-good { color: #067647; }
 .sv-bad { color: #b42318; }

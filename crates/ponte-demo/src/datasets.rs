@@ -412,11 +412,11 @@ fn units(c: Ctx<'_>, rows: Range<u64>, day: NaiveDate) -> Result<Vec<ArrayRef>, 
         let uid = r + 1;
         let u = unit(e, s, uid);
         let cust = customer(e, u.customer_id);
-        let site = (uid - 1) / s.customers + 1;
         id.append_value(uid as i64);
         codigo.append_value(format!("{:010}", e.u64(stream!("unit.code"), uid) % 10_000_000_000));
         let short = cust.name.trim_end_matches(" S.A.").trim_end_matches(" Ltda.");
-        nome.append_value(format!("{short} – {} {site:02}", u.city));
+        // Numbered by unit, so two sites of a customer in one city differ.
+        nome.append_value(format!("{short} – {} {uid:03}", u.city));
         cliente.append_value(u.customer_id as i64);
         cidade.append_value(u.city);
         uf.append_value(u.uf);

@@ -441,6 +441,8 @@ def cross_filters_narrow_the_other_tiles():
         page, r = ok_page(v, "/embed/dashboards/analise_unidades")
         total, count = customer_totals(customer)[0], customer_totals(customer)[2]
         assert abs(pt_number(page.values[0]) - round(total, 2)) < 0.006, (page.values, total)
+        # The text tile: its Markdown as formatting, its link kept.
+        assert "<strong>unidade</strong>" in r.text and 'href="https://www.comerc.com.br"' in r.text
         # The status table's totals are the warehouse's over all rows: the
         # distinct units are not the sum of each status's.
         foot = re.search(r'<tr class="totals">(.*?)</tr>', r.text).group(1)

@@ -83,6 +83,14 @@ pub enum QueryError {
         /// What is wrong.
         reason: String,
     },
+    /// A text tile asked for its query: it has none.
+    #[error("tile {tile} of dashboard `{dashboard}` is a text tile; it has no query")]
+    TextTile {
+        /// The dashboard.
+        dashboard: String,
+        /// The tile, 1-based.
+        tile: usize,
+    },
     /// A drill that names what the query it drills into does not have.
     #[error("bad drill: {reason}")]
     BadDrill {
@@ -195,7 +203,8 @@ impl QueryError {
             | QueryError::UnknownExplore { .. }
             | QueryError::UnknownLook { .. }
             | QueryError::UnknownDashboard { .. }
-            | QueryError::UnknownElement { .. } => 404,
+            | QueryError::UnknownElement { .. }
+            | QueryError::TextTile { .. } => 404,
             QueryError::AccessDenied { .. } => 403,
             QueryError::FanOut { .. } | QueryError::UnknownColumnType { .. } | QueryError::WrongFilterKind { .. } => {
                 422

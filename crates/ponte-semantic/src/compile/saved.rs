@@ -75,7 +75,11 @@ pub fn element_request(
             suggestion: closest(unknown, dashboard.filters.iter().map(|f| f.name.as_str())),
         });
     }
-    let mut request = saved_request(model, &element.query);
+    let query = element
+        .query
+        .as_ref()
+        .ok_or_else(|| QueryError::TextTile { dashboard: dashboard.id.clone(), tile: element_index + 1 })?;
+    let mut request = saved_request(model, query);
     for (filter_name, field) in &element.listen {
         let Some(filter) = dashboard.filters.iter().find(|f| &f.name == filter_name) else { continue };
         let value = filter_values.get(filter_name).unwrap_or(&filter.default_value);

@@ -93,11 +93,13 @@ pub enum ElementType {
     LookerPie,
     /// A table of rows.
     Table,
+    /// Text (Markdown) and no query: headings and explanations.
+    Text,
 }
 
 impl ElementType {
     /// Every element type with its word in model files (Looker's `vis_config.type`).
-    pub const ALL: [(&'static str, ElementType); 7] = [
+    pub const ALL: [(&'static str, ElementType); 8] = [
         ("single_value", ElementType::SingleValue),
         ("looker_bar", ElementType::LookerBar),
         ("looker_column", ElementType::LookerColumn),
@@ -105,6 +107,7 @@ impl ElementType {
         ("looker_area", ElementType::LookerArea),
         ("looker_pie", ElementType::LookerPie),
         ("table", ElementType::Table),
+        ("text", ElementType::Text),
     ];
 
     /// The word used in model files.
@@ -120,8 +123,10 @@ pub struct DashboardElement {
     pub title: String,
     /// How it is drawn.
     pub element_type: ElementType,
-    /// What it shows.
-    pub query: Query,
+    /// What it shows; `None` for a text tile.
+    pub query: Option<Query>,
+    /// A text tile's Markdown (Looker's `body_text`).
+    pub body_text: Option<String>,
     /// Dashboard filter name → field of this tile's explore that it filters.
     pub listen: Vec<(String, String)>,
     /// Where it sits; `None` stacks it below the previous tile.

@@ -193,6 +193,7 @@ pub(crate) struct RawElement {
     pub comparison_label: Option<S<String>>,
     pub comparison_reverse_colors: Option<S<bool>>,
     pub show_totals: Option<S<bool>>,
+    pub body_text: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -197,7 +197,10 @@ fn visible_dashboards<'m>(
         m.dashboards
             .iter()
             .filter(move |d| {
-                d.elements.iter().all(|e| m.explore(&e.query.explore).is_some_and(|x| check_access(x, caller).is_ok()))
+                d.elements
+                    .iter()
+                    .filter_map(|e| e.query.as_ref())
+                    .all(|q| m.explore(&q.explore).is_some_and(|x| check_access(x, caller).is_ok()))
             })
             .map(move |d| (m, d))
     })
@@ -222,7 +225,7 @@ pub(super) fn content_query(semantic: &SemanticLayer, id: &str) -> Option<QueryR
         ("look", Some(look), None, None) => &model.look(look.parse().ok()?)?.query,
         ("tile", Some(dashboard), Some(n), None) => {
             let index = n.parse::<usize>().ok()?.checked_sub(1)?;
-            &model.dashboard(dashboard)?.elements.get(index)?.query
+            model.dashboard(dashboard)?.elements.get(index)?.query.as_ref()?
         }
         _ => return None,
     };
@@ -279,8 +282,23 @@ fn dashboard_json(model: &Model, dashboard: &Dashboard) -> Value {
         .iter()
         .enumerate()
         .map(|(i, e)| {
+            let Some(tile_query) = &e.query else {
+                // Looker's text element: its Markdown, and no query.
+                return json!({
+                    "id": element_id(i),
+                    "dashboard_id": dashboard_id,
+                    "title": e.title,
+                    "title_text": e.title,
+                    "type": "text",
+                    "body_text": e.body_text,
+                    "look_id": Value::Null,
+                    "query_id": Value::Null,
+                    "query": Value::Null,
+                    "result_maker": Value::Null,
+                });
+            };
             let query_id = tile_query_id(model, dashboard, i);
-            let query = query_json(model, &e.query, Some(e.element_type.as_str()), &query_id);
+            let query = query_json(model, tile_query, Some(e.element_type.as_str()), &query_id);
             let listen: Vec<Value> = e
                 .listen
                 .iter()
@@ -298,7 +316,7 @@ fn dashboard_json(model: &Model, dashboard: &Dashboard) -> Value {
                 "result_maker": {
                     "query": query,
                     "vis_config": { "type": e.element_type.as_str() },
-                    "filterables": [{ "model": model.name, "view": e.query.explore, "listen": listen }],
+                    "filterables": [{ "model": model.name, "view": tile_query.explore, "listen": listen }],
                 },
             })
         })

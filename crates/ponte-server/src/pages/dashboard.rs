@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use futures::future::join_all;
-use ponte_charts::{Locale, TileKind, TileOptions, escape_html, grid_placement, render_tile_with};
+use ponte_charts::{Locale, TileKind, TileOptions, escape_html, grid_placement, render_text_tile, render_tile_with};
 use ponte_semantic::compile::{QueryRequest, check_access, element_request};
 use ponte_semantic::model::{ComparisonKind, Dashboard, FilterType, Model};
 use serde_json::{Value, json};
@@ -56,10 +56,10 @@ pub(super) fn open<'m>(app: &'m AppState, viewer: &Viewer, id: &str) -> Result<(
         &[permission::SEE_USER_DASHBOARDS, permission::SEE_LOOKML_DASHBOARDS],
         "this dashboard",
     )?;
-    for element in &dashboard.elements {
-        let explore = model.explore(&element.query.explore).ok_or_else(|| {
-            ApiError::not_found(format!("explore `{}` of a tile is not in the model", element.query.explore))
-        })?;
+    for query in dashboard.elements.iter().filter_map(|e| e.query.as_ref()) {
+        let explore = model
+            .explore(&query.explore)
+            .ok_or_else(|| ApiError::not_found(format!("explore `{}` of a tile is not in the model", query.explore)))?;
         check_access(explore, &viewer.caller)?;
     }
     Ok((model, dashboard))
@@ -76,33 +76,48 @@ pub(super) async fn page(
     let (model, dashboard) = open(app, viewer, id)?;
     let (cross, rest) = CrossFilters::take(params)?;
     let values = filter_values(dashboard, &rest)?;
-    let requests = (0..dashboard.elements.len())
-        .map(|i| {
+    // A text tile has no query: `None`.
+    let requests = dashboard
+        .elements
+        .iter()
+        .enumerate()
+        .map(|(i, element)| {
+            if element.query.is_none() {
+                return Ok(None);
+            }
             let mut request = element_request(model, &dashboard.id, i, &values)?;
             cross.apply(model, i, &mut request);
-            Ok::<_, ponte_semantic::compile::QueryError>(request)
+            Ok::<_, ponte_semantic::compile::QueryError>(Some(request))
         })
         .collect::<Result<Vec<_>, _>>()?;
     // Every tile compiles before any runs: a bad filter value is a 400
     // naming it, not six tiles that failed.
-    let compiled = requests.iter().map(|r| compile_for(app, r, viewer)).collect::<Result<Vec<_>, _>>()?;
+    let compiled = requests
+        .iter()
+        .map(|r| r.as_ref().map(|r| compile_for(app, r, viewer)).transpose())
+        .collect::<Result<Vec<_>, _>>()?;
     // A table's totals: its measures alone, over every row, by the warehouse.
     let totals_compiled = dashboard
         .elements
         .iter()
         .zip(&requests)
         .map(|(element, request)| {
-            element
-                .show_totals
-                .then(|| totals_request(model, request))
-                .flatten()
+            request
+                .as_ref()
+                .filter(|_| element.show_totals)
+                .and_then(|request| totals_request(model, request))
                 .map(|r| compile_for(app, &r, viewer))
                 .transpose()
         })
         .collect::<Result<Vec<_>, _>>()?;
     let locale = Locale::from_tag(&model.locale);
     let (results, suggestions, totals) = futures::join!(
-        join_all(compiled.into_iter().map(|c| execute(app, c))),
+        join_all(compiled.into_iter().map(|c| async move {
+            match c {
+                Some(c) => Some(execute(app, c).await),
+                None => None,
+            }
+        })),
         filter_suggestions(app, model, dashboard, viewer, &locale),
         join_all(totals_compiled.into_iter().map(|c| async move {
             match c {
@@ -120,7 +135,7 @@ pub(super) async fn page(
         let clear_pairs = download_pairs(&values, frame);
         let clear =
             if clear_pairs.is_empty() { path.clone() } else { format!("{path}?{}", query_string(&clear_pairs)) };
-        let explore = dashboard.elements.first().map(|e| e.query.explore.as_str());
+        let explore = dashboard.elements.iter().find_map(|e| e.query.as_ref()).map(|q| q.explore.as_str());
         grid.push_str(&cross.chip(model, explore, &clear, &locale));
     }
     grid.push_str("<div class=\"grid\">\n");
@@ -134,8 +149,10 @@ pub(super) async fn page(
         };
         next_row = next_row.max(row + height);
         let kind = TileKind::from_looker(element.element_type.as_str()).unwrap_or(TileKind::Table);
+        let ok = !matches!(result, Some(Err(_)));
         let tile = match result {
-            Ok(ran) => {
+            None => render_text_tile(&element.title, element.body_text.as_deref().unwrap_or_default()),
+            Some(Ok(ran)) => {
                 let mut keep = download_pairs(&values, frame);
                 keep.extend(cross.pairs());
                 let href = || format!("{path}/tiles/{}/download/csv?{}", i + 1, query_string(&keep));
@@ -154,7 +171,8 @@ pub(super) async fn page(
                             &locale,
                         ))
                     } else {
-                        Box::new(super::drill::links(model, &element.query.explore, &data, base, keep.clone(), &locale))
+                        let explore = element.query.as_ref().map_or("", |q| q.explore.as_str());
+                        Box::new(super::drill::links(model, explore, &data, base, keep.clone(), &locale))
                     };
                 let comparison = element.comparison.as_ref().map(|c| ponte_charts::Comparison {
                     change: c.kind == ComparisonKind::Change,
@@ -180,13 +198,16 @@ pub(super) async fn page(
                 let drawn = render_tile_with(kind, &element.title, &data, &locale, &options);
                 with_download(drawn, viewer, href, words)
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 tracing::warn!(dashboard = %dashboard_id, tile = i + 1, error = ?e.message, "a tile's query failed");
                 failed_tile(&element.title, words)
             }
         };
-        let errors = result.as_ref().err().map(|e| vec![json!({ "message": e.message })]).unwrap_or_default();
-        let status = if result.is_ok() { "complete" } else { "error" };
+        let errors = match result {
+            Some(Err(e)) => vec![json!({ "message": e.message })],
+            _ => Vec::new(),
+        };
+        let status = if ok { "complete" } else { "error" };
         let listen: serde_json::Map<String, Value> =
             element.listen.iter().map(|(filter, field)| (filter.clone(), Value::from(field.clone()))).collect();
         tiles.push((

@@ -134,6 +134,9 @@ fn dashboard_filters(
     (filters, types)
 }
 
+/// The longest text tile, in bytes.
+const MAX_BODY_TEXT: usize = 16 * 1024;
+
 fn element(
     re: &S<RawElement>,
     explores: &[Explore],
@@ -149,11 +152,39 @@ fn element(
     let element_type = checker
         .required(&re.kind, "type", &context, &span)
         .and_then(|t| checker.choice(t, "tile type", &ElementType::ALL));
-    let query = checker.required(&re.query, "query", &context, &span).and_then(|q| {
-        let query = validate_query(q, explores, &context, checker)?;
-        let explore = explores.iter().find(|e| e.name == query.explore)?;
-        Some((query, explore))
-    });
+    let text = element_type == Some(ElementType::Text);
+    // A text tile has Markdown and no query; every other tile a query.
+    let query = if text {
+        if let Some(q) = &re.query {
+            checker.error(q.span(), format!("{context}: a text tile has no `query`"));
+        }
+        None
+    } else {
+        checker.required(&re.query, "query", &context, &span).and_then(|q| {
+            let query = validate_query(q, explores, &context, checker)?;
+            let explore = explores.iter().find(|e| e.name == query.explore)?;
+            Some((query, explore))
+        })
+    };
+    let body_text = match (&re.body_text, text) {
+        (Some(b), true) if b.get_ref().len() <= MAX_BODY_TEXT => Some(b.get_ref().clone()),
+        (Some(b), true) => {
+            checker.error(b.span(), format!("{context}: `body_text` is longer than {MAX_BODY_TEXT} bytes"));
+            None
+        }
+        (None, true) => {
+            checker.error(span.clone(), format!("{context}: a text tile needs `body_text`"));
+            None
+        }
+        (Some(b), false) => {
+            checker.error(b.span(), format!("{context}: `body_text` is for text tiles (`type = \"text\"`)"));
+            None
+        }
+        (None, false) => None,
+    };
+    if text && body_text.is_none() {
+        return None;
+    }
     let layout = re.layout.as_ref().and_then(|l| layout(l, &context, checker));
     let mut listen = Vec::new();
     let mut ok = true;
@@ -225,11 +256,12 @@ fn element(
         }
         _ => false,
     };
-    let (query, _) = query?;
+    let query = if text { None } else { Some(query?.0) };
     ok.then_some(DashboardElement {
         title: title?,
         element_type: element_type?,
         query,
+        body_text,
         listen,
         layout,
         comparison,
@@ -259,4 +291,54 @@ fn layout(rl: &S<RawLayout>, context: &str, checker: &mut Checker<'_>) -> Option
     }
     let u = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
     Some(Layout { row: u(row), col: u(col), width: u(width), height: u(height) })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::parse_model;
+
+    const VIEW: &str = r#"
+[model]
+name = "m"
+[[views]]
+name = "v"
+dimensions = [{ name = "id", type = "number", primary_key = true }, { name = "s" }]
+measures = [{ name = "n", type = "count" }]
+[[explores]]
+name = "v"
+[[dashboards]]
+id = "d"
+title = "D"
+"#;
+
+    fn problems(tile: &str) -> String {
+        parse_model(&format!("{VIEW}[[dashboards.elements]]\n{tile}\n"), "m.toml".as_ref()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_text_tile_has_markdown_and_no_query() {
+        let ok = parse_model(
+            &format!("{VIEW}[[dashboards.elements]]\ntitle = \"Leia\"\ntype = \"text\"\nbody_text = \"**oi**\"\n"),
+            "m.toml".as_ref(),
+        )
+        .unwrap();
+        let tile = &ok.dashboard("d").unwrap().elements[0];
+        assert_eq!((tile.query.is_none(), tile.body_text.as_deref()), (true, Some("**oi**")));
+        assert!(problems("title = \"T\"\ntype = \"text\"").contains("a text tile needs `body_text`"));
+        let with_query =
+            "title = \"T\"\ntype = \"text\"\nbody_text = \"x\"\nquery = { explore = \"v\", fields = [\"v.n\"] }";
+        assert!(problems(with_query).contains("a text tile has no `query`"));
+        let misplaced =
+            "title = \"T\"\ntype = \"table\"\nbody_text = \"x\"\nquery = { explore = \"v\", fields = [\"v.n\"] }";
+        assert!(problems(misplaced).contains("`body_text` is for text tiles"));
+    }
+
+    #[test]
+    fn comparisons_and_totals_belong_to_their_tile_types() {
+        let compare =
+            "title = \"T\"\ntype = \"table\"\nshow_comparison = true\nquery = { explore = \"v\", fields = [\"v.n\"] }";
+        assert!(problems(compare).contains("`show_comparison` is for single_value tiles"));
+        let totals = "title = \"T\"\ntype = \"single_value\"\nshow_totals = true\nquery = { explore = \"v\", fields = [\"v.n\"] }";
+        assert!(problems(totals).contains("`show_totals` is for table tiles"));
+    }
 }
