@@ -40,6 +40,10 @@ pub(crate) struct Series<'a> {
     /// Its column in the result, for links.
     pub(crate) col: usize,
     pub(crate) values: Vec<Option<f64>>,
+    /// Drawn as a line on a column chart (Looker's `series_types`).
+    pub(crate) line: bool,
+    /// Measured on the right-hand axis (Looker's `y_axes`).
+    pub(crate) right: bool,
 }
 
 impl Prepared<'_> {
@@ -113,6 +117,8 @@ pub(crate) fn prepare<'a>(data: &'a TileData, locale: &Locale, links: crate::Lin
             column: &data.columns[c],
             col: c,
             values: (0..rows).map(|r| data.cell(r, c).as_f64()).collect(),
+            line: false,
+            right: false,
         })
         .collect();
     Some(Prepared { category: category.map(|c| &data.columns[c]), labels, periods, series, links })
@@ -126,15 +132,38 @@ pub(crate) fn render(
     data: &TileData,
     locale: &Locale,
     links: crate::Links<'_>,
+    combo: Option<&crate::Combo>,
 ) -> Option<String> {
-    let p = prepare(data, locale, links)?;
-    let values = p.series.iter().flat_map(|s| s.values.iter().flatten().copied());
-    let (min, max) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let mut p = prepare(data, locale, links)?;
+    if let Some(combo) = combo.filter(|_| matches!(kind, TileKind::Column | TileKind::Line)) {
+        for s in &mut p.series {
+            s.line = kind == TileKind::Line || combo.lines.contains(&s.column.name);
+            s.right = combo.right_axis.contains(&s.column.name);
+        }
+        // An axis with no series is no axis: everything on the right is the left.
+        if p.series.iter().all(|s| s.right) {
+            p.series.iter_mut().for_each(|s| s.right = false);
+        }
+    }
+    let range = |right: bool| {
+        let values = p.series.iter().filter(|s| s.right == right).flat_map(|s| s.values.iter().flatten().copied());
+        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+    };
+    let (min, max) = range(false);
     if min > max {
         return Some(empty(locale));
     }
     let ticks = nice_ticks(min, max);
-    let tick_labels = AxisFormat::of(p.series[0].column).labels(&ticks, locale);
+    let first_left = p.series.iter().find(|s| !s.right).unwrap_or(&p.series[0]);
+    let tick_labels = AxisFormat::of(first_left.column).labels(&ticks, locale);
+    let right_axis = p.series.iter().find(|s| s.right).and_then(|first| {
+        let (lo, hi) = range(true);
+        (lo <= hi).then(|| {
+            let ticks = nice_ticks(lo, hi);
+            let labels = AxisFormat::of(first.column).labels(&ticks, locale);
+            RightAxis { ticks, labels, title: first.column.label.clone() }
+        })
+    });
     let chart = match kind {
         TileKind::Bar => locale.words.bar_chart,
         TileKind::Line => locale.words.line_chart,
@@ -145,7 +174,7 @@ pub(crate) fn render(
     let mut out = if kind == TileKind::Bar {
         horizontal(&p, &ticks, &tick_labels, &aria, locale)
     } else {
-        vertical(kind, &p, &ticks, &tick_labels, &aria, locale)
+        vertical(kind, &p, (&ticks, &tick_labels), right_axis.as_ref(), &aria, locale)
     };
     if p.series.len() >= 2 {
         let names: Vec<&str> = p.series.iter().map(|s| s.column.label.as_str()).collect();
@@ -233,18 +262,30 @@ fn x_labels(p: &Prepared<'_>, slot: f64) -> XLabels {
 }
 
 /// Column, line and area charts.
+/// A second value axis, on the right, for the series `y_axes` puts there.
+struct RightAxis {
+    ticks: Vec<f64>,
+    labels: Vec<String>,
+    title: String,
+}
+
 fn vertical(
     kind: TileKind,
     p: &Prepared<'_>,
-    ticks: &[f64],
-    tick_labels: &[String],
+    (ticks, tick_labels): (&[f64], &[String]),
+    right_axis: Option<&RightAxis>,
     aria: &str,
     locale: &Locale,
 ) -> String {
-    let y_title = (p.series.len() == 1).then(|| p.series[0].column.label.as_str());
+    let left_series: Vec<&Series<'_>> = p.series.iter().filter(|s| !s.right).collect();
+    let y_title = (left_series.len() == 1 && (p.series.len() == 1 || right_axis.is_some()))
+        .then(|| left_series[0].column.label.as_str());
     let x_title = p.category.map(|c| c.label.as_str());
     let top = 10.0;
-    let right = 12.0;
+    let right = match right_axis {
+        Some(r) => r.labels.iter().map(|l| text_width(l)).fold(0.0, f64::max) + 30.0,
+        None => 12.0,
+    };
     let tick_width = tick_labels.iter().map(|l| text_width(l)).fold(0.0, f64::max);
     let left = tick_width + 10.0 + if y_title.is_some() { 20.0 } else { 4.0 };
     let plot_w = WIDTH - left - right;
@@ -256,6 +297,8 @@ fn vertical(
     let plot_h = height - top - bottom;
     let (t0, t1) = (ticks[0], ticks[ticks.len() - 1]);
     let y = |v: f64| top + plot_h * (1.0 - (v - t0) / (t1 - t0));
+    let (r0, r1) = right_axis.map_or((t0, t1), |r| (r.ticks[0], r.ticks[r.ticks.len() - 1]));
+    let y_right = |v: f64| top + plot_h * (1.0 - (v - r0) / (r1 - r0));
     let cx = |i: usize| left + slot * (i as f64 + 0.5);
     let base = y(0.0f64.clamp(t0, t1));
 
@@ -305,10 +348,36 @@ fn vertical(
         }
     }
     out.push_str("</g>\n");
-    // Marks.
+    if let Some(r) = right_axis {
+        out.push_str("<g class=\"y-axis y-axis-right\" text-anchor=\"start\">\n");
+        for (t, label) in r.ticks.iter().zip(&r.labels) {
+            let _ = writeln!(
+                out,
+                "<text x=\"{}\" y=\"{}\" dy=\"0.32em\">{}</text>",
+                num(left + plot_w + 6.0),
+                num(y_right(*t)),
+                escape_html(label)
+            );
+        }
+        out.push_str("</g>\n");
+        let _ = writeln!(
+            out,
+            "<text class=\"axis-title\" transform=\"rotate(90)\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            num(top + plot_h / 2.0),
+            num(-(WIDTH - 8.0)),
+            escape_html(&truncate(&r.title, 36))
+        );
+    }
+    // Marks: each series on its own axis.
+    let scale = |s: &Series<'_>, v: f64| if s.right { y_right(v) } else { y(v) };
     match kind {
-        TileKind::Column => columns(&mut out, p, slot, &cx, &y, base, locale),
-        _ => lines(&mut out, kind == TileKind::Area, p, &cx, &y, base, locale),
+        TileKind::Column => {
+            columns(&mut out, p, slot, &cx, &scale, base, locale);
+            if p.series.iter().any(|s| s.line) {
+                lines(&mut out, false, p, &cx, &scale, base, locale);
+            }
+        }
+        _ => lines(&mut out, kind == TileKind::Area, p, &cx, &scale, base, locale),
     }
     // Axis titles.
     if let Some(t) = x_title {
@@ -332,19 +401,22 @@ fn columns(
     p: &Prepared<'_>,
     slot: f64,
     cx: &dyn Fn(usize) -> f64,
-    y: &dyn Fn(f64) -> f64,
+    y: &dyn Fn(&Series<'_>, f64) -> f64,
     base: f64,
     locale: &Locale,
 ) {
-    let s = p.series.len() as f64;
+    // Series drawn as lines take no column slot.
+    let drawn: Vec<usize> = (0..p.series.len()).filter(|&j| !p.series[j].line).collect();
+    let s = drawn.len().max(1) as f64;
     let bar = (slot * 0.78 / s).min(56.0);
     let gap = if s > 1.0 && bar > 4.0 { 1.0 } else { 0.0 };
     out.push_str("<g class=\"marks\">\n");
-    for (j, series) in p.series.iter().enumerate() {
+    for (slot_index, &j) in drawn.iter().enumerate() {
+        let series = &p.series[j];
         for (i, v) in series.values.iter().enumerate() {
             let Some(v) = *v else { continue };
-            let x = cx(i) - bar * s / 2.0 + bar * j as f64;
-            let yv = y(v);
+            let x = cx(i) - bar * s / 2.0 + bar * slot_index as f64;
+            let yv = y(series, v);
             let h = (yv - base).abs().max(if v == 0.0 { 0.0 } else { 1.0 });
             let top = if v >= 0.0 { base - h } else { base };
             let mark = format!(
@@ -370,7 +442,7 @@ fn lines(
     area: bool,
     p: &Prepared<'_>,
     cx: &dyn Fn(usize) -> f64,
-    y: &dyn Fn(f64) -> f64,
+    y: &dyn Fn(&Series<'_>, f64) -> f64,
     base: f64,
     locale: &Locale,
 ) {
@@ -380,7 +452,9 @@ fn lines(
     let (radius, ring) = if n <= 24 { (3.0, " stroke=\"#fff\" stroke-width=\"1\"") } else { (2.2, "") };
     let opacity = if p.series.len() == 1 { "0.25" } else { "0.12" };
     out.push_str("<g class=\"marks\">\n");
-    for (j, series) in p.series.iter().enumerate() {
+    // On a column chart only the series drawn as lines; otherwise all.
+    let all_lines = !p.series.iter().any(|s| s.line) || p.series.iter().all(|s| s.line);
+    for (j, series) in p.series.iter().enumerate().filter(|(_, s)| all_lines || s.line) {
         let (c, k) = (color(j), series_class(j));
         let runs = series.values.iter().enumerate().fold(Vec::<Vec<(usize, f64)>>::new(), |mut runs, (i, v)| {
             match (v, runs.last_mut()) {
@@ -391,7 +465,8 @@ fn lines(
             runs
         });
         for run in &runs {
-            let points: Vec<String> = run.iter().map(|&(i, v)| format!("{},{}", num(cx(i)), num(y(v)))).collect();
+            let points: Vec<String> =
+                run.iter().map(|&(i, v)| format!("{},{}", num(cx(i)), num(y(series, v)))).collect();
             if area && run.len() > 1 {
                 let (first, last) = (run[0].0, run[run.len() - 1].0);
                 let _ = writeln!(
@@ -417,7 +492,7 @@ fn lines(
                 let mark = format!(
                     "<circle class=\"mark {k}\" cx=\"{}\" cy=\"{}\" r=\"{radius}\" fill=\"{c}\"{ring}><title>{}</title></circle>",
                     num(cx(i)),
-                    num(y(v)),
+                    num(y(series, v)),
                     tooltip(p, j, i, v, locale)
                 );
                 let _ = writeln!(out, "{}", linked(mark, (p.links)(i, series.col)));

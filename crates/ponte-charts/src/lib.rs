@@ -300,6 +300,20 @@ pub struct TileOptions<'a> {
     pub comparison: Option<&'a Comparison>,
     /// A table's totals row: one cell per column, `Null` for dimensions.
     pub totals: Option<&'a [Value]>,
+    /// A column or line chart's series drawn as lines and on a right axis.
+    pub combo: Option<&'a Combo>,
+}
+
+/// Looker's `series_types` and `y_axes` for a column or line chart: the
+/// measures (by field name) drawn as lines over the columns, and those
+/// measured on a second axis on the right, so a cost in R$ and a
+/// consumption in kWh share one chart.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Combo {
+    /// Series drawn as lines on a column chart.
+    pub lines: Vec<String>,
+    /// Series on the right-hand axis.
+    pub right_axis: Vec<String>,
 }
 
 /// [`render_tile`] with [`TileOptions`].
@@ -312,6 +326,11 @@ pub fn render_tile_with(
 ) -> String {
     if kind == TileKind::SingleValue && !data.rows.is_empty() {
         let body = simple::single_value(data, locale, options.links, options.comparison);
+        return wrap(kind, title, &body);
+    }
+    if matches!(kind, TileKind::Column | TileKind::Line) && !data.rows.is_empty() && options.combo.is_some() {
+        let body = cartesian::render(kind, title, data, locale, options.links, options.combo)
+            .unwrap_or_else(|| simple::table(data, locale, options.links));
         return wrap(kind, title, &body);
     }
     if kind == TileKind::Table && !data.rows.is_empty() && options.totals.is_some() {
@@ -340,7 +359,7 @@ pub fn render_tile_with_links(
             TileKind::Table => simple::table(data, locale, links),
             TileKind::Pie => pie::render(title, data, locale).unwrap_or_else(|| simple::table(data, locale, links)),
             TileKind::Bar | TileKind::Column | TileKind::Line | TileKind::Area => {
-                cartesian::render(kind, title, data, locale, links)
+                cartesian::render(kind, title, data, locale, links, None)
                     .unwrap_or_else(|| simple::table(data, locale, links))
             }
         }

@@ -330,7 +330,7 @@ fn a_single_value_compares_with_the_row_before() {
         ],
     };
     let cost = Comparison { change: true, label: Some("vs mês anterior".into()), reverse_colors: true };
-    let options = TileOptions { links: &|_, _| None, comparison: Some(&cost), totals: None };
+    let options = TileOptions { links: &|_, _| None, comparison: Some(&cost), totals: None, combo: None };
     let html = render_tile_with(TileKind::SingleValue, "Custo", &data, &PT, &options);
     assert!(html.contains("R$ 1.042,00"), "the newest row's value: {html}");
     assert!(
@@ -340,7 +340,7 @@ fn a_single_value_compares_with_the_row_before() {
         "{html}"
     );
     let plain = Comparison { change: false, label: None, reverse_colors: false };
-    let options = TileOptions { links: &|_, _| None, comparison: Some(&plain), totals: None };
+    let options = TileOptions { links: &|_, _| None, comparison: Some(&plain), totals: None, combo: None };
     let html = render_tile_with(TileKind::SingleValue, "Custo", &data, &PT, &options);
     assert!(html.contains("sv-good\"><span aria-hidden=\"true\">▲</span> R$ 1.000,00</p>"), "{html}");
 }
@@ -361,10 +361,33 @@ fn a_table_shows_the_totals_it_is_given() {
     };
     // Distinct units over all rows: 4, not 3 + 2.
     let totals = [Value::Null, Value::from(15.5), Value::from(4.0)];
-    let options = TileOptions { links: &|_, _| None, comparison: None, totals: Some(&totals) };
+    let options = TileOptions { links: &|_, _| None, comparison: None, totals: Some(&totals), combo: None };
     let html = render_tile_with(TileKind::Table, "Por status", &data, &PT, &options);
     assert!(
         html.contains("<tfoot>\n<tr class=\"totals\"><th scope=\"row\">Total</th><th scope=\"row\" class=\"num\">R$ 15,50</th><th scope=\"row\" class=\"num\">4</th></tr>"),
         "{html}"
     );
+}
+
+#[test]
+fn a_column_chart_can_draw_a_series_as_a_line_on_a_right_axis() {
+    use ponte_charts::{Combo, TileOptions, render_tile_with};
+    let data = TileData {
+        columns: vec![
+            Column::dimension("f.mes", "Mês", "date_month"),
+            Column::measure("f.custo", "Custo", "sum", Some("R$ #,##0.00")),
+            Column::measure("f.kwh", "Consumo (kWh)", "sum", Some("#,##0")),
+        ],
+        rows: (1..=6)
+            .map(|m| vec![Value::from(format!("2025-0{m}")), Value::from(1000.0 * m as f64), Value::from(5.0e6)])
+            .collect(),
+    };
+    let combo = Combo { lines: vec!["f.kwh".into()], right_axis: vec!["f.kwh".into()] };
+    let options = TileOptions { links: &|_, _| None, comparison: None, totals: None, combo: Some(&combo) };
+    let html = render_tile_with(TileKind::Column, "Custo e consumo", &data, &PT, &options);
+    assert_eq!(count(&html, "<rect class=\"mark "), 6, "columns for the cost only");
+    assert_eq!(count(&html, "<circle class=\"mark s1\""), 6, "points for the consumption");
+    assert!(html.contains("<polyline class=\"line-s1\""), "{html}");
+    assert!(html.contains("y-axis-right") && html.contains(">5 mi</text>"), "the right axis carries kWh: {html}");
+    assert!(html.contains(">R$ 6 mil</text>") || html.contains(">R$ 6.000</text>"), "the left axis carries R$: {html}");
 }

@@ -436,6 +436,10 @@ def a_cross_filter_click_narrows_the_other_tiles(customer=1):
     try:
         bars = driver.find_elements(By.CSS_SELECTOR, "[data-tile='4'] rect.mark")
         chip = driver.find_element(By.CSS_SELECTOR, ".crossfilters .chip").text
+        # Cost in columns on the left axis, consumption a line on the right.
+        points = driver.find_elements(By.CSS_SELECTOR, "[data-tile='4'] circle.mark")
+        right = driver.find_elements(By.CSS_SELECTOR, "[data-tile='4'] .y-axis-right text")
+        assert len(points) == months and right and right[-1].text.strip(), (len(points), [r.text for r in right])
     finally:
         driver.switch_to.default_content()
     assert len(bars) == months, (len(bars), months)

@@ -136,6 +136,11 @@ pub struct DashboardElement {
     /// A table's totals row (Looker's `show_totals`), computed by the
     /// warehouse over all the query's rows.
     pub show_totals: bool,
+    /// Measures a column chart draws as lines (Looker's `series_types`).
+    pub series_lines: Vec<String>,
+    /// Measures measured on a right-hand axis (Looker's `y_axes` with
+    /// `orientation = "right"`).
+    pub right_axis: Vec<String>,
 }
 
 /// What a single value is compared with, as Looker's single value

@@ -194,6 +194,14 @@ pub(crate) struct RawElement {
     pub comparison_reverse_colors: Option<S<bool>>,
     pub show_totals: Option<S<bool>>,
     pub body_text: Option<S<String>>,
+    pub series_types: Option<Pairs>,
+    pub y_axes: Option<Vec<S<RawYAxis>>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawYAxis {
+    pub orientation: Option<S<String>>,
+    pub series: Option<Vec<S<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

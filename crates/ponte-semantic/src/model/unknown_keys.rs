@@ -27,6 +27,7 @@ pub(crate) fn expected_keys(key: &UnknownKey) -> &'static [&'static str] {
         ["dashboards", "[]", "elements", "[]"] => fields_of::<raw::RawElement>(),
         ["dashboards", "[]", "elements", "[]", "query"] => fields_of::<raw::RawQuery>(),
         ["dashboards", "[]", "elements", "[]", "layout"] => fields_of::<raw::RawLayout>(),
+        ["dashboards", "[]", "elements", "[]", "y_axes", "[]"] => fields_of::<raw::RawYAxis>(),
         _ => &[],
     }
 }

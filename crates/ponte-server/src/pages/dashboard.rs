@@ -179,6 +179,9 @@ pub(super) async fn page(
                     label: c.label.clone(),
                     reverse_colors: c.reverse_colors,
                 });
+                let combo = (!element.series_lines.is_empty() || !element.right_axis.is_empty()).then(|| {
+                    ponte_charts::Combo { lines: element.series_lines.clone(), right_axis: element.right_axis.clone() }
+                });
                 // The totals row, aligned to the tile's columns by name.
                 let totals_row: Option<Vec<ponte_charts::Value>> = totals[i].as_ref().map(|t| {
                     data.columns
@@ -194,6 +197,7 @@ pub(super) async fn page(
                     links: links.as_ref(),
                     comparison: comparison.as_ref(),
                     totals: totals_row.as_deref(),
+                    combo: combo.as_ref(),
                 };
                 let drawn = render_tile_with(kind, &element.title, &data, &locale, &options);
                 with_download(drawn, viewer, href, words)

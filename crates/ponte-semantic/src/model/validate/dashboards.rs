@@ -256,6 +256,56 @@ fn element(
         }
         _ => false,
     };
+    // Looker's series_types and y_axes: measures of this tile's query,
+    // on column and line charts.
+    let charted = matches!(element_type, Some(ElementType::LookerColumn | ElementType::LookerLine));
+    let measure_of_query = |name: &str| {
+        query.as_ref().is_some_and(|(q, explore)| {
+            q.fields.iter().any(|f| f == name) && explore.resolve_field(name).is_some_and(|r| r.is_measure())
+        })
+    };
+    let mut series_lines = Vec::new();
+    for (field, kind) in checker.pairs(re.series_types.as_ref()) {
+        if !charted {
+            checker
+                .error(field.span(), format!("{context}: `series_types` is for looker_column and looker_line tiles"));
+            ok = false;
+        } else if !measure_of_query(field.get_ref()) {
+            checker
+                .error(field.span(), format!("{context}: `{}` is not a measure of this tile's query", field.get_ref()));
+            ok = false;
+        } else if let Some(line) = checker.choice(kind, "series type", &[("line", true), ("column", false)]) {
+            if line {
+                series_lines.push(field.get_ref().clone());
+            }
+        } else {
+            ok = false;
+        }
+    }
+    let mut right_axis = Vec::new();
+    for axis in re.y_axes.as_deref().unwrap_or_default() {
+        let a = axis.get_ref();
+        let right = match &a.orientation {
+            Some(o) => checker.choice(o, "axis orientation", &[("left", false), ("right", true)]),
+            None => Some(false),
+        };
+        if !charted {
+            checker.error(axis.span(), format!("{context}: `y_axes` is for looker_column and looker_line tiles"));
+            ok = false;
+            continue;
+        }
+        for series in a.series.as_deref().unwrap_or_default() {
+            if !measure_of_query(series.get_ref()) {
+                checker.error(
+                    series.span(),
+                    format!("{context}: `{}` is not a measure of this tile's query", series.get_ref()),
+                );
+                ok = false;
+            } else if right == Some(true) {
+                right_axis.push(series.get_ref().clone());
+            }
+        }
+    }
     let query = if text { None } else { Some(query?.0) };
     ok.then_some(DashboardElement {
         title: title?,
@@ -266,6 +316,8 @@ fn element(
         layout,
         comparison,
         show_totals,
+        series_lines,
+        right_axis,
     })
 }
 
@@ -331,6 +383,38 @@ title = "D"
         let misplaced =
             "title = \"T\"\ntype = \"table\"\nbody_text = \"x\"\nquery = { explore = \"v\", fields = [\"v.n\"] }";
         assert!(problems(misplaced).contains("`body_text` is for text tiles"));
+    }
+
+    #[test]
+    fn series_types_and_y_axes_name_measures_of_the_tile() {
+        let tile = |extra: &str| {
+            format!(
+                "title = \"T\"\ntype = \"looker_column\"\nquery = {{ explore = \"v\", fields = [\"v.s\", \"v.n\"] }}\n{extra}"
+            )
+        };
+        let ok = parse_model(
+            &format!(
+                "{VIEW}[[dashboards.elements]]\n{}",
+                tile(
+                    "series_types = { \"v.n\" = \"line\" }\ny_axes = [{ orientation = \"right\", series = [\"v.n\"] }]"
+                )
+            ),
+            "m.toml".as_ref(),
+        )
+        .unwrap();
+        let e = &ok.dashboard("d").unwrap().elements[0];
+        assert_eq!(
+            (e.series_lines.as_slice(), e.right_axis.as_slice()),
+            (&["v.n".to_owned()][..], &["v.n".to_owned()][..])
+        );
+        assert!(
+            problems(&tile("series_types = { \"v.s\" = \"line\" }"))
+                .contains("`v.s` is not a measure of this tile's query")
+        );
+        assert!(problems(&tile("series_types = { \"v.n\" = \"pie\" }")).contains("series type"));
+        assert!(
+            problems(&tile("y_axes = [{ orientation = \"up\", series = [\"v.n\"] }]")).contains("axis orientation")
+        );
     }
 
     #[test]
