@@ -178,3 +178,30 @@ fn a_drill_keeps_the_access_filter_and_binds_the_clicked_values() {
         }
     }
 }
+
+/// A cross-filter narrows a tile of the demo's second dashboard in both
+/// dialects: the clicked unit is a bound parameter and the access filter
+/// stays; a tile whose explore lacks the field is not touched.
+#[test]
+fn a_cross_filter_keeps_the_access_filter_and_binds_the_clicked_value() {
+    use crate::compile::{add_cross_filter, element_request};
+    let clicked = ("unidades.nome_unidade".to_owned(), Some("Hotel X' OR 1=1 --".to_owned()));
+    for target in [df(), bq()] {
+        let mut tile = element_request(demo(), "analise_unidades", 0, &BTreeMap::new()).unwrap();
+        assert!(add_cross_filter(demo(), &mut tile, &clicked));
+        let q = compile(demo(), &tile, &customer(), &target, now()).unwrap();
+        assert!(!q.sql.contains("Hotel X"), "the value is a parameter: {}", q.sql);
+        assert!(format!("{:?}", q.params).contains("Hotel X' OR 1=1 --"), "{:?}", q.params);
+        assert!(q.sql.contains("id_cliente"), "{}", q.sql);
+        for stranger in strangers() {
+            assert_denied(compile(demo(), &tile, &stranger, &target, now()));
+        }
+    }
+    // The units table of the first dashboard reads the `unidades` explore,
+    // which has no invoice month: a month cross-filter leaves it alone.
+    let month = ("faturas.mes_referencia_month".to_owned(), Some("2025-10".to_owned()));
+    let mut units = element_request(demo(), "visao_geral", 5, &BTreeMap::new()).unwrap();
+    let before = units.filters.clone();
+    assert!(!add_cross_filter(demo(), &mut units, &month));
+    assert_eq!(units.filters, before);
+}
