@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use ponte_charts::{Link, LinkKind, Locale, TileData, TileKind, Value, escape_html, format_value, render_tile};
 use ponte_semantic::compile::{Clicked, drill_request, element_request};
 use ponte_semantic::model::{Dashboard, FieldRef, Model};
-use serde_json::json;
 
 use super::Params;
 use super::crossfilter::CrossFilters;
@@ -94,10 +93,14 @@ pub(super) async fn page(
     let title = drill_title(model, &base.view, &drill.measure, &drill.clicked, &locale);
     let dashboard_path = format!("{}/dashboards/{}", frame.prefix(), dashboard.id);
     let here = format!("{dashboard_path}/tiles/{}/drill", index + 1);
-    let mut pairs: Vec<(String, String)> = params.pairs().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-    let url = format!("{here}?{}", query_string(&pairs));
+    // The CSV link carries the page's parameters as they came; the URL the
+    // host hears of leaves out the frame's own (its origin, a token).
+    let pairs: Vec<(String, String)> = params.pairs().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let frame_keys = ["embed_domain", crate::embed::NAVIGATION_TOKEN, "sdk", "theme", "sandboxed_host"];
+    let shown: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| !frame_keys.contains(&k.as_str())).collect();
+    let url =
+        format!("{here}?{}", query_string(&shown.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()));
     let table = render_tile(TileKind::Table, &title, &ran.tile_data(), &locale);
-    pairs.retain(|(k, _)| k != "embed_navigation_token" || frame.keep().iter().any(|(kk, _)| kk == k));
     let main = with_download(table, viewer, || format!("{here}/download/csv?{}", query_string(&pairs)), words);
     let mut back_pairs: Vec<(String, String)> = values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     back_pairs.extend(cross.pairs());
@@ -115,10 +118,7 @@ pub(super) async fn page(
             words.back_to_dashboard
         ),
         main,
-        events: vec![
-            super::html::page_changed("dashboards", &url, &absolute),
-            json!({ "type": "drill:loaded", "title": title }),
-        ],
+        events: vec![super::html::page_changed("dashboards", &url, &absolute)],
         theme_css: super::html::theme_css(model, params, dashboard.theme.as_deref()),
     })
 }
