@@ -1,27 +1,9 @@
 //! `event_stream` on transfers: what `validate` accepts, what it refuses,
 //! and where it says so.
 
-use ponte_config::ConfigError;
+mod common;
 
-fn load(text: &str) -> Result<ponte_config::Config, ConfigError> {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ponte.toml"), text).unwrap();
-    ponte_config::load(&dir.path().join("ponte.toml"))
-}
-
-fn problems(text: &str) -> Vec<String> {
-    match load(text) {
-        Err(ConfigError::Invalid { diagnostics, .. }) => diagnostics
-            .iter()
-            .map(|d| {
-                let text = d.to_string();
-                text[text.find("ponte.toml:").expect("the file is named")..].to_owned()
-            })
-            .collect(),
-        Err(other) => panic!("unexpected error: {other}"),
-        Ok(_) => panic!("config was accepted:\n{text}"),
-    }
-}
+use common::{load, problems};
 
 const STORES: &str = r#"
 [stores.lake]
@@ -33,11 +15,11 @@ url = "gs://landing"
 
 #[test]
 fn a_queue_arn_on_an_s3_source_is_read_into_its_url() {
-    let config = load(&format!(
+    let (_dir, config) = load(&format!(
         "{STORES}\n[[transfers]]\nname = \"t\"\nsource = {{ store = \"lake\" }}\nsink = {{ store = \"gcs\" }}\n\
          event_stream = {{ queue = \"arn:aws:sqs:sa-east-1:123456789012:lake-events\" }}\n"
-    ))
-    .unwrap();
+    ));
+    let config = config.unwrap();
     let stream = config.transfers[0].event_stream.as_ref().expect("an event stream");
     assert_eq!(stream.queue.url, "https://sqs.sa-east-1.amazonaws.com/123456789012/lake-events");
     assert_eq!(stream.queue.region.as_deref(), Some("sa-east-1"));

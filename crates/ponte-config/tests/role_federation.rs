@@ -1,31 +1,10 @@
 //! `role_arn` and its keys on `s3://` stores: what `validate` accepts, what
 //! it refuses, and where it says so.
 
-use ponte_config::{ConfigError, RoleArn, SessionName, WebIdentitySource};
+mod common;
 
-/// Loads `text` as ponte.toml in a fresh folder.
-fn load(text: &str) -> (tempfile::TempDir, Result<ponte_config::Config, ConfigError>) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ponte.toml"), text).unwrap();
-    let result = ponte_config::load(&dir.path().join("ponte.toml"));
-    (dir, result)
-}
-
-/// Every problem of an invalid config, as `validate` prints them
-/// (`ponte.toml:LINE:COL: message`).
-fn problems(text: &str) -> Vec<String> {
-    match load(text).1 {
-        Err(ConfigError::Invalid { diagnostics, .. }) => diagnostics
-            .iter()
-            .map(|d| {
-                let text = d.to_string();
-                text[text.find("ponte.toml:").expect("the file is named")..].to_owned()
-            })
-            .collect(),
-        Err(other) => panic!("unexpected error: {other}"),
-        Ok(_) => panic!("config was accepted:\n{text}"),
-    }
-}
+use common::{load, problems};
+use ponte_config::{RoleArn, SessionName, WebIdentitySource};
 
 fn assert_has(problems: &[String], want: &str) {
     assert!(problems.iter().any(|p| p.contains(want)), "no problem containing `{want}`:\n{}", problems.join("\n"));

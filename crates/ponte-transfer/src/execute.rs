@@ -112,7 +112,8 @@ fn history_entry(result: &Result<TransferReport, TransferError>) -> RunEnd {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// An error and its causes on one line, for logs and the history.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {

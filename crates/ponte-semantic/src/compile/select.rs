@@ -6,7 +6,7 @@ use super::dialect::{SqlWriter, all_of};
 use super::filter_sql::condition;
 use super::resolve::{Plan, Planned, time_kind};
 use super::{CompiledQuery, Dialect, FieldKind, OutputColumn, QueryError};
-use crate::model::{Aggregate, BinaryOp, DimensionType, FieldRef, JoinType, Measure, MeasureKind, NumberExpr, View};
+use crate::model::{Aggregate, BinaryOp, FieldRef, JoinType, Measure, MeasureKind, NumberExpr, View};
 
 pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery, QueryError> {
     let mut w = SqlWriter::new(dialect, plan.time_zone);
@@ -207,14 +207,11 @@ fn unique_alias(taken: &[OutputColumn], p: &Planned<'_>) -> String {
 }
 
 fn output_column(p: &Planned<'_>, alias: String) -> OutputColumn {
-    let (kind, field_type, value_format) = match p.field.field {
-        FieldRef::Dimension(d) => (FieldKind::Dimension, dimension_type(d.dimension_type), d.value_format.clone()),
-        FieldRef::Timeframe(_, t) => (FieldKind::Dimension, format!("date_{}", t.as_str()), None),
-        FieldRef::Measure(m) => (FieldKind::Measure, m.type_name().to_owned(), m.value_format.clone()),
+    let (kind, value_format) = match p.field.field {
+        FieldRef::Dimension(d) => (FieldKind::Dimension, d.value_format.clone()),
+        FieldRef::Timeframe(..) => (FieldKind::Dimension, None),
+        FieldRef::Measure(m) => (FieldKind::Measure, m.value_format.clone()),
     };
+    let field_type = p.field.result_type();
     OutputColumn { name: p.field.name(), label: p.field.label(), kind, field_type, value_format, alias }
-}
-
-fn dimension_type(t: DimensionType) -> String {
-    t.as_str().to_owned()
 }

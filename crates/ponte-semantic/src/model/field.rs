@@ -37,6 +37,16 @@ impl ResolvedField<'_> {
         }
     }
 
+    /// The type results carry for it, as the API's fields and the charts
+    /// read it: a dimension's type, `date_<timeframe>`, a measure's kind.
+    pub fn result_type(&self) -> String {
+        match self.field {
+            FieldRef::Dimension(d) => d.dimension_type.as_str().to_owned(),
+            FieldRef::Timeframe(_, t) => format!("date_{}", t.as_str()),
+            FieldRef::Measure(m) => m.type_name().to_owned(),
+        }
+    }
+
     /// Whether it aggregates (goes to `HAVING`, not `GROUP BY`).
     pub fn is_measure(&self) -> bool {
         matches!(self.field, FieldRef::Measure(_))

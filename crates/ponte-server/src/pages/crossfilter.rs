@@ -94,18 +94,8 @@ impl CrossFilters {
         let parts: Vec<String> = self
             .clicked
             .iter()
-            .map(|(field, value)| {
-                let resolved = explore.and_then(|e| e.resolve_field(field));
-                let label = resolved.map_or_else(|| field.clone(), |f| f.label());
-                let field_type = resolved.map_or_else(
-                    || "string".to_owned(),
-                    |f| match f.field {
-                        ponte_semantic::model::FieldRef::Timeframe(_, t) => format!("date_{}", t.as_str()),
-                        _ => "string".to_owned(),
-                    },
-                );
-                let column = ponte_charts::Column::dimension(field, &label, &field_type);
-                let shown = format_value(&value.clone().map_or(Value::Null, Value::Text), &column, locale);
+            .map(|clicked| {
+                let (label, shown) = super::drill::clicked_value(explore, clicked, locale);
                 format!("{} = {}", escape_html(&label), escape_html(&shown))
             })
             .collect();
@@ -138,12 +128,7 @@ pub(super) fn links<'d>(
         let mut shown = Vec::new();
         for (c, column) in data.columns.iter().enumerate().filter(|(_, c)| !c.is_measure) {
             let cell = data.rows.get(row).and_then(|r| r.get(c)).unwrap_or(&Value::Null);
-            let text = match cell {
-                Value::Null => return None,
-                Value::Text(t) => t.clone(),
-                Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
-                Value::Number(n) => n.to_string(),
-            };
+            let text = super::drill::raw_text(cell)?;
             pairs.push((format!("{FIELD_PREFIX}{}]", column.name), text));
             shown.push(format_value(cell, column, locale));
         }

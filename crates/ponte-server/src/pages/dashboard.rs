@@ -330,10 +330,7 @@ async fn filter_suggestions(
     join_all(dashboard.filters.iter().map(|filter| {
         let field = model.explore(&filter.explore).and_then(|e| e.resolve_field(&filter.field));
         let kind = field.map(|f| f.filter_type());
-        let field_type = field.map(|f| match f.field {
-            ponte_semantic::model::FieldRef::Timeframe(_, t) => format!("date_{}", t.as_str()),
-            _ => "date".to_owned(),
-        });
+        let field_type = field.map(|f| f.result_type());
         let no_filters = &no_filters;
         async move {
             if !matches!(kind, Some(FilterType::String | FilterType::Date)) {
@@ -450,6 +447,34 @@ fn failed_tile(title: &str, words: &Words) -> String {
     )
 }
 
+/// Tile `tile` (1-based, as URLs name it) of `dashboard` as the page with
+/// `params` shows it: its query with the dashboard's filters and the
+/// cross-filter applied. Its index, its query, and the filter values.
+pub(super) fn shown_tile(
+    model: &Model,
+    dashboard: &Dashboard,
+    tile: &str,
+    params: &Params,
+) -> Result<(usize, QueryRequest, ShownFilters), ApiError> {
+    let index = tile
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .filter(|i| *i < dashboard.elements.len())
+        .ok_or_else(|| ApiError::not_found(format!("dashboard `{}` has no tile `{tile}`", dashboard.id)))?;
+    let (cross, rest) = CrossFilters::take(params)?;
+    let values = filter_values(dashboard, &rest)?;
+    let mut request = element_request(model, &dashboard.id, index, &values)?;
+    cross.apply(model, index, &mut request);
+    Ok((index, request, ShownFilters { values, cross }))
+}
+
+/// The filters a dashboard page shows: its filter values and cross-filter.
+pub(super) struct ShownFilters {
+    pub(super) values: BTreeMap<String, String>,
+    pub(super) cross: CrossFilters,
+}
+
 /// `GET …/dashboards/{id}/tiles/{n}/download/csv`: one tile's rows, with
 /// the same filters, for a viewer with a download permission.
 pub(super) async fn download(
@@ -460,11 +485,7 @@ pub(super) async fn download(
     params: &Params,
 ) -> Result<axum::response::Response, ApiError> {
     let (model, dashboard) = open(app, viewer, id)?;
-    let index = super::drill::tile_index(dashboard, tile)?;
-    let (cross, rest) = CrossFilters::take(params)?;
-    let values = filter_values(dashboard, &rest)?;
-    let mut request = element_request(model, &dashboard.id, index, &values)?;
-    cross.apply(model, index, &mut request);
+    let (index, mut request, _) = shown_tile(model, dashboard, tile, params)?;
     download_limit(&mut request, viewer)?;
     csv_download(app, &request, viewer, &format!("{}-{}", dashboard.id, index + 1)).await
 }

@@ -13,12 +13,11 @@
 use std::collections::BTreeMap;
 
 use ponte_charts::{Link, LinkKind, Locale, TileData, TileKind, Value, escape_html, format_value, render_tile};
-use ponte_semantic::compile::{Clicked, drill_request, element_request};
-use ponte_semantic::model::{Dashboard, FieldRef, Model};
+use ponte_semantic::compile::{Clicked, drill_request};
+use ponte_semantic::model::{Explore, FieldRef, Model};
 
 use super::Params;
-use super::crossfilter::CrossFilters;
-use super::dashboard::{filter_values, open};
+use super::dashboard::{ShownFilters, open, shown_tile};
 use super::html::{Frame, Page, Words, query_string, with_download};
 use super::results::{csv_download, download_limit, run};
 use super::viewer::Viewer;
@@ -61,15 +60,6 @@ impl DrillParams {
     }
 }
 
-/// The tile (1-based `tile` of the URL) of `dashboard`, as an index.
-pub(super) fn tile_index(dashboard: &Dashboard, tile: &str) -> Result<usize, ApiError> {
-    tile.parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_sub(1))
-        .filter(|i| *i < dashboard.elements.len())
-        .ok_or_else(|| ApiError::not_found(format!("dashboard `{}` has no tile `{tile}`", dashboard.id)))
-}
-
 /// `GET …/dashboards/{id}/tiles/{n}/drill`
 pub(super) async fn page(
     app: &AppState,
@@ -80,12 +70,8 @@ pub(super) async fn page(
     frame: &Frame,
 ) -> Result<Page, ApiError> {
     let (model, dashboard) = open(app, viewer, id)?;
-    let index = tile_index(dashboard, tile)?;
     let drill = DrillParams::parse(params)?;
-    let (cross, rest) = CrossFilters::take(&drill.rest)?;
-    let values = filter_values(dashboard, &rest)?;
-    let mut base = element_request(model, &dashboard.id, index, &values)?;
-    cross.apply(model, index, &mut base);
+    let (index, base, ShownFilters { values, cross }) = shown_tile(model, dashboard, tile, &drill.rest)?;
     let request = drill_request(model, &base, &drill.measure, &drill.clicked)?;
     let ran = run(app, &request, viewer).await?;
     let locale = Locale::from_tag(&model.locale);
@@ -133,12 +119,8 @@ pub(super) async fn download(
     params: &Params,
 ) -> Result<axum::response::Response, ApiError> {
     let (model, dashboard) = open(app, viewer, id)?;
-    let index = tile_index(dashboard, tile)?;
     let drill = DrillParams::parse(params)?;
-    let (cross, rest) = CrossFilters::take(&drill.rest)?;
-    let values = filter_values(dashboard, &rest)?;
-    let mut base = element_request(model, &dashboard.id, index, &values)?;
-    cross.apply(model, index, &mut base);
+    let (index, base, _) = shown_tile(model, dashboard, tile, &drill.rest)?;
     let mut request = drill_request(model, &base, &drill.measure, &drill.clicked)?;
     download_limit(&mut request, viewer)?;
     csv_download(app, &request, viewer, &format!("{}-{}-drill", dashboard.id, index + 1)).await
@@ -148,28 +130,21 @@ pub(super) async fn download(
 /// clicked values, as the tile showed them.
 fn drill_title(model: &Model, explore: &str, measure: &str, clicked: &[Clicked], locale: &Locale) -> String {
     let explore = model.explore(explore);
-    let label =
-        |field: &str| explore.and_then(|e| e.resolve_field(field)).map_or_else(|| field.to_owned(), |f| f.label());
-    let mut parts = vec![label(measure)];
-    for (field, value) in clicked {
-        let column = column_of(model, explore.map(|e| e.name.as_str()), field, &label(field));
-        let value = value.as_ref().map_or(Value::Null, |v| Value::Text(v.clone()));
-        parts.push(format_value(&value, &column, locale));
-    }
+    let measure = explore.and_then(|e| e.resolve_field(measure)).map_or_else(|| measure.to_owned(), |f| f.label());
+    let mut parts = vec![measure];
+    parts.extend(clicked.iter().map(|clicked| clicked_value(explore, clicked, locale).1));
     parts.join(" · ")
 }
 
-fn column_of(model: &Model, explore: Option<&str>, field: &str, label: &str) -> ponte_charts::Column {
-    let field_type = explore
-        .and_then(|e| model.explore(e))
-        .and_then(|e| e.resolve_field(field))
-        .map(|f| match f.field {
-            FieldRef::Timeframe(_, t) => format!("date_{}", t.as_str()),
-            FieldRef::Dimension(d) => d.dimension_type.as_str().to_owned(),
-            FieldRef::Measure(_) => "number".to_owned(),
-        })
-        .unwrap_or_else(|| "string".to_owned());
-    ponte_charts::Column::dimension(field, label, &field_type)
+/// A clicked field's label and its value as the tile showed it
+/// (`Mês de referência (mês)`, `out. 2025`).
+pub(super) fn clicked_value(explore: Option<&Explore>, (field, value): &Clicked, locale: &Locale) -> (String, String) {
+    let resolved = explore.and_then(|e| e.resolve_field(field));
+    let label = resolved.map_or_else(|| field.clone(), |f| f.label());
+    let field_type = resolved.map_or_else(|| "string".to_owned(), |f| f.result_type());
+    let column = ponte_charts::Column::dimension(field, &label, &field_type);
+    let shown = format_value(&value.clone().map_or(Value::Null, Value::Text), &column, locale);
+    (label, shown)
 }
 
 /// The drill link of each mark of a tile (row, measure column): for a
@@ -223,7 +198,7 @@ pub(super) fn links<'d>(
 
 /// A cell as the query's results carry it, for a filter: text as is, a
 /// whole number without decimals; `None` for a null.
-fn raw_text(value: &Value) -> Option<String> {
+pub(super) fn raw_text(value: &Value) -> Option<String> {
     match value {
         Value::Null => None,
         Value::Text(t) => Some(t.clone()),

@@ -23,6 +23,7 @@ use ponte_config::{Backoff, StoreUrl, TransferJob};
 use ponte_state::{StateDb, Trigger};
 use ponte_store::{SqsClient, SqsMessage};
 
+use crate::execute::error_chain;
 use crate::{SyncOptions, TransferError, quiet};
 use notification::{Notification, Poison};
 
@@ -200,17 +201,6 @@ async fn run_for(
             }
         }
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 #[cfg(test)]
