@@ -1,5 +1,5 @@
-//! A demo dashboard page with all seven tile kinds, on made-up energy
-//! invoices of a Brazilian retailer (R$ costs, kWh consumption).
+//! A demo dashboard page with every tile kind, on made-up energy invoices
+//! of a Brazilian retailer (R$ costs, kWh consumption).
 //!
 //! ```sh
 //! cargo run -p ponte-charts --example demo -- /tmp/ponte-demo.html pt-BR
@@ -147,6 +147,36 @@ pub fn tiles() -> Vec<DemoTile> {
             })
             .collect(),
     };
+    // Cost against consumption per unit: the tariff shows as the slope, a
+    // unit off the line is worth a look.
+    let scatter = TileData {
+        columns: vec![
+            Column::dimension("unidades.nome", "Unidade consumidora", "string"),
+            Column::measure("faturas.consumo_total", "Consumo (kWh)", "sum", Some("#,##0")),
+            cost_column(),
+        ],
+        rows: (0..16)
+            .map(|i| {
+                let kwh = seasonal(i * 5, 60_000.0, 45_000.0).round();
+                let tariff = if i == 11 { 1.18 } else { 0.82 + 0.04 * (i as f64 * 1.7).sin() };
+                vec![
+                    Value::from(format!("Unidade {:02}", i + 1)),
+                    Value::from(kwh),
+                    Value::from((kwh * tariff).round()),
+                ]
+            })
+            .collect(),
+    };
+    let funnel = TileData {
+        columns: vec![
+            Column::dimension("faturas.etapa", "Etapa", "string"),
+            Column::measure("faturas.quantidade", "Faturas", "count", Some("#,##0")),
+        ],
+        rows: [("Emitidas", 1240), ("Recebidas", 1187), ("Validadas", 1032), ("Aprovadas", 905), ("Pagas", 768)]
+            .iter()
+            .map(|(step, n)| vec![Value::from(*step), Value::from(*n as i64)])
+            .collect(),
+    };
     [
         (TileKind::SingleValue, "Custo total", single, (0, 0, 6, 4)),
         (TileKind::Column, "Custo mensal", column, (0, 6, 18, 8)),
@@ -154,7 +184,9 @@ pub fn tiles() -> Vec<DemoTile> {
         (TileKind::Area, "Demanda medida × contratada", area, (8, 12, 12, 8)),
         (TileKind::Bar, "Custo por unidade consumidora (último mês)", bar, (16, 0, 12, 8)),
         (TileKind::Pie, "Consumo por distribuidora", pie, (16, 12, 12, 8)),
-        (TileKind::Table, "Faturas recentes", table, (24, 0, 24, 8)),
+        (TileKind::Scatter, "Consumo × custo por unidade", scatter, (24, 0, 12, 8)),
+        (TileKind::Funnel, "Faturas do mês, da emissão ao pagamento", funnel, (24, 12, 12, 8)),
+        (TileKind::Table, "Faturas recentes", table, (32, 0, 24, 8)),
     ]
     .into_iter()
     .map(|(kind, title, data, layout)| DemoTile { kind, title, data, layout })

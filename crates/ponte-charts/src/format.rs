@@ -68,6 +68,13 @@ pub(crate) fn percent(part: f64, locale: &Locale) -> String {
     format!("{}%", spec.render(part * 100.0, locale))
 }
 
+/// `part` (`0.4167`) as a whole percentage (`42%`), for a value's share of
+/// its stack or of a funnel's first step, where a decimal is noise.
+pub(crate) fn whole_percent(part: f64, locale: &Locale) -> String {
+    let spec = NumSpec { min_int: 1, grouping: true, min_frac: 0, max_frac: 0 };
+    signed(part, String::new(), spec.render(part.abs() * 100.0, locale), "%".to_owned())
+}
+
 /// A relative change (`0.042`) with its sign and one decimal (`+4,2%`,
 /// `-0,8%`), for a single value's comparison.
 pub(crate) fn signed_percent(change: f64, locale: &Locale) -> String {
@@ -417,6 +424,12 @@ impl AxisFormat {
         AxisFormat { before: String::new(), after: String::new(), percent: 0, scale: 0, grouping: true }
     }
 
+    /// Shares (`0.2`) as percentages (`20%`), for a percent-stacked axis,
+    /// whatever the series' own formats.
+    pub(crate) fn percent() -> AxisFormat {
+        AxisFormat { after: "%".to_owned(), percent: 1, ..AxisFormat::plain() }
+    }
+
     /// Labels for evenly spaced ticks: the format's prefix and suffix, as
     /// many decimals as the step needs, and large numbers compacted
     /// (`R$ 1,2 mi`, `250 mil`; `1.2M`, `250K`) so the axis stays narrow.
@@ -596,6 +609,11 @@ mod tests {
         assert_eq!(pct.labels(&[0.0, 0.05, 0.1], &Locale::PT_BR), ["0%", "5%", "10%"]);
         let kmb = AxisFormat::of(&Column::measure("k", "K", "sum", Some(r#"[>=1000000]0.0,,"M";"R$ "0"#)));
         assert_eq!(kmb.labels(&[0.0, 2e6, 4e6], &Locale::PT_BR), ["R$ 0", "R$ 2 mi", "R$ 4 mi"]);
+        let shares = AxisFormat::percent().labels(&[0.0, 0.2, 0.4, 0.6, 0.8, 1.0], &Locale::PT_BR);
+        assert_eq!(shares, ["0%", "20%", "40%", "60%", "80%", "100%"]);
+        assert_eq!(whole_percent(0.4167, &Locale::PT_BR), "42%");
+        assert_eq!(whole_percent(-0.25, &Locale::EN_US), "-25%");
+        assert_eq!(whole_percent(-0.001, &Locale::EN_US), "0%");
         let plain = AxisFormat::of(&Column::measure("n", "N", "average", None));
         assert_eq!(plain.labels(&[0.0, 0.2, 0.4], &Locale::PT_BR), ["0", "0,2", "0,4"]);
     }

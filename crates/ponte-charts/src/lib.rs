@@ -6,13 +6,24 @@
 //! query result, puts the fragments in a `.grid` and ships [`stylesheet`] once
 //! per page.
 //!
-//! * The first column that is not a measure is the category (the x axis, or
-//!   the slice labels of a pie); every measure column is a series.
+//! * The first column that is not a measure is the category (the x axis, the
+//!   slice labels of a pie, the steps of a funnel); every measure column is a
+//!   series. A scatter instead plots its first numeric column along the
+//!   bottom and each later one up the side (see [`TileKind`]).
+//! * Looker's visualisation settings arrive as [`TileOptions`] on
+//!   [`render_tile_with`], the one entry point every kind goes through:
+//!   links, a single value's comparison, a table's totals and
+//!   [`ConditionalFormat`]s, a chart's [`Combo`] and [`Stacking`]. A query
+//!   with `pivots` is spread into columns with [`pivot`] before it is drawn.
 //! * Numbers and dates are formatted with the column's Looker `value_format`
 //!   and the model's [`Locale`] ([`format_value`]).
 //! * Every text that comes from data or titles is escaped, and the output is
 //!   deterministic (same input, same bytes), so tiles can be snapshot-tested
-//!   and cached.
+//!   and cached. The one inline style, a conditional format's, takes nothing
+//!   but hex colours.
+//! * Any chart with nothing it can plot (no measure; fewer than two numbers
+//!   for a scatter) is drawn as a table, and a result without rows as the
+//!   locale's "no data", so a tile never renders blank.
 //!
 //! ```
 //! use ponte_charts::{Column, Locale, TileData, TileKind, Value, render_tile};
@@ -31,17 +42,50 @@
 //! assert!(html.starts_with(r#"<section class="tile tile-column">"#));
 //! assert!(html.contains("jan. 2025"));
 //! ```
+//!
+//! A pivoted, stacked column chart (Looker's `pivots: [status]`,
+//! `stacking: normal`):
+//!
+//! ```
+//! use ponte_charts::{Column, Locale, Stacking, TileData, TileKind, TileOptions, Value, pivot, render_tile_with};
+//!
+//! let data = TileData {
+//!     columns: vec![
+//!         Column::dimension("faturas.mes_month", "Mês", "date_month"),
+//!         Column::dimension("faturas.status", "Status", "string"),
+//!         Column::measure("faturas.valor", "Valor", "sum", Some("R$ #,##0.00")),
+//!     ],
+//!     rows: vec![
+//!         vec![Value::from("2025-01"), Value::from("Vencida"), Value::from(300.0)],
+//!         vec![Value::from("2025-01"), Value::from("Paga"), Value::from(1200.0)],
+//!     ],
+//! };
+//! let pivoted = pivot(&data, &["faturas.status".to_owned()], &Locale::PT_BR);
+//! let options = TileOptions { stacking: Stacking::Normal, ..TileOptions::plain() };
+//! let html = render_tile_with(TileKind::Column, "Faturas", &pivoted.data, &Locale::PT_BR, &options);
+//! assert!(html.contains("<title>jan. 2025 · Paga: R$ 1.200,00</title>"));
+//! assert!(html.contains("<span>Vencida</span>"));
+//! ```
 
+mod axes;
+mod bar;
 mod cartesian;
+mod conditional;
 mod escape;
 mod format;
+mod funnel;
 mod locale;
 mod pie;
+mod pivot;
+mod scatter;
 mod simple;
+mod stack;
 mod style;
 mod svg;
+mod table;
 mod text;
 mod ticks;
+mod vertical;
 
 pub use escape::escape_html;
 pub use format::format_value;
@@ -66,11 +110,17 @@ pub enum TileKind {
     Pie,
     /// The rows as a table (`table`), when the exact numbers matter.
     Table,
+    /// Points at (x, y) (`looker_scatter`): the first numeric column along
+    /// the bottom, each measure after it up the side, for correlations.
+    Scatter,
+    /// Steps narrowing down (`looker_funnel`): each row a step, its first
+    /// measure as the bar, with its share of the first step.
+    Funnel,
 }
 
 impl TileKind {
     /// Every kind with its Looker name, in the order Looker's picker lists them.
-    pub const ALL: [(TileKind, &'static str); 7] = [
+    pub const ALL: [(TileKind, &'static str); 9] = [
         (TileKind::SingleValue, "single_value"),
         (TileKind::Bar, "looker_bar"),
         (TileKind::Column, "looker_column"),
@@ -78,6 +128,8 @@ impl TileKind {
         (TileKind::Area, "looker_area"),
         (TileKind::Pie, "looker_pie"),
         (TileKind::Table, "table"),
+        (TileKind::Scatter, "looker_scatter"),
+        (TileKind::Funnel, "looker_funnel"),
     ];
 
     /// The kind for a Looker `vis_config.type` such as `looker_column`, so the
@@ -103,6 +155,8 @@ impl TileKind {
             TileKind::Area => "area",
             TileKind::Pie => "pie",
             TileKind::Table => "table",
+            TileKind::Scatter => "scatter",
+            TileKind::Funnel => "funnel",
         }
     }
 }
@@ -271,7 +325,7 @@ pub type Links<'a> = &'a dyn Fn(usize, usize) -> Option<Link>;
 /// The fragment expects [`stylesheet`] on the page; placement in the grid is
 /// the caller's (see [`grid_placement`]).
 pub fn render_tile(kind: TileKind, title: &str, data: &TileData, locale: &Locale) -> String {
-    render_tile_with_links(kind, title, data, locale, &|_, _| None)
+    render_tile_with(kind, title, data, locale, &TileOptions::plain())
 }
 
 /// A text tile (Looker's `type: text`): `title` and its Markdown `body`,
@@ -294,7 +348,8 @@ pub struct Comparison {
 
 /// How a tile is drawn beyond its kind.
 pub struct TileOptions<'a> {
-    /// Each mark's link (see [`render_tile_with_links`]).
+    /// Each mark's link (see [`render_tile_with_links`]): called with the
+    /// mark's row and its measure's column (for a scatter, the y column).
     pub links: Links<'a>,
     /// A single value's comparison.
     pub comparison: Option<&'a Comparison>,
@@ -302,7 +357,126 @@ pub struct TileOptions<'a> {
     pub totals: Option<&'a [Value]>,
     /// A column or line chart's series drawn as lines and on a right axis.
     pub combo: Option<&'a Combo>,
+    /// How a column, bar or area chart's series share a category (line
+    /// charts ignore it).
+    pub stacking: Stacking,
+    /// A table's cell colours by value (Looker's `conditional_formatting`).
+    pub conditional_formats: &'a [ConditionalFormat],
 }
+
+impl<'a> TileOptions<'a> {
+    /// No links, comparison, totals, combo, stacking or formatting: the
+    /// tile as [`render_tile`] draws it.
+    pub fn plain() -> TileOptions<'static> {
+        TileOptions {
+            links: &no_links,
+            comparison: None,
+            totals: None,
+            combo: None,
+            stacking: Stacking::Grouped,
+            conditional_formats: &[],
+        }
+    }
+}
+
+/// The links of a tile without any.
+fn no_links(_: usize, _: usize) -> Option<Link> {
+    None
+}
+
+/// Looker's `stacking` for column, bar and area charts. Positive values
+/// stack up from zero and negative ones down from it. Series a [`Combo`]
+/// draws as lines are not stacked, and on a percent stack they are measured
+/// on the right axis, since their values mean nothing against 0–100 %.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stacking {
+    /// Side by side (`""`, the default).
+    #[default]
+    Grouped,
+    /// On top of each other (`normal`): the stack's height is the total.
+    Normal,
+    /// On top of each other as shares of 100 % (`percent`).
+    Percent,
+}
+
+/// One rule of a table's conditional formatting: cells of `fields` whose
+/// value passes `rule` are drawn with these colours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConditionalFormat {
+    /// The columns (by field name) it applies to; empty: every numeric column.
+    pub fields: Vec<String>,
+    /// Which values it marks.
+    pub rule: FormatRule,
+    /// Background colour, `#rrggbb` or `#rgb`. The model checks colours,
+    /// and the renderer checks them again: anything else is ignored, so no
+    /// CSS can reach the style attribute.
+    pub background: Option<String>,
+    /// Text colour, `#rrggbb` or `#rgb` (anything else is ignored).
+    pub font: Option<String>,
+    /// Bold text.
+    pub bold: bool,
+}
+
+/// The test of a [`ConditionalFormat`] (Looker's `type`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FormatRule {
+    /// `equal to`
+    EqualTo(f64),
+    /// `not equal to`
+    NotEqualTo(f64),
+    /// `greater than`
+    GreaterThan(f64),
+    /// `less than`
+    LessThan(f64),
+    /// `between` (inclusive)
+    Between(f64, f64),
+    /// `not between`
+    NotBetween(f64, f64),
+    /// `null`
+    Null,
+    /// `not null`
+    NotNull,
+}
+
+/// A result with its pivoted dimensions spread into columns (Looker's
+/// `pivots`): one row per value of the other dimensions, one column per
+/// measure and pivot value, labelled by the pivot value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pivoted {
+    /// The spread result, drawn like any other.
+    pub data: TileData,
+    /// For each of its cells (`origin[row][col]`), the row of the original
+    /// result it came from, so links can name the clicked values.
+    pub origin: Vec<Vec<Option<usize>>>,
+    /// For each of its columns, the original column.
+    pub source_column: Vec<usize>,
+}
+
+/// `data` with the dimensions named in `pivots` spread into columns, as
+/// Looker draws a query with `pivots`; `data` as it is (with identity maps)
+/// when none of them is in it.
+///
+/// * The other dimensions are the row key: one row per distinct key, in the
+///   order keys first appear.
+/// * Each measure becomes one column per distinct pivot value (or
+///   combination of values, with several pivots), pivot values in Looker's
+///   ascending order (numbers numerically, then text, nulls last), and
+///   grouped by pivot value first, measures within, as Looker's tables are.
+///   Only the first [`MAX_PIVOT_VALUES`] are spread; rows of the others are
+///   left out, so a pivot on a field with thousands of values stays a tile.
+/// * A spread column keeps its measure's `name`, `field_type` and
+///   `value_format`, so combos and conditional formats by field name still
+///   apply. Its label is the pivot value(s) formatted in `locale` and joined
+///   with ` · ` (`mar. 2025 · Paga`), after the measure's label when there
+///   are several measures (`Valor · Paga`).
+/// * A key without a row for some pivot value gets `Null` there, with no
+///   origin.
+pub fn pivot(data: &TileData, pivots: &[String], locale: &Locale) -> Pivoted {
+    pivot::spread(data, pivots, locale)
+}
+
+/// The most pivot values [`pivot`] spreads into columns.
+pub const MAX_PIVOT_VALUES: usize = pivot::MAX_PIVOT_VALUES;
 
 /// Looker's `series_types` and `y_axes` for a column or line chart: the
 /// measures (by field name) drawn as lines over the columns, and those
@@ -316,7 +490,14 @@ pub struct Combo {
     pub right_axis: Vec<String>,
 }
 
-/// [`render_tile`] with [`TileOptions`].
+/// [`render_tile`] with [`TileOptions`]: the one entry point every other
+/// `render_tile*` function delegates to, so each kind is drawn in one place
+/// whatever the caller asked for.
+///
+/// Options a kind has no use for are ignored (a pie's links, a line
+/// chart's stacking, a chart's totals). A chart with nothing to plot falls
+/// back to a plain table of the rows, with its links but without totals or
+/// conditional formats, which belong to a table tile.
 pub fn render_tile_with(
     kind: TileKind,
     title: &str,
@@ -324,20 +505,24 @@ pub fn render_tile_with(
     locale: &Locale,
     options: &TileOptions<'_>,
 ) -> String {
-    if kind == TileKind::SingleValue && !data.rows.is_empty() {
-        let body = simple::single_value(data, locale, options.links, options.comparison);
-        return wrap(kind, title, &body);
-    }
-    if matches!(kind, TileKind::Column | TileKind::Line) && !data.rows.is_empty() && options.combo.is_some() {
-        let body = cartesian::render(kind, title, data, locale, options.links, options.combo)
-            .unwrap_or_else(|| simple::table(data, locale, options.links));
-        return wrap(kind, title, &body);
-    }
-    if kind == TileKind::Table && !data.rows.is_empty() && options.totals.is_some() {
-        let body = simple::table_with_totals(data, locale, options.links, options.totals);
-        return wrap(kind, title, &body);
-    }
-    render_tile_with_links(kind, title, data, locale, options.links)
+    let body = if data.rows.is_empty() {
+        simple::empty(locale)
+    } else {
+        let chart = match kind {
+            TileKind::SingleValue => Some(simple::single_value(data, locale, options.links, options.comparison)),
+            TileKind::Table => {
+                Some(table::render(data, locale, options.links, options.totals, options.conditional_formats))
+            }
+            TileKind::Pie => pie::render(title, data, locale),
+            TileKind::Bar | TileKind::Column | TileKind::Line | TileKind::Area => {
+                cartesian::render(kind, title, data, locale, options)
+            }
+            TileKind::Scatter => scatter::render(title, data, locale, options.links),
+            TileKind::Funnel => funnel::render(title, data, locale, options.links),
+        };
+        chart.unwrap_or_else(|| table::render(data, locale, options.links, None, &[]))
+    };
+    wrap(kind, title, &body)
 }
 
 /// [`render_tile`] whose marks (bars, points, a single value, a table's
@@ -351,20 +536,7 @@ pub fn render_tile_with_links(
     locale: &Locale,
     links: Links<'_>,
 ) -> String {
-    let body = if data.rows.is_empty() {
-        simple::empty(locale)
-    } else {
-        match kind {
-            TileKind::SingleValue => simple::single_value(data, locale, links, None),
-            TileKind::Table => simple::table(data, locale, links),
-            TileKind::Pie => pie::render(title, data, locale).unwrap_or_else(|| simple::table(data, locale, links)),
-            TileKind::Bar | TileKind::Column | TileKind::Line | TileKind::Area => {
-                cartesian::render(kind, title, data, locale, links, None)
-                    .unwrap_or_else(|| simple::table(data, locale, links))
-            }
-        }
-    };
-    wrap(kind, title, &body)
+    render_tile_with(kind, title, data, locale, &TileOptions { links, ..TileOptions::plain() })
 }
 
 /// The tile's frame around `body`.

@@ -7,7 +7,7 @@ use crate::cartesian::prepare;
 use crate::escape::escape_html;
 use crate::format::percent;
 use crate::simple::empty;
-use crate::svg::{FONT, color, num, series_class, swatch};
+use crate::svg::{aria_label, color, num, series_class, svg_open, swatch};
 use crate::{Locale, TileData};
 
 /// Beyond this many slices, the smallest are merged into "Other".
@@ -38,23 +38,18 @@ pub(crate) fn render(title: &str, data: &TileData, locale: &Locale) -> Option<St
     }
     let total: f64 = slices.iter().map(|(_, v)| v).sum();
 
-    let mut aria = String::new();
-    if !title.trim().is_empty() {
-        let _ = write!(aria, "{} — ", title.trim());
-    }
-    let _ = write!(aria, "{}: {}", locale.words.pie_chart, series.column.label);
-    if let Some(category) = p.category {
-        let _ = write!(aria, " {} {}", locale.words.by, category.label);
-    }
-    let _ = write!(aria, ", {} {}", slices.len(), locale.words.slices);
+    let aria = aria_label(
+        title,
+        locale.words.pie_chart,
+        &[&series.column.label],
+        p.category.map(|c| c.label.as_str()),
+        &format!("{} {}", slices.len(), locale.words.slices),
+        locale,
+    );
 
     let (c, r) = (100.0, 96.0);
     let mut out = String::from("<div class=\"pie-wrap\">\n");
-    let _ = writeln!(
-        out,
-        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 200 200\" role=\"img\" aria-label=\"{}\" font-size=\"{FONT}\">",
-        escape_html(&aria)
-    );
+    svg_open(&mut out, 2.0 * c, 2.0 * c, &aria);
     let mut labels = String::new();
     let mut start = -FRAC_PI_2;
     for (i, (label, v)) in slices.iter().enumerate() {

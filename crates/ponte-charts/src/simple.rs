@@ -1,6 +1,4 @@
-//! The tiles without a chart: single value, table and the empty message.
-
-use std::fmt::Write as _;
+//! The tiles without a chart or table: a single value and the empty message.
 
 use crate::escape::escape_html;
 use crate::{Locale, TileData, Value, format_value};
@@ -77,60 +75,4 @@ fn compare(data: &TileData, col: usize, value: f64, c: &crate::Comparison, local
         "<p class=\"sv-comparison {class}\"><span aria-hidden=\"true\">{arrow}</span> {}{label}</p>\n",
         escape_html(&text)
     ))
-}
-
-/// Every row given, with header labels; numbers right-aligned.
-pub(crate) fn table(data: &TileData, locale: &Locale, links: crate::Links<'_>) -> String {
-    table_with_totals(data, locale, links, None)
-}
-
-/// [`table`] with a footer row of `totals` (one cell per column, `Null`
-/// where a column has none: its dimensions). The totals are the query's
-/// measures over all its rows, computed by the warehouse, so a count of
-/// distinct values or an average is right, not a sum of the rows shown.
-pub(crate) fn table_with_totals(
-    data: &TileData,
-    locale: &Locale,
-    links: crate::Links<'_>,
-    totals: Option<&[Value]>,
-) -> String {
-    let mut out = String::from("<div class=\"table-wrap\">\n<table class=\"data\">\n<thead>\n<tr>");
-    for column in &data.columns {
-        let class = if column.is_numeric() { " class=\"num\"" } else { "" };
-        let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", escape_html(&column.label));
-    }
-    out.push_str("</tr>\n</thead>\n<tbody>\n");
-    for row in 0..data.rows.len() {
-        out.push_str("<tr>");
-        for (col, column) in data.columns.iter().enumerate() {
-            let value = data.cell(row, col);
-            let class = match (column.is_numeric(), value == &Value::Null) {
-                (true, true) => " class=\"num null\"",
-                (true, false) => " class=\"num\"",
-                (false, true) => " class=\"null\"",
-                (false, false) => "",
-            };
-            let text = escape_html(&format_value(value, column, locale));
-            let cell = if column.is_measure { crate::svg::linked(text, links(row, col)) } else { text };
-            let _ = write!(out, "<td{class}>{cell}</td>");
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody>\n");
-    if let Some(totals) = totals {
-        out.push_str("<tfoot>\n<tr class=\"totals\">");
-        for (col, column) in data.columns.iter().enumerate() {
-            let value = totals.get(col).unwrap_or(&Value::Null);
-            let text = match (col, value) {
-                (0, Value::Null) => escape_html(locale.total),
-                (_, Value::Null) => String::new(),
-                _ => escape_html(&format_value(value, column, locale)),
-            };
-            let class = if column.is_numeric() { " class=\"num\"" } else { "" };
-            let _ = write!(out, "<th scope=\"row\"{class}>{text}</th>");
-        }
-        out.push_str("</tr>\n</tfoot>\n");
-    }
-    out.push_str("</table>\n</div>\n");
-    out
 }

@@ -108,6 +108,7 @@ const STYLESHEET: &str = r#"/* ponte-charts: dashboard tiles. System fonts only.
 .chart .axis-title { fill: var(--pc-axis); font-weight: 600; }
 .chart .pct { fill: #ffffff; font-weight: 600; paint-order: stroke; stroke: rgba(0, 0, 0, 0.4); stroke-width: 1.6px; }
 .chart .mark:hover { opacity: 0.8; }
+.chart .share { fill: var(--pc-muted); }
 .legend {
   display: flex;
   flex-wrap: wrap;

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::Locale;
 use crate::escape::escape_html;
 use crate::style::PALETTE;
 
@@ -31,6 +32,12 @@ pub(crate) fn text_width(text: &str) -> f64 {
         })
         .sum();
     ems * FONT
+}
+
+/// How wide the widest of `texts` is (see [`text_width`]), 0 for none: the
+/// room a column of labels needs.
+pub(crate) fn widest<'a>(texts: impl IntoIterator<Item = &'a String>) -> f64 {
+    texts.into_iter().map(|t| text_width(t)).fold(0.0, f64::max)
 }
 
 /// `text` cut to `max` characters with an ellipsis in the middle, keeping
@@ -104,6 +111,43 @@ pub(crate) fn legend(labels: &[&str]) -> String {
     out
 }
 
+/// The opening `<svg>` of a chart `width` × `height` viewBox units, which
+/// scales with its tile; `aria` is what a screen reader hears for it.
+pub(crate) fn svg_open(out: &mut String, width: f64, height: f64, aria: &str) {
+    let _ = writeln!(
+        out,
+        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\" font-size=\"{FONT}\">",
+        num(width),
+        num(height),
+        escape_html(aria)
+    );
+}
+
+/// What a screen reader hears for a chart, in one shape for every kind:
+/// `Title — Column chart: A and B by Month, 12 categories…` (`rest` is
+/// what follows the comma, without it; the result is not escaped yet).
+pub(crate) fn aria_label(
+    title: &str,
+    chart: &str,
+    measures: &[&str],
+    category: Option<&str>,
+    rest: &str,
+    locale: &Locale,
+) -> String {
+    let mut label = String::new();
+    if !title.trim().is_empty() {
+        let _ = write!(label, "{} — ", title.trim());
+    }
+    let _ = write!(label, "{chart}: {}", join_words(measures, locale.words.and));
+    if let Some(category) = category {
+        let _ = write!(label, " {} {category}", locale.words.by);
+    }
+    if !rest.is_empty() {
+        let _ = write!(label, ", {rest}");
+    }
+    label
+}
+
 /// `A`, `A e B`, `A, B e C`.
 pub(crate) fn join_words(items: &[&str], and: &str) -> String {
     match items {
@@ -119,8 +163,8 @@ pub(crate) fn linked(mark: String, link: Option<crate::Link>) -> String {
         Some(l) => format!(
             "<a class=\"{}\" href=\"{}\" data-label=\"{}\">{mark}</a>",
             l.kind.class(),
-            crate::escape::escape_html(&l.href),
-            crate::escape::escape_html(&l.label)
+            escape_html(&l.href),
+            escape_html(&l.label)
         ),
         None => mark,
     }

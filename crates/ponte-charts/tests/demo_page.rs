@@ -1,4 +1,4 @@
-//! The example's demo dashboard (all seven tile kinds, energy invoices in
+//! The example's demo dashboard (every tile kind, energy invoices in
 //! pt-BR and en-US), written to the temp dir and checked to be well formed:
 //! every element closed in order, quotes balanced, nothing fetched from
 //! elsewhere.
@@ -58,10 +58,11 @@ fn demo_page_is_well_formed_and_self_contained() {
         println!("demo page: {}", path.display());
 
         let counts = check_well_formed(&html);
-        assert_eq!(counts["section"], 7);
-        assert_eq!(counts["h2"], 7);
-        // Five charts, plus a swatch per legend entry.
-        assert_eq!(html.matches("<svg class=\"chart\"").count(), 5);
+        assert_eq!(counts["section"], TileKind::ALL.len());
+        assert_eq!(counts["h2"], TileKind::ALL.len());
+        // Seven charts (all but the single value and the table), plus a
+        // swatch per legend entry.
+        assert_eq!(html.matches("<svg class=\"chart\"").count(), 7);
         assert_eq!(counts["svg"], html.matches("</svg>").count());
         assert_eq!(counts["table"], 1);
         for (kind, _) in TileKind::ALL {
@@ -77,5 +78,10 @@ fn demo_page_is_well_formed_and_self_contained() {
     let pt = demo::page(&Locale::PT_BR);
     assert!(pt.contains("<html lang=\"pt-BR\">"));
     assert!(pt.contains("Enel SP") && pt.contains(">mar.</text>") && pt.contains("<td>dez. 2025</td>"));
+    // The scatter plots a point per unit; the funnel shares its first step.
+    let scatter = &pt[pt.find("tile-scatter").unwrap()..pt.find("tile-funnel").unwrap()];
+    assert_eq!(scatter.matches("<circle class=\"mark s0\"").count(), 16, "{scatter}");
+    assert!(scatter.contains("<title>Unidade 12 · Consumo (kWh): "), "{scatter}");
+    assert!(pt.contains(">Pagas</text>") && pt.contains(">1.240</text>") && pt.contains(">62%</text>"));
     assert_eq!(pt, demo::page(&Locale::PT_BR), "deterministic");
 }

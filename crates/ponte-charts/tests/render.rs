@@ -5,7 +5,15 @@ use ponte_charts::{Column, Locale, TileData, TileKind, Value, render_tile};
 const PT: Locale = Locale::PT_BR;
 const EN: Locale = Locale::EN_US;
 
-const CHARTS: [TileKind; 5] = [TileKind::Bar, TileKind::Column, TileKind::Line, TileKind::Area, TileKind::Pie];
+const CHARTS: [TileKind; 7] = [
+    TileKind::Bar,
+    TileKind::Column,
+    TileKind::Line,
+    TileKind::Area,
+    TileKind::Pie,
+    TileKind::Scatter,
+    TileKind::Funnel,
+];
 
 fn all_kinds() -> impl Iterator<Item = TileKind> {
     TileKind::ALL.iter().map(|(k, _)| *k)
@@ -71,7 +79,9 @@ fn looker_names_round_trip() {
         assert_eq!(TileKind::from_looker(name), Some(kind));
         assert_eq!(kind.as_looker(), name);
     }
-    assert_eq!(TileKind::from_looker("looker_scatter"), None);
+    assert_eq!(TileKind::from_looker("looker_scatter"), Some(TileKind::Scatter));
+    assert_eq!(TileKind::from_looker("looker_funnel"), Some(TileKind::Funnel));
+    assert_eq!(TileKind::from_looker("looker_boxplot"), None, "kinds ponte does not draw");
 }
 
 #[test]
@@ -87,6 +97,8 @@ fn every_kind_renders_typical_data() {
             TileKind::Area => "area",
             TileKind::Pie => "pie",
             TileKind::Table => "table",
+            TileKind::Scatter => "scatter",
+            TileKind::Funnel => "funnel",
         };
         assert!(html.starts_with(&format!("<section class=\"tile tile-{class}\">\n")), "{html}");
         assert!(html.contains("<h2 class=\"tile-title\">Custo mensal</h2>"), "{kind:?}");
@@ -330,7 +342,7 @@ fn a_single_value_compares_with_the_row_before() {
         ],
     };
     let cost = Comparison { change: true, label: Some("vs mês anterior".into()), reverse_colors: true };
-    let options = TileOptions { links: &|_, _| None, comparison: Some(&cost), totals: None, combo: None };
+    let options = TileOptions { comparison: Some(&cost), ..TileOptions::plain() };
     let html = render_tile_with(TileKind::SingleValue, "Custo", &data, &PT, &options);
     assert!(html.contains("R$ 1.042,00"), "the newest row's value: {html}");
     assert!(
@@ -340,7 +352,7 @@ fn a_single_value_compares_with_the_row_before() {
         "{html}"
     );
     let plain = Comparison { change: false, label: None, reverse_colors: false };
-    let options = TileOptions { links: &|_, _| None, comparison: Some(&plain), totals: None, combo: None };
+    let options = TileOptions { comparison: Some(&plain), ..TileOptions::plain() };
     let html = render_tile_with(TileKind::SingleValue, "Custo", &data, &PT, &options);
     assert!(html.contains("sv-good\"><span aria-hidden=\"true\">▲</span> R$ 1.000,00</p>"), "{html}");
 }
@@ -361,7 +373,7 @@ fn a_table_shows_the_totals_it_is_given() {
     };
     // Distinct units over all rows: 4, not 3 + 2.
     let totals = [Value::Null, Value::from(15.5), Value::from(4.0)];
-    let options = TileOptions { links: &|_, _| None, comparison: None, totals: Some(&totals), combo: None };
+    let options = TileOptions { totals: Some(&totals), ..TileOptions::plain() };
     let html = render_tile_with(TileKind::Table, "Por status", &data, &PT, &options);
     assert!(
         html.contains("<tfoot>\n<tr class=\"totals\"><th scope=\"row\">Total</th><th scope=\"row\" class=\"num\">R$ 15,50</th><th scope=\"row\" class=\"num\">4</th></tr>"),
@@ -383,7 +395,7 @@ fn a_column_chart_can_draw_a_series_as_a_line_on_a_right_axis() {
             .collect(),
     };
     let combo = Combo { lines: vec!["f.kwh".into()], right_axis: vec!["f.kwh".into()] };
-    let options = TileOptions { links: &|_, _| None, comparison: None, totals: None, combo: Some(&combo) };
+    let options = TileOptions { combo: Some(&combo), ..TileOptions::plain() };
     let html = render_tile_with(TileKind::Column, "Custo e consumo", &data, &PT, &options);
     assert_eq!(count(&html, "<rect class=\"mark "), 6, "columns for the cost only");
     assert_eq!(count(&html, "<circle class=\"mark s1\""), 6, "points for the consumption");
