@@ -111,6 +111,18 @@ try:
         href = urllib.parse.unquote(bars[-1].get_dom_attribute("href"))
         month = re.search(r"drill\[faturas\.mes_referencia_month\]=([0-9-]+)", href).group(1)
         bars[-1].find_element(By.CSS_SELECTOR, "rect").click()
+        # The drill menu opens where the bar was clicked: the rows, or the
+        # month by each drill field.
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".drill-popup a.drill-entry"))
+        entries = [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".drill-popup a.drill-entry")]
+        assert entries[0] == "Ver linhas" and "Por Unidade" in entries, entries
+    finally:
+        driver.switch_to.default_content()
+    time.sleep(0.3)
+    driver.save_screenshot(SCREENSHOT.replace(".png", "-drill-menu-escuro.png"))
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+    try:
+        driver.find_elements(By.CSS_SELECTOR, ".drill-popup a.drill-entry")[0].click()
         wait.until(lambda d: d.execute_script("return window.location.pathname").endswith("/drill"))
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.data tbody tr"))
         ids = {int(tr.find_elements(By.CSS_SELECTOR, "td")[0].text)

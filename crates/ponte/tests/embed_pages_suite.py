@@ -193,12 +193,26 @@ def dashboard_shows_each_customer_its_own_numbers():
         assert page.values[0].startswith("R$"), page.values[0]
         units = [row[0] for row in page.tables[-1][1:]]
         assert units and set(units) <= units_of(customer), set(units) - units_of(customer)
-        # The Unidade filter offers the customer's own units, and only them.
-        offered = [html.unescape(v) for v in re.findall(r'<option value="([^"]*)"></option>', r.text)]
+        # The Unidade filter (a tag list) offers the customer's own units, and only them.
+        unit_select = re.search(r'<select name="Unidade\[\]" multiple[^>]*>(.*?)</select>', r.text).group(1)
+        offered = [html.unescape(v) for v in re.findall(r'<option value="([^"]*)">', unit_select)]
         own = sorted({row[0] for row in truth(
             f"""SELECT DISTINCT u.nome_unidade FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade
                 WHERE f.id_cliente = ? AND u.nome_unidade IS NOT NULL""", customer)})
         assert offered == own[:100], (offered[:5], own[:5])
+        # Two units picked: the tiles show both and nothing else; the list
+        # keeps them picked; the events carry Looker's expression.
+        picked = own[:2]
+        query = urllib.parse.urlencode([("Unidade[]", u) for u in picked])
+        both, br = ok_page(v, f"/embed/dashboards/visao_geral?{query}")
+        (cost_two,), = truth(
+            f"""SELECT sum(f.valor_total)::DOUBLE FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade
+                WHERE f.id_cliente = ? AND u.nome_unidade IN (?, ?)""", customer, *picked)
+        assert abs(pt_number(both.values[0]) - round(cost_two, 2)) < 0.006, (both.values[0], cost_two, picked)
+        for unit in picked:
+            assert f'<option value="{html.escape(unit)}" selected>' in br.text, unit
+        sent = both.events[1]["dashboard"]["dashboard_filters"]["Unidade"]
+        assert sent.split(",") == [u.replace(",", "^,") for u in picked] or "^" in sent, sent
         # The month filter offers Looker's relative periods, then the months, newest first.
         assert '<option value="last 12 months" label="Últimos 12 meses"></option>' in r.text
         months = re.findall(r'<option value="(\d{4}-\d{2})" label="([^"]+)"></option>', r.text)
@@ -493,6 +507,104 @@ def cross_filters_narrow_the_other_tiles():
     refused(v.get("/embed/dashboards/analise_unidades?crossfilter_tile=abc"), 400, "crossfilter_tile")
 
 
+def a_drill_menu_breaks_a_mark_down_by_its_drill_fields():
+    for customer in (1, 2):
+        v = login(customer)
+        page, r = ok_page(v, "/embed/dashboards/visao_geral")
+        # The tile's cell lists its measures' drill menus for ponte.js.
+        menu = re.search(r'<div class="cell" data-tile="4" data-drill-by="([^"]+)"', r.text)
+        assert menu, r.text[:3000]
+        entries = json.loads(html.unescape(menu.group(1)))["faturas.custo_total"]
+        assert entries[0] == ["", "Ver linhas"], entries
+        assert ["unidades.nome_unidade", "Por Unidade"] in entries, entries
+        assert all(field != "faturas.id_fatura" for field, _ in entries), "a primary key groups nothing"
+        bar = [html.unescape(h) for h in re.findall(r'<a class="drill" href="([^"]+)"', r.text) if "/tiles/4/" in h][-1]
+        month = urllib.parse.parse_qs(urllib.parse.urlsplit(bar).query)["drill[faturas.mes_referencia_month]"][0]
+        by, br = ok_page(v, bar + "&by=unidades.nome_unidade")
+        rows = by.tables[-1][1:]
+        truth_rows = truth(
+            f"""SELECT u.nome_unidade, sum(f.valor_total)::DOUBLE FROM {FATURAS} f JOIN {UNIDADES} u
+                ON f.id_unidade = u.id_unidade WHERE f.id_cliente = ? AND strftime(f.mes_referencia, '%Y-%m') = ?
+                GROUP BY 1 ORDER BY 2 DESC""", customer, month)
+        assert [row[0] for row in rows] == [t[0] for t in truth_rows][:500], (rows[:3], truth_rows[:3])
+        assert all(abs(pt_number(row[1]) - round(t[1], 2)) < 0.006 for row, t in zip(rows, truth_rows))
+        # The page's own menu: the rows, and this breakdown marked current.
+        nav = re.search(r'<nav class="drill-menu"[^>]*>(.*?)</nav>', br.text).group(1)
+        assert 'aria-current="page">Por Unidade</a>' in nav and ">Ver linhas</a>" in nav, nav
+        assert "Por Mês de referência" not in nav, "the clicked month is one group: no entry"
+        assert "<svg class=\"chart\"" in br.text, "the breakdown is drawn as bars too"
+        # Its CSV is the breakdown.
+        csv_link = html.unescape(next(l for l in by.links if "/drill/download/csv" in l))
+        got = list(csv.reader(io.StringIO(v.get(csv_link).text)))
+        assert len(got) - 1 == len(truth_rows), (len(got), len(truth_rows))
+        refused(v.get(bar + "&by=faturas.id_fatura"), 400, "faturas.id_fatura")
+        refused(v.get(bar + "&by=faturas.id_cliente"), 400, "faturas.id_cliente")
+
+
+def controls_pivots_and_the_new_tiles_show_each_customer_its_rows():
+    for customer in (1, 2):
+        v = login(customer)
+        page, r = ok_page(v, "/embed/dashboards/faturas_detalhe")
+        # Controls by type: checkboxes of the customer's statuses, a
+        # dropdown of its own distributors only, day and number ranges.
+        statuses = sorted(row[0] for row in truth(
+            f"SELECT DISTINCT status_pagamento FROM {FATURAS} WHERE id_cliente = ?", customer))
+        boxes = re.findall(r'<input type="checkbox" name="Status\[\]" value="([^"]+)"', r.text)
+        assert sorted(boxes) == statuses, (boxes, statuses)
+        dropdown = re.search(r'<select name="Distribuidora">(.*?)</select>', r.text).group(1)
+        offered = [html.unescape(x) for x in re.findall(r'<option value="[^"]*"[^>]*>([^<]*)</option>', dropdown)][1:]
+        own = sorted(row[0] for row in truth(
+            f"""SELECT DISTINCT u.distribuidora FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade
+                WHERE f.id_cliente = ? AND u.distribuidora IS NOT NULL""", customer))
+        assert offered == own, (offered, own)
+        assert 'type="date" name="Vencimento[from]"' in r.text and 'type="number" step="any" name="Valor[to]"' in r.text
+        # Every control at once; the table's totals are DuckDB's count.
+        status = statuses[0]
+        chosen = [("Status[]", status), ("Vencimento[from]", "2025-03-01"), ("Vencimento[to]", "2025-08-31"),
+                  ("Valor[from]", "100"), ("Valor[to]", "50000"), ("Distribuidora", own[0])]
+        filtered, fr = ok_page(v, "/embed/dashboards/faturas_detalhe?" + urllib.parse.urlencode(chosen))
+        (n, unpaid), = truth(
+            f"""SELECT count(*), count(*) FILTER (WHERE f.status_pagamento IN ('em_aberto', 'vencida'))
+                FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade
+                WHERE f.id_cliente = ? AND f.status_pagamento = ? AND f.data_vencimento BETWEEN '2025-03-01' AND '2025-08-31'
+                AND f.valor_total BETWEEN 100 AND 50000 AND u.distribuidora = ?""", customer, status, own[0])
+        foot = re.search(r'<tr class="totals">(.*?)</tr>', fr.text)
+        if n:
+            cells = [html.unescape(c) for c in re.findall(r"<th[^>]*>([^<]*)</th>", foot.group(1))]
+            assert pt_number(cells[1]) == n and pt_number(cells[2]) == unpaid, (cells, n, unpaid)
+        sent = filtered.events[1]["dashboard"]["dashboard_filters"]
+        assert sent["Vencimento"] == "2025-03-01 to 2025-09-01" and sent["Valor"] == "[100, 50000]", sent
+        # The controls show what was chosen.
+        assert re.search(rf'name="Status\[\]" value="{re.escape(status)}" checked', fr.text), "checked"
+        assert 'name="Vencimento[to]" value="2025-08-31"' in fr.text and 'name="Valor[from]" value="100"' in fr.text
+        # Conditional formatting: a unit with unpaid invoices is marked, others not.
+        whole, wr = ok_page(v, "/embed/dashboards/faturas_detalhe")
+        table_rows = re.findall(r"<tr>(.*?)</tr>", wr.text.split('data-tile="5"')[1].split("</table>")[0], re.S)
+        marked = [row for row in table_rows if "background-color:#fde2e1" in row]
+        unpaid_units = truth(
+            f"""SELECT count(*) FROM (SELECT u.nome_unidade FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade
+                WHERE f.id_cliente = ? GROUP BY 1 HAVING count(*) FILTER (WHERE f.status_pagamento IN ('em_aberto', 'vencida')) > 0)""",
+            customer)[0][0]
+        assert len(marked) == min(unpaid_units, 50), (len(marked), unpaid_units)
+        # Pivoted, stacked columns: one series per status in the legend.
+        tile1 = wr.text.split('data-tile="1"')[1].split('data-tile="2"')[0]
+        for s in statuses:
+            assert html.escape(s) in tile1, (s, "in the stacked chart's legend")
+        # The scatter has a point per unit billed; the funnel a step per status.
+        tile4 = wr.text.split('data-tile="4"')[1].split('data-tile="5"')[0]
+        (units_billed,), = truth(f"SELECT count(DISTINCT u.nome_unidade) FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade WHERE f.id_cliente = ?", customer)
+        assert tile4.count("<circle") == min(units_billed, 500), (tile4.count("<circle"), units_billed)
+        tile2 = wr.text.split('data-tile="2"')[1].split('data-tile="3"')[0]
+        assert "100" in tile2 and all(html.escape(s) in tile2 for s in statuses), tile2[:600]
+    # Controls refuse what is not a range, naming the filter.
+    v = login(1)
+    base = "/embed/dashboards/faturas_detalhe?"
+    refused(v.get(base + "Valor%5Bfrom%5D=abc"), 400, "Valor", "abc")
+    refused(v.get(base + "Vencimento%5Bfrom%5D=2025-05-01&Vencimento%5Bto%5D=2025-04-01"), 400, "Vencimento")
+    refused(v.get(base + "Vencimento%5Bfrom%5D=ontem"), 400, "YYYY-MM-DD")
+    refused(v.get(base + "Status%5Bx%5D=1"), 400, "Status[]")
+
+
 def hostile_page_input_is_a_4xx():
     v = login(1)
     cases = [
@@ -544,6 +656,8 @@ CHECKS = [
     frame_protection_and_events,
     drills_list_the_rows_behind_a_mark_for_that_customer_only,
     cross_filters_narrow_the_other_tiles,
+    a_drill_menu_breaks_a_mark_down_by_its_drill_fields,
+    controls_pivots_and_the_new_tiles_show_each_customer_its_rows,
     hostile_page_input_is_a_4xx,
 ]
 

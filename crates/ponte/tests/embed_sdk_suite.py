@@ -46,6 +46,7 @@ PORTAL_PORT = int(os.environ["PORTAL_PORT"])
 PORTAL = f"http://localhost:{PORTAL_PORT}"
 FOREIGN = f"http://127.0.0.1:{PORTAL_PORT}"  # the same server, an origin not in embed_domains
 FATURAS = f"read_parquet('{LANDING}/objeto_dados_energia_gestao_faturas_v2/*.parquet')"
+UNIDADES = f"read_parquet('{LANDING}/objeto_unidades_atributos/*.parquet')"
 PERMISSIONS = ["access_data", "see_user_dashboards", "see_looks", "explore"]
 # Screenshots, kept by CI as artifacts (the repository's test-artifacts/).
 ARTIFACTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "test-artifacts")
@@ -315,48 +316,64 @@ def a_drill_tells_the_host_which_may_cancel_it(customer=2):
     wait_for(lambda: driver.execute_script("return window.connected"), "drill: connect() resolved")
     wait_for(lambda: seen("dashboard:run:complete"), "drill: dashboard:run:complete")
 
-    def click_last_bar():
+    def in_frame(action):
         driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
         try:
-            bars = driver.find_elements(By.CSS_SELECTOR, "[data-tile='4'] a.drill rect.mark")
-            assert bars, "the bars of Custo por mês are drill links"
-            driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}))", bars[-1])
+            return action()
         finally:
             driver.switch_to.default_content()
 
+    def choose(entry):
+        """Clicks the last bar, checks the drill menu it opens, clicks `entry`."""
+        def act():
+            bars = driver.find_elements(By.CSS_SELECTOR, "[data-tile='4'] a.drill rect.mark")
+            assert bars, "the bars of Custo por mês are drill links"
+            driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window, clientX: 300, clientY: 300}))", bars[-1])
+            wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".drill-popup a.drill-entry"), "the drill menu")
+            entries = [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".drill-popup a.drill-entry")]
+            assert entries[0] == "Ver linhas" and "Por Unidade" in entries, entries
+            assert not any(e.startswith("Por Mês de referência") for e in entries), "the bar pins its month"
+            title = driver.find_element(By.CSS_SELECTOR, ".drill-popup-title").text
+            assert title.startswith("Custo total · "), title
+            link = next(a for a in driver.find_elements(By.CSS_SELECTOR, ".drill-popup a.drill-entry") if a.text == entry)
+            driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}))", link)
+        in_frame(act)
+
+    def frame_url():
+        return in_frame(lambda: driver.execute_script("return window.location.pathname + window.location.search"))
+
     driver.execute_script("window.cancelDrills = true;")
-    click_last_bar()
+    choose("Ver linhas")
     wait_for(lambda: driver.execute_script("return window.drills.length") >= 1, "drillmenu:click reached the host")
     drill = driver.execute_script("return window.drills[0]")
     assert drill["type"] == "drillmenu:click" and "/tiles/4/drill?" in drill["url"], drill
     assert drill["label"].startswith("Custo total · "), drill
     time.sleep(1.5)
-    def frame_url():
-        driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
-        try:
-            return driver.execute_script("return window.location.pathname")
-        finally:
-            driver.switch_to.default_content()
+    assert frame_url().startswith("/embed/dashboards/visao_geral?") or frame_url() == "/embed/dashboards/visao_geral", \
+        f"a cancelled drill navigated: {frame_url()}"
+    assert not in_frame(lambda: driver.find_elements(By.CSS_SELECTOR, ".drill-popup")), "the menu closed"
 
-    assert frame_url() == "/embed/dashboards/visao_geral", f"a cancelled drill navigated: {frame_url()}"
-
+    # Not cancelled: the unit breakdown of that month opens in the frame.
     driver.execute_script("window.cancelDrills = false;")
-    click_last_bar()
-    wait_for(lambda: frame_url().endswith("/tiles/4/drill"), "the drill opened in the frame")
+    choose("Por Unidade")
+    wait_for(lambda: "/tiles/4/drill?" in frame_url() and "by=unidades.nome_unidade" in frame_url(), "the breakdown opened")
+    assert "by=unidades.nome_unidade" in driver.execute_script("return window.drills[1].url")
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(drill["url"]).query)
     month = query["drill[faturas.mes_referencia_month]"][0]
-    truth = {r[0] for r in duckdb.sql(
-        f"""SELECT id_fatura FROM {FATURAS} WHERE id_cliente = {customer}
-            AND strftime(mes_referencia, '%Y-%m') = '{month}'""").fetchall()}
-    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
-    try:
-        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr"), "the drilled rows")
-        ids = {int(tr.find_elements(By.CSS_SELECTOR, "td")[0].text)
-               for tr in driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr")}
-    finally:
-        driver.switch_to.default_content()
-    assert ids <= truth and len(ids) == min(len(truth), 500), (month, len(ids), len(truth))
-    print(f"ok    a drill tells the host, which may cancel it; customer {customer}, {month}: {len(ids)} rows",
+    truth = [r[0] for r in duckdb.sql(
+        f"""SELECT u.nome_unidade FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade
+            WHERE f.id_cliente = {customer} AND strftime(f.mes_referencia, '%Y-%m') = '{month}'
+            GROUP BY 1 ORDER BY sum(f.valor_total) DESC""").fetchall()]
+
+    def shown_units():
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr"), "the breakdown's rows")
+        return [tr.find_elements(By.CSS_SELECTOR, "td")[0].text
+                for tr in driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr")]
+
+    units = in_frame(shown_units)
+    assert units == truth[:500], (month, units[:3], truth[:3])
+    ids = units
+    print(f"ok    a drill menu tells the host, which may cancel it; customer {customer}, {month}: {len(ids)} units",
           flush=True)
 
 
@@ -394,6 +411,12 @@ def a_theme_restyles_the_tiles(customer=1):
         bars = driver.find_elements(By.CSS_SELECTOR, "[data-tile='4'] a.drill rect.mark")
         driver.execute_script(
             "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}))", bars[-1])
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".drill-popup a.drill-entry"), "the themed drill menu")
+        menu = driver.find_element(By.CSS_SELECTOR, ".drill-popup")
+        assert menu.value_of_css_property("background-color") == "rgba(30, 41, 59, 1)", menu.value_of_css_property("background-color")
+        driver.execute_script(
+            "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}))",
+            driver.find_elements(By.CSS_SELECTOR, ".drill-popup a.drill-entry")[0])
         wait_for(lambda: driver.execute_script("return window.location.pathname").endswith("/drill"), "the themed drill")
         wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr"), "the drilled rows")
         head = driver.find_element(By.CSS_SELECTOR, "table.data th")

@@ -22,11 +22,15 @@ pub type Clicked = (String, Option<String>);
 /// the drill lists the measure's drill fields (its own, else its view's)
 /// that the explore has, with `base`'s filters and one exact filter per
 /// clicked value.
+/// With [`DrillTo::By`], the measure broken down by one of its drill
+/// fields instead (Looker's drill menu entries "by Unit", "by Month"):
+/// that field and the measure, largest first.
 pub fn drill_request(
     model: &Model,
     base: &QueryRequest,
     measure: &str,
     clicked: &[Clicked],
+    to: DrillTo<'_>,
 ) -> Result<QueryRequest, QueryError> {
     let bad = |reason: String| QueryError::BadDrill { reason };
     let explore = model.explore(&base.view).ok_or_else(|| QueryError::UnknownExplore {
@@ -46,10 +50,18 @@ pub fn drill_request(
     if fields.is_empty() {
         return Err(bad(format!("measure `{measure}` has no drill fields")));
     }
+    let (fields, sorts) = match to {
+        DrillTo::Rows => (fields, Vec::new()),
+        DrillTo::By(by) if drill_breakdowns(model, &base.view, measure).iter().any(|f| f == by) => {
+            (vec![by.to_owned(), measure.to_owned()], vec![format!("{measure} desc")])
+        }
+        DrillTo::By(by) => return Err(bad(format!("`{by}` is not a drill field of `{measure}` to break it down by"))),
+    };
     let mut request = QueryRequest {
         model: base.model.clone(),
         view: base.view.clone(),
         fields,
+        sorts,
         filters: base.filters.clone(),
         limit: Some(Limit::DEFAULT),
         query_timezone: base.query_timezone.clone(),
@@ -74,6 +86,37 @@ pub fn drill_request(
         request.filters.insert(field.clone(), exact_filter(value.as_deref(), kind, week));
     }
     Ok(request)
+}
+
+/// What a drill shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrillTo<'a> {
+    /// The rows behind the mark, as the measure's drill fields list them.
+    Rows,
+    /// The measure by one of [`drill_breakdowns`].
+    By(&'a str),
+}
+
+/// The fields a drill into `measure` can break it down by, in its
+/// `drill_fields` order: the dimensions among them that group rows (not a
+/// primary key, whose groups are the rows themselves, and not a number).
+pub fn drill_breakdowns(model: &Model, explore: &str, measure: &str) -> Vec<String> {
+    let Some(explore) = model.explore(explore) else { return Vec::new() };
+    let Some(resolved) = explore.resolve_field(measure) else { return Vec::new() };
+    let FieldRef::Measure(m) = resolved.field else { return Vec::new() };
+    resolved
+        .view
+        .drill_fields_of(m)
+        .iter()
+        .filter(|name| {
+            explore.resolve_field(name).is_some_and(|f| match f.field {
+                FieldRef::Dimension(d) => !d.primary_key && d.dimension_type != DimensionType::Number,
+                FieldRef::Timeframe(..) => true,
+                FieldRef::Measure(_) => false,
+            })
+        })
+        .cloned()
+        .collect()
 }
 
 /// Adds a cross-filter to `request` (a tile's query): an exact filter on
@@ -179,7 +222,7 @@ relationship = "many_to_one"
             ("faturas.mes_month".to_owned(), Some("2025-03".to_owned())),
             ("faturas.status".to_owned(), Some("paga".into())),
         ];
-        let drill = drill_request(&model(), &tile(), "faturas.custo", &clicked).unwrap();
+        let drill = drill_request(&model(), &tile(), "faturas.custo", &clicked, DrillTo::Rows).unwrap();
         assert_eq!(
             drill.fields,
             ["faturas.id_fatura", "unidades.nome_unidade", "faturas.valor"],
@@ -188,14 +231,14 @@ relationship = "many_to_one"
         assert_eq!(drill.filters["faturas.mes_month"], "2025-03", "the click narrows the tile's filter");
         assert_eq!(drill.filters["faturas.status"], "paga");
         assert_eq!(drill.view, "faturas");
-        let own = drill_request(&model(), &tile(), "faturas.quantidade", &clicked).unwrap();
+        let own = drill_request(&model(), &tile(), "faturas.quantidade", &clicked, DrillTo::Rows).unwrap();
         assert_eq!(own.fields, ["faturas.id_fatura", "faturas.status"], "a measure's own drill fields win");
     }
 
     #[test]
     fn a_drill_names_only_what_the_tile_has() {
         let err = |measure: &str, clicked: &[Clicked]| {
-            drill_request(&model(), &tile(), measure, clicked).unwrap_err().to_string()
+            drill_request(&model(), &tile(), measure, clicked, DrillTo::Rows).unwrap_err().to_string()
         };
         assert_eq!(err("faturas.nada", &[]), "bad drill: `faturas.nada` is not a field of the query drilled into");
         assert_eq!(err("faturas.status", &[]), "bad drill: `faturas.status` is not a measure");
@@ -211,6 +254,24 @@ relationship = "many_to_one"
         );
         let long = [("faturas.status".to_owned(), Some("x".repeat(1001)))];
         assert!(err("faturas.custo", &long).contains("over 1000 characters"));
+    }
+
+    #[test]
+    fn a_drill_breaks_the_measure_down_by_a_grouping_drill_field_only() {
+        // id_fatura is a primary key and valor a number: no groups.
+        assert_eq!(drill_breakdowns(&model(), "faturas", "faturas.custo"), ["unidades.nome_unidade"]);
+        assert_eq!(drill_breakdowns(&model(), "faturas", "faturas.quantidade"), ["faturas.status"]);
+        let clicked = [("faturas.mes_month".to_owned(), Some("2025-03".to_owned()))];
+        let by =
+            drill_request(&model(), &tile(), "faturas.custo", &clicked, DrillTo::By("unidades.nome_unidade")).unwrap();
+        assert_eq!(by.fields, ["unidades.nome_unidade", "faturas.custo"]);
+        assert_eq!(by.sorts, ["faturas.custo desc"]);
+        assert_eq!(by.filters["faturas.mes_month"], "2025-03", "the clicked values filter the breakdown too");
+        let not_offered = drill_request(&model(), &tile(), "faturas.custo", &clicked, DrillTo::By("faturas.id_fatura"));
+        assert_eq!(
+            not_offered.unwrap_err().to_string(),
+            "bad drill: `faturas.id_fatura` is not a drill field of `faturas.custo` to break it down by"
+        );
     }
 
     #[test]

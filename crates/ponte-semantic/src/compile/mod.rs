@@ -62,7 +62,9 @@ use std::collections::BTreeMap;
 use crate::model::{ColumnKind, Model};
 
 pub use crate::limit::{BadLimit, Limit};
-pub use drill::{Clicked, MAX_DRILL_VALUE_CHARS, add_cross_filter, drill_request, exact_filter};
+pub use drill::{
+    Clicked, DrillTo, MAX_DRILL_VALUE_CHARS, add_cross_filter, drill_breakdowns, drill_request, exact_filter,
+};
 pub use error::QueryError;
 pub use request::{MAX_FIELDS, MAX_FILTER_CONDITIONS, MAX_FILTER_VALUES, QueryRequest};
 pub use saved::{compile_element, compile_look, element_request, look_request, saved_request};

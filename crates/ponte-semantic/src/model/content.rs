@@ -1,6 +1,7 @@
 //! What users open: saved queries (looks) and dashboards of tiles.
 
 use super::filter::FieldFilter;
+use super::vis::VisConfig;
 use crate::limit::Limit;
 
 /// A query as saved in a look or dashboard tile (Looker's query body subset).
@@ -10,6 +11,10 @@ pub struct Query {
     pub explore: String,
     /// Selected fields, `view.field`, in order.
     pub fields: Vec<String>,
+    /// Dimensions of `fields` spread into columns when drawn (Looker's
+    /// `pivots`): a column chart of cost by month pivoted on status has a
+    /// series per status. The SQL is the same; only the drawing differs.
+    pub pivots: Vec<String>,
     /// Filters, in file order.
     pub filters: Vec<FieldFilter>,
     /// Sort order.
@@ -74,6 +79,67 @@ pub struct DashboardFilter {
     pub field: String,
     /// Initial filter expression; empty means "any value".
     pub default_value: String,
+    /// The control users set it with (Looker's `ui_config.type`).
+    pub control: FilterControl,
+}
+
+/// How a dashboard filter is set (Looker's `ui_config.type`), checked
+/// against the field's type. Every control writes a Looker filter
+/// expression, so the URL and `dashboard:filters:update` take the same
+/// values whatever the control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterControl {
+    /// A text box for any expression, offering the field's values as the
+    /// user types (`advanced`, the default).
+    Advanced,
+    /// One of the field's values from a list (`dropdown_menu`).
+    DropdownMenu,
+    /// Any of the field's values, several at once (`tag_list`).
+    TagList,
+    /// Any of the field's values as checkboxes (`checkboxes`).
+    Checkboxes,
+    /// A smallest and a largest number (`range_slider`).
+    NumberRange,
+    /// A first and a last day (`day_range_picker`).
+    DayRange,
+    /// A period relative to today (`relative_timeframes`).
+    RelativeTimeframes,
+}
+
+impl FilterControl {
+    /// Every control with its Looker name.
+    pub const ALL: [(&'static str, FilterControl); 7] = [
+        ("advanced", FilterControl::Advanced),
+        ("dropdown_menu", FilterControl::DropdownMenu),
+        ("tag_list", FilterControl::TagList),
+        ("checkboxes", FilterControl::Checkboxes),
+        ("range_slider", FilterControl::NumberRange),
+        ("day_range_picker", FilterControl::DayRange),
+        ("relative_timeframes", FilterControl::RelativeTimeframes),
+    ];
+
+    /// The Looker name.
+    pub fn as_str(self) -> &'static str {
+        FilterControl::ALL.iter().find(|(_, c)| *c == self).map_or("advanced", |(n, _)| n)
+    }
+
+    /// The filter types it can set.
+    pub fn fits(self, filter_type: super::FilterType) -> bool {
+        use super::FilterType as T;
+        match self {
+            FilterControl::Advanced => true,
+            FilterControl::DropdownMenu | FilterControl::TagList | FilterControl::Checkboxes => {
+                filter_type == T::String
+            }
+            FilterControl::NumberRange => filter_type == T::Number,
+            FilterControl::DayRange | FilterControl::RelativeTimeframes => filter_type == T::Date,
+        }
+    }
+
+    /// Whether it sets several values at once (joined into one expression).
+    pub fn takes_many(self) -> bool {
+        matches!(self, FilterControl::TagList | FilterControl::Checkboxes)
+    }
 }
 
 /// How a tile is drawn.
@@ -95,11 +161,15 @@ pub enum ElementType {
     Table,
     /// Text (Markdown) and no query: headings and explanations.
     Text,
+    /// Points at (x, y).
+    LookerScatter,
+    /// Steps narrowing down.
+    LookerFunnel,
 }
 
 impl ElementType {
     /// Every element type with its word in model files (Looker's `vis_config.type`).
-    pub const ALL: [(&'static str, ElementType); 8] = [
+    pub const ALL: [(&'static str, ElementType); 10] = [
         ("single_value", ElementType::SingleValue),
         ("looker_bar", ElementType::LookerBar),
         ("looker_column", ElementType::LookerColumn),
@@ -108,6 +178,8 @@ impl ElementType {
         ("looker_pie", ElementType::LookerPie),
         ("table", ElementType::Table),
         ("text", ElementType::Text),
+        ("looker_scatter", ElementType::LookerScatter),
+        ("looker_funnel", ElementType::LookerFunnel),
     ];
 
     /// The word used in model files.
@@ -131,39 +203,8 @@ pub struct DashboardElement {
     pub listen: Vec<(String, String)>,
     /// Where it sits; `None` stacks it below the previous tile.
     pub layout: Option<Layout>,
-    /// A single value's comparison (Looker's `show_comparison`).
-    pub comparison: Option<Comparison>,
-    /// A table's totals row (Looker's `show_totals`), computed by the
-    /// warehouse over all the query's rows.
-    pub show_totals: bool,
-    /// Measures a column chart draws as lines (Looker's `series_types`).
-    pub series_lines: Vec<String>,
-    /// Measures measured on a right-hand axis (Looker's `y_axes` with
-    /// `orientation = "right"`).
-    pub right_axis: Vec<String>,
-}
-
-/// What a single value is compared with, as Looker's single value
-/// visualisation does: the first row's second number, or else the second
-/// row's value (a query sorted newest first with `limit = "2"` compares a
-/// period with the one before).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Comparison {
-    /// How the comparison is shown.
-    pub kind: ComparisonKind,
-    /// The words after it (`vs mês anterior`).
-    pub label: Option<String>,
-    /// A rise is bad (costs): shown red, a fall green.
-    pub reverse_colors: bool,
-}
-
-/// Looker's `comparison_type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ComparisonKind {
-    /// The relative change, `+4,2 %`.
-    Change,
-    /// The other value itself.
-    Value,
+    /// How it is drawn beyond its type (Looker's `vis_config`).
+    pub vis: VisConfig,
 }
 
 /// A tile's place on a 24-column grid, as in Looker's dashboard layouts.

@@ -48,6 +48,7 @@ mod theme;
 mod types;
 mod unknown_keys;
 mod validate;
+mod vis;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -62,6 +63,7 @@ pub use filter::{FieldFilter, Filter, FilterSize, FilterType};
 pub use number_expr::{BinaryOp, NumberExpr, NumberExprError, parse_number_expr};
 pub use theme::Theme;
 pub use types::*;
+pub use vis::*;
 
 use ponte_config::SourceText;
 use unknown_keys::expected_keys;

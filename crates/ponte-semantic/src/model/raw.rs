@@ -151,6 +151,7 @@ pub(crate) struct RawLook {
 pub(crate) struct RawQuery {
     pub explore: Option<S<String>>,
     pub fields: Option<Vec<S<String>>>,
+    pub pivots: Option<Vec<S<String>>>,
     pub filters: Option<Pairs>,
     pub sorts: Option<Vec<S<String>>>,
     pub limit: Option<S<IntOrString>>,
@@ -178,6 +179,14 @@ pub(crate) struct RawDashboardFilter {
     pub explore: Option<S<String>>,
     pub field: Option<S<String>>,
     pub default_value: Option<S<String>>,
+    pub ui_config: Option<S<RawUiConfig>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawUiConfig {
+    #[serde(rename = "type")]
+    pub kind: Option<S<String>>,
+    pub display: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -196,6 +205,19 @@ pub(crate) struct RawElement {
     pub body_text: Option<S<String>>,
     pub series_types: Option<Pairs>,
     pub y_axes: Option<Vec<S<RawYAxis>>>,
+    pub stacking: Option<S<String>>,
+    pub conditional_formatting: Option<Vec<S<RawConditionalFormat>>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawConditionalFormat {
+    #[serde(rename = "type")]
+    pub kind: Option<S<String>>,
+    pub value: Option<Vec<S<f64>>>,
+    pub background_color: Option<S<String>>,
+    pub font_color: Option<S<String>>,
+    pub bold: Option<S<bool>>,
+    pub fields: Option<Vec<S<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

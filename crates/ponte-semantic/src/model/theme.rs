@@ -158,7 +158,7 @@ fn push(
 }
 
 /// `#rgb`, `#rrggbb` or `#rrggbbaa`.
-fn colour(v: &S<String>) -> Option<String> {
+pub(super) fn colour(v: &S<String>) -> Option<String> {
     let t = v.get_ref().trim();
     let hex = t.strip_prefix('#')?;
     (matches!(hex.len(), 3 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| t.to_owned())

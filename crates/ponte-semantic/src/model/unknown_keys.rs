@@ -24,10 +24,14 @@ pub(crate) fn expected_keys(key: &UnknownKey) -> &'static [&'static str] {
         ["dashboards", "[]"] => fields_of::<raw::RawDashboard>(),
         ["themes", "[]"] => fields_of::<raw::RawTheme>(),
         ["dashboards", "[]", "filters", "[]"] => fields_of::<raw::RawDashboardFilter>(),
+        ["dashboards", "[]", "filters", "[]", "ui_config"] => fields_of::<raw::RawUiConfig>(),
         ["dashboards", "[]", "elements", "[]"] => fields_of::<raw::RawElement>(),
         ["dashboards", "[]", "elements", "[]", "query"] => fields_of::<raw::RawQuery>(),
         ["dashboards", "[]", "elements", "[]", "layout"] => fields_of::<raw::RawLayout>(),
         ["dashboards", "[]", "elements", "[]", "y_axes", "[]"] => fields_of::<raw::RawYAxis>(),
+        ["dashboards", "[]", "elements", "[]", "conditional_formatting", "[]"] => {
+            fields_of::<raw::RawConditionalFormat>()
+        }
         _ => &[],
     }
 }

@@ -271,7 +271,11 @@ fn dashboard_base(model: &Model, dashboard: &Dashboard) -> Value {
 /// A tile's or look's query in Looker's `Query` shape, under its stable
 /// id; `vis` is the tile's visualization type.
 fn query_json(model: &Model, query: &Query, vis: Option<&str>, id: &str) -> Value {
-    super::queries::query_json(Some(id), &saved_request(model, query), vis)
+    let mut json = super::queries::query_json(Some(id), &saved_request(model, query), vis);
+    if !query.pivots.is_empty() {
+        json["pivots"] = json!(query.pivots);
+    }
+    json
 }
 
 fn dashboard_json(model: &Model, dashboard: &Dashboard) -> Value {
@@ -336,6 +340,7 @@ fn dashboard_json(model: &Model, dashboard: &Dashboard) -> Value {
                 "model": model.name,
                 "explore": f.explore,
                 "dimension": f.field,
+                "ui_config": { "type": f.control.as_str(), "display": "inline" },
                 "row": i,
                 "listens_to_filters": [],
                 "allow_multiple_values": true,

@@ -5,45 +5,20 @@
 use std::collections::BTreeMap;
 
 use futures::future::join_all;
-use ponte_charts::{Locale, TileKind, TileOptions, escape_html, grid_placement, render_text_tile, render_tile_with};
+use ponte_charts::{Locale, escape_html, grid_placement, render_text_tile};
 use ponte_semantic::compile::{QueryRequest, check_access, element_request};
-use ponte_semantic::model::{ComparisonKind, Dashboard, FilterType, Model};
+use ponte_semantic::model::{Dashboard, Model};
 use serde_json::{Value, json};
 
 use super::crossfilter::CrossFilters;
-use super::html::{Frame, Page, Words, hidden_inputs, query_string, with_download};
+use super::filter_bar::filter_values;
+use super::filter_bar::{filter_bar, filter_suggestions};
+use super::html::{Frame, Page, Words, query_string, with_download};
 use super::results::{compile_for, csv_download, download_limit, execute};
 use super::viewer::{Viewer, permission};
 use super::{Params, semantic};
 use crate::AppState;
 use crate::error::ApiError;
-
-/// Query-string keys of dashboard URLs that are not filters (Looker's
-/// embed parameters); every other key must name a dashboard filter.
-const NOT_FILTERS: [&str; 7] =
-    ["embed_domain", "sdk", "sandboxed_host", "theme", "_theme", "allow_login_screen", "embed_navigation_token"];
-
-/// The dashboard filters a URL sets, by filter name (`?Mês=2025`, or
-/// Looker's `?Filter+Name=value`). A key that is neither a filter nor an
-/// embed parameter is refused with the names that would work.
-pub(super) fn filter_values(dashboard: &Dashboard, params: &Params) -> Result<BTreeMap<String, String>, ApiError> {
-    let mut values = BTreeMap::new();
-    for (key, value) in params.pairs() {
-        if NOT_FILTERS.contains(&key) {
-            continue;
-        }
-        if !dashboard.filters.iter().any(|f| f.name == key) {
-            let names: Vec<&str> = dashboard.filters.iter().map(|f| f.name.as_str()).collect();
-            return Err(ApiError::bad_request(format!(
-                "`{key}` is not a filter of dashboard `{}`; its filters are: {}",
-                dashboard.id,
-                if names.is_empty() { "none".to_owned() } else { names.join(", ") }
-            )));
-        }
-        values.insert(key.to_owned(), value.to_owned());
-    }
-    Ok(values)
-}
 
 /// The dashboard, checked for the viewer: model, permissions, and a value
 /// for every access filter of every explore its tiles query.
@@ -104,7 +79,7 @@ pub(super) async fn page(
         .map(|(element, request)| {
             request
                 .as_ref()
-                .filter(|_| element.show_totals)
+                .filter(|_| element.vis.show_totals)
                 .and_then(|request| totals_request(model, request))
                 .map(|r| compile_for(app, &r, viewer))
                 .transpose()
@@ -139,6 +114,17 @@ pub(super) async fn page(
         grid.push_str(&cross.chip(model, explore, &clear, &locale));
     }
     grid.push_str("<div class=\"grid\">\n");
+    let mut keep_with_cross = download_pairs(&values, frame);
+    keep_with_cross.extend(cross.pairs());
+    let tiles_page = super::tile::TilePage {
+        model,
+        path: &path,
+        keep: download_pairs(&values, frame),
+        keep_with_cross,
+        crossfilter_enabled: dashboard.crossfilter_enabled,
+        locale: &locale,
+        words,
+    };
     let mut statuses = Vec::new();
     let mut tiles = Vec::new();
     let mut next_row = 0;
@@ -148,58 +134,16 @@ pub(super) async fn page(
             None => (next_row, 0, 24, 6),
         };
         next_row = next_row.max(row + height);
-        let kind = TileKind::from_looker(element.element_type.as_str()).unwrap_or(TileKind::Table);
         let ok = !matches!(result, Some(Err(_)));
+        let mut cell_attributes = String::new();
         let tile = match result {
             None => render_text_tile(&element.title, element.body_text.as_deref().unwrap_or_default()),
             Some(Ok(ran)) => {
-                let mut keep = download_pairs(&values, frame);
-                keep.extend(cross.pairs());
-                let href = || format!("{path}/tiles/{}/download/csv?{}", i + 1, query_string(&keep));
-                let data = ran.tile_data();
-                let base = format!("{path}/tiles/{}", i + 1);
-                let chart = matches!(kind, TileKind::Bar | TileKind::Column | TileKind::Line | TileKind::Area);
-                // With cross-filtering, a chart's marks filter the other
-                // tiles; single values and tables keep their drills.
-                let links: Box<dyn Fn(usize, usize) -> Option<ponte_charts::Link>> =
-                    if dashboard.crossfilter_enabled && chart {
-                        Box::new(super::crossfilter::links(
-                            &data,
-                            i + 1,
-                            path.clone(),
-                            download_pairs(&values, frame),
-                            &locale,
-                        ))
-                    } else {
-                        let explore = element.query.as_ref().map_or("", |q| q.explore.as_str());
-                        Box::new(super::drill::links(model, explore, &data, base, keep.clone(), &locale))
-                    };
-                let comparison = element.comparison.as_ref().map(|c| ponte_charts::Comparison {
-                    change: c.kind == ComparisonKind::Change,
-                    label: c.label.clone(),
-                    reverse_colors: c.reverse_colors,
-                });
-                let combo = (!element.series_lines.is_empty() || !element.right_axis.is_empty()).then(|| {
-                    ponte_charts::Combo { lines: element.series_lines.clone(), right_axis: element.right_axis.clone() }
-                });
-                // The totals row, aligned to the tile's columns by name.
-                let totals_row: Option<Vec<ponte_charts::Value>> = totals[i].as_ref().map(|t| {
-                    data.columns
-                        .iter()
-                        .map(|c| {
-                            let at = t.columns.iter().position(|tc| tc.name == c.name);
-                            at.and_then(|k| t.rows.first().and_then(|r| r.get(k)).cloned())
-                                .unwrap_or(ponte_charts::Value::Null)
-                        })
-                        .collect()
-                });
-                let options = TileOptions {
-                    links: links.as_ref(),
-                    comparison: comparison.as_ref(),
-                    totals: totals_row.as_deref(),
-                    combo: combo.as_ref(),
-                };
-                let drawn = render_tile_with(kind, &element.title, &data, &locale, &options);
+                let href =
+                    || format!("{path}/tiles/{}/download/csv?{}", i + 1, query_string(&tiles_page.keep_with_cross));
+                let (drawn, attributes) =
+                    super::tile::render(&tiles_page, i, element, &ran.tile_data(), totals[i].as_ref());
+                cell_attributes = attributes;
                 with_download(drawn, viewer, href, words)
             }
             Some(Err(e)) => {
@@ -221,7 +165,7 @@ pub(super) async fn page(
         ));
         statuses.push(json!({ "tileId": format!("{dashboard_id}::{}", i + 1), "status": status, "errors": errors }));
         grid.push_str(&format!(
-            "<div class=\"cell\" data-tile=\"{}\" style=\"{}\">\n{tile}</div>\n",
+            "<div class=\"cell\" data-tile=\"{}\"{cell_attributes} style=\"{}\">\n{tile}</div>\n",
             i + 1,
             grid_placement(row, col, width, height)
         ));
@@ -289,142 +233,6 @@ fn totals_request(model: &Model, request: &QueryRequest) -> Option<QueryRequest>
         return None;
     }
     Some(QueryRequest { fields: measures, sorts: Vec::new(), limit: None, ..request.clone() })
-}
-
-/// A value a filter's field offers as the user types: the filter
-/// expression, and what it reads as when that differs (`out. 2025`,
-/// `Últimos 12 meses`).
-#[derive(Debug, Clone)]
-struct Offer {
-    value: String,
-    label: Option<String>,
-}
-
-/// Looker date filter expressions a date filter offers first, with their
-/// labels in Portuguese and English.
-const RELATIVE_PERIODS: [(&str, &str, &str); 6] = [
-    ("this month", "Este mês", "This month"),
-    ("last month", "Mês passado", "Last month"),
-    ("last 3 months", "Últimos 3 meses", "Last 3 months"),
-    ("last 12 months", "Últimos 12 meses", "Last 12 months"),
-    ("this year", "Este ano", "This year"),
-    ("last year", "Ano passado", "Last year"),
-];
-
-/// What each filter offers (Looker's suggestions), computed for the
-/// viewer, so its access filters apply: a customer is offered its own
-/// values only. A text filter offers the field's values; a date filter
-/// relative periods, then the field's values (newest first, as the locale
-/// writes them). `None` for other filters, or where the values could not
-/// be had (the field stays a plain text box).
-async fn filter_suggestions(
-    app: &AppState,
-    model: &Model,
-    dashboard: &Dashboard,
-    viewer: &Viewer,
-    locale: &Locale,
-) -> Vec<Option<Vec<Offer>>> {
-    let Ok(semantic) = semantic(app) else { return vec![None; dashboard.filters.len()] };
-    let no_filters = BTreeMap::new();
-    let portuguese = locale.tag().starts_with("pt");
-    join_all(dashboard.filters.iter().map(|filter| {
-        let field = model.explore(&filter.explore).and_then(|e| e.resolve_field(&filter.field));
-        let kind = field.map(|f| f.filter_type());
-        let field_type = field.map(|f| f.result_type());
-        let no_filters = &no_filters;
-        async move {
-            if !matches!(kind, Some(FilterType::String | FilterType::Date)) {
-                return None;
-            }
-            let found =
-                semantic.suggestions(&model.name, &filter.explore, &filter.field, "", no_filters, &viewer.caller).await;
-            let values = match found {
-                Ok(s) => s.values,
-                Err(e) => {
-                    tracing::warn!(filter = %filter.name, error = %e, "no suggestions for a dashboard filter");
-                    return None;
-                }
-            };
-            if kind == Some(FilterType::String) {
-                return Some(values.into_iter().map(|value| Offer { value, label: None }).collect());
-            }
-            let column =
-                ponte_charts::Column::dimension(&filter.field, &filter.title, field_type.as_deref().unwrap_or("date"));
-            let mut offers: Vec<Offer> = RELATIVE_PERIODS
-                .iter()
-                .map(|(value, pt, en)| Offer {
-                    value: (*value).to_owned(),
-                    label: Some((if portuguese { pt } else { en }).to_string()),
-                })
-                .collect();
-            offers.extend(values.into_iter().rev().map(|value| {
-                let label = ponte_charts::format_value(&ponte_charts::Value::Text(value.clone()), &column, locale);
-                Offer { label: (label != value).then_some(label), value }
-            }));
-            Some(offers)
-        }
-    }))
-    .await
-}
-
-/// The filter bar: one text field per dashboard filter, as a GET form, so
-/// it works without JavaScript and the URL says what is shown. A text or
-/// date filter's field offers values as the user types (a `datalist`).
-fn filter_bar(
-    dashboard: &Dashboard,
-    values: &BTreeMap<String, String>,
-    suggestions: &[Option<Vec<Offer>>],
-    path: &str,
-    frame: &Frame,
-    words: &Words,
-) -> String {
-    if dashboard.filters.is_empty() {
-        return String::new();
-    }
-    let mut out = format!(
-        "<form class=\"controls\" method=\"get\" action=\"{}\" data-kind=\"dashboard\" aria-label=\"{}\">\n",
-        escape_html(path),
-        words.filters
-    );
-    for (i, filter) in dashboard.filters.iter().enumerate() {
-        let value = values.get(&filter.name).unwrap_or(&filter.default_value);
-        let offered = suggestions.get(i).and_then(Option::as_ref);
-        let list = match offered {
-            Some(_) => format!(" list=\"filter-values-{i}\" autocomplete=\"off\""),
-            None => String::new(),
-        };
-        out.push_str(&format!(
-            "<label>{}<input type=\"text\" name=\"{}\" value=\"{}\" placeholder=\"{}\"{list}></label>\n",
-            escape_html(&filter.title),
-            escape_html(&filter.name),
-            escape_html(value),
-            words.any_value
-        ));
-        if let Some(offered) = offered {
-            out.push_str(&format!("<datalist id=\"filter-values-{i}\">"));
-            for offer in offered {
-                match &offer.label {
-                    Some(label) => out.push_str(&format!(
-                        "<option value=\"{}\" label=\"{}\"></option>",
-                        escape_html(&offer.value),
-                        escape_html(label)
-                    )),
-                    None => out.push_str(&format!("<option value=\"{}\"></option>", escape_html(&offer.value))),
-                }
-            }
-            out.push_str("</datalist>\n");
-        }
-    }
-    out.push_str(&hidden_inputs(frame));
-    let clear =
-        if frame.keep().is_empty() { path.to_owned() } else { format!("{path}?{}", query_string(&frame.keep())) };
-    out.push_str(&format!(
-        "<div class=\"actions\"><button type=\"submit\">{}</button><a class=\"link\" href=\"{}\">{}</a></div>\n</form>\n",
-        words.apply,
-        escape_html(&clear),
-        words.clear
-    ));
-    out
 }
 
 fn pairs_of(values: &BTreeMap<String, String>) -> Vec<(String, String)> {

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use ponte_charts::{Link, LinkKind, Locale, TileData, TileKind, Value, escape_html, format_value, render_tile};
-use ponte_semantic::compile::{Clicked, drill_request};
+use ponte_semantic::compile::{Clicked, DrillTo, drill_breakdowns, drill_request};
 use ponte_semantic::model::{Explore, FieldRef, Model};
 
 use super::Params;
@@ -26,6 +26,8 @@ use crate::error::ApiError;
 
 /// The key naming the drilled measure.
 const MEASURE: &str = "measure";
+/// The key naming the field a drill breaks the measure down by.
+const BY: &str = "by";
 /// The most clicked values one drill takes (a mark has one per dimension).
 const MAX_CLICKED: usize = 16;
 
@@ -33,17 +35,22 @@ const MAX_CLICKED: usize = 16;
 struct DrillParams {
     measure: String,
     clicked: Vec<Clicked>,
+    /// `by=view.field`: the measure broken down by that field.
+    by: Option<String>,
     rest: Params,
 }
 
 impl DrillParams {
     fn parse(params: &Params) -> Result<Self, ApiError> {
         let mut measure = None;
+        let mut by = None;
         let mut clicked = Vec::new();
         let mut rest = Vec::new();
         for (key, value) in params.pairs() {
             if key == MEASURE {
                 measure = Some(value.to_owned());
+            } else if key == BY {
+                by = Some(value.to_owned());
             } else if let Some(field) = key.strip_prefix("drill[").and_then(|k| k.strip_suffix(']')) {
                 clicked.push((field.to_owned(), Some(value.to_owned())));
             } else if let Some(field) = key.strip_prefix("drill_null[").and_then(|k| k.strip_suffix(']')) {
@@ -56,7 +63,11 @@ impl DrillParams {
             return Err(ApiError::bad_request(format!("a drill takes at most {MAX_CLICKED} clicked values")));
         }
         let measure = measure.ok_or_else(|| ApiError::bad_request("a drill needs `measure=view.field`"))?;
-        Ok(Self { measure, clicked, rest: Params::from_pairs(rest) })
+        Ok(Self { measure, clicked, by, rest: Params::from_pairs(rest) })
+    }
+
+    fn to(&self) -> DrillTo<'_> {
+        self.by.as_deref().map_or(DrillTo::Rows, DrillTo::By)
     }
 }
 
@@ -72,7 +83,7 @@ pub(super) async fn page(
     let (model, dashboard) = open(app, viewer, id)?;
     let drill = DrillParams::parse(params)?;
     let (index, base, ShownFilters { values, cross }) = shown_tile(model, dashboard, tile, &drill.rest)?;
-    let request = drill_request(model, &base, &drill.measure, &drill.clicked)?;
+    let request = drill_request(model, &base, &drill.measure, &drill.clicked, drill.to())?;
     let ran = run(app, &request, viewer).await?;
     let locale = Locale::from_tag(&model.locale);
     let words = Words::of(&locale);
@@ -86,8 +97,13 @@ pub(super) async fn page(
     let shown: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| !frame_keys.contains(&k.as_str())).collect();
     let url =
         format!("{here}?{}", query_string(&shown.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()));
-    let table = render_tile(TileKind::Table, &title, &ran.tile_data(), &locale);
-    let main = with_download(table, viewer, || format!("{here}/download/csv?{}", query_string(&pairs)), words);
+    let data = ran.tile_data();
+    let mut main = menu(model, &base.view, &drill, &here, &pairs, words);
+    if drill.by.is_some() {
+        main.push_str(&render_tile(TileKind::Bar, &title, &data, &locale));
+    }
+    let table = render_tile(TileKind::Table, &title, &data, &locale);
+    main.push_str(&with_download(table, viewer, || format!("{here}/download/csv?{}", query_string(&pairs)), words));
     let mut back_pairs: Vec<(String, String)> = values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     back_pairs.extend(cross.pairs());
     back_pairs.extend(frame.keep().into_iter().map(|(k, v)| (k.to_owned(), v)));
@@ -121,9 +137,83 @@ pub(super) async fn download(
     let (model, dashboard) = open(app, viewer, id)?;
     let drill = DrillParams::parse(params)?;
     let (index, base, _) = shown_tile(model, dashboard, tile, &drill.rest)?;
-    let mut request = drill_request(model, &base, &drill.measure, &drill.clicked)?;
+    let mut request = drill_request(model, &base, &drill.measure, &drill.clicked, drill.to())?;
     download_limit(&mut request, viewer)?;
     csv_download(app, &request, viewer, &format!("{}-{}-drill", dashboard.id, index + 1)).await
+}
+
+/// The drill menu as the page's first lines: the rows behind the mark, and
+/// the measure by each field it breaks down by (Looker's "by …" entries),
+/// the one shown marked as current. ponte.js offers the same entries in a
+/// menu where the mark is clicked.
+fn menu(
+    model: &Model,
+    explore: &str,
+    drill: &DrillParams,
+    here: &str,
+    pairs: &[(String, String)],
+    words: &Words,
+) -> String {
+    let without_by: Vec<(&str, &str)> =
+        pairs.iter().filter(|(k, _)| k != BY).map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut out = format!("<nav class=\"drill-menu\" aria-label=\"{}\">", words.drill);
+    let pinned = |by: &Option<String>| by.as_ref().is_some_and(|f| drill.clicked.iter().any(|(c, _)| c == f));
+    for (by, label) in menu_entries(model, explore, &drill.measure, words).into_iter().filter(|(by, _)| !pinned(by)) {
+        let mut entry = without_by.clone();
+        if let Some(by) = &by {
+            entry.push((BY, by));
+        }
+        let href = format!("{here}?{}", query_string(&entry));
+        let current = if by == drill.by { " aria-current=\"page\"" } else { "" };
+        out.push_str(&format!(
+            "<a class=\"link\" href=\"{}\"{current}>{}</a>",
+            escape_html(&href),
+            escape_html(&label)
+        ));
+    }
+    out.push_str("</nav>\n");
+    out
+}
+
+/// The drill menu of `measure`: the rows (`None`), then each field it
+/// breaks down by, with what the entry says.
+fn menu_entries(model: &Model, explore: &str, measure: &str, words: &Words) -> Vec<(Option<String>, String)> {
+    let found = model.explore(explore);
+    let mut entries = vec![(None, words.show_rows.to_owned())];
+    for field in drill_breakdowns(model, explore, measure) {
+        let label = found.and_then(|e| e.resolve_field(&field)).map_or_else(|| field.clone(), |f| f.label());
+        entries.push((Some(field), format!("{} {label}", words.drill_by)));
+    }
+    entries
+}
+
+/// The drill menus of a tile's drillable measures as JSON in a
+/// ` data-drill-by` attribute of its grid cell, which ponte.js turns into
+/// the menu a click opens: `{"view.measure": [["", "Ver linhas"],
+/// ["view.field", "Por Unidade"], …]}` (an empty field for the rows).
+/// Empty when no measure is drillable.
+pub(super) fn menu_attribute(model: &Model, explore: &str, data: &TileData, words: &Words) -> String {
+    let menus: BTreeMap<&str, Vec<(String, String)>> = data
+        .columns
+        .iter()
+        .filter(|c| c.is_measure && drillable(model.explore(explore), &c.name))
+        .map(|c| {
+            let entries = menu_entries(model, explore, &c.name, words);
+            (c.name.as_str(), entries.into_iter().map(|(by, label)| (by.unwrap_or_default(), label)).collect())
+        })
+        .collect();
+    if menus.is_empty() {
+        return String::new();
+    }
+    format!(" data-drill-by=\"{}\"", escape_html(&serde_json::to_string(&menus).unwrap_or_default()))
+}
+
+/// Whether `measure` has drill fields.
+fn drillable(explore: Option<&Explore>, measure: &str) -> bool {
+    explore.and_then(|e| e.resolve_field(measure)).is_some_and(|f| match f.field {
+        FieldRef::Measure(m) => !f.view.drill_fields_of(m).is_empty(),
+        _ => false,
+    })
 }
 
 /// `Custo total · mar. 2025 · Unidade Campinas`: the measure and the
@@ -164,14 +254,7 @@ pub(super) fn links<'d>(
         .columns
         .iter()
         .enumerate()
-        .map(|(c, column)| {
-            let ok = column.is_measure
-                && explore.and_then(|e| e.resolve_field(&column.name)).is_some_and(|f| match f.field {
-                    FieldRef::Measure(m) => !f.view.drill_fields_of(m).is_empty(),
-                    _ => false,
-                });
-            (c, ok)
-        })
+        .map(|(c, column)| (c, column.is_measure && drillable(explore, &column.name)))
         .collect();
     move |row: usize, col: usize| {
         if !drillable.get(&col).copied().unwrap_or(false) {

@@ -231,6 +231,14 @@ pub(crate) struct Words {
     pub rows: &'static str,
     pub none: &'static str,
     pub back_to_dashboard: &'static str,
+    /// A range's first end (`de`).
+    pub from: &'static str,
+    /// A range's last end, included (`até`).
+    pub until: &'static str,
+    /// The drill menu's name and its entries.
+    pub drill: &'static str,
+    pub show_rows: &'static str,
+    pub drill_by: &'static str,
 }
 
 impl Words {
@@ -254,6 +262,11 @@ impl Words {
         rows: "linhas",
         none: "nenhum",
         back_to_dashboard: "Voltar ao painel",
+        from: "de",
+        until: "até",
+        drill: "Detalhar",
+        show_rows: "Ver linhas",
+        drill_by: "Por",
     };
     const EN: Words = Words {
         filters: "Filters",
@@ -275,6 +288,11 @@ impl Words {
         rows: "rows",
         none: "none",
         back_to_dashboard: "Back to the dashboard",
+        from: "from",
+        until: "until",
+        drill: "Drill",
+        show_rows: "Show rows",
+        drill_by: "By",
     };
 
     /// The words for `locale`.

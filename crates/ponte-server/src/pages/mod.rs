@@ -13,9 +13,11 @@ mod crossfilter;
 mod dashboard;
 mod drill;
 mod explore;
+mod filter_bar;
 mod html;
 mod look;
 mod results;
+mod tile;
 mod viewer;
 
 use axum::Router;

@@ -314,10 +314,83 @@
   });
 
   // A drill link (a bar, point, figure or cell of a drillable measure)
-  // tells the host first, as Looker's drill menu does: a handler of
-  // `drillmenu:click` that answers { cancel: true } keeps the page where
-  // it is (the host shows the rows its own way). Unframed, or with no
-  // answer, the link is followed.
+  // opens Looker's drill menu where it was clicked: the rows behind the
+  // mark, and the measure by each of its drill fields (the tile's cell
+  // lists them in data-drill-by). Choosing an entry tells the host first,
+  // as Looker does: a handler of `drillmenu:click` that answers
+  // { cancel: true } keeps the page where it is (the host shows the rows
+  // its own way). Unframed, or with no answer, the entry is followed.
+  // Without this file the mark's link opens the drill page, which lists
+  // the same entries.
+  var menu = null;
+
+  function closeMenu(focusBack) {
+    if (!menu) { return; }
+    var from = menu.from;
+    menu.parentNode.removeChild(menu);
+    menu = null;
+    if (focusBack && from && from.focus) { from.focus(); }
+  }
+
+  // The entries the server listed for the mark's measure (an empty field
+  // is the rows); null when it listed none (the link opens the page).
+  function drillEntries(link) {
+    var cell = link.closest("[data-drill-by]");
+    var menus = {};
+    try { menus = cell ? JSON.parse(cell.getAttribute("data-drill-by")) : {}; } catch (err) { menus = {}; }
+    var url = new URL(link.getAttribute("href"), window.location.href);
+    var listed = menus[url.searchParams.get("measure")];
+    if (!Array.isArray(listed) || !listed.length) { return null; }
+    // A field the mark already pins (its month, say) has one group: no entry.
+    listed = listed.filter(function (pair) {
+      return !pair[0] || !url.searchParams.has("drill[" + pair[0] + "]");
+    });
+    return listed.map(function (pair) {
+      if (pair[0]) { url.searchParams.set("by", pair[0]); } else { url.searchParams.delete("by"); }
+      return { label: String(pair[1]), href: url.pathname + url.search };
+    });
+  }
+
+  function openMenu(link, entries, x, y) {
+    closeMenu(false);
+    menu = document.createElement("div");
+    menu.className = "drill-popup";
+    menu.setAttribute("role", "menu");
+    menu.from = link;
+    var heading = document.createElement("p");
+    heading.className = "drill-popup-title";
+    heading.textContent = link.getAttribute("data-label") || "";
+    menu.appendChild(heading);
+    entries.forEach(function (entry) {
+      var a = document.createElement("a");
+      a.className = "drill-entry";
+      a.setAttribute("role", "menuitem");
+      a.setAttribute("href", entry.href);
+      a.setAttribute("data-label", link.getAttribute("data-label") || "");
+      a.textContent = entry.label;
+      menu.appendChild(a);
+    });
+    body.appendChild(menu);
+    var width = menu.offsetWidth;
+    var left = Math.min(x + window.scrollX, window.scrollX + document.documentElement.clientWidth - width - 8);
+    menu.style.left = Math.max(window.scrollX + 4, left) + "px";
+    menu.style.top = (y + window.scrollY + 4) + "px";
+    var first = menu.querySelector("a");
+    if (first) { first.focus(); }
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (!menu) { return; }
+    if (e.key === "Escape") { closeMenu(true); return; }
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      var items = Array.prototype.slice.call(menu.querySelectorAll("a"));
+      var at = items.indexOf(document.activeElement);
+      var next = e.key === "ArrowDown" ? (at + 1) % items.length : (at - 1 + items.length) % items.length;
+      items[next].focus();
+      e.preventDefault();
+    }
+  });
+
   document.addEventListener("click", function (e) {
     var target = e.target;
     // A cross-filter (a chart's mark, or its chip's ✕) changes the
@@ -326,19 +399,34 @@
       try { window.sessionStorage.setItem(FILTERS_CHANGED, "1"); } catch (err) { /* storage blocked */ }
       return;
     }
-    var link = target && target.closest ? target.closest("a.drill") : null;
-    if (!link || !framed || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) { return; }
+    var plain = !e.defaultPrevented && e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey;
+    var mark = target && target.closest ? target.closest("a.drill") : null;
+    var entries = mark && plain ? drillEntries(mark) : null;
+    if (entries) {
+      e.preventDefault();
+      var box = mark.getBoundingClientRect();
+      openMenu(mark, entries, e.clientX || box.left, e.clientY || box.bottom);
+      return;
+    }
+    var entry = target && target.closest ? target.closest("a.drill-entry, a.drill") : null;
+    if (!entry) {
+      if (menu && !(target && target.closest && target.closest(".drill-popup"))) { closeMenu(false); }
+      return;
+    }
+    if (!plain) { return; }
     e.preventDefault();
-    var href = link.getAttribute("href");
+    var href = entry.getAttribute("href");
+    closeMenu(false);
     var event = {
       type: "drillmenu:click",
-      label: link.getAttribute("data-label") || "",
+      label: entry.getAttribute("data-label") || "",
       link_type: "drill",
       url: href,
       modal: false,
       context: "dashboard",
       addFilterJson: null
     };
+    if (!framed) { go(href); return; }
     legacy(event);
     ask(event, function (answers) {
       var cancelled = Array.isArray(answers) && answers.some(function (a) { return a && a.cancel === true; });

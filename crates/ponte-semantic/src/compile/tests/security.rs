@@ -155,16 +155,16 @@ fn a_hostile_time_zone_is_refused() {
 /// parameter (never SQL text), and the drill lists the view's drill fields.
 #[test]
 fn a_drill_keeps_the_access_filter_and_binds_the_clicked_values() {
-    use crate::compile::{drill_request, element_request};
+    use crate::compile::{DrillTo, drill_request, element_request};
     let tile = element_request(demo(), "visao_geral", 3, &BTreeMap::new()).unwrap();
     let clicked = [("faturas.mes_referencia_month".to_owned(), Some("2025-03' OR '1'='1".to_owned()))];
     for target in [df(), bq()] {
-        let drill = drill_request(demo(), &tile, "faturas.custo_total", &clicked).unwrap();
+        let drill = drill_request(demo(), &tile, "faturas.custo_total", &clicked, DrillTo::Rows).unwrap();
         // A value that is no month is refused by the compiler, not run.
         let refused = compile(demo(), &drill, &customer(), &target, now()).unwrap_err();
         assert!(refused.to_string().contains("faturas.mes_referencia_month"), "{refused}");
         let month = [("faturas.mes_referencia_month".to_owned(), Some("2025-03".to_owned()))];
-        let drill = drill_request(demo(), &tile, "faturas.custo_total", &month).unwrap();
+        let drill = drill_request(demo(), &tile, "faturas.custo_total", &month, DrillTo::Rows).unwrap();
         let q = compile(demo(), &drill, &customer(), &target, now()).unwrap();
         let names: Vec<&str> = q.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names[0], "faturas.id_fatura", "{names:?}");

@@ -6,10 +6,8 @@ use std::collections::BTreeMap;
 use super::queries::{explore_named, validate_query};
 use super::{Checker, closest};
 use crate::model::filter::FilterType;
-use crate::model::raw::{IntOrString, RawDashboard, RawDashboardFilter, RawElement, RawLayout, S};
-use crate::model::{
-    Comparison, ComparisonKind, Dashboard, DashboardElement, DashboardFilter, ElementType, Explore, Layout,
-};
+use crate::model::raw::{IntOrString, RawDashboard, RawDashboardFilter, RawElement, RawLayout, RawUiConfig, S};
+use crate::model::{Dashboard, DashboardElement, DashboardFilter, ElementType, Explore, FilterControl, Layout};
 
 /// Looker lays dashboards out on a 24-column grid.
 const GRID_COLUMNS: i64 = 24;
@@ -122,6 +120,13 @@ fn dashboard_filters(
         {
             continue;
         }
+        let control = match &rf.ui_config {
+            Some(ui) => match ui_control(ui, resolved.filter_type(), &context, checker) {
+                Some(control) => control,
+                None => continue,
+            },
+            None => FilterControl::Advanced,
+        };
         types.insert(name.get_ref().clone(), Some(resolved.filter_type()));
         filters.push(DashboardFilter {
             name: name.get_ref().clone(),
@@ -129,9 +134,40 @@ fn dashboard_filters(
             explore: explore.name.clone(),
             field: resolved.name(),
             default_value,
+            control,
         });
     }
     (filters, types)
+}
+
+/// Looker's `ui_config`: the control's `type`, which must fit the field,
+/// and its `display`, which ponte accepts and always shows inline.
+fn ui_control(
+    ui: &S<RawUiConfig>,
+    filter_type: FilterType,
+    context: &str,
+    checker: &mut Checker<'_>,
+) -> Option<FilterControl> {
+    let raw = ui.get_ref();
+    if let Some(display) = &raw.display {
+        checker.choice(display, "ui_config display", &[("inline", ()), ("popover", ()), ("overflow", ())])?;
+    }
+    let Some(kind) = &raw.kind else { return Some(FilterControl::Advanced) };
+    let control = checker.choice(kind, "ui_config type", &FilterControl::ALL)?;
+    if !control.fits(filter_type) {
+        let fitting: Vec<&str> =
+            FilterControl::ALL.iter().filter(|(_, c)| c.fits(filter_type)).map(|(n, _)| *n).collect();
+        checker.error(
+            kind.span(),
+            format!(
+                "{context}: `{}` does not fit a {filter_type:?} field; it takes {}",
+                control.as_str(),
+                fitting.join(", ")
+            ),
+        );
+        return None;
+    }
+    Some(control)
 }
 
 /// The longest text tile, in bytes.
@@ -224,88 +260,7 @@ fn element(
     if re.layout.is_some() && layout.is_none() {
         ok = false;
     }
-    let comparison = match &re.show_comparison {
-        Some(show) if *show.get_ref() => {
-            let kind = match &re.comparison_type {
-                None => Some(ComparisonKind::Change),
-                Some(t) => checker.choice(
-                    t,
-                    "comparison_type",
-                    &[("change", ComparisonKind::Change), ("value", ComparisonKind::Value)],
-                ),
-            };
-            if element_type.is_some_and(|t| t != ElementType::SingleValue) {
-                checker.error(show.span(), format!("{context}: `show_comparison` is for single_value tiles"));
-                ok = false;
-            }
-            kind.map(|kind| Comparison {
-                kind,
-                label: re.comparison_label.as_ref().map(|l| l.get_ref().clone()),
-                reverse_colors: re.comparison_reverse_colors.as_ref().is_some_and(|r| *r.get_ref()),
-            })
-        }
-        _ => None,
-    };
-    let show_totals = match &re.show_totals {
-        Some(t) if *t.get_ref() => {
-            if element_type.is_some_and(|k| k != ElementType::Table) {
-                checker.error(t.span(), format!("{context}: `show_totals` is for table tiles"));
-                ok = false;
-            }
-            true
-        }
-        _ => false,
-    };
-    // Looker's series_types and y_axes: measures of this tile's query,
-    // on column and line charts.
-    let charted = matches!(element_type, Some(ElementType::LookerColumn | ElementType::LookerLine));
-    let measure_of_query = |name: &str| {
-        query.as_ref().is_some_and(|(q, explore)| {
-            q.fields.iter().any(|f| f == name) && explore.resolve_field(name).is_some_and(|r| r.is_measure())
-        })
-    };
-    let mut series_lines = Vec::new();
-    for (field, kind) in checker.pairs(re.series_types.as_ref()) {
-        if !charted {
-            checker
-                .error(field.span(), format!("{context}: `series_types` is for looker_column and looker_line tiles"));
-            ok = false;
-        } else if !measure_of_query(field.get_ref()) {
-            checker
-                .error(field.span(), format!("{context}: `{}` is not a measure of this tile's query", field.get_ref()));
-            ok = false;
-        } else if let Some(line) = checker.choice(kind, "series type", &[("line", true), ("column", false)]) {
-            if line {
-                series_lines.push(field.get_ref().clone());
-            }
-        } else {
-            ok = false;
-        }
-    }
-    let mut right_axis = Vec::new();
-    for axis in re.y_axes.as_deref().unwrap_or_default() {
-        let a = axis.get_ref();
-        let right = match &a.orientation {
-            Some(o) => checker.choice(o, "axis orientation", &[("left", false), ("right", true)]),
-            None => Some(false),
-        };
-        if !charted {
-            checker.error(axis.span(), format!("{context}: `y_axes` is for looker_column and looker_line tiles"));
-            ok = false;
-            continue;
-        }
-        for series in a.series.as_deref().unwrap_or_default() {
-            if !measure_of_query(series.get_ref()) {
-                checker.error(
-                    series.span(),
-                    format!("{context}: `{}` is not a measure of this tile's query", series.get_ref()),
-                );
-                ok = false;
-            } else if right == Some(true) {
-                right_axis.push(series.get_ref().clone());
-            }
-        }
-    }
+    let vis = super::vis::vis_config(re, element_type, query.as_ref().map(|(q, e)| (q, *e)), &context, checker);
     let query = if text { None } else { Some(query?.0) };
     ok.then_some(DashboardElement {
         title: title?,
@@ -314,10 +269,7 @@ fn element(
         body_text,
         listen,
         layout,
-        comparison,
-        show_totals,
-        series_lines,
-        right_axis,
+        vis: vis?,
     })
 }
 
@@ -404,7 +356,7 @@ title = "D"
         .unwrap();
         let e = &ok.dashboard("d").unwrap().elements[0];
         assert_eq!(
-            (e.series_lines.as_slice(), e.right_axis.as_slice()),
+            (e.vis.series_lines.as_slice(), e.vis.right_axis.as_slice()),
             (&["v.n".to_owned()][..], &["v.n".to_owned()][..])
         );
         assert!(

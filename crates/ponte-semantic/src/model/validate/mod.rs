@@ -9,6 +9,7 @@ mod dashboards;
 mod explores;
 mod queries;
 mod views;
+mod vis;
 
 use std::collections::BTreeMap;
 use std::ops::Range;

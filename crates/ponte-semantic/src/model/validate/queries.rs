@@ -126,7 +126,30 @@ pub(super) fn validate_query(
         }
         value
     });
-    ok.then(|| Query { explore: explore.name.clone(), fields, filters, sorts, limit })
+    let mut pivots = Vec::new();
+    for p in raw.pivots.iter().flatten() {
+        match checker.resolve(explore, p, context) {
+            Some(r) if r.is_measure() => {
+                checker
+                    .error(p.span(), format!("{context}: `{}` is a measure; a query pivots on dimensions", r.name()));
+                ok = false;
+            }
+            Some(r) if !fields.contains(&r.name()) => {
+                checker.error(
+                    p.span(),
+                    format!("{context}: pivot `{}` is not in `fields`; a query pivots on fields it selects", r.name()),
+                );
+                ok = false;
+            }
+            Some(r) if pivots.contains(&r.name()) => {
+                checker.error(p.span(), format!("{context}: pivot `{}` is listed twice", r.name()));
+                ok = false;
+            }
+            Some(r) => pivots.push(r.name()),
+            None => ok = false,
+        }
+    }
+    ok.then(|| Query { explore: explore.name.clone(), fields, pivots, filters, sorts, limit })
 }
 
 /// `view.field` or `view.field desc` (Looker's sort syntax); the field must
