@@ -134,6 +134,46 @@ try:
     assert ids <= truth and len(ids) == min(len(truth), 500), (month, len(ids), len(truth))
     time.sleep(0.5)
     driver.save_screenshot(SCREENSHOT.replace(".png", "-drill-escuro.png"))
+
+    # The portal's third dashboard: stacked columns from a pivot, a scatter,
+    # a funnel, conditional formatting and Looker's filter controls.
+    driver.get(f"{PORTAL}/?cliente={CUSTOMER}&painel=faturas_detalhe")
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-seen-dashboard-run-complete") == "1")
+    statuses = [r[0] for r in duckdb.sql(f"SELECT status_pagamento FROM {FATURAS} WHERE id_cliente = {CUSTOMER} "
+                                         "GROUP BY 1 ORDER BY count(*) DESC").fetchall()]
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+    try:
+        titles = [t.text for t in driver.find_elements(By.CSS_SELECTOR, "section.tile .tile-title")]
+        assert titles == ["Custo por mês e status", "Faturas por status", "Status por distribuidora (%)",
+                          "Consumo x custo por unidade", "Faturas por unidade"], titles
+        legend = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "[data-tile='1'] .legend li")]
+        assert sorted(legend) == sorted(statuses), (legend, statuses)
+        assert driver.find_elements(By.CSS_SELECTOR, "section.tile-scatter circle.mark")
+        steps = driver.find_elements(By.CSS_SELECTOR, "section.tile-funnel .mark")
+        assert len(steps) == len(statuses), (len(steps), statuses)
+        marked = [td for td in driver.find_elements(By.CSS_SELECTOR, "section.tile-table td")
+                  if td.value_of_css_property("background-color") == "rgba(253, 226, 225, 1)"]
+        assert marked, "units with unpaid invoices are marked"
+    finally:
+        driver.switch_to.default_content()
+    time.sleep(0.3)
+    driver.save_screenshot(SCREENSHOT.replace(".png", "-faturas-detalhe.png"))
+    # A checkbox ticked and applied: the tiles narrow to that status.
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+    try:
+        box = driver.find_element(By.CSS_SELECTOR, f"input[type=checkbox][name='Status[]'][value='{statuses[-1]}']")
+        box.click()
+        driver.find_element(By.CSS_SELECTOR, "form.controls button[type=submit]").click()
+        wait.until(lambda d: "Status%5B%5D=" in d.execute_script("return window.location.search"))
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "section.tile-table tr.totals"))
+        total_cells = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "section.tile-table tr.totals th")]
+        assert driver.find_element(
+            By.CSS_SELECTOR, f"input[type=checkbox][name='Status[]'][value='{statuses[-1]}']").is_selected()
+    finally:
+        driver.switch_to.default_content()
+    (only,), = duckdb.sql(f"SELECT count(*) FROM {FATURAS} WHERE id_cliente = {CUSTOMER} "
+                          f"AND status_pagamento = '{statuses[-1]}'").fetchall()
+    assert pt_number(total_cells[1]) == only, (total_cells, only, statuses[-1])
     print(f"values {values}, {len(bars)} bars, events {events}, drill {month}: {len(ids)} rows")
 finally:
     driver.quit()

@@ -94,6 +94,7 @@ impl PortalListener {
             secret,
             model: model.name.clone(),
             dashboard: self.dashboard.clone(),
+            dashboards: model.dashboards.iter().map(|d| (d.id.clone(), d.title.clone())).collect(),
             warehouse,
         };
         self.listener.set_nonblocking(true)?;
@@ -118,9 +119,11 @@ struct Portal {
     origins: Vec<String>,
     /// The secret URLs are signed with.
     secret: Secret,
-    /// The model and dashboard embedded.
+    /// The model, and the dashboard embedded unless the page picks another.
     model: String,
     dashboard: String,
+    /// The model's dashboards (id, title), which the page offers.
+    dashboards: Vec<(String, String)>,
     /// Where customers come from.
     warehouse: Arc<dyn Warehouse>,
 }
@@ -173,8 +176,9 @@ async fn auth(
         .unwrap_or_default()
         .into_iter()
         .any(|(k, v)| k == "embed_domain" && portal.origins.contains(&v));
-    if path != format!("/embed/dashboards/{}", portal.dashboard) || !allowed_origin {
-        return (StatusCode::FORBIDDEN, "the portal signs its own dashboard for its own pages only").into_response();
+    let own = portal.dashboards.iter().any(|(id, _)| path == format!("/embed/dashboards/{id}"));
+    if !own || !allowed_origin {
+        return (StatusCode::FORBIDDEN, "the portal signs its own dashboards for its own pages only").into_response();
     }
     let url = sign(&portal, &customer, &query.src);
     ([(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({ "url": url }))).into_response()
@@ -184,6 +188,7 @@ async fn auth(
 struct Picked {
     cliente: Option<String>,
     tema: Option<String>,
+    painel: Option<String>,
 }
 
 /// The themes the portal offers (the demo model's), with their labels.
@@ -249,13 +254,27 @@ async fn page(State(portal): State<Arc<Portal>>, Query(picked): Query<Picked>) -
             format!("<option value=\"{name}\"{selected}>{label}</option>")
         })
         .collect();
+    let (dashboard, dashboard_title) = portal
+        .dashboards
+        .iter()
+        .find(|(id, _)| Some(id.as_str()) == picked.painel.as_deref())
+        .or_else(|| portal.dashboards.iter().find(|(id, _)| *id == portal.dashboard))
+        .map_or((portal.dashboard.as_str(), ""), |(id, title)| (id.as_str(), title.as_str()));
+    let dashboard_options: String = portal
+        .dashboards
+        .iter()
+        .map(|(id, title)| {
+            let selected = if id == dashboard { " selected" } else { "" };
+            format!("<option value=\"{}\"{selected}>{}</option>", escape_html(id), escape_html(title))
+        })
+        .collect();
     let ponte_origin = origin_of(&portal.ponte_base);
     // A value inside <script> is JSON, with `<` escaped so it cannot close
     // the script; everything else is HTML-escaped.
     let portal_js = serde_json::json!({
         "ponteBase": portal.ponte_base,
         "customer": chosen.id,
-        "dashboard": portal.dashboard,
+        "dashboard": dashboard,
         "theme": theme,
     })
     .to_string()
@@ -265,6 +284,8 @@ async fn page(State(portal): State<Arc<Portal>>, Query(picked): Query<Picked>) -
         &[
             ("customer_options", options.as_str()),
             ("theme_options", theme_options.as_str()),
+            ("dashboard_options", dashboard_options.as_str()),
+            ("dashboard_title", &escape_html(dashboard_title)),
             ("customer_name", &escape_html(&chosen.name)),
             ("ponte_origin", &escape_html(&ponte_origin)),
             ("portal_js", &portal_js),
