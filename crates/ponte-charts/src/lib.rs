@@ -494,7 +494,7 @@ pub struct Combo {
 /// `render_tile*` function delegates to, so each kind is drawn in one place
 /// whatever the caller asked for.
 ///
-/// Options a kind has no use for are ignored (a pie's links, a line
+/// Options a kind has no use for are ignored (a line
 /// chart's stacking, a chart's totals). A chart with nothing to plot falls
 /// back to a plain table of the rows, with its links but without totals or
 /// conditional formats, which belong to a table tile.
@@ -513,7 +513,7 @@ pub fn render_tile_with(
             TileKind::Table => {
                 Some(table::render(data, locale, options.links, options.totals, options.conditional_formats))
             }
-            TileKind::Pie => pie::render(title, data, locale),
+            TileKind::Pie => pie::render(title, data, locale, options.links),
             TileKind::Bar | TileKind::Column | TileKind::Line | TileKind::Area => {
                 cartesian::render(kind, title, data, locale, options)
             }
@@ -525,10 +525,10 @@ pub fn render_tile_with(
     wrap(kind, title, &body)
 }
 
-/// [`render_tile`] whose marks (bars, points, a single value, a table's
-/// measure cells) are links where `links` gives one: the drill into the
-/// rows behind each. A link is a plain `<a class="drill">`, so it works
-/// without JavaScript (a pie's slices are not linked).
+/// [`render_tile`] whose marks (bars, points, slices, a single value, a
+/// table's measure cells) are links where `links` gives one: the drill
+/// into the rows behind each. A link is a plain `<a class="drill">`, so it
+/// works without JavaScript (a pie's merged "Other" slice has none).
 pub fn render_tile_with_links(
     kind: TileKind,
     title: &str,

@@ -1,6 +1,6 @@
 //! Every tile kind rendered from typical, empty and hostile results.
 
-use ponte_charts::{Column, Locale, TileData, TileKind, Value, render_tile};
+use ponte_charts::{Column, Link, LinkKind, Locale, TileData, TileKind, Value, render_tile, render_tile_with_links};
 
 const PT: Locale = Locale::PT_BR;
 const EN: Locale = Locale::EN_US;
@@ -228,6 +228,23 @@ fn pie_skips_non_positive_values_and_groups_the_tail() {
 
     let html = render_tile(TileKind::Pie, "Fatias", &by_unit(&["A"], &[0.0]), &EN);
     assert!(html.contains("No data"));
+}
+
+#[test]
+fn pie_slices_link_to_their_rows_and_other_to_nothing() {
+    let names: Vec<String> = (1..=12).map(|i| format!("Loja {i}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let values: Vec<f64> = (1..=12).map(f64::from).collect();
+    let data = by_unit(&refs, &values);
+    let links = |row: usize, col: usize| {
+        Some(Link { href: format!("/drill?row={row}&col={col}"), label: format!("row {row}"), kind: LinkKind::Drill })
+    };
+    let html = render_tile_with_links(TileKind::Pie, "Fatias", &data, &PT, &links);
+    // The nine largest slices are their rows (11 → Loja 12, …); "Outros" merges the rest, unlinked.
+    assert_eq!(count(&html, "<a class=\"drill\""), 9, "{html}");
+    assert!(html.contains("<a class=\"drill\" href=\"/drill?row=11&amp;col=1\" data-label=\"row 11\"><path"), "{html}");
+    assert!(!html.contains("row=0&amp;") && !html.contains("row=2&amp;"), "merged rows are not linked");
+    assert!(html.contains("<path class=\"mark s9\"") && !html.contains("<a class=\"drill\" href=\"/drill?row=2"));
 }
 
 #[test]

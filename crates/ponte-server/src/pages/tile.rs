@@ -40,7 +40,10 @@ pub(super) fn render(
     let explore = element.query.as_ref().map_or("", |q| q.explore.as_str());
     let pivots = element.query.as_ref().map_or(&[][..], |q| q.pivots.as_slice());
     let spread = pivot(data, pivots, page.locale);
-    let chart = matches!(kind, TileKind::Bar | TileKind::Column | TileKind::Line | TileKind::Area | TileKind::Scatter);
+    let chart = matches!(
+        kind,
+        TileKind::Bar | TileKind::Column | TileKind::Line | TileKind::Area | TileKind::Scatter | TileKind::Pie
+    );
     // With cross-filtering, a chart's marks filter the other tiles; single
     // values and tables keep their drills. Links are made on the result
     // as queried (its rows name the clicked values, pivots included).
