@@ -135,6 +135,25 @@ try:
     time.sleep(0.5)
     driver.save_screenshot(SCREENSHOT.replace(".png", "-drill-escuro.png"))
 
+    # Typing in a text filter searches the customer's values on the server.
+    driver.get(f"{PORTAL}/?cliente={CUSTOMER}&painel=analise_unidades")
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-seen-dashboard-run-complete") == "1")
+    UNIDADES = f"read_parquet('{LANDING}/objeto_unidades_atributos/*.parquet')"
+    billed = [r[0] for r in duckdb.sql(
+        f"SELECT DISTINCT u.nome_unidade FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade "
+        f"WHERE f.id_cliente = {CUSTOMER} ORDER BY 1").fetchall()]
+    term = billed[-1].split(" ")[-1]
+    expected = sorted(u for u in billed if term.lower() in u.lower())
+    driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "#dashboard iframe"))
+    try:
+        box = driver.find_element(By.CSS_SELECTOR, "input[name='Unidade'][data-suggest]")
+        box.send_keys(term)
+        options = lambda: driver.execute_script(
+            "return Array.from(document.getElementById(arguments[0].getAttribute('list')).options).map(o => o.value)", box)
+        wait.until(lambda d: options() == expected)
+    finally:
+        driver.switch_to.default_content()
+
     # The portal's third dashboard: stacked columns from a pivot, a scatter,
     # a funnel, conditional formatting and Looker's filter controls.
     driver.get(f"{PORTAL}/?cliente={CUSTOMER}&painel=faturas_detalhe")

@@ -541,6 +541,34 @@ def a_drill_menu_breaks_a_mark_down_by_its_drill_fields():
         refused(v.get(bar + "&by=faturas.id_cliente"), 400, "faturas.id_cliente")
 
 
+def a_filter_searches_the_viewers_values_as_the_user_types():
+    units = {c: sorted(units_of(c)) for c in (1, 2)}
+    for customer in (1, 2):
+        v = login(customer)
+        page, r = ok_page(v, "/embed/dashboards/analise_unidades")
+        assert re.search(r'<input type="text" name="Unidade"[^>]* list="filter-values-1" autocomplete="off" data-suggest="2">', r.text), \
+            re.findall(r"<input[^>]*>", r.text)[:4]
+        # A term from this customer's units: the units containing it, and only its own.
+        term = units[customer][0].split(" ")[-1]
+        found = v.get(f"/embed/dashboards/analise_unidades/filters/2/suggestions?term={urllib.parse.quote(term)}")
+        assert found.status_code == 200 and found.headers["cache-control"] == "no-store", found.status_code
+        values = found.json()["values"]
+        billed = {row[0] for row in truth(
+            f"""SELECT DISTINCT u.nome_unidade FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade
+                WHERE f.id_cliente = ?""", customer)}
+        expected = sorted(u for u in billed if term.lower() in u.lower())[:100]
+        assert values == expected, (term, values[:3], expected[:3])
+        # Another customer's unit name finds nothing: the access filter holds.
+        other = units[3 - customer][0]
+        assert other not in units[customer]
+        none = v.get("/embed/dashboards/analise_unidades/filters/2/suggestions?" + urllib.parse.urlencode({"term": other}))
+        assert none.status_code == 200 and none.json()["values"] == [], none.text[:300]
+    v = login(1)
+    refused(v.get("/embed/dashboards/analise_unidades/filters/1/suggestions?term=2025"), 400, "not a text filter")
+    refused(v.get("/embed/dashboards/analise_unidades/filters/9/suggestions"), 404, "no filter")
+    refused(v.get("/embed/dashboards/analise_unidades/filters/2/suggestions?term=" + "x" * 201), 400, "200")
+
+
 def controls_pivots_and_the_new_tiles_show_each_customer_its_rows():
     for customer in (1, 2):
         v = login(customer)
@@ -657,6 +685,7 @@ CHECKS = [
     drills_list_the_rows_behind_a_mark_for_that_customer_only,
     cross_filters_narrow_the_other_tiles,
     a_drill_menu_breaks_a_mark_down_by_its_drill_fields,
+    a_filter_searches_the_viewers_values_as_the_user_types,
     controls_pivots_and_the_new_tiles_show_each_customer_its_rows,
     hostile_page_input_is_a_4xx,
 ]

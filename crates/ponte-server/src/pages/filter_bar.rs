@@ -210,6 +210,42 @@ pub(super) async fn filter_suggestions(
     .await
 }
 
+/// `GET …/dashboards/{id}/filters/{n}/suggestions?term=…`: the values of
+/// text filter `n` (1-based) that contain `term`, for the viewer (its
+/// access filters apply), as JSON `{"values": […], "hit_limit": bool}`.
+/// ponte.js asks it as the user types in a filter whose list was cut at
+/// [`ponte_query::MAX_SUGGESTIONS`], as Looker searches suggestions.
+pub(super) async fn suggest(
+    app: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    filter: &str,
+    params: &Params,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let (model, dashboard) = super::dashboard::open(app, viewer, id)?;
+    let filter = filter
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| dashboard.filters.get(i))
+        .ok_or_else(|| ApiError::not_found(format!("dashboard `{}` has no filter `{filter}`", dashboard.id)))?;
+    let kind = model.explore(&filter.explore).and_then(|e| e.resolve_field(&filter.field)).map(|f| f.filter_type());
+    if kind != Some(FilterType::String) {
+        return Err(ApiError::bad_request(format!(
+            "filter `{}` is not a text filter; it has no suggestions",
+            filter.name
+        )));
+    }
+    let term = params.get("term").unwrap_or_default();
+    let found = semantic(app)?
+        .suggestions(&model.name, &filter.explore, &filter.field, term, &BTreeMap::new(), &viewer.caller)
+        .await
+        .map_err(ApiError::from)?;
+    let body = serde_json::json!({ "values": found.values, "hit_limit": found.hit_limit });
+    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response())
+}
+
 /// The filter bar: one control per dashboard filter in a GET form.
 pub(super) fn filter_bar(
     dashboard: &Dashboard,
@@ -329,8 +365,16 @@ fn option_value(filter: &DashboardFilter, offer: &Offer) -> String {
 
 /// The text box for any expression, offering values as the user types.
 fn text_box(i: usize, filter: &DashboardFilter, value: &str, offered: Option<&Vec<Offer>>, words: &Words) -> String {
+    // A text filter's list searches the server as the user types (the
+    // first values are all a page carries): ponte.js asks the form's
+    // action + `/filters/{n}/suggestions`.
+    let search = if offered.is_some_and(|o| o.iter().all(|o| o.label.is_none())) {
+        format!(" data-suggest=\"{}\"", i + 1)
+    } else {
+        String::new()
+    };
     let list = match offered {
-        Some(_) => format!(" list=\"filter-values-{i}\" autocomplete=\"off\""),
+        Some(_) => format!(" list=\"filter-values-{i}\" autocomplete=\"off\"{search}"),
         None => String::new(),
     };
     let mut out = format!(

@@ -94,7 +94,7 @@ impl Frame {
 
     fn csp(&self) -> String {
         format!(
-            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; \
+            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; \
              form-action 'self'; base-uri 'none'; frame-ancestors {}",
             self.ancestors
         )

@@ -97,6 +97,7 @@ fn page_routes<const EMBEDDED: bool>(router: Router<AppState>) -> Router<AppStat
         .route(&format!("{prefix}/dashboards/{{id}}"), get(dashboard_page::<EMBEDDED>))
         .route(&format!("{prefix}/dashboards/{{id}}/tiles/{{tile}}/download/csv"), get(dashboard_download::<EMBEDDED>))
         .route(&format!("{prefix}/dashboards/{{id}}/tiles/{{tile}}/drill"), get(drill_page::<EMBEDDED>))
+        .route(&format!("{prefix}/dashboards/{{id}}/filters/{{filter}}/suggestions"), get(filter_suggest::<EMBEDDED>))
         .route(
             &format!("{prefix}/dashboards/{{id}}/tiles/{{tile}}/drill/download/csv"),
             get(drill_download::<EMBEDDED>),
@@ -173,6 +174,14 @@ async fn dashboard_download<const E: bool>(
     r: PageRequest<E>,
 ) -> Response {
     r.download(dashboard::download(&app, &r.viewer, &id, &tile, &r.params).await)
+}
+
+async fn filter_suggest<const E: bool>(
+    State(app): State<AppState>,
+    Path((id, filter)): Path<(String, String)>,
+    r: PageRequest<E>,
+) -> Response {
+    r.download(filter_bar::suggest(&app, &r.viewer, &id, &filter, &r.params).await)
 }
 
 async fn drill_page<const E: bool>(

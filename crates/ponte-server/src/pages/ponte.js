@@ -434,6 +434,41 @@
     });
   });
 
+  // A text filter's values, searched as the user types (Looker's
+  // suggestions): the page carries the first 100; typing asks the server
+  // for the values containing the text, under the viewer's access filters.
+  Array.prototype.forEach.call(document.querySelectorAll("input[data-suggest][list]"), function (input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var form = input.form;
+    if (!list || !form || !window.fetch) { return; }
+    var timer = null;
+    var asked = "";
+    input.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var term = input.value;
+        if (term === asked) { return; }
+        asked = term;
+        var url = new URL(form.getAttribute("action") + "/filters/" + input.getAttribute("data-suggest") + "/suggestions",
+          window.location.href);
+        url.searchParams.set("term", term);
+        if (cookieless && navigationToken) { url.searchParams.set(TOKEN, navigationToken); }
+        window.fetch(url.pathname + url.search, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (found) {
+            if (!found || !Array.isArray(found.values) || asked !== term) { return; }
+            while (list.firstChild) { list.removeChild(list.firstChild); }
+            found.values.forEach(function (value) {
+              var option = document.createElement("option");
+              option.value = String(value);
+              list.appendChild(option);
+            });
+          })
+          .catch(function () { /* the list stays as it was */ });
+      }, 250);
+    });
+  });
+
   // Explore: a change of chart type redraws at once.
   Array.prototype.forEach.call(document.querySelectorAll("select[data-autosubmit]"), function (select) {
     select.addEventListener("change", function () {
