@@ -22,6 +22,7 @@ pub type Clicked = (String, Option<String>);
 /// the drill lists the measure's drill fields (its own, else its view's)
 /// that the explore has, with `base`'s filters and one exact filter per
 /// clicked value.
+///
 /// With [`DrillTo::By`], the measure broken down by one of its drill
 /// fields instead (Looker's drill menu entries "by Unit", "by Month"):
 /// that field and the measure, largest first.

@@ -50,7 +50,8 @@ impl DrillParams {
             if key == MEASURE {
                 measure = Some(value.to_owned());
             } else if key == BY {
-                by = Some(value.to_owned());
+                // `by=` with nothing is the rows, as the menu's JSON writes them.
+                by = Some(value.to_owned()).filter(|v| !v.is_empty());
             } else if let Some(field) = key.strip_prefix("drill[").and_then(|k| k.strip_suffix(']')) {
                 clicked.push((field.to_owned(), Some(value.to_owned())));
             } else if let Some(field) = key.strip_prefix("drill_null[").and_then(|k| k.strip_suffix(']')) {

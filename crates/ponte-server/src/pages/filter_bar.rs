@@ -18,6 +18,7 @@ use chrono::{Days, NaiveDate};
 use futures::future::join_all;
 use ponte_charts::{Locale, escape_html};
 use ponte_semantic::compile::exact_filter;
+use ponte_semantic::filter_expr::{StringFilter, StringPattern, parse_string};
 use ponte_semantic::model::{Dashboard, DashboardFilter, FilterControl, FilterType, Model};
 
 use super::html::{Frame, Words, hidden_inputs, query_string};
@@ -38,6 +39,10 @@ const MAX_CHOSEN: usize = 100;
 #[derive(Default)]
 struct Sent {
     expression: Option<String>,
+    /// The control's own keys were sent (`Name[]`, `Name[from]`,
+    /// `Name[to]`): what they hold is the filter, even nothing ("any
+    /// value", not the filter's default).
+    by_control: bool,
     chosen: Vec<String>,
     from: Option<String>,
     to: Option<String>,
@@ -66,17 +71,31 @@ pub(super) fn filter_values(dashboard: &Dashboard, params: &Params) -> Result<BT
             )));
         };
         let entry = sent.entry(filter.name.as_str()).or_default();
+        let ranged = matches!(filter.control, FilterControl::NumberRange | FilterControl::DayRange);
+        entry.by_control |= part.is_some();
         match part {
             None => entry.expression = Some(value.to_owned()),
-            Some("") if entry.chosen.len() < MAX_CHOSEN => entry.chosen.push(value.to_owned()),
-            Some("") => {
-                return Err(ApiError::bad_request(format!("filter `{name}` takes at most {MAX_CHOSEN} values")));
+            Some("") if filter.control.takes_many() => {
+                if entry.chosen.len() >= MAX_CHOSEN {
+                    return Err(ApiError::bad_request(format!("filter `{name}` takes at most {MAX_CHOSEN} values")));
+                }
+                if !value.is_empty() {
+                    entry.chosen.push(value.to_owned());
+                }
             }
-            Some("from") => entry.from = Some(value.trim().to_owned()),
-            Some("to") => entry.to = Some(value.trim().to_owned()),
+            Some("from") if ranged => entry.from = Some(value.trim().to_owned()),
+            Some("to") if ranged => entry.to = Some(value.trim().to_owned()),
             Some(other) => {
+                let takes = if filter.control.takes_many() {
+                    format!("`{name}[]` or `{name}=expression`")
+                } else if ranged {
+                    format!("`{name}[from]`, `{name}[to]` or `{name}=expression`")
+                } else {
+                    format!("`{name}=expression`")
+                };
                 return Err(ApiError::bad_request(format!(
-                    "`{name}[{other}]` is not a part of filter `{name}`; it takes `{name}[]`, `{name}[from]` and `{name}[to]`"
+                    "`{name}[{other}]` is not a part of filter `{name}` (its control is `{}`); it takes {takes}",
+                    filter.control.as_str()
                 )));
             }
         }
@@ -92,45 +111,50 @@ pub(super) fn filter_values(dashboard: &Dashboard, params: &Params) -> Result<BT
 }
 
 /// One filter's expression from what its keys said: the chosen values or
-/// the range when a control sent them, else the expression as written.
+/// the range when its control sent them (nothing chosen is "any value"),
+/// else the expression as written.
 fn expression(filter: &DashboardFilter, sent: Sent) -> Result<Option<String>, ApiError> {
-    let chosen: Vec<&String> = sent.chosen.iter().filter(|v| !v.is_empty()).collect();
-    if !chosen.is_empty() {
-        let escaped: Vec<String> = chosen.iter().map(|v| exact_filter(Some(v), FilterType::String, false)).collect();
+    if !sent.by_control {
+        return Ok(sent.expression);
+    }
+    if !sent.chosen.is_empty() {
+        let escaped: Vec<String> =
+            sent.chosen.iter().map(|v| exact_filter(Some(v), FilterType::String, false)).collect();
         return Ok(Some(escaped.join(",")));
     }
+    let bad =
+        |what: &str, value: &str| ApiError::bad_request(format!("filter `{}`: `{value}` is not {what}", filter.name));
     let (from, to) = (sent.from.filter(|v| !v.is_empty()), sent.to.filter(|v| !v.is_empty()));
-    if from.is_some() || to.is_some() {
-        let bad = |what: &str, value: &str| {
-            ApiError::bad_request(format!("filter `{}`: `{value}` is not {what}", filter.name))
+    let (from, to) = (from.as_deref(), to.as_deref());
+    if filter.control == FilterControl::DayRange {
+        let day = |v: &str| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .ok()
+                .filter(|d| (1000..=9000).contains(&chrono::Datelike::year(d)))
+                .ok_or_else(|| bad("a day (YYYY-MM-DD, years 1000 to 9000)", v))
         };
-        return Ok(Some(if filter.control == FilterControl::DayRange {
-            let day = |v: &str| NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| bad("a day (YYYY-MM-DD)", v));
-            // The picker's last day is included; Looker's `to` excludes its end.
-            let after = |v: &str| day(v)?.checked_add_days(Days::new(1)).ok_or_else(|| bad("a day", v));
-            match (from.as_deref(), to.as_deref()) {
-                (Some(f), Some(t)) if day(f)? > day(t)? => {
-                    return Err(ApiError::bad_request(format!("filter `{}`: {f} is after {t}", filter.name)));
-                }
-                (Some(f), Some(t)) => format!("{} to {}", day(f)?, after(t)?),
-                (Some(f), None) => format!("after {}", day(f)?),
-                (None, Some(t)) => format!("before {}", after(t)?),
-                (None, None) => unreachable!("one end is set"),
+        // The picker's last day is included; Looker's `to` excludes its end.
+        let next_day = |v: &str| day(v)?.checked_add_days(Days::new(1)).ok_or_else(|| bad("a day", v));
+        return Ok(Some(match (from, to) {
+            (None, None) => String::new(),
+            (Some(f), Some(t)) if day(f)? > day(t)? => {
+                return Err(ApiError::bad_request(format!("filter `{}`: {f} is after {t}", filter.name)));
             }
-        } else {
-            let number = |v: &str| v.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| bad("a number", v));
-            match (from.as_deref(), to.as_deref()) {
-                (Some(f), Some(t)) if number(f)? > number(t)? => {
-                    return Err(ApiError::bad_request(format!("filter `{}`: {f} is more than {t}", filter.name)));
-                }
-                (Some(f), Some(t)) => format!("[{}, {}]", number(f)?, number(t)?),
-                (Some(f), None) => format!(">={}", number(f)?),
-                (None, Some(t)) => format!("<={}", number(t)?),
-                (None, None) => unreachable!("one end is set"),
-            }
+            (Some(f), Some(t)) => format!("{} to {}", day(f)?, next_day(t)?),
+            (Some(f), None) => format!("after {}", day(f)?),
+            (None, Some(t)) => format!("before {}", next_day(t)?),
         }));
     }
-    Ok(sent.expression)
+    let number = |v: &str| v.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| bad("a number", v));
+    Ok(Some(match (from, to) {
+        (None, None) => String::new(),
+        (Some(f), Some(t)) if number(f)? > number(t)? => {
+            return Err(ApiError::bad_request(format!("filter `{}`: {f} is more than {t}", filter.name)));
+        }
+        (Some(f), Some(t)) => format!("[{}, {}]", number(f)?, number(t)?),
+        (Some(f), None) => format!(">={}", number(f)?),
+        (None, Some(t)) => format!("<={}", number(t)?),
+    }))
 }
 
 /// A value a filter's field offers: the filter expression, and what it
@@ -182,6 +206,9 @@ pub(super) async fn filter_suggestions(
             };
             match (kind, filter.control) {
                 (Some(FilterType::Date), FilterControl::RelativeTimeframes) => return Some(relative().collect()),
+                // The pickers need no values (the text box a foreign
+                // expression falls back to goes without a list).
+                (_, FilterControl::DayRange) => return None,
                 (Some(FilterType::String | FilterType::Date), _) => {}
                 _ => return None,
             }
@@ -289,7 +316,7 @@ fn control(i: usize, filter: &DashboardFilter, value: &str, offered: Option<&Vec
     let offers = offered.map_or(&[][..], Vec::as_slice);
     match filter.control {
         FilterControl::DropdownMenu | FilterControl::RelativeTimeframes
-            if value.is_empty() || offers.iter().any(|o| option_value(filter, o) == value) =>
+            if offered.is_some() && (value.is_empty() || offers.iter().any(|o| option_value(filter, o) == value)) =>
         {
             let mut options = format!("<option value=\"\">{}</option>", words.any_value);
             for offer in offers {
@@ -310,8 +337,11 @@ fn control(i: usize, filter: &DashboardFilter, value: &str, offered: Option<&Vec
             let extra = chosen.iter().filter(|c| !known.contains(&c.as_str())).map(String::as_str);
             let all: Vec<&str> = known.iter().copied().chain(extra).collect();
             let is_chosen = |v: &str| chosen.iter().any(|c| c == v);
+            // An empty value always goes with the form, so unticking
+            // everything clears the filter rather than restoring its default.
+            let sent_empty = format!("<input type=\"hidden\" name=\"{name}[]\" value=\"\">");
             if filter.control == FilterControl::Checkboxes {
-                let mut boxes = format!("<fieldset class=\"checks\"><legend>{title}</legend>");
+                let mut boxes = format!("<fieldset class=\"checks\"><legend>{title}</legend>{sent_empty}");
                 for v in all {
                     let checked = if is_chosen(v) { " checked" } else { "" };
                     boxes.push_str(&format!(
@@ -333,7 +363,9 @@ fn control(i: usize, filter: &DashboardFilter, value: &str, offered: Option<&Vec
                         escape_html(v)
                     ));
                 }
-                format!("<label>{title}<select name=\"{name}[]\" multiple size=\"{size}\">{options}</select></label>\n")
+                format!(
+                    "<label>{title}{sent_empty}<select name=\"{name}[]\" multiple size=\"{size}\">{options}</select></label>\n"
+                )
             }
         }
         FilterControl::NumberRange | FilterControl::DayRange => {
@@ -401,29 +433,22 @@ fn text_box(i: usize, filter: &DashboardFilter, value: &str, offered: Option<&Ve
     out
 }
 
-/// The values of a list of exact values (`a,b^,c` → `a`, `b,c`), as a
-/// multi-select writes them; `None` for an expression that is more than
-/// that (a pattern, a negation), which the text box shows instead.
+/// The values of a list of exact values (`a,b^,c` → `a`, `b,c`), read
+/// with the filter grammar itself, as the SQL compiler reads it; `None`
+/// for an expression that is more than that (a pattern, a negation,
+/// `NULL`), which the text box shows instead.
 fn exact_values(expression: &str) -> Option<Vec<String>> {
-    if expression.is_empty() {
-        return Some(Vec::new());
+    match parse_string(expression).ok()? {
+        StringFilter::Any => Some(Vec::new()),
+        StringFilter::Match { any_of, none_of } if none_of.is_empty() => any_of
+            .into_iter()
+            .map(|p| match p {
+                StringPattern::Equals(v) => Some(v),
+                _ => None,
+            })
+            .collect(),
+        StringFilter::Match { .. } => None,
     }
-    let mut values = Vec::new();
-    let mut current = String::new();
-    let mut chars = expression.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '^' => current.push(chars.next()?),
-            ',' => values.push(std::mem::take(&mut current)),
-            '%' | '_' => return None,
-            c => current.push(c),
-        }
-    }
-    values.push(current);
-    let plain = |v: &String| {
-        !v.is_empty() && !v.starts_with('-') && !matches!(v.to_ascii_uppercase().as_str(), "NULL" | "EMPTY")
-    };
-    values.iter().all(plain).then_some(values)
 }
 
 /// A number range's ends as the two boxes show them: `[1, 10]`, `>=1`,
@@ -475,6 +500,64 @@ mod tests {
         assert_eq!(exact_values("Camp%"), None, "a pattern");
         assert_eq!(exact_values("-Campinas"), None, "a negation");
         assert_eq!(exact_values("NULL"), None);
+        assert_eq!(exact_values("paga, vencida"), Some(vec!["paga".to_owned(), "vencida".to_owned()]), "blanks");
+        assert_eq!(exact_values(r"a\,b"), Some(vec!["a,b".to_owned()]), "Looker's UI escape");
+        let keyword = exact_filter(Some("null"), FilterType::String, false);
+        assert_eq!(exact_values(&keyword), Some(vec!["null".to_owned()]), "an escaped keyword is a value");
+    }
+
+    fn dashboard() -> Dashboard {
+        let model = ponte_semantic::model::parse_model(
+            r#"
+[model]
+name = "m"
+[[views]]
+name = "v"
+dimensions = [{ name = "id", type = "number", primary_key = true }, { name = "s" }, { name = "x", type = "number" }]
+dimension_groups = [{ name = "d", type = "time", timeframes = ["date"] }]
+[[explores]]
+name = "v"
+[[dashboards]]
+id = "d"
+title = "D"
+filters = [
+  { name = "S", explore = "v", field = "v.s", default_value = "paga", ui_config = { type = "checkboxes" } },
+  { name = "X", explore = "v", field = "v.x", default_value = ">=1", ui_config = { type = "range_slider" } },
+  { name = "D", explore = "v", field = "v.d_date", ui_config = { type = "day_range_picker" } },
+  { name = "T", explore = "v", field = "v.s" },
+]
+"#,
+            "m.toml".as_ref(),
+        )
+        .unwrap();
+        model.dashboards[0].clone()
+    }
+
+    fn values(query: &str) -> Result<Vec<(String, String)>, String> {
+        let params = Params::parse(Some(query)).map_err(|e| e.message)?;
+        let values = filter_values(&dashboard(), &params).map_err(|e| e.message)?;
+        Ok(values.into_iter().collect())
+    }
+
+    #[test]
+    fn controls_write_one_expression_and_nothing_chosen_is_any_value_not_the_default() {
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(values("S%5B%5D=a%2Cb&S%5B%5D=-c").unwrap(), [pair("S", "a^,b,^-c")]);
+        // Only the form's empty value: the default ("paga") is cleared.
+        assert_eq!(values("S%5B%5D=").unwrap(), [pair("S", "")]);
+        assert_eq!(values("X%5Bfrom%5D=&X%5Bto%5D=").unwrap(), [pair("X", "")]);
+        assert_eq!(values("X%5Bfrom%5D=2.5").unwrap(), [pair("X", ">=2.5")]);
+        assert_eq!(values("D%5Bto%5D=2025-02-28").unwrap(), [pair("D", "before 2025-03-01")]);
+        // A plain key is an expression, as Looker's URLs and the host send it.
+        assert_eq!(values("S=paga%2C%20vencida").unwrap(), [pair("S", "paga, vencida")]);
+        // A control's keys only where that control is.
+        assert!(
+            values("T%5B%5D=a").unwrap_err().contains("`T[]` is not a part of filter `T` (its control is `advanced`)")
+        );
+        assert!(values("S%5Bfrom%5D=1").unwrap_err().contains("it takes `S[]` or `S=expression`"));
+        assert!(values("D%5Bfrom%5D=10000-01-01").unwrap_err().contains("years 1000 to 9000"));
+        let many: Vec<String> = (0..=MAX_CHOSEN).map(|i| format!("S%5B%5D=v{i}")).collect();
+        assert!(values(&many.join("&")).unwrap_err().contains("at most 100 values"));
     }
 
     #[test]

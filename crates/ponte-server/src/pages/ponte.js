@@ -326,10 +326,11 @@
 
   function closeMenu(focusBack) {
     if (!menu) { return; }
-    var from = menu.from;
-    menu.parentNode.removeChild(menu);
+    // Cleared first: removing the focused menu may fire its focusout.
+    var closing = menu;
     menu = null;
-    if (focusBack && from && from.focus) { from.focus(); }
+    if (closing.parentNode) { closing.parentNode.removeChild(closing); }
+    if (focusBack && closing.from && closing.from.focus) { closing.from.focus(); }
   }
 
   // The entries the server listed for the mark's measure (an empty field
@@ -370,6 +371,10 @@
       a.textContent = entry.label;
       menu.appendChild(a);
     });
+    // Focus leaving the menu (Tab) closes it.
+    menu.addEventListener("focusout", function (e) {
+      if (menu && !(e.relatedTarget && menu.contains(e.relatedTarget))) { closeMenu(false); }
+    });
     body.appendChild(menu);
     var width = menu.offsetWidth;
     var left = Math.min(x + window.scrollX, window.scrollX + document.documentElement.clientWidth - width - 8);
@@ -385,7 +390,8 @@
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       var items = Array.prototype.slice.call(menu.querySelectorAll("a"));
       var at = items.indexOf(document.activeElement);
-      var next = e.key === "ArrowDown" ? (at + 1) % items.length : (at - 1 + items.length) % items.length;
+      var next = e.key === "ArrowDown" ? (at + 1) % items.length
+        : (at < 0 ? items.length - 1 : (at - 1 + items.length) % items.length);
       items[next].focus();
       e.preventDefault();
     }
@@ -402,7 +408,8 @@
     var plain = !e.defaultPrevented && e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey;
     var mark = target && target.closest ? target.closest("a.drill") : null;
     var entries = mark && plain ? drillEntries(mark) : null;
-    if (entries) {
+    // A menu of one entry (the rows) is no choice: the link is followed.
+    if (entries && entries.length > 1) {
       e.preventDefault();
       var box = mark.getBoundingClientRect();
       openMenu(mark, entries, e.clientX || box.left, e.clientY || box.bottom);
@@ -416,12 +423,16 @@
     if (!plain) { return; }
     e.preventDefault();
     var href = entry.getAttribute("href");
+    var from = menu ? menu.from : entry;
     closeMenu(false);
+    // The host hears the drill's URL without the session's navigation token.
+    var shown = new URL(href, window.location.href);
+    shown.searchParams.delete(TOKEN);
     var event = {
       type: "drillmenu:click",
       label: entry.getAttribute("data-label") || "",
       link_type: "drill",
-      url: href,
+      url: shown.pathname + shown.search,
       modal: false,
       context: "dashboard",
       addFilterJson: null
@@ -430,7 +441,7 @@
     legacy(event);
     ask(event, function (answers) {
       var cancelled = Array.isArray(answers) && answers.some(function (a) { return a && a.cancel === true; });
-      if (!cancelled) { go(href); }
+      if (!cancelled) { go(href); } else if (from && from.focus) { from.focus(); }
     });
   });
 

@@ -1,5 +1,6 @@
 //! The demo's customer portal: `examples/comerc/portal/index.html`, served
-//! by `ponte demo` on a second port, with the main dashboard embedded.
+//! by `ponte demo` on a second port, with the main dashboard embedded (or
+//! another of its model's, picked on the page).
 //!
 //! Its page embeds the dashboard with Looker's Embed SDK (the npm bundle in
 //! `examples/comerc/portal/vendor/`, served from the portal's own origin),
@@ -154,7 +155,7 @@ struct AuthQuery {
 
 /// `GET /auth/{cliente}?src=…`: what the Embed SDK asks the portal's server
 /// for: `{"url": <a signed login URL for src>}`. A portal signs only what
-/// its user may open: here the embedded dashboard, for the customer signed
+/// its user may open: here the model's dashboards, for the customer signed
 /// in, with the `embed_domain` the SDK gives (one of the portal's origins).
 async fn auth(
     State(portal): State<Arc<Portal>>,

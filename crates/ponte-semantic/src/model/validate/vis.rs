@@ -57,9 +57,14 @@ pub(super) fn vis_config(
         }
         _ => None,
     };
+    let mut all_named = true;
     let show_totals = match &re.show_totals {
         Some(t) if *t.get_ref() => {
             only_for(t.span(), "show_totals", &[ElementType::Table], checker);
+            if query.is_some_and(|(q, _)| !q.pivots.is_empty()) {
+                checker.error(t.span(), format!("{context}: `show_totals` on a pivoted table is not supported yet"));
+                all_named = false;
+            }
             true
         }
         _ => false,
@@ -68,7 +73,6 @@ pub(super) fn vis_config(
     // Looker's series_types and y_axes: measures of this tile's query.
     let charted = [ElementType::LookerColumn, ElementType::LookerLine];
     let mut series_lines = Vec::new();
-    let mut all_named = true;
     for (field, kind) in checker.pairs(re.series_types.as_ref()) {
         only_for(field.span(), "series_types", &charted, checker);
         if !measure_of_query(field.get_ref()) {
@@ -230,6 +234,10 @@ title = "D"
         assert!(parse(&tile("looker_column", outside, "")).unwrap_err().contains("pivot `v.s` is not in `fields`"));
         let measure = r#"{ explore = "v", fields = ["v.s", "v.n"], pivots = ["v.n"] }"#;
         assert!(parse(&tile("looker_column", measure, "")).unwrap_err().contains("`v.n` is a measure"));
+        let totals = parse(&tile("table", q, "show_totals = true")).unwrap_err();
+        assert!(totals.contains("`show_totals` on a pivoted table is not supported yet"), "{totals}");
+        let look = "[[looks]]\nid = 1\ntitle = \"L\"\nquery = { explore = \"v\", fields = [\"v.s\", \"v.n\"], pivots = [\"v.s\"] }";
+        assert!(parse(look).unwrap_err().contains("`pivots` are drawn on dashboard tiles only"));
         let err = parse(&tile("looker_line", q, "stacking = \"normal\"")).unwrap_err();
         assert!(err.contains("`stacking` is for looker_column and looker_bar and looker_area tiles"), "{err}");
         let err = parse(&tile("looker_column", q, "stacking = \"stacked\"")).unwrap_err();
