@@ -8,8 +8,9 @@ use crate::escape::escape_html;
 use crate::svg::linked;
 use crate::{ConditionalFormat, Locale, TileData, Value, format_value};
 
-/// Every row given, with header labels; numbers right-aligned; measure
-/// cells linked where `links` gives a link.
+/// Every row given, with header labels; numbers right-aligned; cells
+/// linked where `links` gives a link (a measure's drill, a dimension
+/// value's drill).
 ///
 /// `totals`, when given, is a footer row (one cell per column, `Null` where
 /// a column has none: its dimensions). The totals are the query's measures
@@ -43,7 +44,7 @@ pub(crate) fn render(
             };
             let style = cell_style(formats, column, value);
             let text = escape_html(&format_value(value, column, locale));
-            let cell = if column.is_measure { linked(text, links(row, col)) } else { text };
+            let cell = linked(text, links(row, col));
             let _ = write!(out, "<td{class}{style}>{cell}</td>");
         }
         out.push_str("</tr>\n");

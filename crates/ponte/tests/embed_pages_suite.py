@@ -541,6 +541,41 @@ def a_drill_menu_breaks_a_mark_down_by_its_drill_fields():
         refused(v.get(bar + "&by=faturas.id_cliente"), 400, "faturas.id_cliente")
 
 
+def a_dimension_value_drills_by_its_drill_fields():
+    """A status cell of a table opens the tile's measures by the status's drill
+    fields, within that status, for that customer only."""
+    for customer in (1, 2):
+        v = login(customer)
+        page, r = ok_page(v, "/embed/dashboards/analise_unidades")
+        menu = re.search(r'<div class="cell" data-tile="5" data-drill-by="([^"]+)"', r.text)
+        entries = json.loads(html.unescape(menu.group(1)))["faturas.status_pagamento"]
+        assert [e[1] for e in entries] == ["Por Unidade", "Por Distribuidora", "Por Mês de referência (mês)"], entries
+        status_links = [html.unescape(h) for h in re.findall(r'<a class="drill" href="([^"]+)"', r.text)
+                        if "dimension=faturas.status_pagamento" in html.unescape(h)]
+        assert status_links, "the status cells of the table are drill links"
+        link = status_links[0]
+        status = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["drill[faturas.status_pagamento]"][0]
+        assert "by=unidades.nome_unidade" in link, link
+        by, br = ok_page(v, link.replace("by=unidades.nome_unidade", "by=unidades.distribuidora"))
+        rows = by.tables[-1][1:]
+        truth_rows = truth(
+            f"""SELECT u.distribuidora, count(*), count(DISTINCT f.id_unidade), sum(f.valor_total)::DOUBLE
+                FROM {FATURAS} f JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade
+                WHERE f.id_cliente = ? AND f.status_pagamento = ? GROUP BY 1 ORDER BY 2 DESC, 1""", customer, status)
+        assert sorted(row[0] for row in rows) == sorted(t[0] for t in truth_rows), (rows[:3], truth_rows[:3])
+        got = {row[0]: (pt_number(row[1]), pt_number(row[2]), pt_number(row[3])) for row in rows}
+        for name, n, units, cost in truth_rows:
+            assert got[name][:2] == (n, units) and abs(got[name][2] - round(cost, 2)) < 0.006, (name, got[name], n, cost)
+        nav = re.search(r'<nav class="drill-menu"[^>]*>(.*?)</nav>', br.text).group(1)
+        assert 'aria-current="page">Por Distribuidora</a>' in nav and "Ver linhas" not in nav, nav
+        assert f"{html.escape(status)} · Por Distribuidora" in br.text, br.text[:800]
+    v = login(1)
+    base = "/embed/dashboards/analise_unidades/tiles/5/drill?dimension=faturas.status_pagamento&drill%5Bfaturas.status_pagamento%5D=paga"
+    refused(v.get(base), 400, "by=view.field")
+    refused(v.get(base + "&by=faturas.id_fatura"), 400, "faturas.id_fatura")
+    refused(v.get(base + "&by=unidades.nome_unidade&drill%5Bfaturas.id_cliente%5D=2"), 400, "one clicked value")
+
+
 def a_filter_searches_the_viewers_values_as_the_user_types():
     units = {c: sorted(units_of(c)) for c in (1, 2)}
     for customer in (1, 2):
@@ -686,6 +721,7 @@ CHECKS = [
     cross_filters_narrow_the_other_tiles,
     a_drill_menu_breaks_a_mark_down_by_its_drill_fields,
     a_filter_searches_the_viewers_values_as_the_user_types,
+    a_dimension_value_drills_by_its_drill_fields,
     controls_pivots_and_the_new_tiles_show_each_customer_its_rows,
     hostile_page_input_is_a_4xx,
 ]

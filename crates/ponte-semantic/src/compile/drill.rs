@@ -7,7 +7,7 @@
 use super::QueryError;
 use super::request::QueryRequest;
 use crate::limit::Limit;
-use crate::model::{DimensionType, FieldRef, FilterType, Model, Timeframe};
+use crate::model::{DimensionType, Explore, FieldRef, FilterType, Model, Timeframe};
 
 /// The longest clicked value taken (a dimension's value, as shown).
 pub const MAX_DRILL_VALUE_CHARS: usize = 1_000;
@@ -58,6 +58,20 @@ pub fn drill_request(
         }
         DrillTo::By(by) => return Err(bad(format!("`{by}` is not a drill field of `{measure}` to break it down by"))),
     };
+    narrowed(explore, base, fields, sorts, clicked)
+}
+
+/// A query of `fields` sorted by `sorts`, with `base`'s filters plus one
+/// exact filter per clicked value; each clicked field must be a dimension
+/// of `base`.
+fn narrowed(
+    explore: &Explore,
+    base: &QueryRequest,
+    fields: Vec<String>,
+    sorts: Vec<String>,
+    clicked: &[Clicked],
+) -> Result<QueryRequest, QueryError> {
+    let bad = |reason: String| QueryError::BadDrill { reason };
     let mut request = QueryRequest {
         model: base.model.clone(),
         view: base.view.clone(),
@@ -87,6 +101,44 @@ pub fn drill_request(
         request.filters.insert(field.clone(), exact_filter(value.as_deref(), kind, week));
     }
     Ok(request)
+}
+
+/// The fields a click on a value of `dimension` breaks a tile down by
+/// (its `drill_fields` that `explore` has and that are not measures).
+pub fn dimension_drill_fields(model: &Model, explore: &str, dimension: &str) -> Vec<String> {
+    let Some(explore) = model.explore(explore) else { return Vec::new() };
+    let Some(FieldRef::Dimension(d)) = explore.resolve_field(dimension).map(|f| f.field) else { return Vec::new() };
+    d.drill_fields.iter().filter(|f| explore.resolve_field(f).is_some_and(|r| !r.is_measure())).cloned().collect()
+}
+
+/// Drilling into one value of a dimension of `base` (a tile's query), as
+/// Looker's dimension `drill_fields` do: the tile's measures by `by` (one
+/// of [`dimension_drill_fields`]), within the clicked value, the first
+/// measure largest first. A state's cost by its cities.
+pub fn dimension_drill_request(
+    model: &Model,
+    base: &QueryRequest,
+    clicked: &Clicked,
+    by: &str,
+) -> Result<QueryRequest, QueryError> {
+    let bad = |reason: String| QueryError::BadDrill { reason };
+    let explore = model.explore(&base.view).ok_or_else(|| QueryError::UnknownExplore {
+        model: model.name.clone(),
+        explore: base.view.clone(),
+        suggestion: None,
+    })?;
+    let dimension = &clicked.0;
+    if !dimension_drill_fields(model, &base.view, dimension).iter().any(|f| f == by) {
+        return Err(bad(format!("`{by}` is not a drill field of dimension `{dimension}`")));
+    }
+    let measures: Vec<String> =
+        base.fields.iter().filter(|f| explore.resolve_field(f).is_some_and(|r| r.is_measure())).cloned().collect();
+    let sorts = match measures.first() {
+        Some(first) => vec![format!("{first} desc")],
+        None => vec![by.to_owned()],
+    };
+    let fields = std::iter::once(by.to_owned()).chain(measures).collect();
+    narrowed(explore, base, fields, sorts, std::slice::from_ref(clicked))
 }
 
 /// What a drill shows.
@@ -173,9 +225,7 @@ mod tests {
     use super::*;
     use crate::model::parse_model;
 
-    fn model() -> Model {
-        parse_model(
-            r#"
+    const MODEL: &str = r#"
 [model]
 name = "m"
 [[views]]
@@ -196,10 +246,10 @@ name = "faturas"
 view = "unidades"
 on = [["faturas.id_fatura", "unidades.id_unidade"]]
 relationship = "many_to_one"
-"#,
-            "m.toml".as_ref(),
-        )
-        .unwrap()
+"#;
+
+    fn model() -> Model {
+        parse_model(MODEL, "m.toml".as_ref()).unwrap()
     }
 
     fn tile() -> QueryRequest {
@@ -272,6 +322,30 @@ relationship = "many_to_one"
         assert_eq!(
             not_offered.unwrap_err().to_string(),
             "bad drill: `faturas.id_fatura` is not a drill field of `faturas.custo` to break it down by"
+        );
+    }
+
+    #[test]
+    fn a_dimension_value_drills_into_the_tiles_measures_by_its_drill_fields() {
+        let text = MODEL.replace(
+            r#"{ name = "status" }"#,
+            r#"{ name = "status", drill_fields = ["unidades.nome_unidade", "custo", "faturas.nada"] }"#,
+        );
+        let model = parse_model(&text, "m.toml".as_ref()).unwrap();
+        assert_eq!(
+            dimension_drill_fields(&model, "faturas", "faturas.status"),
+            ["unidades.nome_unidade"],
+            "measures and unknown fields are no drill target"
+        );
+        let clicked = ("faturas.status".to_owned(), Some("paga".to_owned()));
+        let by = dimension_drill_request(&model, &tile(), &clicked, "unidades.nome_unidade").unwrap();
+        assert_eq!(by.fields, ["unidades.nome_unidade", "faturas.custo", "faturas.quantidade"]);
+        assert_eq!((by.filters["faturas.status"].as_str(), by.filters["faturas.mes_month"].as_str()), ("paga", "2025"));
+        assert_eq!(by.sorts, ["faturas.custo desc"]);
+        let err = dimension_drill_request(&model, &tile(), &clicked, "faturas.id_fatura").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "bad drill: `faturas.id_fatura` is not a drill field of dimension `faturas.status`"
         );
     }
 

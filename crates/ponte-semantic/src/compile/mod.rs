@@ -63,7 +63,8 @@ use crate::model::{ColumnKind, Model};
 
 pub use crate::limit::{BadLimit, Limit};
 pub use drill::{
-    Clicked, DrillTo, MAX_DRILL_VALUE_CHARS, add_cross_filter, drill_breakdowns, drill_request, exact_filter,
+    Clicked, DrillTo, MAX_DRILL_VALUE_CHARS, add_cross_filter, dimension_drill_fields, dimension_drill_request,
+    drill_breakdowns, drill_request, exact_filter,
 };
 pub use error::QueryError;
 pub use request::{MAX_FIELDS, MAX_FILTER_CONDITIONS, MAX_FILTER_VALUES, QueryRequest};

@@ -80,6 +80,7 @@ pub(crate) struct RawDimension {
     pub value_format: Option<S<String>>,
     pub primary_key: Option<S<bool>>,
     pub hidden: Option<S<bool>>,
+    pub drill_fields: Option<Vec<S<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -186,6 +186,10 @@ pub struct Dimension {
     pub primary_key: bool,
     /// Kept out of field pickers; still usable in queries and joins.
     pub hidden: bool,
+    /// The fields a click on one of its values breaks the tile's measures
+    /// down by (LookML's dimension `drill_fields`: a state by its cities),
+    /// each `view.field`.
+    pub drill_fields: Vec<String>,
 }
 
 /// A timeframe of a dimension group; each yields a field `<group>_<timeframe>`.

@@ -13,7 +13,9 @@
 use std::collections::BTreeMap;
 
 use ponte_charts::{Link, LinkKind, Locale, TileData, TileKind, Value, escape_html, format_value, render_tile};
-use ponte_semantic::compile::{Clicked, DrillTo, drill_breakdowns, drill_request};
+use ponte_semantic::compile::{
+    Clicked, DrillTo, QueryRequest, dimension_drill_fields, dimension_drill_request, drill_breakdowns, drill_request,
+};
 use ponte_semantic::model::{Explore, FieldRef, Model};
 
 use super::Params;
@@ -26,14 +28,22 @@ use crate::error::ApiError;
 
 /// The key naming the drilled measure.
 const MEASURE: &str = "measure";
+/// The key naming the drilled dimension (a click on one of its values).
+const DIMENSION: &str = "dimension";
 /// The key naming the field a drill breaks the measure down by.
 const BY: &str = "by";
 /// The most clicked values one drill takes (a mark has one per dimension).
 const MAX_CLICKED: usize = 16;
 
+/// What was clicked: a measure's mark, or a dimension's value.
+enum Drilled {
+    Measure(String),
+    Dimension(String),
+}
+
 /// What a drill URL asks for, its other parameters left for the dashboard.
 struct DrillParams {
-    measure: String,
+    drilled: Drilled,
     clicked: Vec<Clicked>,
     /// `by=view.field`: the measure broken down by that field.
     by: Option<String>,
@@ -43,12 +53,15 @@ struct DrillParams {
 impl DrillParams {
     fn parse(params: &Params) -> Result<Self, ApiError> {
         let mut measure = None;
+        let mut dimension = None;
         let mut by = None;
         let mut clicked = Vec::new();
         let mut rest = Vec::new();
         for (key, value) in params.pairs() {
             if key == MEASURE {
                 measure = Some(value.to_owned());
+            } else if key == DIMENSION {
+                dimension = Some(value.to_owned());
             } else if key == BY {
                 // `by=` with nothing is the rows, as the menu's JSON writes them.
                 by = Some(value.to_owned()).filter(|v| !v.is_empty());
@@ -63,12 +76,30 @@ impl DrillParams {
         if clicked.len() > MAX_CLICKED {
             return Err(ApiError::bad_request(format!("a drill takes at most {MAX_CLICKED} clicked values")));
         }
-        let measure = measure.ok_or_else(|| ApiError::bad_request("a drill needs `measure=view.field`"))?;
-        Ok(Self { measure, clicked, by, rest: Params::from_pairs(rest) })
+        let drilled = match (measure, dimension) {
+            (Some(m), None) => Drilled::Measure(m),
+            (None, Some(d)) if by.is_some() && clicked.len() == 1 && clicked[0].0 == d => Drilled::Dimension(d),
+            (None, Some(d)) => {
+                return Err(ApiError::bad_request(format!(
+                    "a dimension's drill takes `by=view.field` and one clicked value, `drill[{d}]=…`"
+                )));
+            }
+            _ => return Err(ApiError::bad_request("a drill needs `measure=view.field` or `dimension=view.field`")),
+        };
+        Ok(Self { drilled, clicked, by, rest: Params::from_pairs(rest) })
     }
 
-    fn to(&self) -> DrillTo<'_> {
-        self.by.as_deref().map_or(DrillTo::Rows, DrillTo::By)
+    /// The drill's query on `base` (the tile's, as shown).
+    fn request(&self, model: &Model, base: &QueryRequest) -> Result<QueryRequest, ApiError> {
+        Ok(match (&self.drilled, self.by.as_deref()) {
+            (Drilled::Measure(m), by) => {
+                drill_request(model, base, m, &self.clicked, by.map_or(DrillTo::Rows, DrillTo::By))?
+            }
+            (Drilled::Dimension(_), Some(by)) => dimension_drill_request(model, base, &self.clicked[0], by)?,
+            (Drilled::Dimension(d), None) => {
+                return Err(ApiError::bad_request(format!("a drill into `{d}` needs `by=view.field`")));
+            }
+        })
     }
 }
 
@@ -84,11 +115,11 @@ pub(super) async fn page(
     let (model, dashboard) = open(app, viewer, id)?;
     let drill = DrillParams::parse(params)?;
     let (index, base, ShownFilters { values, cross }) = shown_tile(model, dashboard, tile, &drill.rest)?;
-    let request = drill_request(model, &base, &drill.measure, &drill.clicked, drill.to())?;
+    let request = drill.request(model, &base)?;
     let ran = run(app, &request, viewer).await?;
     let locale = Locale::from_tag(&model.locale);
     let words = Words::of(&locale);
-    let title = drill_title(model, &base.view, &drill.measure, &drill.clicked, &locale);
+    let title = drill_title(model, &base.view, &drill, &locale, words);
     let dashboard_path = format!("{}/dashboards/{}", frame.prefix(), dashboard.id);
     let here = format!("{dashboard_path}/tiles/{}/drill", index + 1);
     // The CSV link carries the page's parameters as they came; the URL the
@@ -138,7 +169,7 @@ pub(super) async fn download(
     let (model, dashboard) = open(app, viewer, id)?;
     let drill = DrillParams::parse(params)?;
     let (index, base, _) = shown_tile(model, dashboard, tile, &drill.rest)?;
-    let mut request = drill_request(model, &base, &drill.measure, &drill.clicked, drill.to())?;
+    let mut request = drill.request(model, &base)?;
     download_limit(&mut request, viewer)?;
     csv_download(app, &request, viewer, &format!("{}-{}-drill", dashboard.id, index + 1)).await
 }
@@ -159,7 +190,11 @@ fn menu(
         pairs.iter().filter(|(k, _)| k != BY).map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut out = format!("<nav class=\"drill-menu\" aria-label=\"{}\">", words.drill);
     let pinned = |by: &Option<String>| by.as_ref().is_some_and(|f| drill.clicked.iter().any(|(c, _)| c == f));
-    for (by, label) in menu_entries(model, explore, &drill.measure, words).into_iter().filter(|(by, _)| !pinned(by)) {
+    let entries = match &drill.drilled {
+        Drilled::Measure(m) => menu_entries(model, explore, m, words),
+        Drilled::Dimension(d) => dimension_entries(model, explore, d, words),
+    };
+    for (by, label) in entries.into_iter().filter(|(by, _)| !pinned(by)) {
         let mut entry = without_by.clone();
         if let Some(by) = &by {
             entry.push((BY, by));
@@ -188,6 +223,18 @@ fn menu_entries(model: &Model, explore: &str, measure: &str, words: &Words) -> V
     entries
 }
 
+/// The drill menu of a value of `dimension`: its drill fields.
+fn dimension_entries(model: &Model, explore: &str, dimension: &str, words: &Words) -> Vec<(Option<String>, String)> {
+    let found = model.explore(explore);
+    dimension_drill_fields(model, explore, dimension)
+        .into_iter()
+        .map(|field| {
+            let label = found.and_then(|e| e.resolve_field(&field)).map_or_else(|| field.clone(), |f| f.label());
+            (Some(field), format!("{} {label}", words.drill_by))
+        })
+        .collect()
+}
+
 /// The drill menus of a tile's drillable measures as JSON in a
 /// ` data-drill-by` attribute of its grid cell, which ponte.js turns into
 /// the menu a click opens: `{"view.measure": [["", "Ver linhas"],
@@ -197,10 +244,17 @@ pub(super) fn menu_attribute(model: &Model, explore: &str, data: &TileData, word
     let menus: BTreeMap<&str, Vec<(String, String)>> = data
         .columns
         .iter()
-        .filter(|c| c.is_measure && drillable(model.explore(explore), &c.name))
-        .map(|c| {
-            let entries = menu_entries(model, explore, &c.name, words);
-            (c.name.as_str(), entries.into_iter().map(|(by, label)| (by.unwrap_or_default(), label)).collect())
+        .filter_map(|c| {
+            let entries = if c.is_measure && drillable(model.explore(explore), &c.name) {
+                menu_entries(model, explore, &c.name, words)
+            } else if !c.is_measure {
+                dimension_entries(model, explore, &c.name, words)
+            } else {
+                Vec::new()
+            };
+            let entries: Vec<(String, String)> =
+                entries.into_iter().map(|(by, label)| (by.unwrap_or_default(), label)).collect();
+            (!entries.is_empty()).then_some((c.name.as_str(), entries))
         })
         .collect();
     if menus.is_empty() {
@@ -218,12 +272,20 @@ fn drillable(explore: Option<&Explore>, measure: &str) -> bool {
 }
 
 /// `Custo total · mar. 2025 · Unidade Campinas`: the measure and the
-/// clicked values, as the tile showed them.
-fn drill_title(model: &Model, explore: &str, measure: &str, clicked: &[Clicked], locale: &Locale) -> String {
+/// clicked values, as the tile showed them; a dimension's drill is its
+/// value and what it is broken down by (`vencida · Por Unidade`).
+fn drill_title(model: &Model, explore: &str, drill: &DrillParams, locale: &Locale, words: &Words) -> String {
     let explore = model.explore(explore);
-    let measure = explore.and_then(|e| e.resolve_field(measure)).map_or_else(|| measure.to_owned(), |f| f.label());
-    let mut parts = vec![measure];
-    parts.extend(clicked.iter().map(|clicked| clicked_value(explore, clicked, locale).1));
+    let label =
+        |field: &str| explore.and_then(|e| e.resolve_field(field)).map_or_else(|| field.to_owned(), |f| f.label());
+    let mut parts = match &drill.drilled {
+        Drilled::Measure(m) => vec![label(m)],
+        Drilled::Dimension(_) => Vec::new(),
+    };
+    parts.extend(drill.clicked.iter().map(|clicked| clicked_value(explore, clicked, locale).1));
+    if let (Drilled::Dimension(_), Some(by)) = (&drill.drilled, &drill.by) {
+        parts.push(format!("{} {}", words.drill_by, label(by)));
+    }
     parts.join(" · ")
 }
 
@@ -238,26 +300,54 @@ pub(super) fn clicked_value(explore: Option<&Explore>, (field, value): &Clicked,
     (label, shown)
 }
 
-/// The drill link of each mark of a tile (row, measure column): for a
-/// measure with drill fields, the URL of its drill with the row's
-/// dimension values; `None` elsewhere. `base` is the tile's page path plus
+/// The drill link of each mark of a tile (row, column): for a measure
+/// with drill fields, the URL of its drill with the row's dimension
+/// values; for a value of a dimension with drill fields (a table's cell),
+/// the tile's measures by its first drill field within that value (the
+/// menu offers the others); `None` elsewhere. `base` is the tile's page path plus
 /// `/tiles/{n}`; `keep` the dashboard's filter values and frame parameters.
 pub(super) fn links<'d>(
     model: &'d Model,
-    explore: &'d str,
+    explore_name: &'d str,
     data: &'d TileData,
     base: String,
     keep: Vec<(String, String)>,
     locale: &'d Locale,
 ) -> impl Fn(usize, usize) -> Option<Link> + 'd {
-    let explore = model.explore(explore);
+    let explore = model.explore(explore_name);
     let drillable: BTreeMap<usize, bool> = data
         .columns
         .iter()
         .enumerate()
         .map(|(c, column)| (c, column.is_measure && drillable(explore, &column.name)))
         .collect();
+    // A dimension's first drill field, where it has one: its cells open
+    // that dimension's drill menu.
+    let dimension_by: BTreeMap<usize, String> = data
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.is_measure)
+        .filter_map(|(c, column)| {
+            dimension_drill_fields(model, explore_name, &column.name).into_iter().next().map(|by| (c, by))
+        })
+        .collect();
     move |row: usize, col: usize| {
+        if let Some(by) = dimension_by.get(&col) {
+            let column = &data.columns[col];
+            let cell = data.rows.get(row).and_then(|r| r.get(col)).unwrap_or(&Value::Null);
+            let mut pairs = vec![(DIMENSION.to_owned(), column.name.clone()), (BY.to_owned(), by.clone())];
+            match raw_text(cell) {
+                Some(text) => pairs.push((format!("drill[{}]", column.name), text)),
+                None => pairs.push((format!("drill_null[{}]", column.name), "1".to_owned())),
+            }
+            pairs.extend(keep.iter().cloned());
+            return Some(Link {
+                href: format!("{base}/drill?{}", query_string(&pairs)),
+                label: format!("{}: {}", column.label, format_value(cell, column, locale)),
+                kind: LinkKind::Drill,
+            });
+        }
         if !drillable.get(&col).copied().unwrap_or(false) {
             return None;
         }

@@ -340,7 +340,7 @@
     var menus = {};
     try { menus = cell ? JSON.parse(cell.getAttribute("data-drill-by")) : {}; } catch (err) { menus = {}; }
     var url = new URL(link.getAttribute("href"), window.location.href);
-    var listed = menus[url.searchParams.get("measure")];
+    var listed = menus[url.searchParams.get("dimension") || url.searchParams.get("measure")];
     if (!Array.isArray(listed) || !listed.length) { return null; }
     // A field the mark already pins (its month, say) has one group: no entry.
     listed = listed.filter(function (pair) {

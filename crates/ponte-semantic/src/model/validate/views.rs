@@ -116,6 +116,18 @@ fn view(rv: &RawView, name: String, name_value: &S<String>, words: TimeframeWord
     for (m, fields) in view.measures.iter_mut().zip(per_measure) {
         m.drill_fields = fields;
     }
+    let per_dimension: Vec<Vec<String>> = view
+        .dimensions
+        .iter()
+        .map(|d| {
+            let raw =
+                rv.dimensions.iter().find(|rd| rd.get_ref().name.as_ref().is_some_and(|n| *n.get_ref() == d.name));
+            drill_fields(raw.and_then(|rd| rd.get_ref().drill_fields.as_deref()), &view, checker)
+        })
+        .collect();
+    for (d, fields) in view.dimensions.iter_mut().zip(per_dimension) {
+        d.drill_fields = fields;
+    }
     view
 }
 
@@ -167,6 +179,7 @@ fn dimension(rd: &S<RawDimension>, view: &str, checker: &mut Checker<'_>) -> Opt
         value_format: rd.value_format.as_ref().map(|v| v.get_ref().clone()),
         primary_key: rd.primary_key.as_ref().is_some_and(|p| *p.get_ref()),
         hidden: rd.hidden.as_ref().is_some_and(|h| *h.get_ref()),
+        drill_fields: Vec::new(),
         name,
     })
 }
