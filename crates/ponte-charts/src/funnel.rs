@@ -17,15 +17,20 @@ const BAR: f64 = 26.0;
 /// Step labels are cut to this many characters.
 const LABEL_CHARS: usize = 24;
 
-/// One step: its row, label and value.
+/// One step: its cell (row and measure column, for its link), label, value.
 struct Step {
     row: usize,
+    col: usize,
     label: String,
     value: f64,
 }
 
 /// The chart's HTML, or `None` when the result has no measure (the tile
 /// falls back to a table). Rows whose value is null are not steps.
+///
+/// Like Looker's funnel with its automatic orientation, a result of one
+/// row and several measures is read across: each measure is a step (a
+/// query of `invoices`, `paid`, `paid on time` draws those three).
 ///
 /// Each row reads, left to right: the step's label, its bar, its value and
 /// its share of the first step (`62%`). The numbers sit in a column of
@@ -34,23 +39,36 @@ struct Step {
 pub(crate) fn render(title: &str, data: &TileData, locale: &Locale, links: crate::Links<'_>) -> Option<String> {
     let measure_col = data.columns.iter().position(|c| c.is_measure)?;
     let measure = &data.columns[measure_col];
-    let category = data.columns.iter().position(|c| !c.is_measure);
-    let steps: Vec<Step> = (0..data.rows.len())
-        .filter_map(|row| {
-            let value = data.cell(row, measure_col).as_f64()?;
-            let label = match category {
-                Some(c) => format_value(data.cell(row, c), &data.columns[c], locale),
-                None => (row + 1).to_string(),
-            };
-            Some(Step { row, label, value })
-        })
-        .collect();
+    let measures: Vec<usize> = (0..data.columns.len()).filter(|&c| data.columns[c].is_measure).collect();
+    let across = data.rows.len() == 1 && measures.len() >= 2;
+    let category = if across { None } else { data.columns.iter().position(|c| !c.is_measure) };
+    let steps: Vec<Step> = if across {
+        measures
+            .iter()
+            .filter_map(|&col| {
+                let value = data.cell(0, col).as_f64()?;
+                Some(Step { row: 0, col, label: data.columns[col].label.clone(), value })
+            })
+            .collect()
+    } else {
+        (0..data.rows.len())
+            .filter_map(|row| {
+                let value = data.cell(row, measure_col).as_f64()?;
+                let label = match category {
+                    Some(c) => format_value(data.cell(row, c), &data.columns[c], locale),
+                    None => (row + 1).to_string(),
+                };
+                Some(Step { row, col: measure_col, label, value })
+            })
+            .collect()
+    };
     let Some(first) = steps.first().map(|s| s.value) else {
         return Some(empty(locale));
     };
     let largest = steps.iter().map(|s| s.value).fold(0.0, f64::max);
     let share = |value: f64| (first != 0.0).then(|| whole_percent(value / first, locale));
-    let values: Vec<String> = steps.iter().map(|s| format_value(&Value::Number(s.value), measure, locale)).collect();
+    let values: Vec<String> =
+        steps.iter().map(|s| format_value(&Value::Number(s.value), &data.columns[s.col], locale)).collect();
     let shares: Vec<Option<String>> = steps.iter().map(|s| share(s.value)).collect();
     let labels: Vec<String> = steps.iter().map(|s| fit(&s.label, LABEL_CHARS, WIDTH * 0.3)).collect();
 
@@ -64,10 +82,15 @@ pub(crate) fn render(title: &str, data: &TileData, locale: &Locale, links: crate
     let top = 4.0;
     let height = top + STEP * steps.len() as f64 + 4.0;
 
+    let named: Vec<&str> = if across {
+        measures.iter().map(|&c| data.columns[c].label.as_str()).collect()
+    } else {
+        vec![measure.label.as_str()]
+    };
     let aria = aria_label(
         title,
         locale.words.funnel_chart,
-        &[&measure.label],
+        &named,
         category.map(|c| data.columns[c].label.as_str()),
         &format!("{} {}", steps.len(), locale.words.steps),
         locale,
@@ -104,7 +127,7 @@ pub(crate) fn render(title: &str, data: &TileData, locale: &Locale, links: crate
             color(0),
             escape_html(&tip)
         );
-        let _ = writeln!(out, "{}", linked(mark, links(step.row, measure_col)));
+        let _ = writeln!(out, "{}", linked(mark, links(step.row, step.col)));
     }
     out.push_str("</g>\n<g class=\"funnel-values\" text-anchor=\"end\">\n");
     for (k, value) in values.iter().enumerate() {

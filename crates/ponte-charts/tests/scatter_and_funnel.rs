@@ -157,6 +157,29 @@ fn a_funnel_links_each_step_to_its_row() {
 }
 
 #[test]
+fn a_funnel_of_one_row_reads_its_measures_across() {
+    let data = TileData {
+        columns: vec![
+            Column::measure("f.emitidas", "Emitidas", "count", Some("#,##0")),
+            Column::measure("f.pagas", "Pagas", "count", Some("#,##0")),
+            Column::measure("f.em_dia", "Pagas em dia", "count", Some("#,##0")),
+        ],
+        rows: vec![vec![Value::from(2000.0), Value::from(1500.0), Value::from(500.0)]],
+    };
+    let options = TileOptions { links: &cell_links, ..TileOptions::plain() };
+    let html = render_tile_with(TileKind::Funnel, "Faturas", &data, &PT, &options);
+    let bars = marks(&html, "rect");
+    assert_eq!(bars.len(), 3, "a step per measure: {html}");
+    assert!((bars[1].width / bars[0].width - 0.75).abs() < 0.01 && (bars[2].width / bars[0].width - 0.25).abs() < 0.01);
+    assert_eq!(bars[2].title, "Pagas em dia: 500 (25%)");
+    assert!(html.contains("href=\"/drill?row=0&amp;col=2\""), "each step links its own measure: {html}");
+    assert!(html.contains(">Pagas</text>") && html.contains(">75%</text>"));
+    // A single measure is still a one-step funnel of its row.
+    let one = TileData { columns: data.columns[..1].to_vec(), rows: vec![vec![Value::from(2000.0)]] };
+    assert_eq!(marks(&render_tile(TileKind::Funnel, "F", &one, &PT), "rect").len(), 1);
+}
+
+#[test]
 fn a_funnel_scales_to_its_largest_step() {
     let data = TileData {
         columns: steps().columns,

@@ -373,7 +373,7 @@ def the_calls_apps_make():
             time.sleep(0.05)
         assert sdk.query_task_results(t.id) == sdk.run_look("1", "csv"), customer
     # Lists and searches, only what the caller may run.
-    assert [d.id for d in a.all_dashboards()] == ["comerc::visao_geral", "comerc::analise_unidades"]
+    assert [d.id for d in a.all_dashboards()] == ["comerc::visao_geral", "comerc::analise_unidades", "comerc::faturas_detalhe"]
     assert [d.id for d in a.search_dashboards(title="vis%")] == ["comerc::visao_geral"]
     assert a.search_dashboards(title="nada%") == []
     assert [l.id for l in a.all_looks()] == ["1", "2", "3"], [l.id for l in a.all_looks()]

@@ -63,7 +63,7 @@ for prefix, customer in (("A", 1), ("B", 2)):
     task = value(r, "task")
     assert by_month(task["results"]) == truth and task["multi"]["status"] == "complete", task["multi"].get("status")
     assert by_month(task["multi"]["data"]) == truth
-    assert value(r, "dashboards") == ["comerc::visao_geral", "comerc::analise_unidades"] and value(r, "search_dashboards") == ["comerc::visao_geral"]
+    assert value(r, "dashboards") == ["comerc::visao_geral", "comerc::analise_unidades", "comerc::faturas_detalhe"] and value(r, "search_dashboards") == ["comerc::visao_geral"]
     assert value(r, "looks") == ["1", "2", "3"] and value(r, "search_looks") == ["2"]
     look = value(r, "look_query_id")
     assert look["same"] and look["rows"] > 0 and look["query_id"] == "look::comerc::1", look
