@@ -107,6 +107,30 @@ def inline_query_matches_duckdb_per_customer():
         assert ours_by_month(rows) == truth_by_month(customer), (customer, ours_by_month(rows)[:3], truth_by_month(customer)[:3])
 
 
+def model_expressions_match_duckdb_per_customer():
+    """The demo's SQL-expression fields (a CASE over `${valor}`, a sum of
+    GREATEST(measured - contracted, 0)), grouped and filtered through the
+    official SDK, against the same expressions in DuckDB."""
+    query = models.WriteQuery(
+        model="comerc", view="faturas",
+        fields=["faturas.faixa_valor", "faturas.demanda_excedente_kw", "faturas.quantidade_faturas"],
+        filters={"faturas.faixa_valor": "-Até R$ 10 mil"}, sorts=["faturas.faixa_valor"], limit="-1")
+    for sdk, customer in [(a, 1), (b, 2)]:
+        rows = json.loads(sdk.run_inline_query("json", query))
+        ours = [(r["faturas.faixa_valor"], round(float(r["faturas.demanda_excedente_kw"] or 0), 3),
+                 r["faturas.quantidade_faturas"]) for r in rows]
+        truth = duckdb.sql(
+            f"""SELECT CASE WHEN valor_total >= 100000 THEN 'Acima de R$ 100 mil'
+                            WHEN valor_total >= 10000 THEN 'R$ 10 mil a 100 mil' ELSE 'Até R$ 10 mil' END AS faixa,
+                       sum(greatest(demanda_medida_kw - demanda_contratada_kw, 0))::DOUBLE, count(*)
+                FROM {FATURAS} WHERE id_cliente = {customer} GROUP BY 1 HAVING faixa <> 'Até R$ 10 mil' ORDER BY 1"""
+        ).fetchall()
+        assert truth and ours == [(f, round(x or 0, 3), n) for f, x, n in truth], (customer, ours, truth)
+    # The SQL the API shows is the expression written from its tree.
+    sql = a.run_inline_query("sql", query)
+    assert "CASE WHEN" in sql and "GREATEST(" in sql and "${" not in sql, sql
+
+
 def saved_query_runs_in_every_format():
     query = a.create_query(by_month_query())
     assert query.id and query.model == "comerc" and query.view == "faturas", query
@@ -593,6 +617,7 @@ for fn in [
     saved_query_runs_in_every_format,
     cached_results_stay_per_customer,
     look_matches_duckdb,
+    model_expressions_match_duckdb_per_customer,
     dashboard_tiles_run,
     models_list_what_a_caller_may_query,
     access_filters_fail_closed,

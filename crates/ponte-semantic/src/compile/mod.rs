@@ -49,6 +49,7 @@
 mod dialect;
 mod drill;
 mod error;
+mod expr_sql;
 mod filter_sql;
 mod request;
 mod resolve;

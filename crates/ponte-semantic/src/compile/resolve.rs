@@ -213,11 +213,16 @@ pub(crate) fn shown(name: &str) -> String {
 /// column must be listed, since nothing in the model says.
 pub(crate) fn time_kind(field: &ResolvedField<'_>, columns: &WarehouseColumns) -> Result<Option<TimeKind>, QueryError> {
     let (column, declared) = match field.field {
-        FieldRef::Dimension(d) => match d.dimension_type {
-            DimensionType::Date => (&d.column, Some(TimeKind::Date)),
-            DimensionType::Time => (&d.column, Some(TimeKind::Timestamp)),
-            _ => return Ok(None),
-        },
+        FieldRef::Dimension(d) => {
+            let declared = match d.dimension_type {
+                DimensionType::Date => TimeKind::Date,
+                DimensionType::Time => TimeKind::Timestamp,
+                _ => return Ok(None),
+            };
+            // An expression's type is the one declared.
+            let Some(column) = d.sql.column() else { return Ok(Some(declared)) };
+            (column, Some(declared))
+        }
         FieldRef::Timeframe(g, _) => (&g.column, None),
         FieldRef::Measure(_) => return Ok(None),
     };
@@ -237,7 +242,8 @@ pub(crate) fn time_kind(field: &ResolvedField<'_>, columns: &WarehouseColumns) -
 /// compare numbers with dates or text.
 fn check_filterable(field: &ResolvedField<'_>, filter: &Filter, columns: &WarehouseColumns) -> Result<(), QueryError> {
     let FieldRef::Measure(m) = field.field else { return Ok(()) };
-    let MeasureKind::Aggregate { function: Aggregate::Min | Aggregate::Max, column } = &m.kind else { return Ok(()) };
+    let MeasureKind::Aggregate { function: Aggregate::Min | Aggregate::Max, sql } = &m.kind else { return Ok(()) };
+    let Some(column) = sql.column() else { return Ok(()) };
     let kind = columns.get(&field.view.table.name).and_then(|c| c.get(&column.name));
     match kind {
         Some(k @ (ColumnKind::Date | ColumnKind::Timestamp | ColumnKind::String)) if !matches_everything(filter) => {

@@ -3,6 +3,7 @@
 //! here comes from the model, every value goes through [`SqlWriter::bind`].
 
 use super::dialect::{SqlWriter, all_of};
+use super::expr_sql::field_sql as sql_of;
 use super::filter_sql::condition;
 use super::resolve::{Plan, Planned, time_kind};
 use super::{CompiledQuery, Dialect, FieldKind, OutputColumn, QueryError};
@@ -44,7 +45,7 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
 
     let mut conditions = Vec::new();
     for a in &plan.access {
-        let column = a.field.column().map_or_else(String::new, |c| w.column(&a.field.view.name, &c.name));
+        let column = plain_sql(&w, &a.field);
         let placeholders: Vec<String> = a.values.iter().map(|v| w.bind(v.clone())).collect();
         conditions.push(match placeholders.as_slice() {
             [one] => format!("{column} = {one}"),
@@ -52,7 +53,7 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
         });
     }
     for (p, filter) in &plan.where_filters {
-        let column = p.field.column().map_or_else(String::new, |c| w.column(&p.field.view.name, &c.name));
+        let column = plain_sql(&w, &p.field);
         conditions.extend(condition(&mut w, &column, filter, p.time, plan.now));
     }
     if !conditions.is_empty() {
@@ -86,7 +87,7 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
 fn field_sql(w: &mut SqlWriter, plan: &Plan<'_>, p: &Planned<'_>) -> Result<String, QueryError> {
     let view = p.field.view;
     Ok(match p.field.field {
-        FieldRef::Dimension(d) => w.column(&view.name, &d.column.name),
+        FieldRef::Dimension(d) => sql_of(w, view, &d.sql),
         FieldRef::Timeframe(g, t) => {
             let column = w.column(&view.name, &g.column.name);
             let kind = p.time.ok_or_else(|| QueryError::UnknownColumnType {
@@ -117,14 +118,13 @@ fn measure_sql(
             let (_, name) = ff.field.split_once('.')?;
             view.field(name).map(|field| crate::model::ResolvedField { view, field })
         });
-        let Some(field) = field else { continue };
-        let Some(column) = field.column() else { continue };
-        let column = w.column(&view.name, &column.name);
+        let Some(field) = field.filter(|f| !f.is_measure()) else { continue };
+        let column = plain_sql(w, &field);
         let time = time_kind(&field, plan.columns)?;
         conditions.extend(condition(w, &column, &ff.filter, time, plan.now));
     }
     let when = all_of(conditions);
-    let key = view.dimensions.iter().find(|d| d.primary_key).map(|d| w.column(&view.name, &d.column.name));
+    let key = view.dimensions.iter().find(|d| d.primary_key).map(|d| sql_of(w, view, &d.sql));
     Ok(match &m.kind {
         MeasureKind::Count => match (key, when) {
             (Some(key), Some(when)) => format!("COUNT(DISTINCT CASE WHEN {when} THEN {key} END)"),
@@ -132,8 +132,8 @@ fn measure_sql(
             (None, Some(when)) => format!("COUNT(CASE WHEN {when} THEN 1 END)"),
             (None, None) => "COUNT(*)".to_owned(),
         },
-        MeasureKind::Aggregate { function, column } => {
-            let column = w.column(&view.name, &column.name);
+        MeasureKind::Aggregate { function, sql } => {
+            let column = sql_of(w, view, sql);
             let arg = match when {
                 Some(when) => format!("CASE WHEN {when} THEN {column} END"),
                 None => column,
@@ -185,12 +185,24 @@ fn literal(v: f64) -> String {
     if v.is_finite() { format!("{v:?}") } else { "NULL".to_owned() }
 }
 
-/// `view.field` of a join condition as a column reference.
+/// `view.field` of a join condition as SQL.
 fn join_side(w: &SqlWriter, plan: &Plan<'_>, name: &str) -> String {
-    match plan.explore.resolve_field(name).and_then(|f| f.column().map(|c| w.column(&f.view.name, &c.name))) {
-        Some(column) => column,
+    match plan.explore.resolve_field(name).filter(|f| !f.is_measure()) {
+        Some(field) => plain_sql(w, &field),
         // The model checks join fields; a missing one fails the join.
         None => "NULL".to_owned(),
+    }
+}
+
+/// A dimension's SQL as a filter or join compares it: its column or
+/// expression; a timeframe's group column (filters compare the column,
+/// not the truncated date).
+fn plain_sql(w: &SqlWriter, field: &crate::model::ResolvedField<'_>) -> String {
+    match field.field {
+        FieldRef::Dimension(d) => sql_of(w, field.view, &d.sql),
+        FieldRef::Timeframe(g, _) => w.column(&field.view.name, &g.column.name),
+        // Not asked for measures; a measure is no column.
+        FieldRef::Measure(_) => "NULL".to_owned(),
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use ponte_config::{Diagnostic, Position};
 
-use super::types::{Aggregate, DimensionType, MeasureKind, Model, SqlName};
+use super::types::{Aggregate, DimensionType, FieldSql, MeasureKind, Model, SqlName};
 use super::validate::closest;
 
 /// The broad type of a warehouse column, enough to tell whether a field fits.
@@ -104,13 +104,13 @@ pub fn check_columns(model: &Model, tables: &BTreeMap<String, BTreeMap<String, C
                 DimensionType::YesNo => (|k| k == ColumnKind::Boolean, "is of type yesno"),
                 DimensionType::Date | DimensionType::Time => (ColumnKind::is_temporal, "is a date or time"),
             };
-            check(&d.name, &d.column, &fits, wants);
+            check_sql(&mut check, &d.name, &d.sql, &fits, wants);
         }
         for g in &view.dimension_groups {
             check(&g.name, &g.column, &ColumnKind::is_temporal, "is a time dimension group");
         }
         for m in &view.measures {
-            if let MeasureKind::Aggregate { function, column } = &m.kind {
+            if let MeasureKind::Aggregate { function, sql } = &m.kind {
                 let (fits, wants): (fn(ColumnKind) -> bool, _) = match function {
                     Aggregate::Sum | Aggregate::Average => (ColumnKind::is_numeric, "adds numbers"),
                     Aggregate::Min | Aggregate::Max => {
@@ -118,11 +118,29 @@ pub fn check_columns(model: &Model, tables: &BTreeMap<String, BTreeMap<String, C
                     }
                     Aggregate::CountDistinct => (|_| true, "counts values"),
                 };
-                check(&m.name, column, &fits, wants);
+                check_sql(&mut check, &m.name, sql, &fits, wants);
             }
         }
     }
     out
+}
+
+/// Checks one column for a field: the field, the column, whether a kind
+/// fits, and what the field wants (for the message).
+type CheckColumn<'c> = dyn FnMut(&str, &SqlName, &dyn Fn(ColumnKind) -> bool, &str) + 'c;
+
+/// Checks a field's column, or every column its expression reads (an
+/// expression's own type is not inferred yet: each column need only exist).
+fn check_sql(check: &mut CheckColumn<'_>, field: &str, sql: &FieldSql, fits: &dyn Fn(ColumnKind) -> bool, wants: &str) {
+    match sql {
+        FieldSql::Column(column) => check(field, column, fits, wants),
+        FieldSql::Expression(at) => {
+            for name in at.expr.columns() {
+                let column = SqlName { name: name.to_owned(), position: at.position };
+                check(field, &column, &|_| true, wants);
+            }
+        }
+    }
 }
 
 impl ColumnKind {

@@ -71,7 +71,7 @@ impl ResolvedField<'_> {
     /// theirs from their kind).
     pub fn column(&self) -> Option<&SqlName> {
         match self.field {
-            FieldRef::Dimension(d) => Some(&d.column),
+            FieldRef::Dimension(d) => d.sql.column(),
             FieldRef::Timeframe(g, _) => Some(&g.column),
             FieldRef::Measure(_) => None,
         }

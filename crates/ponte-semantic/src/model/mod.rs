@@ -8,12 +8,14 @@
 //! names. [`check_columns`] then checks the model against the warehouse's
 //! tables, given as a plain map so this crate needs no warehouse.
 //!
-//! Model files carry **no SQL text**. A view names its table
+//! No model text is **spliced** into SQL. A view names its table
 //! (`sql_table_name`), a dimension or measure names one column of it
-//! (`sql = "id_cliente"`), a `number` measure combines other measures with
-//! arithmetic only (`sql = "${a} + ${b}"`), and joins are equality pairs of
-//! fields (`on = [["a.x", "b.y"]]`). The SQL compiler builds every query from
-//! these checked pieces, so nothing written in a model is spliced into SQL.
+//! (`sql = "id_cliente"`) or an expression that is parsed into ponte's own
+//! tree and checked against an allowlist ([`sql_expr`]), a `number`
+//! measure combines other measures with arithmetic only
+//! (`sql = "${a} + ${b}"`), and joins are equality pairs of fields
+//! (`on = [["a.x", "b.y"]]`). The SQL compiler writes every query from
+//! these checked pieces.
 //!
 //! ```
 //! use std::path::Path;
@@ -42,6 +44,7 @@ mod field;
 mod filter;
 mod number_expr;
 mod raw;
+pub mod sql_expr;
 #[cfg(test)]
 mod tests;
 mod theme;

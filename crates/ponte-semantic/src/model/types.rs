@@ -77,6 +77,45 @@ pub struct SqlName {
     pub position: Position,
 }
 
+/// What a dimension or an aggregate measure reads: one column of its
+/// view's table, or an expression over its columns and dimensions
+/// ([`crate::model::sql_expr`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldSql {
+    /// A bare column (`valor_total`).
+    Column(SqlName),
+    /// An expression (`${TABLE}.valor_total * 1.1`), parsed and checked.
+    Expression(Box<SqlExprAt>),
+}
+
+impl FieldSql {
+    /// The column, when it is one.
+    pub fn column(&self) -> Option<&SqlName> {
+        match self {
+            FieldSql::Column(c) => Some(c),
+            FieldSql::Expression(_) => None,
+        }
+    }
+
+    /// Every column of the view's table it reads.
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            FieldSql::Column(c) => vec![c.name.as_str()],
+            FieldSql::Expression(e) => e.expr.columns(),
+        }
+    }
+}
+
+/// An expression and where the model wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlExprAt {
+    /// The parsed expression; its `${field}` references name dimensions of
+    /// the same view, by field name.
+    pub expr: super::sql_expr::SqlExpr,
+    /// Where its `sql` is, for diagnostics.
+    pub position: Position,
+}
+
 /// A view: the fields users may pick from one warehouse table.
 #[derive(Debug, Clone)]
 pub struct View {
@@ -178,8 +217,9 @@ pub struct Dimension {
     pub description: Option<String>,
     /// The dimension's type.
     pub dimension_type: DimensionType,
-    /// The column; defaults to the dimension's name.
-    pub column: SqlName,
+    /// What it reads: a column (the dimension's name by default) or an
+    /// expression.
+    pub sql: FieldSql,
     /// Looker-style format such as `#,##0.00` or `R$ #,##0.00`, stored as written.
     pub value_format: Option<String>,
     /// The view's unique key (used by the compiler for distinct counts and joins).
@@ -344,12 +384,12 @@ impl Aggregate {
 pub enum MeasureKind {
     /// `COUNT(*)` of the view's rows.
     Count,
-    /// An aggregate over one column of the view's table.
+    /// An aggregate over a column of the view's table, or an expression.
     Aggregate {
         /// The function.
         function: Aggregate,
-        /// The column.
-        column: SqlName,
+        /// What it aggregates.
+        sql: FieldSql,
     },
     /// Arithmetic over other measures of the same view (`${a} / ${b}`).
     Number(NumberExpr),

@@ -218,3 +218,38 @@ fn without_sorts_a_time_series_is_newest_first() {
         assert!(q.sql.contains(order_by), "{fields}: {}", q.sql);
     }
 }
+
+const BY_VALUE_BAND: &str = r#"{"model": "comerc", "view": "faturas",
+    "fields": ["faturas.faixa_valor", "faturas.demanda_excedente_kw"],
+    "filters": {"faturas.faixa_valor": "-Até R$ 10 mil"},
+    "sorts": ["faturas.faixa_valor"], "limit": "10"}"#;
+
+#[test]
+fn model_expressions_are_written_from_their_tree_in_both_dialects() {
+    let q = ok(BY_VALUE_BAND, &df());
+    let band = r#"CASE WHEN (("faturas"."valor_total") >= 100000) THEN 'Acima de R$ 100 mil' WHEN (("faturas"."valor_total") >= 10000) THEN 'R$ 10 mil a 100 mil' ELSE 'Até R$ 10 mil' END"#;
+    assert_eq!(
+        q.sql,
+        format!(
+            r#"SELECT
+  {band} AS "faturas__faixa_valor",
+  SUM((GREATEST(("faturas"."demanda_medida_kw" - "faturas"."demanda_contratada_kw"), 0))) AS "faturas__demanda_excedente_kw"
+FROM "objeto_dados_energia_gestao_faturas_v2" AS "faturas"
+WHERE "faturas"."id_cliente" = $1
+  AND ({band} <> $2 OR {band} IS NULL)
+GROUP BY {band}
+ORDER BY "faturas__faixa_valor"
+LIMIT 10"#
+        )
+    );
+    assert_eq!(q.params, [QueryParam::Int(7), QueryParam::String("Até R$ 10 mil".into())]);
+    let q = ok(BY_VALUE_BAND, &bq());
+    assert!(
+        q.sql.starts_with(
+            "SELECT\n  CASE WHEN ((`faturas`.`valor_total`) >= 100000) THEN 'Acima de R$ 100 mil' WHEN ((`faturas`.`valor_total`) >= 10000)"
+        ),
+        "{}",
+        q.sql
+    );
+    assert!(q.sql.contains("SUM((GREATEST((`faturas`.`demanda_medida_kw` - `faturas`.`demanda_contratada_kw`), 0)))"));
+}

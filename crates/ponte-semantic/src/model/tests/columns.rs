@@ -80,3 +80,17 @@ fn a_missing_table_is_reported_once_with_a_suggestion() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].contains("table `dados_infomerc` is not in the warehouse; did you mean `dados_infomerc_v2`?"));
 }
+
+#[test]
+fn every_column_an_expression_reads_must_exist() {
+    let mut tables = demo_tables();
+    tables.get_mut("objeto_dados_energia_gestao_faturas_v2").unwrap().remove("demanda_contratada_kw");
+    let found = messages(&tables);
+    let text = std::fs::read_to_string(demo_path()).unwrap();
+    let line = text.lines().position(|l| l.contains("name = \"demanda_excedente\"")).unwrap() + 1;
+    assert!(
+        found.iter().any(|m| m.starts_with(&format!("{line}:"))
+            && m.contains("`faturas.demanda_excedente`: column `demanda_contratada_kw` is not in table")),
+        "{found:#?}"
+    );
+}

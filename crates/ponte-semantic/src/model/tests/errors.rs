@@ -1,7 +1,10 @@
 //! Each kind of problem, reported at the right `line:column`.
 
-use super::{BASE, assert_one, at, edit, problems};
+use std::path::Path;
+
+use super::{BASE, assert_one, at, edit, parse, problems};
 use crate::filter_expr::parse_date;
+use crate::model::parse_model;
 
 #[test]
 fn unknown_key_suggests_the_closest() {
@@ -89,11 +92,16 @@ fn filter_expressions_use_the_grammar_of_the_field_type() {
 }
 
 #[test]
-fn sql_must_be_a_bare_column_name() {
-    let text = edit(r#"sql = "amount""#, r#"sql = "amount * 2""#);
-    assert_one(&text, r#""amount * 2""#, 0, "`sql` must be a bare column or table name");
-    let text = edit(r#"sql = "amount""#, r#"sql = "${TABLE}.amount""#);
-    assert_one(&text, r#""${TABLE}.amount""#, 0, "write `amount`");
+fn sql_is_a_column_or_a_checked_expression_and_a_table_a_bare_name() {
+    // An expression is parsed, not spliced: `;`, comments, subqueries and
+    // functions off the list are refused where they are written.
+    parse_model(&edit(r#"sql = "amount""#, r#"sql = "${TABLE}.amount * 2""#), Path::new("shop.toml")).unwrap();
+    let text = edit(r#"sql = "amount""#, r#"sql = "amount; DROP TABLE x""#);
+    assert_one(&text, r#""amount; DROP"#, 0, "`;` is not allowed");
+    let text = edit(r#"sql = "amount""#, r#"sql = "amount -- x""#);
+    assert_one(&text, r#""amount -- x""#, 0, "comments are not allowed");
+    let text = edit(r#"sql = "amount""#, r#"sql = "pg_sleep(amount)""#);
+    assert_one(&text, r#""pg_sleep"#, 0, "function `PG_SLEEP` is not allowed");
     let text = edit(r#"sql_table_name = "orders""#, r#"sql_table_name = "orders; DROP TABLE x""#);
     assert_one(&text, r#""orders; DROP"#, 0, "`sql_table_name` must be a bare column or table name");
 }
@@ -248,4 +256,33 @@ fn unreadable_file_is_one_diagnostic() {
     let err = crate::model::load_model(std::path::Path::new("/nonexistent/model.toml")).unwrap_err();
     assert_eq!(err.diagnostics.len(), 1);
     assert!(err.to_string().contains("cannot read model file"), "{err}");
+}
+
+#[test]
+fn an_expression_refers_to_dimensions_of_its_own_view_without_loops() {
+    let with = |dimension: &str| {
+        edit(
+            r#"{ name = "status", type = "string" },"#,
+            &format!("{{ name = \"status\", type = \"string\" }},\n  {dimension},"),
+        )
+    };
+    // `${field}` and `${view.field}` of the same view are inlined.
+    parse(&with(r#"{ name = "big", type = "yesno", sql = "${amount_band} = 'big'" }"#)).unwrap_err();
+    let ok = with(r#"{ name = "twice", type = "number", sql = "${orders.customer_id} * 2 + ${id}" }"#);
+    let model = parse(&ok).unwrap();
+    let twice = model.views[0].dimensions.iter().find(|d| d.name == "twice").unwrap();
+    let crate::model::FieldSql::Expression(at) = &twice.sql else { panic!("an expression") };
+    assert_eq!(at.expr.fields(), ["customer_id", "id"], "references rewritten to bare names");
+    let text = with(r#"{ name = "x", type = "number", sql = "${nope} + 1" }"#);
+    assert_one(&text, r#""${nope} + 1""#, 0, "`x`: `${nope}` is not a dimension of view `orders`");
+    let text = with(r#"{ name = "x", type = "string", sql = "UPPER(${customers.name})" }"#);
+    assert_one(&text, r#""UPPER("#, 0, "`x`: `${customers.name}` is a field of view `customers`");
+    let text = with(r#"{ name = "x", type = "number", sql = "${count} + 1" }"#);
+    assert_one(&text, r#""${count} + 1""#, 0, "`${count}` is not a dimension of view `orders`");
+    let looped = with(
+        r#"{ name = "a", type = "number", sql = "${b} + 1" },
+  { name = "b", type = "number", sql = "${a} * 2" }"#,
+    );
+    let found = problems(&looped);
+    assert!(found.iter().any(|p| p.contains("`a` refers to itself: a → b → a")), "{found:#?}");
 }

@@ -83,8 +83,8 @@ impl<'a> Checker<'a> {
             return Some(SqlName { name: text.to_owned(), position: self.position(&value.span()) });
         }
         let mut message = format!(
-            "{what} must be a bare column or table name (letters, digits, underscores), found \"{}\"; model files \
-             carry no SQL so that no model text reaches a query unchecked",
+            "{what} must be a bare column or table name (letters, digits, underscores), found \"{}\", so that no \
+             model text reaches a query unchecked",
             value.get_ref()
         );
         if let Some(column) = text.strip_prefix("${TABLE}.").filter(|c| is_identifier(c)) {

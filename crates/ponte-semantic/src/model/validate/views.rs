@@ -3,14 +3,15 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::Checker;
+use super::{Checker, is_identifier};
 use crate::model::field::ResolvedField;
 use crate::model::filter::FieldFilter;
 use crate::model::number_expr::parse_number_expr;
 use crate::model::raw::{RawDimension, RawDimensionGroup, RawMeasure, RawView, S};
+use crate::model::sql_expr::{Expr, parse_sql_expr};
 use crate::model::{
-    Aggregate, Dimension, DimensionGroup, DimensionType, FieldRef, Measure, MeasureKind, SqlName, Timeframe,
-    TimeframeWords, View,
+    Aggregate, Dimension, DimensionGroup, DimensionType, FieldRef, FieldSql, Measure, MeasureKind, SqlExprAt, SqlName,
+    Timeframe, TimeframeWords, View,
 };
 
 const DIMENSION_TYPES: [(&str, DimensionType); 5] = [
@@ -103,6 +104,7 @@ fn view(rv: &RawView, name: String, name_value: &S<String>, words: TimeframeWord
             view.measures.push(m);
         }
     }
+    check_expression_references(rv, &mut view, checker);
     check_number_measures(rv, &view, checker);
     view.drill_fields = drill_fields(rv.drill_fields.as_deref(), &view, checker);
     let per_measure: Vec<Vec<String>> = view
@@ -129,6 +131,130 @@ fn view(rv: &RawView, name: String, name_value: &S<String>, words: TimeframeWord
         d.drill_fields = fields;
     }
     view
+}
+
+/// The `${…}` references of the view's expressions: each must name a
+/// plain dimension of this view (`${field}` or `${view.field}`), and no
+/// dimension may reach itself through them. They are rewritten to bare
+/// field names, which is how the compiler inlines them. References to
+/// other views are refused for now: the compiler would have to join them.
+fn check_expression_references(rv: &RawView, view: &mut View, checker: &mut Checker<'_>) {
+    let view_name = view.name.clone();
+    let dimension_names: Vec<String> = view.dimensions.iter().map(|d| d.name.clone()).collect();
+    let raw_sql = |name: &str| {
+        let found = rv.dimensions.iter().find(|d| d.get_ref().name.as_ref().is_some_and(|n| n.get_ref() == name));
+        let found = found.and_then(|d| d.get_ref().sql.as_ref()).map(|s| s.span());
+        found.or_else(|| {
+            let m = rv.measures.iter().find(|m| m.get_ref().name.as_ref().is_some_and(|n| n.get_ref() == name))?;
+            m.get_ref().sql.as_ref().map(|s| s.span())
+        })
+    };
+    let normalise = |owner: &str, sql: &mut FieldSql, checker: &mut Checker<'_>| {
+        let FieldSql::Expression(at) = sql else { return true };
+        let mut problems = Vec::new();
+        rewrite_fields(&mut at.expr.expr, &mut |reference: &mut String| {
+            let bare = match reference.split_once('.') {
+                Some((v, f)) if v == view_name => f.to_owned(),
+                Some((v, _)) => {
+                    problems.push(format!(
+                        "`${{{reference}}}` is a field of view `{v}`; an expression may refer to fields of its own view only (for now)"
+                    ));
+                    return;
+                }
+                None => reference.clone(),
+            };
+            if !dimension_names.contains(&bare) {
+                problems.push(format!("`${{{reference}}}` is not a dimension of view `{view_name}`"));
+                return;
+            }
+            *reference = bare;
+        });
+        let span = raw_sql(owner).unwrap_or(0..0);
+        for p in &problems {
+            checker.error(span.clone(), format!("`{owner}`: {p}"));
+        }
+        problems.is_empty()
+    };
+    let mut ok = true;
+    for d in &mut view.dimensions {
+        let name = d.name.clone();
+        ok &= normalise(&name, &mut d.sql, checker);
+    }
+    for m in &mut view.measures {
+        let name = m.name.clone();
+        if let MeasureKind::Aggregate { sql, .. } = &mut m.kind {
+            ok &= normalise(&name, sql, checker);
+        }
+    }
+    if !ok {
+        return;
+    }
+    // A loop (`a` → `b` → `a`) would inline forever: refuse it.
+    for d in &view.dimensions {
+        let mut path = vec![d.name.as_str()];
+        if let Some(cycle) = reaches_itself(view, &mut path) {
+            checker.error(raw_sql(&d.name).unwrap_or(0..0), format!("`{}` refers to itself: {cycle}", d.name));
+            return;
+        }
+    }
+}
+
+/// Calls `f` on every `${…}` reference of `expr`, which may rewrite it.
+fn rewrite_fields(expr: &mut Expr, f: &mut dyn FnMut(&mut String)) {
+    match expr {
+        Expr::Field(name) => f(name),
+        Expr::Column(_) | Expr::Number(_) | Expr::Text(_) | Expr::Bool(_) | Expr::Null => {}
+        Expr::Not(e) | Expr::Negate(e) | Expr::Cast { expr: e, .. } | Expr::IsNull { expr: e, .. } => {
+            rewrite_fields(e, f)
+        }
+        Expr::Extract { expr, .. } => rewrite_fields(expr, f),
+        Expr::Binary { left, right, .. } => {
+            rewrite_fields(left, f);
+            rewrite_fields(right, f);
+        }
+        Expr::Case { operand, whens, otherwise } => {
+            if let Some(o) = operand {
+                rewrite_fields(o, f);
+            }
+            for (w, t) in whens {
+                rewrite_fields(w, f);
+                rewrite_fields(t, f);
+            }
+            if let Some(o) = otherwise {
+                rewrite_fields(o, f);
+            }
+        }
+        Expr::Call { args, .. } => args.iter_mut().for_each(|a| rewrite_fields(a, f)),
+        Expr::Between { expr, low, high, .. } => {
+            rewrite_fields(expr, f);
+            rewrite_fields(low, f);
+            rewrite_fields(high, f);
+        }
+        Expr::InList { expr, list, .. } => {
+            rewrite_fields(expr, f);
+            list.iter_mut().for_each(|a| rewrite_fields(a, f));
+        }
+    }
+}
+
+/// `a → b → a` when the last dimension of `path` reaches one already in it.
+fn reaches_itself<'v>(view: &'v View, path: &mut Vec<&'v str>) -> Option<String> {
+    let last = *path.last()?;
+    let d = view.dimensions.iter().find(|d| d.name == last)?;
+    let FieldSql::Expression(at) = &d.sql else { return None };
+    for next in at.expr.fields() {
+        if path.contains(&next) || path.len() > 32 {
+            let mut shown: Vec<&str> = path.clone();
+            shown.push(next);
+            return Some(shown.join(" → "));
+        }
+        path.push(next);
+        if let Some(cycle) = reaches_itself(view, path) {
+            return Some(cycle);
+        }
+        path.pop();
+    }
+    None
 }
 
 /// `drill_fields`, each as `view.field`: a bare name is a field of this
@@ -170,12 +296,18 @@ fn dimension(rd: &S<RawDimension>, view: &str, checker: &mut Checker<'_>) -> Opt
         Some(t) => checker.choice(t, "dimension type", &DIMENSION_TYPES).unwrap_or(DimensionType::String),
         None => DimensionType::String,
     };
-    let column = column(rd.sql.as_ref(), rd.name.as_ref(), &name, checker);
+    let sql = match &rd.sql {
+        Some(text) => field_sql(text, &format!("dimension `{name}`"), checker)?,
+        None => FieldSql::Column(SqlName {
+            name: name.clone(),
+            position: checker.position(&rd.name.as_ref().map_or(0..0, |n| n.span())),
+        }),
+    };
     Some(Dimension {
         label: label(&rd.label, &name),
         description: rd.description.as_ref().map(|d| d.get_ref().clone()),
         dimension_type,
-        column,
+        sql,
         value_format: rd.value_format.as_ref().map(|v| v.get_ref().clone()),
         primary_key: rd.primary_key.as_ref().is_some_and(|p| *p.get_ref()),
         hidden: rd.hidden.as_ref().is_some_and(|h| *h.get_ref()),
@@ -219,7 +351,7 @@ fn dimension_group(
     Some(DimensionGroup {
         label: label(&rg.label, &name),
         description: rg.description.as_ref().map(|d| d.get_ref().clone()),
-        column: column(rg.sql.as_ref(), rg.name.as_ref(), &name, checker),
+        column: group_column(rg.sql.as_ref(), rg.name.as_ref(), &name, checker),
         timeframes,
         hidden: rg.hidden.as_ref().is_some_and(|h| *h.get_ref()),
         timeframe_words,
@@ -229,14 +361,37 @@ fn dimension_group(
 
 /// A field's column: its `sql`, or (as LookML's `${TABLE}.name` default) its
 /// own name.
-fn column(sql: Option<&S<String>>, name_value: Option<&S<String>>, name: &str, checker: &mut Checker<'_>) -> SqlName {
+/// A dimension group's column: its `sql`, a bare column (its timeframes
+/// are written from a column's type), or its name.
+fn group_column(
+    sql: Option<&S<String>>,
+    name_value: Option<&S<String>>,
+    name: &str,
+    checker: &mut Checker<'_>,
+) -> SqlName {
     let fallback = |c: &Checker<'_>| SqlName {
         name: name.to_owned(),
         position: c.position(&name_value.map_or(0..0, |n| n.span())),
     };
     match sql {
-        Some(s) => checker.sql_name(s, "`sql`").unwrap_or_else(|| fallback(checker)),
+        Some(s) => checker.sql_name(s, "a dimension group's `sql`").unwrap_or_else(|| fallback(checker)),
         None => fallback(checker),
+    }
+}
+
+/// A field's `sql`: a bare column, or an expression parsed and checked
+/// ([`crate::model::sql_expr`]); `None` after reporting why not.
+fn field_sql(text: &S<String>, what: &str, checker: &mut Checker<'_>) -> Option<FieldSql> {
+    let trimmed = text.get_ref().trim();
+    if is_identifier(trimmed) {
+        return checker.sql_name(text, "`sql`").map(FieldSql::Column);
+    }
+    match parse_sql_expr(text.get_ref()) {
+        Ok(expr) => Some(FieldSql::Expression(Box::new(SqlExprAt { expr, position: checker.position(&text.span()) }))),
+        Err(e) => {
+            checker.error(text.span(), format!("{what}: {e}"));
+            None
+        }
     }
 }
 
@@ -269,8 +424,8 @@ fn measure(rm: &S<RawMeasure>, view: &View, checker: &mut Checker<'_>) -> Option
         }
         Some(MeasureType::Aggregate(function)) => checker
             .required(&rm.sql, "sql", &what, &span)
-            .and_then(|sql| checker.sql_name(sql, "`sql`"))
-            .map_or(stand_in, |column| MeasureKind::Aggregate { function, column }),
+            .and_then(|sql| field_sql(sql, &what, checker))
+            .map_or(stand_in, |sql| MeasureKind::Aggregate { function, sql }),
         Some(MeasureType::Number) => match checker.required(&rm.sql, "sql", &what, &span) {
             None => stand_in,
             Some(sql) => match parse_number_expr(sql.get_ref()) {

@@ -1,0 +1,144 @@
+//! A field's SQL for a dialect: a column, or a model expression written
+//! from its parsed tree ([`crate::model::sql_expr`]). Nothing of the
+//! model's text is copied: identifiers are quoted by the writer, numbers
+//! were checked when parsed, and strings are written as escaped literals
+//! (not parameters, so a grouped expression is the same text in SELECT
+//! and GROUP BY).
+
+use super::Dialect;
+use super::dialect::SqlWriter;
+use crate::model::sql_expr::{BinaryOp, CastType, Expr, Function};
+use crate::model::{FieldSql, View};
+
+/// How deep `${field}` references are inlined (the model refuses loops).
+const MAX_INLINE_DEPTH: usize = 16;
+
+/// The SQL of `sql`, a field of `view`.
+pub(crate) fn field_sql(w: &SqlWriter, view: &View, sql: &FieldSql) -> String {
+    match sql {
+        FieldSql::Column(c) => w.column(&view.name, &c.name),
+        FieldSql::Expression(at) => expr_sql(w, view, &at.expr.expr, 0),
+    }
+}
+
+fn expr_sql(w: &SqlWriter, view: &View, e: &Expr, depth: usize) -> String {
+    let sub = |e: &Expr| expr_sql(w, view, e, depth);
+    let list = |items: &[Expr]| items.iter().map(sub).collect::<Vec<_>>().join(", ");
+    match e {
+        Expr::Column(c) => w.column(&view.name, c),
+        Expr::Field(name) => match view.dimensions.iter().find(|d| d.name == *name) {
+            Some(d) if depth < MAX_INLINE_DEPTH => format!("({})", inline(w, view, &d.sql, depth + 1)),
+            // The model checks references and loops; this cannot happen.
+            _ => "NULL".to_owned(),
+        },
+        Expr::Number(n) => n.clone(),
+        Expr::Text(t) => string_literal(w.dialect, t),
+        Expr::Bool(b) => (if *b { "TRUE" } else { "FALSE" }).to_owned(),
+        Expr::Null => "NULL".to_owned(),
+        Expr::Not(e) => format!("(NOT {})", sub(e)),
+        Expr::Negate(e) => format!("(-{})", sub(e)),
+        Expr::Binary { op, left, right } => {
+            let (l, r) = (sub(left), sub(right));
+            match op {
+                BinaryOp::Divide => w.divide(&l, &r),
+                BinaryOp::Modulo => match w.dialect {
+                    Dialect::DataFusion => format!("({l} % {r})"),
+                    Dialect::BigQuery => format!("MOD({l}, {r})"),
+                },
+                op => format!("({l} {} {r})", binary_word(*op)),
+            }
+        }
+        Expr::Case { operand, whens, otherwise } => {
+            let mut out = String::from("CASE");
+            if let Some(o) = operand {
+                out.push_str(&format!(" {}", sub(o)));
+            }
+            for (when, then) in whens {
+                out.push_str(&format!(" WHEN {} THEN {}", sub(when), sub(then)));
+            }
+            if let Some(o) = otherwise {
+                out.push_str(&format!(" ELSE {}", sub(o)));
+            }
+            out.push_str(" END");
+            out
+        }
+        Expr::Call { function, args } => match (function, w.dialect) {
+            (Function::Length, Dialect::DataFusion) => format!("character_length({})", list(args)),
+            (f, _) => format!("{}({})", f.name(), list(args)),
+        },
+        Expr::Cast { expr, to } => format!("CAST({} AS {})", sub(expr), cast_word(w.dialect, *to)),
+        Expr::IsNull { expr, negated } => format!("({} IS {}NULL)", sub(expr), if *negated { "NOT " } else { "" }),
+        Expr::Between { expr, low, high, negated } => {
+            format!("({} {}BETWEEN {} AND {})", sub(expr), if *negated { "NOT " } else { "" }, sub(low), sub(high))
+        }
+        Expr::InList { expr, list: items, negated } => {
+            format!("({} {}IN ({}))", sub(expr), if *negated { "NOT " } else { "" }, list(items))
+        }
+        Expr::Extract { part, expr } => format!("EXTRACT({} FROM {})", part.as_str(), sub(expr)),
+    }
+}
+
+/// A referenced dimension's SQL, one level deeper.
+fn inline(w: &SqlWriter, view: &View, sql: &FieldSql, depth: usize) -> String {
+    match sql {
+        FieldSql::Column(c) => w.column(&view.name, &c.name),
+        FieldSql::Expression(at) => expr_sql(w, view, &at.expr.expr, depth),
+    }
+}
+
+fn binary_word(op: BinaryOp) -> &'static str {
+    match op {
+        BinaryOp::Add => "+",
+        BinaryOp::Subtract => "-",
+        BinaryOp::Multiply => "*",
+        BinaryOp::Eq => "=",
+        BinaryOp::NotEq => "<>",
+        BinaryOp::Lt => "<",
+        BinaryOp::LtEq => "<=",
+        BinaryOp::Gt => ">",
+        BinaryOp::GtEq => ">=",
+        BinaryOp::And => "AND",
+        BinaryOp::Or => "OR",
+        BinaryOp::Concat => "||",
+        // Written by the caller.
+        BinaryOp::Divide => "/",
+        BinaryOp::Modulo => "%",
+    }
+}
+
+fn cast_word(dialect: Dialect, to: CastType) -> &'static str {
+    match (dialect, to) {
+        (Dialect::DataFusion, CastType::String) => "VARCHAR",
+        (Dialect::DataFusion, CastType::Integer) => "BIGINT",
+        (Dialect::DataFusion, CastType::Float) => "DOUBLE",
+        (Dialect::DataFusion, CastType::Numeric) => "DECIMAL(38, 9)",
+        (Dialect::BigQuery, CastType::String) => "STRING",
+        (Dialect::BigQuery, CastType::Integer) => "INT64",
+        (Dialect::BigQuery, CastType::Float) => "FLOAT64",
+        (Dialect::BigQuery, CastType::Numeric) => "NUMERIC",
+        (_, CastType::Boolean) => "BOOLEAN",
+        (_, CastType::Date) => "DATE",
+        (_, CastType::Timestamp) => "TIMESTAMP",
+    }
+}
+
+/// A string literal: DataFusion doubles quotes; BigQuery escapes quotes
+/// and backslashes, and control characters as `\xHH`.
+fn string_literal(dialect: Dialect, text: &str) -> String {
+    match dialect {
+        Dialect::DataFusion => format!("'{}'", text.replace('\'', "''")),
+        Dialect::BigQuery => {
+            let mut out = String::from("'");
+            for c in text.chars() {
+                match c {
+                    '\'' => out.push_str("\\'"),
+                    '\\' => out.push_str("\\\\"),
+                    c if c.is_control() && (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push('\'');
+            out
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! Model text → [`Expr`]: `${…}` references taken out, the rest tokenized
+//! and parsed by `sqlparser`, and its tree turned into ours node by node,
+//! refusing whatever is not on the list.
+
+use sqlparser::ast::{self, BinaryOperator, UnaryOperator, Value};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+
+use super::{BinaryOp, CastType, DatePart, Expr, Function, SqlExpr};
+
+/// The longest `sql` taken.
+pub const MAX_SQL_CHARS: usize = 4096;
+/// The deepest nesting taken (parentheses, `CASE` in `CASE`, …).
+const MAX_DEPTH: usize = 48;
+/// The most `${…}` references one expression makes.
+const MAX_REFERENCES: usize = 64;
+/// What a `${…}` reference becomes for the parser: an identifier no model
+/// column may have (checked), numbered.
+const REFERENCE: &str = "__ponte_ref_";
+
+/// Parses a field's `sql`. The error says what is wrong, in the model's
+/// words (`function \`SLEEP\` is not allowed; allowed: …`).
+pub fn parse_sql_expr(text: &str) -> Result<SqlExpr, String> {
+    if text.chars().count() > MAX_SQL_CHARS {
+        return Err(format!("`sql` is over {MAX_SQL_CHARS} characters"));
+    }
+    let (replaced, references) = take_references(text)?;
+    let dialect = GenericDialect {};
+    let tokens = Tokenizer::new(&dialect, &replaced).tokenize().map_err(|e| format!("cannot read `sql`: {e}"))?;
+    for token in &tokens {
+        match token {
+            Token::SemiColon => return Err("`sql` is one expression; `;` is not allowed".to_owned()),
+            Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)) => {
+                return Err("comments are not allowed in `sql`".to_owned());
+            }
+            Token::Word(w) if w.value.to_ascii_lowercase().starts_with(REFERENCE) && w.quote_style.is_some() => {
+                return Err(format!("`{}` is a name ponte keeps for itself", w.value));
+            }
+            _ => {}
+        }
+    }
+    let mut parser = Parser::new(&dialect).with_recursion_limit(MAX_DEPTH).with_tokens(tokens);
+    let parsed = parser.parse_expr().map_err(|e| format!("cannot read `sql`: {e}"))?;
+    let next = parser.peek_token().token;
+    if next != Token::EOF {
+        return Err(format!("`sql` is one expression; it goes on at `{next}`"));
+    }
+    let expr = Convert { references: &references }.expr(&parsed, 0)?;
+    Ok(SqlExpr { expr, text: text.to_owned() })
+}
+
+/// `text` with each `${…}` replaced by a numbered identifier, and what
+/// each one named. `${TABLE}.col` is the column `col` itself.
+fn take_references(text: &str) -> Result<(String, Vec<String>), String> {
+    let mut out = String::with_capacity(text.len());
+    let mut references = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or("a `${` is not closed with `}`")?;
+        let name = after[..end].trim();
+        rest = &after[end + 1..];
+        if name.eq_ignore_ascii_case("TABLE") {
+            // `${TABLE}.col` → `col`; a bare `${TABLE}` is no value.
+            rest = rest.strip_prefix('.').ok_or("`${TABLE}` must be followed by `.column`")?;
+            continue;
+        }
+        let valid = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let parts: Vec<&str> = name.split('.').collect();
+        if parts.len() > 2 || !parts.iter().all(|p| valid(p)) {
+            return Err(format!("`${{{name}}}` is not `${{field}}` or `${{view.field}}`"));
+        }
+        if references.len() == MAX_REFERENCES {
+            return Err(format!("`sql` makes over {MAX_REFERENCES} references"));
+        }
+        out.push_str(&format!(" {REFERENCE}{} ", references.len()));
+        references.push(name.to_owned());
+    }
+    out.push_str(rest);
+    Ok((out, references))
+}
+
+struct Convert<'r> {
+    references: &'r [String],
+}
+
+impl Convert<'_> {
+    fn expr(&self, e: &ast::Expr, depth: usize) -> Result<Expr, String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("`sql` nests deeper than {MAX_DEPTH} levels"));
+        }
+        let sub = |e: &ast::Expr| self.expr(e, depth + 1).map(Box::new);
+        Ok(match e {
+            ast::Expr::Identifier(ident) => self.identifier(ident)?,
+            ast::Expr::CompoundIdentifier(parts) => {
+                let names: Vec<&str> = parts.iter().map(|p| p.value.as_str()).collect();
+                return Err(format!(
+                    "`{}` names another table; write `${{TABLE}}.column` for this view's columns or `${{view.field}}` for a field",
+                    names.join(".")
+                ));
+            }
+            ast::Expr::Value(v) => literal(&v.value)?,
+            ast::Expr::Nested(inner) => self.expr(inner, depth + 1)?,
+            ast::Expr::UnaryOp { op, expr } => match op {
+                UnaryOperator::Not => Expr::Not(sub(expr)?),
+                UnaryOperator::Minus => Expr::Negate(sub(expr)?),
+                UnaryOperator::Plus => self.expr(expr, depth + 1)?,
+                other => return Err(format!("operator `{other}` is not allowed")),
+            },
+            ast::Expr::BinaryOp { left, op, right } => {
+                Expr::Binary { op: binary(op)?, left: sub(left)?, right: sub(right)? }
+            }
+            ast::Expr::IsNull(e) => Expr::IsNull { expr: sub(e)?, negated: false },
+            ast::Expr::IsNotNull(e) => Expr::IsNull { expr: sub(e)?, negated: true },
+            ast::Expr::Between { expr, negated, low, high } => {
+                Expr::Between { expr: sub(expr)?, low: sub(low)?, high: sub(high)?, negated: *negated }
+            }
+            ast::Expr::InList { expr, list, negated } => Expr::InList {
+                expr: sub(expr)?,
+                list: list.iter().map(|x| self.expr(x, depth + 1)).collect::<Result<_, _>>()?,
+                negated: *negated,
+            },
+            ast::Expr::Case { operand, conditions, else_result, .. } => Expr::Case {
+                operand: operand.as_deref().map(sub).transpose()?,
+                whens: conditions
+                    .iter()
+                    .map(|w| Ok((self.expr(&w.condition, depth + 1)?, self.expr(&w.result, depth + 1)?)))
+                    .collect::<Result<_, String>>()?,
+                otherwise: else_result.as_deref().map(sub).transpose()?,
+            },
+            ast::Expr::Cast { kind, expr, data_type, format, array, .. } => {
+                if *kind != ast::CastKind::Cast || format.is_some() || *array {
+                    return Err("only `CAST(value AS type)` is allowed".to_owned());
+                }
+                Expr::Cast { expr: sub(expr)?, to: cast_type(data_type)? }
+            }
+            ast::Expr::Extract { field, expr, .. } => Expr::Extract { part: date_part(field)?, expr: sub(expr)? },
+            ast::Expr::Ceil { expr, field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime) } => {
+                Expr::Call { function: Function::Ceil, args: vec![self.expr(expr, depth + 1)?] }
+            }
+            ast::Expr::Floor { expr, field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime) } => {
+                Expr::Call { function: Function::Floor, args: vec![self.expr(expr, depth + 1)?] }
+            }
+            ast::Expr::Trim { expr, trim_where: None, trim_what: None, trim_characters: None } => {
+                Expr::Call { function: Function::Trim, args: vec![self.expr(expr, depth + 1)?] }
+            }
+            ast::Expr::Substring { expr, substring_from: Some(from), substring_for, .. } => {
+                let mut args = vec![self.expr(expr, depth + 1)?, self.expr(from, depth + 1)?];
+                if let Some(len) = substring_for {
+                    args.push(self.expr(len, depth + 1)?);
+                }
+                Expr::Call { function: Function::Substr, args }
+            }
+            ast::Expr::Function(f) => self.function(f, depth)?,
+            ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. } => {
+                return Err("subqueries are not allowed in `sql`".to_owned());
+            }
+            other => return Err(format!("`{other}` is not allowed in `sql`")),
+        })
+    }
+
+    fn identifier(&self, ident: &ast::Ident) -> Result<Expr, String> {
+        let name = ident.value.as_str();
+        if let Some(n) = name.strip_prefix(REFERENCE).and_then(|n| n.parse::<usize>().ok())
+            && ident.quote_style.is_none()
+            && let Some(reference) = self.references.get(n)
+        {
+            return Ok(Expr::Field(reference.clone()));
+        }
+        let valid = !name.is_empty()
+            && name.len() <= 128
+            && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(format!("`{name}` is not a column name (letters, digits and `_`)"));
+        }
+        Ok(Expr::Column(name.to_owned()))
+    }
+
+    fn function(&self, f: &ast::Function, depth: usize) -> Result<Expr, String> {
+        let name = f.name.to_string().to_ascii_uppercase();
+        let Some(&(function, _, min, max)) = Function::ALL.iter().find(|(_, n, ..)| *n == name) else {
+            let allowed: Vec<&str> = Function::ALL.iter().map(|(_, n, ..)| *n).collect();
+            return Err(format!("function `{name}` is not allowed; allowed: {}", allowed.join(", ")));
+        };
+        if f.over.is_some() || f.filter.is_some() || !f.within_group.is_empty() || f.null_treatment.is_some() {
+            return Err(format!("`{name}` takes no window, FILTER or WITHIN GROUP"));
+        }
+        if !matches!(f.parameters, ast::FunctionArguments::None) {
+            return Err(format!("`{name}` takes one argument list"));
+        }
+        let args = match &f.args {
+            ast::FunctionArguments::List(list) if list.duplicate_treatment.is_none() && list.clauses.is_empty() => list
+                .args
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => self.expr(e, depth + 1),
+                    other => Err(format!("argument `{other}` of `{name}` is not allowed")),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            ast::FunctionArguments::List(_) => return Err(format!("`{name}` takes plain arguments")),
+            ast::FunctionArguments::None => Vec::new(),
+            ast::FunctionArguments::Subquery(_) => return Err("subqueries are not allowed in `sql`".to_owned()),
+        };
+        if args.len() < min || args.len() > max {
+            let wanted = if min == max { min.to_string() } else { format!("{min} to {max}") };
+            return Err(format!("`{name}` takes {wanted} arguments, not {}", args.len()));
+        }
+        Ok(Expr::Call { function, args })
+    }
+}
+
+fn literal(v: &Value) -> Result<Expr, String> {
+    Ok(match v {
+        Value::Number(text, false) => {
+            let ok = text.parse::<f64>().is_ok_and(f64::is_finite)
+                && text.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
+            if !ok {
+                return Err(format!("`{text}` is not a number"));
+            }
+            Expr::Number(text.clone())
+        }
+        Value::SingleQuotedString(s) => Expr::Text(s.clone()),
+        Value::Boolean(b) => Expr::Bool(*b),
+        Value::Null => Expr::Null,
+        other => return Err(format!("`{other}` is not a literal ponte takes (numbers, 'text', TRUE, FALSE, NULL)")),
+    })
+}
+
+fn binary(op: &BinaryOperator) -> Result<BinaryOp, String> {
+    Ok(match op {
+        BinaryOperator::Plus => BinaryOp::Add,
+        BinaryOperator::Minus => BinaryOp::Subtract,
+        BinaryOperator::Multiply => BinaryOp::Multiply,
+        BinaryOperator::Divide => BinaryOp::Divide,
+        BinaryOperator::Modulo => BinaryOp::Modulo,
+        BinaryOperator::Eq => BinaryOp::Eq,
+        BinaryOperator::NotEq => BinaryOp::NotEq,
+        BinaryOperator::Lt => BinaryOp::Lt,
+        BinaryOperator::LtEq => BinaryOp::LtEq,
+        BinaryOperator::Gt => BinaryOp::Gt,
+        BinaryOperator::GtEq => BinaryOp::GtEq,
+        BinaryOperator::And => BinaryOp::And,
+        BinaryOperator::Or => BinaryOp::Or,
+        BinaryOperator::StringConcat => BinaryOp::Concat,
+        other => return Err(format!("operator `{other}` is not allowed")),
+    })
+}
+
+fn cast_type(t: &ast::DataType) -> Result<CastType, String> {
+    let text = t.to_string().to_ascii_uppercase();
+    let name = text.split(['(', ' ']).next().unwrap_or_default();
+    Ok(match name {
+        "STRING" | "TEXT" | "VARCHAR" | "CHAR" => CastType::String,
+        "INT" | "INTEGER" | "BIGINT" | "INT64" | "SMALLINT" => CastType::Integer,
+        "FLOAT" | "FLOAT64" | "DOUBLE" | "REAL" => CastType::Float,
+        "NUMERIC" | "DECIMAL" => CastType::Numeric,
+        "BOOL" | "BOOLEAN" => CastType::Boolean,
+        "DATE" => CastType::Date,
+        "TIMESTAMP" | "DATETIME" => CastType::Timestamp,
+        _ => {
+            return Err(format!(
+                "`CAST` to `{text}` is not allowed; cast to STRING, INTEGER, FLOAT, NUMERIC, BOOLEAN, DATE or TIMESTAMP"
+            ));
+        }
+    })
+}
+
+fn date_part(field: &ast::DateTimeField) -> Result<DatePart, String> {
+    Ok(match field {
+        ast::DateTimeField::Year => DatePart::Year,
+        ast::DateTimeField::Quarter => DatePart::Quarter,
+        ast::DateTimeField::Month => DatePart::Month,
+        ast::DateTimeField::Day => DatePart::Day,
+        ast::DateTimeField::Hour => DatePart::Hour,
+        ast::DateTimeField::Minute => DatePart::Minute,
+        ast::DateTimeField::Second => DatePart::Second,
+        other => {
+            return Err(format!(
+                "`EXTRACT({other} …)` is not allowed; take YEAR, QUARTER, MONTH, DAY, HOUR, MINUTE or SECOND"
+            ));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> Expr {
+        parse_sql_expr(text).unwrap_or_else(|e| panic!("{text}: {e}")).expr
+    }
+
+    fn err(text: &str) -> String {
+        parse_sql_expr(text).expect_err(text)
+    }
+
+    #[test]
+    fn lookml_expressions_parse_into_the_tree() {
+        let e = ok("${TABLE}.valor_total * 1.1");
+        assert_eq!(
+            e,
+            Expr::Binary {
+                op: BinaryOp::Multiply,
+                left: Box::new(Expr::Column("valor_total".into())),
+                right: Box::new(Expr::Number("1.1".into()))
+            }
+        );
+        let case = parse_sql_expr(
+            "CASE WHEN ${valor} >= 100000 THEN 'grande' WHEN ${faturas.valor} IS NULL THEN NULL ELSE 'pequena' END",
+        )
+        .unwrap();
+        assert_eq!(case.fields(), ["valor", "faturas.valor"]);
+        assert!(matches!(case.expr, Expr::Case { ref whens, .. } if whens.len() == 2));
+        let f = parse_sql_expr("coalesce(${TABLE}.a, b, 0) + EXTRACT(YEAR FROM c) + CAST(d AS INT64)").unwrap();
+        assert_eq!(f.columns(), ["a", "b", "c", "d"]);
+        assert!(matches!(
+            ok("UPPER(TRIM(nome)) || '-' || SUBSTR(uf, 1, 2)"),
+            Expr::Binary { op: BinaryOp::Concat, .. }
+        ));
+        assert!(matches!(ok("x NOT IN (1, 2) AND y BETWEEN 1 AND 2"), Expr::Binary { op: BinaryOp::And, .. }));
+        assert!(matches!(ok("-(a)"), Expr::Negate(_)));
+    }
+
+    #[test]
+    fn anything_but_one_allowed_expression_is_refused_with_the_reason() {
+        assert!(err("a; DROP TABLE x").contains("`;` is not allowed"));
+        assert!(err("a -- hidden").contains("comments are not allowed"));
+        assert!(err("a /* x */ + 1").contains("comments are not allowed"));
+        assert!(err("(SELECT max(a) FROM t)").contains("subqueries are not allowed"));
+        assert!(err("a IN (SELECT b FROM t)").contains("subqueries are not allowed"));
+        assert!(err("SLEEP(10)").contains("function `SLEEP` is not allowed; allowed: COALESCE"));
+        assert!(err("SUM(a) OVER ()").contains("function `SUM` is not allowed"));
+        assert!(err("COALESCE(a) OVER ()").contains("takes no window"));
+        assert!(err("other.col + 1").contains("names another table"));
+        assert!(err("a b").contains("goes on at"));
+        assert!(err("${TABLE}").contains("must be followed by `.column`"));
+        assert!(err("${a.b.c}").contains("is not `${field}`"));
+        assert!(err("${a").contains("not closed"));
+        assert!(err("CAST(a AS BYTES)").contains("`CAST` to `BYTES` is not allowed"));
+        assert!(err("NULLIF(a)").contains("`NULLIF` takes 2 arguments, not 1"));
+        assert!(err("\"__ponte_ref_0\"").contains("keeps for itself"));
+        assert!(err(&"(".repeat(200)).contains("cannot read") || err(&"(".repeat(200)).contains("deeper"));
+        let deep = format!("{}a{}", "(".repeat(60), ")".repeat(60));
+        assert!(parse_sql_expr(&deep).is_err(), "nesting is bounded");
+        assert!(err(&"a + ".repeat(2000)).contains("over 4096 characters"));
+        assert!(err("$1 + a").contains("not a literal") || err("$1 + a").contains("not allowed"));
+        assert!(err("a LIKE 'x%'").contains("is not allowed"));
+    }
+}
