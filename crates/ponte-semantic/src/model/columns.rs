@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use ponte_config::{Diagnostic, Position};
 
+use super::sql_expr::{ExprType, Typing, infer};
 use super::types::{Aggregate, DimensionType, FieldSql, MeasureKind, Model, SqlName};
 use super::validate::closest;
 
@@ -74,6 +75,32 @@ pub fn check_columns(model: &Model, tables: &BTreeMap<String, BTreeMap<String, C
             error(view.table.position, message);
             continue;
         };
+        // An expression's type, from its columns' kinds and its
+        // references' declared types, must be what its field is.
+        let typing_column = |c: &str| columns.get(c).copied();
+        let typing_field = |f: &str| view.dimensions.iter().find(|d| d.name == f).map(|d| declared(d.dimension_type));
+        let typing = Typing { column: &typing_column, field: &typing_field };
+        let mut type_error = |field: &str, sql: &FieldSql, wanted: ExprType| {
+            let FieldSql::Expression(at) = sql else { return };
+            match infer(&at.expr.expr, &typing) {
+                Ok(t) if t.fits(wanted) => {}
+                Ok(t) => error(
+                    at.position,
+                    format!("`{}.{field}` is {}, but its `sql` gives {}", view.name, wanted.describe(), t.describe()),
+                ),
+                Err(e) => error(at.position, format!("`{}.{field}`: {e}", view.name)),
+            }
+        };
+        for d in &view.dimensions {
+            type_error(&d.name, &d.sql, declared(d.dimension_type));
+        }
+        for m in &view.measures {
+            if let MeasureKind::Aggregate { function: Aggregate::Sum | Aggregate::Average, sql } = &m.kind {
+                type_error(&m.name, sql, ExprType::Number);
+            } else if let MeasureKind::Aggregate { sql, .. } = &m.kind {
+                type_error(&m.name, sql, ExprType::Unknown);
+            }
+        }
         let mut check = |field: &str, column: &SqlName, fits: &dyn Fn(ColumnKind) -> bool, wants: &str| match columns
             .get(&column.name)
         {
@@ -123,6 +150,17 @@ pub fn check_columns(model: &Model, tables: &BTreeMap<String, BTreeMap<String, C
         }
     }
     out
+}
+
+/// The type a dimension's expression must give.
+fn declared(t: DimensionType) -> ExprType {
+    match t {
+        DimensionType::String => ExprType::String,
+        DimensionType::Number => ExprType::Number,
+        DimensionType::YesNo => ExprType::Boolean,
+        DimensionType::Date => ExprType::Date,
+        DimensionType::Time => ExprType::Timestamp,
+    }
 }
 
 /// Checks one column for a field: the field, the column, whether a kind

@@ -14,8 +14,10 @@
 //! text, and binds string literals as parameters.
 
 mod parse;
+mod types;
 
 pub use parse::{MAX_SQL_CHARS, parse_sql_expr};
+pub use types::{ExprType, Typing, infer};
 
 /// A parsed expression and the text it was written as (for messages).
 #[derive(Debug, Clone, PartialEq)]

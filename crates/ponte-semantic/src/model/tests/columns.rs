@@ -94,3 +94,26 @@ fn every_column_an_expression_reads_must_exist() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn an_expression_must_give_its_fields_type() {
+    let text = std::fs::read_to_string(demo_path()).unwrap();
+    let broken = text
+        .replace(
+            r#"sql = "GREATEST(${TABLE}.demanda_medida_kw - ${TABLE}.demanda_contratada_kw, 0)""#,
+            r#"sql = "UPPER(${TABLE}.status_pagamento)""#,
+        )
+        .replace("ELSE 'Até R$ 10 mil' END", "ELSE 0 END");
+    let model = crate::model::parse_model(&broken, &demo_path()).unwrap();
+    let found: Vec<String> = check_columns(&model, &demo_tables()).into_iter().map(|d| d.message).collect();
+    assert!(
+        found.contains(&"`faturas.demanda_excedente` is a number, but its `sql` gives a string".to_owned()),
+        "{found:#?}"
+    );
+    assert!(
+        found.contains(&"`faturas.faixa_valor`: `CASE`'s results mix a string and a number (`0`)".to_owned()),
+        "{found:#?}"
+    );
+    // A measure over the dimension trusts its declared type: one report, at the dimension.
+    assert_eq!(found.len(), 2, "{found:#?}");
+}
