@@ -126,6 +126,22 @@ def model_expressions_match_duckdb_per_customer():
                 FROM {FATURAS} WHERE id_cliente = {customer} GROUP BY 1 HAVING faixa <> 'Até R$ 10 mil' ORDER BY 1"""
         ).fetchall()
         assert truth and ours == [(f, round(x or 0, 3), n) for f, x, n in truth], (customer, ours, truth)
+    # `${unidades.nome_unidade} || ' (' || ${unidades.uf} || ')'`: the join comes with it.
+    by_unit = models.WriteQuery(model="comerc", view="faturas",
+                                fields=["faturas.unidade_uf", "faturas.quantidade_faturas"],
+                                filters={"faturas.unidade_uf": "%(SP)"}, sorts=["faturas.unidade_uf"], limit="-1")
+    seen = 0
+    for sdk, customer in [(a, 1), (b, 2)]:
+        rows = json.loads(sdk.run_inline_query("json", by_unit))
+        seen += len(rows)
+        ours = [(r["faturas.unidade_uf"], r["faturas.quantidade_faturas"]) for r in rows]
+        truth = duckdb.sql(
+            f"""SELECT u.nome_unidade || ' (' || u.uf || ')' AS label, count(*) FROM {FATURAS} f
+                LEFT JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade
+                WHERE f.id_cliente = {customer} AND label LIKE '%(SP)' GROUP BY 1 ORDER BY 1"""
+        ).fetchall()
+        assert ours == [(l, n) for l, n in truth], (customer, ours[:3], truth[:3])
+    assert seen, "some unit of the two customers is in SP"
     # The SQL the API shows is the expression written from its tree.
     sql = a.run_inline_query("sql", query)
     assert "CASE WHEN" in sql and "GREATEST(" in sql and "${" not in sql, sql

@@ -8,26 +8,24 @@
 use super::Dialect;
 use super::dialect::SqlWriter;
 use crate::model::sql_expr::{BinaryOp, CastType, Expr, Function};
-use crate::model::{FieldSql, View};
+use crate::model::{Explore, FieldRef, FieldSql, View};
 
 /// How deep `${field}` references are inlined (the model refuses loops).
 const MAX_INLINE_DEPTH: usize = 16;
 
-/// The SQL of `sql`, a field of `view`.
-pub(crate) fn field_sql(w: &SqlWriter, view: &View, sql: &FieldSql) -> String {
-    match sql {
-        FieldSql::Column(c) => w.column(&view.name, &c.name),
-        FieldSql::Expression(at) => expr_sql(w, view, &at.expr.expr, 0),
-    }
+/// The SQL of `sql`, a field of `view` in `explore` (whose other views an
+/// expression's `${view.field}` may name; the planner joins them).
+pub(crate) fn field_sql(w: &SqlWriter, explore: &Explore, view: &View, sql: &FieldSql) -> String {
+    inline(w, explore, view, sql, 0)
 }
 
-fn expr_sql(w: &SqlWriter, view: &View, e: &Expr, depth: usize) -> String {
-    let sub = |e: &Expr| expr_sql(w, view, e, depth);
+fn expr_sql(w: &SqlWriter, explore: &Explore, view: &View, e: &Expr, depth: usize) -> String {
+    let sub = |e: &Expr| expr_sql(w, explore, view, e, depth);
     let list = |items: &[Expr]| items.iter().map(sub).collect::<Vec<_>>().join(", ");
     match e {
         Expr::Column(c) => w.column(&view.name, c),
-        Expr::Field(name) => match view.dimensions.iter().find(|d| d.name == *name) {
-            Some(d) if depth < MAX_INLINE_DEPTH => format!("({})", inline(w, view, &d.sql, depth + 1)),
+        Expr::Field(name) => match referenced(explore, view, name) {
+            Some((v, sql)) if depth < MAX_INLINE_DEPTH => format!("({})", inline(w, explore, v, sql, depth + 1)),
             // The model checks references and loops; this cannot happen.
             _ => "NULL".to_owned(),
         },
@@ -78,11 +76,44 @@ fn expr_sql(w: &SqlWriter, view: &View, e: &Expr, depth: usize) -> String {
     }
 }
 
-/// A referenced dimension's SQL, one level deeper.
-fn inline(w: &SqlWriter, view: &View, sql: &FieldSql, depth: usize) -> String {
+/// A field's SQL at `depth` references deep.
+fn inline(w: &SqlWriter, explore: &Explore, view: &View, sql: &FieldSql, depth: usize) -> String {
     match sql {
         FieldSql::Column(c) => w.column(&view.name, &c.name),
-        FieldSql::Expression(at) => expr_sql(w, view, &at.expr.expr, depth),
+        FieldSql::Expression(at) => expr_sql(w, explore, view, &at.expr.expr, depth),
+    }
+}
+
+/// The dimension a reference names: a bare name in `view`, or
+/// `view.field` of the explore; its view and SQL.
+pub(crate) fn referenced<'e>(explore: &'e Explore, view: &'e View, name: &str) -> Option<(&'e View, &'e FieldSql)> {
+    match name.split_once('.') {
+        None => view.dimensions.iter().find(|d| d.name == name).map(|d| (view, &d.sql)),
+        Some(_) => match explore.resolve_field(name)? {
+            crate::model::ResolvedField { view, field: FieldRef::Dimension(d) } => Some((view, &d.sql)),
+            _ => None,
+        },
+    }
+}
+
+/// The views an expression field reaches through its references (itself
+/// included), for the planner to join.
+pub(crate) fn reached_views<'e>(explore: &'e Explore, view: &'e View, sql: &'e FieldSql, out: &mut Vec<&'e str>) {
+    reach(explore, view, sql, out, 0);
+}
+
+fn reach<'e>(explore: &'e Explore, view: &'e View, sql: &'e FieldSql, out: &mut Vec<&'e str>, depth: usize) {
+    if !out.contains(&view.name.as_str()) {
+        out.push(view.name.as_str());
+    }
+    let FieldSql::Expression(at) = sql else { return };
+    if depth >= MAX_INLINE_DEPTH {
+        return;
+    }
+    for name in at.expr.fields() {
+        if let Some((v, next)) = referenced(explore, view, name) {
+            reach(explore, v, next, out, depth + 1);
+        }
     }
 }
 

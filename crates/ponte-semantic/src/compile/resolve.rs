@@ -131,6 +131,15 @@ pub(crate) fn plan<'m>(
     views.extend(fields.iter().map(|f| f.field.view.name.as_str()));
     views.extend(where_filters.iter().chain(&having_filters).map(|(p, _)| p.field.view.name.as_str()));
     views.extend(access.iter().map(|a| a.field.view.name.as_str()));
+    // Views an expression reaches through `${view.field}` are joined too.
+    let planned = fields.iter().chain(where_filters.iter().chain(&having_filters).map(|(p, _)| p));
+    for field in planned.map(|p| p.field).chain(access.iter().map(|a| a.field)) {
+        if let FieldRef::Dimension(d) = field.field {
+            let mut reached = Vec::new();
+            super::expr_sql::reached_views(explore, field.view, &d.sql, &mut reached);
+            views.extend(reached);
+        }
+    }
     let joins = joins_for(explore, views);
 
     let measures = fields.iter().chain(having_filters.iter().map(|(p, _)| p));

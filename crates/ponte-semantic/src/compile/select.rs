@@ -45,7 +45,7 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
 
     let mut conditions = Vec::new();
     for a in &plan.access {
-        let column = plain_sql(&w, &a.field);
+        let column = plain_sql(&w, plan, &a.field);
         let placeholders: Vec<String> = a.values.iter().map(|v| w.bind(v.clone())).collect();
         conditions.push(match placeholders.as_slice() {
             [one] => format!("{column} = {one}"),
@@ -53,7 +53,7 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
         });
     }
     for (p, filter) in &plan.where_filters {
-        let column = plain_sql(&w, &p.field);
+        let column = plain_sql(&w, plan, &p.field);
         conditions.extend(condition(&mut w, &column, filter, p.time, plan.now));
     }
     if !conditions.is_empty() {
@@ -87,7 +87,7 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
 fn field_sql(w: &mut SqlWriter, plan: &Plan<'_>, p: &Planned<'_>) -> Result<String, QueryError> {
     let view = p.field.view;
     Ok(match p.field.field {
-        FieldRef::Dimension(d) => sql_of(w, view, &d.sql),
+        FieldRef::Dimension(d) => sql_of(w, plan.explore, view, &d.sql),
         FieldRef::Timeframe(g, t) => {
             let column = w.column(&view.name, &g.column.name);
             let kind = p.time.ok_or_else(|| QueryError::UnknownColumnType {
@@ -119,12 +119,12 @@ fn measure_sql(
             view.field(name).map(|field| crate::model::ResolvedField { view, field })
         });
         let Some(field) = field.filter(|f| !f.is_measure()) else { continue };
-        let column = plain_sql(w, &field);
+        let column = plain_sql(w, plan, &field);
         let time = time_kind(&field, plan.columns)?;
         conditions.extend(condition(w, &column, &ff.filter, time, plan.now));
     }
     let when = all_of(conditions);
-    let key = view.dimensions.iter().find(|d| d.primary_key).map(|d| sql_of(w, view, &d.sql));
+    let key = view.dimensions.iter().find(|d| d.primary_key).map(|d| sql_of(w, plan.explore, view, &d.sql));
     Ok(match &m.kind {
         MeasureKind::Count => match (key, when) {
             (Some(key), Some(when)) => format!("COUNT(DISTINCT CASE WHEN {when} THEN {key} END)"),
@@ -133,7 +133,7 @@ fn measure_sql(
             (None, None) => "COUNT(*)".to_owned(),
         },
         MeasureKind::Aggregate { function, sql } => {
-            let column = sql_of(w, view, sql);
+            let column = sql_of(w, plan.explore, view, sql);
             let arg = match when {
                 Some(when) => format!("CASE WHEN {when} THEN {column} END"),
                 None => column,
@@ -188,7 +188,7 @@ fn literal(v: f64) -> String {
 /// `view.field` of a join condition as SQL.
 fn join_side(w: &SqlWriter, plan: &Plan<'_>, name: &str) -> String {
     match plan.explore.resolve_field(name).filter(|f| !f.is_measure()) {
-        Some(field) => plain_sql(w, &field),
+        Some(field) => plain_sql(w, plan, &field),
         // The model checks join fields; a missing one fails the join.
         None => "NULL".to_owned(),
     }
@@ -197,9 +197,9 @@ fn join_side(w: &SqlWriter, plan: &Plan<'_>, name: &str) -> String {
 /// A dimension's SQL as a filter or join compares it: its column or
 /// expression; a timeframe's group column (filters compare the column,
 /// not the truncated date).
-fn plain_sql(w: &SqlWriter, field: &crate::model::ResolvedField<'_>) -> String {
+fn plain_sql(w: &SqlWriter, plan: &Plan<'_>, field: &crate::model::ResolvedField<'_>) -> String {
     match field.field {
-        FieldRef::Dimension(d) => sql_of(w, field.view, &d.sql),
+        FieldRef::Dimension(d) => sql_of(w, plan.explore, field.view, &d.sql),
         FieldRef::Timeframe(g, _) => w.column(&field.view.name, &g.column.name),
         // Not asked for measures; a measure is no column.
         FieldRef::Measure(_) => "NULL".to_owned(),

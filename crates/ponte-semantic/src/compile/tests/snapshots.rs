@@ -253,3 +253,27 @@ LIMIT 10"#
     );
     assert!(q.sql.contains("SUM((GREATEST((`faturas`.`demanda_medida_kw` - `faturas`.`demanda_contratada_kw`), 0)))"));
 }
+
+#[test]
+fn an_expression_naming_another_views_field_joins_that_view() {
+    let q = ok(
+        r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.unidade_uf", "faturas.quantidade_faturas"],
+            "sorts": ["faturas.unidade_uf"], "limit": "10"}"#,
+        &df(),
+    );
+    let label = r#"((("unidades"."nome_unidade") || ' (') || ("unidades"."uf")) || ')')"#;
+    assert!(q.sql.contains(&format!("  ({label} AS \"faturas__unidade_uf\"")), "{}", q.sql);
+    assert!(
+        q.sql.contains("LEFT JOIN \"objeto_unidades_atributos\" AS \"unidades\" ON"),
+        "the view is joined: {}",
+        q.sql
+    );
+    assert!(q.sql.contains(&format!("GROUP BY ({label}")), "{}", q.sql);
+    // A filter on it alone joins the view too.
+    let q = ok(
+        r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.quantidade_faturas"],
+            "filters": {"faturas.unidade_uf": "%(SP)"}}"#,
+        &bq(),
+    );
+    assert!(q.sql.contains("LEFT JOIN `objeto_unidades_atributos` AS `unidades` ON"), "{}", q.sql);
+}

@@ -275,8 +275,40 @@ fn an_expression_refers_to_dimensions_of_its_own_view_without_loops() {
     assert_eq!(at.expr.fields(), ["customer_id", "id"], "references rewritten to bare names");
     let text = with(r#"{ name = "x", type = "number", sql = "${nope} + 1" }"#);
     assert_one(&text, r#""${nope} + 1""#, 0, "`x`: `${nope}` is not a dimension of view `orders`");
-    let text = with(r#"{ name = "x", type = "string", sql = "UPPER(${customers.name})" }"#);
-    assert_one(&text, r#""UPPER("#, 0, "`x`: `${customers.name}` is a field of view `customers`");
+    // Another view's dimension, where every explore of this view joins it.
+    parse(&with(r#"{ name = "x", type = "string", sql = "UPPER(${customers.name})" }"#)).unwrap();
+    let text = with(r#"{ name = "x", type = "string", sql = "UPPER(${nowhere.name})" }"#);
+    assert_one(
+        &text,
+        r#""UPPER(${nowhere"#,
+        0,
+        "`orders.x` refers to `${nowhere.name}`, which is not a dimension of a view explore `orders` has",
+    );
+    let measure = edit(
+        r#"{ name = "total", type = "sum", sql = "amount" },"#,
+        r#"{ name = "total", type = "sum", sql = "${customers.id}" },"#,
+    );
+    assert_one(&measure, r#""${customers.id}""#, 0, "a measure aggregates its own view's rows");
+    let through = with(r#"{ name = "x", type = "number", sql = "${customers.id}" }"#).replace(
+        r#"{ name = "total", type = "sum", sql = "amount" },"#,
+        r#"{ name = "total", type = "sum", sql = "${x} * 2" },"#,
+    );
+    assert!(
+        problems(&through)
+            .iter()
+            .any(|p| p.contains("measure `orders.total` reaches `${customers.id}` of another view")),
+        "{:#?}",
+        problems(&through)
+    );
+    let across = with(r#"{ name = "x", type = "string", sql = "${customers.name}" }"#)
+        .replace(r#"{ name = "name" }"#, r#"{ name = "name", sql = "${orders.x}" }"#);
+    assert!(
+        problems(&across)
+            .iter()
+            .any(|p| p.contains("refers to itself: ") && p.contains("orders.x → customers.name → orders.x")),
+        "{:#?}",
+        problems(&across)
+    );
     let text = with(r#"{ name = "x", type = "number", sql = "${count} + 1" }"#);
     assert_one(&text, r#""${count} + 1""#, 0, "`${count}` is not a dimension of view `orders`");
     let looped = with(

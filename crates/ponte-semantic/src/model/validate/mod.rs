@@ -40,6 +40,14 @@ impl<'a> Checker<'a> {
         self.diagnostics.push(self.src.diagnostic(Some(span), message));
     }
 
+    /// Reports a problem at a place kept from parsing (a [`Position`]
+    /// rather than a span: checks that run after the raw text is gone).
+    pub fn error_at(&mut self, position: Position, message: impl Into<String>) {
+        let mut diagnostic = self.src.diagnostic(None, message);
+        diagnostic.position = Some(position);
+        self.diagnostics.push(diagnostic);
+    }
+
     pub fn position(&self, span: &Range<usize>) -> Position {
         self.src.position(span.start)
     }
@@ -252,6 +260,7 @@ pub(crate) fn validate(raw: &RawModelFile, checker: &mut Checker<'_>) -> Option<
     }
     let views = views::validate_views(&raw.views, TimeframeWords::for_locale(&locale), checker);
     let explores = explores::validate_explores(&raw.explores, &views, checker);
+    views::check_cross_view_references(&views, &explores, checker);
     let looks = queries::validate_looks(&raw.looks, &explores, checker);
     let themes = super::theme::validate_themes(&raw.themes, checker);
     let dashboards = dashboards::validate_dashboards(&raw.dashboards, &explores, &themes, checker);

@@ -133,11 +133,12 @@ fn view(rv: &RawView, name: String, name_value: &S<String>, words: TimeframeWord
     view
 }
 
-/// The `${…}` references of the view's expressions: each must name a
-/// plain dimension of this view (`${field}` or `${view.field}`), and no
-/// dimension may reach itself through them. They are rewritten to bare
-/// field names, which is how the compiler inlines them. References to
-/// other views are refused for now: the compiler would have to join them.
+/// The `${…}` references of the view's expressions: one to this view
+/// (`${field}` or `${view.field}`) must name a plain dimension of it and
+/// is rewritten to the bare field name, which is how the compiler inlines
+/// it; one to another view is kept as `view.field`, for a dimension only
+/// ([`check_cross_view_references`] checks it in each explore). No
+/// dimension may reach itself through them.
 fn check_expression_references(rv: &RawView, view: &mut View, checker: &mut Checker<'_>) {
     let view_name = view.name.clone();
     let dimension_names: Vec<String> = view.dimensions.iter().map(|d| d.name.clone()).collect();
@@ -155,12 +156,9 @@ fn check_expression_references(rv: &RawView, view: &mut View, checker: &mut Chec
         rewrite_fields(&mut at.expr.expr, &mut |reference: &mut String| {
             let bare = match reference.split_once('.') {
                 Some((v, f)) if v == view_name => f.to_owned(),
-                Some((v, _)) => {
-                    problems.push(format!(
-                        "`${{{reference}}}` is a field of view `{v}`; an expression may refer to fields of its own view only (for now)"
-                    ));
-                    return;
-                }
+                // Checked in each explore, where the view is joined (and
+                // refused for measures: see check_cross_view_references).
+                Some(_) => return,
                 None => reference.clone(),
             };
             if !dimension_names.contains(&bare) {
@@ -197,6 +195,100 @@ fn check_expression_references(rv: &RawView, view: &mut View, checker: &mut Chec
             return;
         }
     }
+}
+
+/// Each reference of an expression to another view's field (`${view.field}`)
+/// must name a plain dimension of a view the explore has, in every explore
+/// that has the expression's view; and following references across views
+/// must not come back to where it started.
+pub(super) fn check_cross_view_references(
+    views: &[Arc<View>],
+    explores: &[crate::model::Explore],
+    checker: &mut Checker<'_>,
+) {
+    for explore in explores {
+        for view in explore.views() {
+            for d in &view.dimensions {
+                let FieldSql::Expression(at) = &d.sql else { continue };
+                for reference in at.expr.fields().into_iter().filter(|f| f.contains('.')) {
+                    let found = explore.resolve_field(reference);
+                    if !found.is_some_and(|f| matches!(f.field, FieldRef::Dimension(_))) {
+                        checker.error_at(
+                            at.position,
+                            format!(
+                                "`{}.{}` refers to `${{{reference}}}`, which is not a dimension of a view explore `{}` has",
+                                view.name, d.name, explore.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // A measure aggregates its own view's rows: its expression may not
+    // reach another view through a dimension either.
+    for view in views {
+        for m in &view.measures {
+            let MeasureKind::Aggregate { sql: FieldSql::Expression(at), .. } = &m.kind else { continue };
+            let mut seen = Vec::new();
+            let mut pending: Vec<String> = at.expr.fields().into_iter().map(str::to_owned).collect();
+            while let Some(name) = pending.pop() {
+                if seen.contains(&name) || seen.len() > 64 {
+                    continue;
+                }
+                seen.push(name.clone());
+                if name.contains('.') {
+                    checker.error_at(
+                        at.position,
+                        format!(
+                            "measure `{}.{}` reaches `${{{name}}}` of another view; a measure aggregates its own view's rows",
+                            view.name, m.name
+                        ),
+                    );
+                    break;
+                }
+                if let Some(FieldSql::Expression(next)) =
+                    view.dimensions.iter().find(|d| d.name == name).map(|d| &d.sql)
+                {
+                    pending.extend(next.expr.fields().into_iter().map(str::to_owned));
+                }
+            }
+        }
+    }
+    for view in views {
+        for d in &view.dimensions {
+            let FieldSql::Expression(at) = &d.sql else { continue };
+            let start = format!("{}.{}", view.name, d.name);
+            let mut path = vec![start];
+            if let Some(cycle) = cross_view_loop(views, &mut path) {
+                checker.error_at(at.position, format!("`{}.{}` refers to itself: {cycle}", view.name, d.name));
+                return;
+            }
+        }
+    }
+}
+
+/// Follows `view.field` references from the last of `path`; the loop, if
+/// one comes back.
+fn cross_view_loop(views: &[Arc<View>], path: &mut Vec<String>) -> Option<String> {
+    let last = path.last()?.clone();
+    let (v, f) = last.split_once('.')?;
+    let view = views.iter().find(|x| x.name == v)?;
+    let d = view.dimensions.iter().find(|d| d.name == f)?;
+    let FieldSql::Expression(at) = &d.sql else { return None };
+    for next in at.expr.fields() {
+        let next = if next.contains('.') { next.to_owned() } else { format!("{v}.{next}") };
+        if path.contains(&next) || path.len() > 32 {
+            path.push(next);
+            return Some(path.join(" → "));
+        }
+        path.push(next);
+        if let Some(cycle) = cross_view_loop(views, path) {
+            return Some(cycle);
+        }
+        path.pop();
+    }
+    None
 }
 
 /// Calls `f` on every `${…}` reference of `expr`, which may rewrite it.
@@ -237,12 +329,14 @@ fn rewrite_fields(expr: &mut Expr, f: &mut dyn FnMut(&mut String)) {
     }
 }
 
-/// `a → b → a` when the last dimension of `path` reaches one already in it.
+/// `a → b → a` when the last dimension of `path` reaches one already in it
+/// (within the view; references to other views are followed by
+/// [`check_cross_view_references`]).
 fn reaches_itself<'v>(view: &'v View, path: &mut Vec<&'v str>) -> Option<String> {
     let last = *path.last()?;
     let d = view.dimensions.iter().find(|d| d.name == last)?;
     let FieldSql::Expression(at) = &d.sql else { return None };
-    for next in at.expr.fields() {
+    for next in at.expr.fields().into_iter().filter(|f| !f.contains('.')) {
         if path.contains(&next) || path.len() > 32 {
             let mut shown: Vec<&str> = path.clone();
             shown.push(next);
