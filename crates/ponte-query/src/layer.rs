@@ -77,9 +77,11 @@ impl SemanticLayer {
         Ok((compiled, result))
     }
 
-    /// Runs a compiled query on the warehouse.
+    /// Runs a compiled query on the warehouse, and its table calculations
+    /// over the rows.
     pub async fn run(&self, query: &CompiledQuery, options: QueryOptions) -> Result<QueryResult, WarehouseError> {
-        self.warehouse.query_with(&query.sql, &query.params, options).await
+        let result = self.warehouse.query_with(&query.sql, &query.params, options).await?;
+        crate::table_calcs::apply(query, result).map_err(|e| WarehouseError::Query(format!("table calculations: {e}")))
     }
 
     /// Runs a compiled query and streams its rows (see

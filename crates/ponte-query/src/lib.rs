@@ -29,5 +29,6 @@
 mod layer;
 pub mod render;
 pub mod suggest;
+mod table_calcs;
 
 pub use layer::{RunError, SemanticLayer, dialect_of};

@@ -22,6 +22,7 @@
 //! # Ok::<(), ponte_semantic::model::ModelErrors>(())
 //! ```
 
+pub mod calc;
 pub mod compile;
 pub mod filter_expr;
 pub mod limit;

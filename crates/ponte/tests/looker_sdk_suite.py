@@ -147,6 +147,55 @@ def model_expressions_match_duckdb_per_customer():
     assert "CASE WHEN" in sql and "GREATEST(" in sql and "${" not in sql, sql
 
 
+def table_calculations_match_duckdb_window_functions():
+    """Looker's `dynamic_fields` table calculations through the official
+    SDK: each month's share of the total, the running total, the change
+    from the month before, and an `if`, against DuckDB's window functions
+    over the same rows, for two customers; json_bi lists them."""
+    calcs = json.dumps([
+        {"table_calculation": "participacao", "label": "Participação", "value_format_name": "percent_1",
+         "expression": "${faturas.custo_total} / sum(${faturas.custo_total})", "_kind_hint": "measure"},
+        {"table_calculation": "acumulado", "label": "Acumulado", "expression": "running_total(${faturas.custo_total})"},
+        {"table_calculation": "variacao", "label": "Variação",
+         "expression": "percent_change_from_previous(${faturas.custo_total})"},
+        {"table_calculation": "acima_da_media", "label": "Acima da média",
+         "expression": "if(${faturas.custo_total} > mean(${faturas.custo_total}), 1, 0)"},
+    ])
+    query = models.WriteQuery(
+        model="comerc", view="faturas",
+        fields=["faturas.mes_referencia_month", "faturas.custo_total", "participacao", "acumulado", "variacao",
+                "acima_da_media"],
+        sorts=["faturas.mes_referencia_month"], limit="5000", dynamic_fields=calcs)
+    for sdk, customer in [(a, 1), (b, 2)]:
+        rows = json.loads(sdk.run_inline_query("json", query))
+        truth = duckdb.sql(
+            f"""WITH m AS (SELECT strftime(mes_referencia, '%Y-%m') AS mes, sum(valor_total)::DOUBLE AS custo
+                           FROM {FATURAS} WHERE id_cliente = {customer} GROUP BY 1)
+                SELECT mes, custo / sum(custo) OVER (), sum(custo) OVER (ORDER BY mes),
+                       custo / lag(custo) OVER (ORDER BY mes) - 1,
+                       CASE WHEN custo > avg(custo) OVER () THEN 1 ELSE 0 END
+                FROM m ORDER BY mes"""
+        ).fetchall()
+        assert len(rows) == len(truth) > 2, (len(rows), len(truth))
+        for r, (mes, share, running, change, above) in zip(rows, truth):
+            assert r["faturas.mes_referencia_month"] == mes, (r, mes)
+            assert abs(r["participacao"] - share) < 1e-9 and abs(r["acumulado"] - running) < 1e-3 * max(1, running), (r, share, running)
+            assert (r["variacao"] is None and change is None) or abs(r["variacao"] - change) < 1e-9, (r, change)
+            assert r["acima_da_media"] == above, (r, above)
+    bi = json.loads(a.run_inline_query("json_bi", query))
+    listed = [(t["name"], t["label"], t["value_format"]) for t in bi["metadata"]["fields"]["table_calculations"]]
+    assert listed[0] == ("participacao", "Participação", "0.0%"), listed
+    # What cannot be evaluated is a 400 naming it; custom fields are refused.
+    for bad, word in [
+        ('[{"table_calculation": "x", "expression": "${faturas.nada} + 1"}]', "faturas.nada"),
+        ('[{"table_calculation": "x", "expression": "pivot_index(${faturas.custo_total}, 1)"}]', "pivot_index"),
+        ('[{"measure": "m", "based_on": "faturas.valor", "type": "sum"}]', "custom measures"),
+    ]:
+        body = models.WriteQuery(model="comerc", view="faturas", fields=["faturas.custo_total", "x"], dynamic_fields=bad)
+        text = expect_error(400, lambda: a.run_inline_query("json", body), bad)
+        assert word in text, (word, text)
+
+
 def saved_query_runs_in_every_format():
     query = a.create_query(by_month_query())
     assert query.id and query.model == "comerc" and query.view == "faturas", query
@@ -634,6 +683,7 @@ for fn in [
     cached_results_stay_per_customer,
     look_matches_duckdb,
     model_expressions_match_duckdb_per_customer,
+    table_calculations_match_duckdb_window_functions,
     dashboard_tiles_run,
     models_list_what_a_caller_may_query,
     access_filters_fail_closed,

@@ -115,6 +115,7 @@ pub fn json_bi(query: &CompiledQuery, filters: &BTreeMap<String, String>, batche
         let category = match c.kind {
             FieldKind::Dimension => "dimension",
             FieldKind::Measure => "measure",
+            FieldKind::TableCalculation => "table_calculation",
         };
         json!({
             "name": c.name, "label": c.label, "type": c.field_type, "category": category,
@@ -131,7 +132,13 @@ pub fn json_bi(query: &CompiledQuery, filters: &BTreeMap<String, String>, batche
                 "dimensions": of_kind(FieldKind::Dimension),
                 "measures": of_kind(FieldKind::Measure),
                 "pivots": [],
-                "table_calculations": [],
+                "table_calculations": query.table_calculations.iter().map(|t| {
+                    let text = query.columns.iter().find(|c| c.name == t.name).and_then(|c| c.value_format.clone());
+                    json!({
+                        "name": t.name, "label": t.label, "align": "right", "expression": t.expression,
+                        "value_format": text, "measure": true,
+                    })
+                }).collect::<Vec<_>>(),
             },
             "pivots": [],
             "has_subtotals": false,

@@ -52,7 +52,8 @@ fn sample() -> (CompiledQuery, Vec<RecordBatch>) {
         ],
     )
     .unwrap();
-    let query = CompiledQuery { sql: "SELECT 1".into(), params: vec![], columns, limit: 500 };
+    let query =
+        CompiledQuery { sql: "SELECT 1".into(), params: vec![], columns, limit: 500, table_calculations: vec![] };
     (query, vec![batch])
 }
 

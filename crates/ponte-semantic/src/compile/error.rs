@@ -97,6 +97,12 @@ pub enum QueryError {
         /// What is wrong.
         reason: String,
     },
+    /// A table calculation (`dynamic_fields`) that cannot be evaluated.
+    #[error("bad table calculation: {reason}")]
+    BadTableCalculation {
+        /// What is wrong.
+        reason: String,
+    },
     /// A limit that is not a positive whole number or `-1`.
     #[error(transparent)]
     BadLimit(#[from] crate::limit::BadLimit),

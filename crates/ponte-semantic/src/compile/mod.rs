@@ -128,6 +128,10 @@ pub struct CompiledQuery {
     pub columns: Vec<OutputColumn>,
     /// The row limit written into the SQL (see [`Limit::rows_to_fetch`]).
     pub limit: u64,
+    /// Table calculations to evaluate over the rows, after the SQL; their
+    /// columns come last in `columns`, not from the SQL
+    /// ([`crate::calc::evaluate`]).
+    pub table_calculations: Vec<crate::calc::TableCalc>,
 }
 
 /// A value bound to a `$n` placeholder: what the compiler produces and
@@ -158,6 +162,9 @@ pub enum FieldKind {
     Dimension,
     /// Aggregated.
     Measure,
+    /// Computed after the query from other columns (Looker's table
+    /// calculation).
+    TableCalculation,
 }
 
 /// One result column and the field it answers.
@@ -197,6 +204,43 @@ pub fn compile(
     if request.model != model.name {
         return Err(QueryError::UnknownModel { model: request.model.clone() });
     }
-    let plan = resolve::plan(model, request, caller, target, now)?;
-    select::render(&plan, target.dialect)
+    let blank = request.dynamic_fields.as_deref().is_none_or(|d| d.trim().is_empty() || d.trim() == "[]");
+    if blank {
+        let plan = resolve::plan(model, request, caller, target, now)?;
+        return select::render(&plan, target.dialect);
+    }
+    // Table calculations: the SQL is the query without them; they are
+    // evaluated over its rows and their columns appended.
+    let dynamic = request.dynamic_fields.as_deref().unwrap_or_default();
+    let fields: Vec<String> = request.fields.iter().filter(|f| f.contains('.')).cloned().collect();
+    let calcs = crate::calc::parse_dynamic_fields(dynamic, &fields)?;
+    let bad = |reason: String| QueryError::BadTableCalculation { reason };
+    for field in request.fields.iter().filter(|f| !f.contains('.')) {
+        if !calcs.iter().any(|c| &c.name == field) {
+            return Err(bad(format!("`{field}` in `fields` is neither `view.field` nor a table calculation")));
+        }
+    }
+    if let Some(sort) =
+        request.sorts.iter().find(|s| calcs.iter().any(|c| s.split_whitespace().next() == Some(&c.name)))
+    {
+        return Err(bad(format!("sorting by a table calculation (`{sort}`) is not supported yet")));
+    }
+    if request.limit == Some(crate::Limit::All) {
+        return Err(bad("table calculations need a row limit (up to 5,000), not `-1`".to_owned()));
+    }
+    let without = QueryRequest { fields, dynamic_fields: None, ..request.clone() };
+    let plan = resolve::plan(model, &without, caller, target, now)?;
+    let mut compiled = select::render(&plan, target.dialect)?;
+    for calc in &calcs {
+        compiled.columns.push(OutputColumn {
+            name: calc.name.clone(),
+            label: calc.label.clone(),
+            kind: FieldKind::TableCalculation,
+            field_type: "number".to_owned(),
+            value_format: calc.value_format_name.as_deref().and_then(crate::calc::value_format_of),
+            alias: format!("calc__{}", calc.name),
+        });
+    }
+    compiled.table_calculations = calcs;
+    Ok(compiled)
 }

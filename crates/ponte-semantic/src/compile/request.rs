@@ -23,7 +23,7 @@ pub const MAX_FILTER_CONDITIONS: usize = 250;
 /// A query body in the shape of Looker API 4.0's `WriteQuery`.
 ///
 /// Unknown keys are ignored, as the official SDKs send more than ponte uses;
-/// `pivots`, `filter_expression` and `dynamic_fields` are read only so that
+/// `pivots` and `filter_expression` are read only so that
 /// a non-empty value is refused rather than silently dropped (dropping it
 /// would return different rows than asked for). JSON `null` is taken as
 /// absent everywhere.
@@ -58,7 +58,8 @@ pub struct QueryRequest {
     /// Custom filter: not implemented, refused when non-empty.
     #[serde(default)]
     pub filter_expression: Option<String>,
-    /// Custom fields and table calculations: not implemented, refused when non-empty.
+    /// Table calculations (custom fields are refused): evaluated over the
+    /// rows after the query ([`crate::calc`]).
     #[serde(default)]
     pub dynamic_fields: Option<String>,
 }
@@ -111,9 +112,6 @@ impl QueryRequest {
         }
         if !blank(&self.filter_expression) {
             return unsupported("filter_expression");
-        }
-        if !blank(&self.dynamic_fields) {
-            return unsupported("dynamic_fields");
         }
         for (what, count) in [("fields", self.fields.len()), ("sorts", self.sorts.len())] {
             if count > MAX_FIELDS {

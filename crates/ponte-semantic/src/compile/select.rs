@@ -80,7 +80,7 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
     sql.push_str(&format!("\nORDER BY {}", order.join(", ")));
     sql.push_str(&format!("\nLIMIT {}", plan.limit));
 
-    Ok(CompiledQuery { sql, params: w.params, columns, limit: plan.limit })
+    Ok(CompiledQuery { sql, params: w.params, columns, limit: plan.limit, table_calculations: Vec::new() })
 }
 
 /// The SQL of a selected or filtered field.

@@ -17,6 +17,7 @@ mod parse;
 mod types;
 
 pub use parse::{MAX_SQL_CHARS, parse_sql_expr};
+pub(crate) use parse::{parse_with_references, reference};
 pub use types::{ExprType, Typing, infer};
 
 /// A parsed expression and the text it was written as (for messages).

@@ -22,8 +22,18 @@ const REFERENCE: &str = "__ponte_ref_";
 /// Parses a field's `sql`. The error says what is wrong, in the model's
 /// words (`function \`SLEEP\` is not allowed; allowed: …`).
 pub fn parse_sql_expr(text: &str) -> Result<SqlExpr, String> {
+    let (parsed, references) = parse_with_references(text)?;
+    let expr = Convert { references: &references }.expr(&parsed, 0)?;
+    Ok(SqlExpr { expr, text: text.to_owned() })
+}
+
+/// `sqlparser`'s tree of one expression with `${…}` references, and what
+/// each reference (the identifier `__ponte_ref_<n>` in the tree) names:
+/// the reading shared by model expressions and table calculations, with
+/// the same bounds (size, nesting, no `;`, no comments).
+pub(crate) fn parse_with_references(text: &str) -> Result<(ast::Expr, Vec<String>), String> {
     if text.chars().count() > MAX_SQL_CHARS {
-        return Err(format!("`sql` is over {MAX_SQL_CHARS} characters"));
+        return Err(format!("the expression is over {MAX_SQL_CHARS} characters"));
     }
     let (replaced, references) = take_references(text)?;
     let dialect = GenericDialect {};
@@ -46,8 +56,16 @@ pub fn parse_sql_expr(text: &str) -> Result<SqlExpr, String> {
     if next != Token::EOF {
         return Err(format!("`sql` is one expression; it goes on at `{next}`"));
     }
-    let expr = Convert { references: &references }.expr(&parsed, 0)?;
-    Ok(SqlExpr { expr, text: text.to_owned() })
+    Ok((parsed, references))
+}
+
+/// The reference an identifier of the parsed tree stands for, if it is one.
+pub(crate) fn reference<'r>(ident: &ast::Ident, references: &'r [String]) -> Option<&'r str> {
+    let n = ident.value.strip_prefix(REFERENCE)?.parse::<usize>().ok()?;
+    if ident.quote_style.is_some() {
+        return None;
+    }
+    references.get(n).map(String::as_str)
 }
 
 /// `text` with each `${…}` replaced by a numbered identifier, and what
@@ -163,11 +181,8 @@ impl Convert<'_> {
 
     fn identifier(&self, ident: &ast::Ident) -> Result<Expr, String> {
         let name = ident.value.as_str();
-        if let Some(n) = name.strip_prefix(REFERENCE).and_then(|n| n.parse::<usize>().ok())
-            && ident.quote_style.is_none()
-            && let Some(reference) = self.references.get(n)
-        {
-            return Ok(Expr::Field(reference.clone()));
+        if let Some(reference) = reference(ident, self.references) {
+            return Ok(Expr::Field(reference.to_owned()));
         }
         let valid = !name.is_empty()
             && name.len() <= 128
