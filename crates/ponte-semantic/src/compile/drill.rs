@@ -34,11 +34,7 @@ pub fn drill_request(
     to: DrillTo<'_>,
 ) -> Result<QueryRequest, QueryError> {
     let bad = |reason: String| QueryError::BadDrill { reason };
-    let explore = model.explore(&base.view).ok_or_else(|| QueryError::UnknownExplore {
-        model: model.name.clone(),
-        explore: base.view.clone(),
-        suggestion: None,
-    })?;
+    let explore = explore_of(model, base)?;
     if !base.fields.iter().any(|f| f == measure) {
         return Err(bad(format!("`{measure}` is not a field of the query drilled into")));
     }
@@ -59,6 +55,15 @@ pub fn drill_request(
         DrillTo::By(by) => return Err(bad(format!("`{by}` is not a drill field of `{measure}` to break it down by"))),
     };
     narrowed(explore, base, fields, sorts, clicked)
+}
+
+/// The explore `base` queries.
+fn explore_of<'m>(model: &'m Model, base: &QueryRequest) -> Result<&'m Explore, QueryError> {
+    model.explore(&base.view).ok_or_else(|| QueryError::UnknownExplore {
+        model: model.name.clone(),
+        explore: base.view.clone(),
+        suggestion: None,
+    })
 }
 
 /// A query of `fields` sorted by `sorts`, with `base`'s filters plus one
@@ -122,11 +127,7 @@ pub fn dimension_drill_request(
     by: &str,
 ) -> Result<QueryRequest, QueryError> {
     let bad = |reason: String| QueryError::BadDrill { reason };
-    let explore = model.explore(&base.view).ok_or_else(|| QueryError::UnknownExplore {
-        model: model.name.clone(),
-        explore: base.view.clone(),
-        suggestion: None,
-    })?;
+    let explore = explore_of(model, base)?;
     let dimension = &clicked.0;
     if !dimension_drill_fields(model, &base.view, dimension).iter().any(|f| f == by) {
         return Err(bad(format!("`{by}` is not a drill field of dimension `{dimension}`")));

@@ -187,10 +187,18 @@ fn check_expression_references(rv: &RawView, view: &mut View, checker: &mut Chec
     if !ok {
         return;
     }
-    // A loop (`a` → `b` → `a`) would inline forever: refuse it.
+    // A loop (`a` → `b` → `a`) would inline forever: refuse it (loops
+    // through other views are found once explores are known).
+    let own = |name: &str| -> Vec<String> {
+        match view.dimensions.iter().find(|d| d.name == name).map(|d| &d.sql) {
+            Some(FieldSql::Expression(at)) => {
+                at.expr.fields().into_iter().filter(|f| !f.contains('.')).map(str::to_owned).collect()
+            }
+            _ => Vec::new(),
+        }
+    };
     for d in &view.dimensions {
-        let mut path = vec![d.name.as_str()];
-        if let Some(cycle) = reaches_itself(view, &mut path) {
+        if let Some(cycle) = find_loop(&d.name, &own) {
             checker.error(raw_sql(&d.name).unwrap_or(0..0), format!("`{}` refers to itself: {cycle}", d.name));
             return;
         }
@@ -255,12 +263,24 @@ pub(super) fn check_cross_view_references(
             }
         }
     }
+    // `view.field` → what it refers to, qualified.
+    let next = |qualified: &str| -> Vec<String> {
+        let Some((v, f)) = qualified.split_once('.') else { return Vec::new() };
+        let sql = views.iter().find(|x| x.name == v).and_then(|x| x.dimensions.iter().find(|d| d.name == f));
+        match sql.map(|d| &d.sql) {
+            Some(FieldSql::Expression(at)) => at
+                .expr
+                .fields()
+                .into_iter()
+                .map(|r| if r.contains('.') { r.to_owned() } else { format!("{v}.{r}") })
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
     for view in views {
         for d in &view.dimensions {
             let FieldSql::Expression(at) = &d.sql else { continue };
-            let start = format!("{}.{}", view.name, d.name);
-            let mut path = vec![start];
-            if let Some(cycle) = cross_view_loop(views, &mut path) {
+            if let Some(cycle) = find_loop(&format!("{}.{}", view.name, d.name), &next) {
                 checker.error_at(at.position, format!("`{}.{}` refers to itself: {cycle}", view.name, d.name));
                 return;
             }
@@ -268,27 +288,25 @@ pub(super) fn check_cross_view_references(
     }
 }
 
-/// Follows `view.field` references from the last of `path`; the loop, if
-/// one comes back.
-fn cross_view_loop(views: &[Arc<View>], path: &mut Vec<String>) -> Option<String> {
-    let last = path.last()?.clone();
-    let (v, f) = last.split_once('.')?;
-    let view = views.iter().find(|x| x.name == v)?;
-    let d = view.dimensions.iter().find(|d| d.name == f)?;
-    let FieldSql::Expression(at) = &d.sql else { return None };
-    for next in at.expr.fields() {
-        let next = if next.contains('.') { next.to_owned() } else { format!("{v}.{next}") };
-        if path.contains(&next) || path.len() > 32 {
-            path.push(next);
-            return Some(path.join(" → "));
+/// `a → b → a` when following `next` from `start` comes back to a name on
+/// the way (or goes deeper than 32 references).
+fn find_loop(start: &str, next: &dyn Fn(&str) -> Vec<String>) -> Option<String> {
+    fn walk(path: &mut Vec<String>, next: &dyn Fn(&str) -> Vec<String>) -> Option<String> {
+        let last = path.last()?.clone();
+        for n in next(&last) {
+            let looped = path.contains(&n) || path.len() > 32;
+            path.push(n);
+            if looped {
+                return Some(path.join(" → "));
+            }
+            if let Some(cycle) = walk(path, next) {
+                return Some(cycle);
+            }
+            path.pop();
         }
-        path.push(next);
-        if let Some(cycle) = cross_view_loop(views, path) {
-            return Some(cycle);
-        }
-        path.pop();
+        None
     }
-    None
+    walk(&mut vec![start.to_owned()], next)
 }
 
 /// Calls `f` on every `${…}` reference of `expr`, which may rewrite it.
@@ -327,28 +345,6 @@ fn rewrite_fields(expr: &mut Expr, f: &mut dyn FnMut(&mut String)) {
             list.iter_mut().for_each(|a| rewrite_fields(a, f));
         }
     }
-}
-
-/// `a → b → a` when the last dimension of `path` reaches one already in it
-/// (within the view; references to other views are followed by
-/// [`check_cross_view_references`]).
-fn reaches_itself<'v>(view: &'v View, path: &mut Vec<&'v str>) -> Option<String> {
-    let last = *path.last()?;
-    let d = view.dimensions.iter().find(|d| d.name == last)?;
-    let FieldSql::Expression(at) = &d.sql else { return None };
-    for next in at.expr.fields().into_iter().filter(|f| !f.contains('.')) {
-        if path.contains(&next) || path.len() > 32 {
-            let mut shown: Vec<&str> = path.clone();
-            shown.push(next);
-            return Some(shown.join(" → "));
-        }
-        path.push(next);
-        if let Some(cycle) = reaches_itself(view, path) {
-            return Some(cycle);
-        }
-        path.pop();
-    }
-    None
 }
 
 /// `drill_fields`, each as `view.field`: a bare name is a field of this
