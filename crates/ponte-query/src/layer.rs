@@ -85,9 +85,16 @@ impl SemanticLayer {
     }
 
     /// Runs a compiled query and streams its rows (see
-    /// [`Warehouse::query_stream`]): for results too large to hold.
+    /// [`Warehouse::query_stream`]): for results too large to hold. A query
+    /// with table calculations is held whole (its column functions need
+    /// every row; rows are capped as for any query) and streamed from
+    /// memory.
     pub async fn stream(&self, query: &CompiledQuery) -> Result<ponte_warehouse::BatchStream, WarehouseError> {
-        self.warehouse.query_stream(&query.sql, &query.params).await
+        if query.table_calculations.is_empty() {
+            return self.warehouse.query_stream(&query.sql, &query.params).await;
+        }
+        let result = self.run(query, QueryOptions::default()).await?;
+        Ok(Box::pin(futures::stream::iter(result.batches.into_iter().map(Ok))))
     }
 }
 

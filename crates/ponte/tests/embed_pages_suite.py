@@ -277,6 +277,24 @@ def explore_page_and_its_download():
             "&limit=50&vis=looker_column")
     page2, _ = ok_page(v, f"/embed/explore/comerc/faturas?{form}")
     assert page2.tables[-1] == page.tables[-1]
+    # A Looker explore URL with a table calculation: its column on the page
+    # and in the CSV, each state's share of the customer's cost (DuckDB).
+    calc = json.dumps([{"table_calculation": "participacao", "label": "Participação",
+                        "expression": "${faturas.custo_total} / sum(${faturas.custo_total})",
+                        "value_format_name": "percent_1"}])
+    q = urllib.parse.urlencode({"fields": "unidades.uf,faturas.custo_total,participacao", "sorts": "unidades.uf",
+                                "limit": "50", "dynamic_fields": calc})
+    page3, r3 = ok_page(v, f"/embed/explore/comerc/faturas?{q}")
+    header = page3.tables[-1][0]
+    assert header[-1] == "Participação", header
+    total = sum(e[1] for e in expected)
+    shares = {row[0]: row[-1] for row in page3.tables[-1][1:]}
+    for uf, cost in expected:
+        if uf:
+            assert shares[uf] == f"{cost / total * 100:.1f}%".replace(".", ","), (uf, shares[uf], cost / total)
+    assert 'name="dynamic_fields"' in r3.text, "the form keeps the calculation"
+    got = list(csv.reader(io.StringIO(v.get(page3.links[0]).text)))
+    assert got[0][-1] == "Participação" and abs(sum(float(row[-1]) for row in got[1:]) - 1) < 1e-9, got[:3]
 
 
 def look_page_and_download():

@@ -225,9 +225,6 @@ pub fn compile(
     {
         return Err(bad(format!("sorting by a table calculation (`{sort}`) is not supported yet")));
     }
-    if request.limit == Some(crate::Limit::All) {
-        return Err(bad("table calculations need a row limit (up to 5,000), not `-1`".to_owned()));
-    }
     let without = QueryRequest { fields, dynamic_fields: None, ..request.clone() };
     let plan = resolve::plan(model, &without, caller, target, now)?;
     let mut compiled = select::render(&plan, target.dialect)?;

@@ -33,6 +33,8 @@ struct Choice {
     limit: Option<Limit>,
     /// The chart: `None` picks one from the result's shape.
     vis: Option<TileKind>,
+    /// Looker's `dynamic_fields` (table calculations), kept as written.
+    dynamic_fields: Option<String>,
 }
 
 impl Choice {
@@ -46,6 +48,7 @@ impl Choice {
             sorts: looker.sorts,
             limit: looker.limit,
             vis: None,
+            dynamic_fields: looker.dynamic_fields.filter(|d| !d.trim().is_empty()),
         };
         let mut filter_fields = Vec::new();
         let mut filter_values = Vec::new();
@@ -82,6 +85,7 @@ impl Choice {
             filters: self.filters.iter().cloned().collect(),
             sorts: self.sorts.clone(),
             limit: self.limit,
+            dynamic_fields: self.dynamic_fields.clone(),
             ..QueryRequest::default()
         }
     }
@@ -98,6 +102,9 @@ impl Choice {
         }
         if let Some(kind) = self.vis {
             pairs.push(("vis".to_owned(), json!({ "type": kind.as_looker() }).to_string()));
+        }
+        if let Some(dynamic) = &self.dynamic_fields {
+            pairs.push(("dynamic_fields".to_owned(), dynamic.clone()));
         }
         pairs
     }
@@ -286,8 +293,12 @@ fn form(explore: &Explore, choice: &Choice, path: &str, frame: &Frame, words: &W
         let sel = if choice.vis == Some(kind) { " selected" } else { "" };
         vis.push_str(&format!("<option value=\"{name}\"{sel}>{name}</option>"));
     }
+    // The query's table calculations ride along when the form is sent.
+    let calcs = choice.dynamic_fields.as_deref().map_or_else(String::new, |d| {
+        format!("<input type=\"hidden\" name=\"dynamic_fields\" value=\"{}\">\n", escape_html(d))
+    });
     out.push_str(&format!(
-        "<label>{}<select name=\"vis\" data-autosubmit>{vis}</select></label>\n{}<div class=\"actions\"><button type=\"submit\">{}</button></div>\n</form>\n",
+        "<label>{}<select name=\"vis\" data-autosubmit>{vis}</select></label>\n{calcs}{}<div class=\"actions\"><button type=\"submit\">{}</button></div>\n</form>\n",
         words.chart,
         hidden_inputs(frame),
         words.run

@@ -83,7 +83,8 @@ pub(crate) fn tile_data(compiled: &CompiledQuery, batches: &[RecordBatch]) -> Ti
         .map(|c| Column {
             name: c.name.clone(),
             label: c.label.clone(),
-            is_measure: c.kind == FieldKind::Measure,
+            // A table calculation is a number drawn like a measure.
+            is_measure: matches!(c.kind, FieldKind::Measure | FieldKind::TableCalculation),
             field_type: c.field_type.clone(),
             value_format: c.value_format.clone(),
         })
