@@ -147,6 +147,38 @@ def model_expressions_match_duckdb_per_customer():
     assert "CASE WHEN" in sql and "GREATEST(" in sql and "${" not in sql, sql
 
 
+def symmetric_aggregates_count_each_unit_once():
+    """A unit's contracted demand summed through the invoices explore (many
+    invoices per unit): each unit once per group, as Looker's symmetric
+    aggregates do, next to the invoices' own cost and count; with a filter
+    on the invoices and a HAVING on the deduped sum, for two customers."""
+    query = models.WriteQuery(
+        model="comerc", view="faturas",
+        fields=["unidades.uf", "unidades.demanda_contratada_total_kw", "faturas.custo_total",
+                "faturas.quantidade_faturas", "unidades.quantidade_unidades"],
+        filters={"faturas.mes_referencia_year": "2024", "unidades.demanda_contratada_total_kw": ">1000"},
+        sorts=["unidades.uf"], limit="500")
+    for sdk, customer in [(a, 1), (b, 2)]:
+        rows = json.loads(sdk.run_inline_query("json", query))
+        ours = [(r["unidades.uf"], round(float(r["unidades.demanda_contratada_total_kw"]), 3),
+                 round(float(r["faturas.custo_total"]), 2), r["faturas.quantidade_faturas"],
+                 r["unidades.quantidade_unidades"]) for r in rows]
+        truth = duckdb.sql(
+            f"""WITH f AS (SELECT * FROM {FATURAS} WHERE id_cliente = {customer} AND year(mes_referencia) = 2024),
+                per_uf AS (
+                  SELECT u.uf, sum(f.valor_total)::DOUBLE AS custo, count(*) AS faturas,
+                         count(DISTINCT u.id_unidade) AS unidades
+                  FROM f LEFT JOIN {UNIDADES} u ON f.id_unidade = u.id_unidade GROUP BY 1),
+                demand AS (
+                  SELECT uf, sum(demanda_contratada_kw)::DOUBLE AS demanda FROM {UNIDADES}
+                  WHERE id_unidade IN (SELECT id_unidade FROM f) GROUP BY 1)
+                SELECT p.uf, d.demanda, p.custo, p.faturas, p.unidades FROM per_uf p JOIN demand d USING (uf)
+                WHERE d.demanda > 1000 ORDER BY 1"""
+        ).fetchall()
+        assert truth and ours == [(uf, round(d, 3), round(c, 2), n, k) for uf, d, c, n, k in truth], \
+            (customer, ours[:3], truth[:3])
+
+
 def table_calculations_match_duckdb_window_functions():
     """Looker's `dynamic_fields` table calculations through the official
     SDK: each month's share of the total, the running total, the change
@@ -684,6 +716,7 @@ for fn in [
     look_matches_duckdb,
     model_expressions_match_duckdb_per_customer,
     table_calculations_match_duckdb_window_functions,
+    symmetric_aggregates_count_each_unit_once,
     dashboard_tiles_run,
     models_list_what_a_caller_may_query,
     access_filters_fail_closed,

@@ -137,8 +137,9 @@ pub enum QueryError {
     /// A measure that a join in the query would double count.
     #[error(
         "measure `{measure}` would be counted more than once: the query joins `{join}` ({relationship}), which \
-         repeats rows of `{view}`; symmetric aggregates are not implemented, so use a count_distinct, min or max \
-         measure, or leave out the fields that need `{join}`"
+         repeats rows of `{view}`, and `{view}` has no primary key to count each of its rows once by; give it a \
+         `primary_key` dimension, use a count_distinct, min or max measure, or leave out the fields that need \
+         `{join}`"
     )]
     FanOut {
         /// The measure, `view.field`.

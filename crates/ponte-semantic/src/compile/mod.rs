@@ -55,6 +55,7 @@ mod request;
 mod resolve;
 mod saved;
 mod select;
+mod symmetric;
 #[cfg(test)]
 mod tests;
 

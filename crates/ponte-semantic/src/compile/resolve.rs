@@ -27,6 +27,9 @@ pub(crate) struct Plan<'m> {
     /// Joined views in an order where each join's condition only names
     /// views already in `FROM`.
     pub(crate) joins: Vec<&'m Join>,
+    /// Views whose rows a join repeats and that a measure aggregates: the
+    /// query dedupes their rows by primary key ([`super::symmetric`]).
+    pub(crate) symmetric: Vec<&'m View>,
     /// Row-level security, one per access filter of the explore.
     pub(crate) access: Vec<Access<'m>>,
     /// Filters on dimensions (`WHERE`).
@@ -142,10 +145,16 @@ pub(crate) fn plan<'m>(
     }
     let joins = joins_for(explore, views);
 
+    // A measure whose rows a join repeats is computed over its view's
+    // rows once each (symmetric aggregates), which needs the view's key.
+    let mut symmetric: Vec<&'m View> = Vec::new();
     let measures = fields.iter().chain(having_filters.iter().map(|(p, _)| p));
     for p in measures {
-        if let FieldRef::Measure(m) = p.field.field {
-            check_fan_out(p.field.view, m, &joins, 0)?;
+        if let FieldRef::Measure(m) = p.field.field
+            && check_fan_out(p.field.view, m, &joins, 0)?
+            && !symmetric.iter().any(|v| v.name == p.field.view.name)
+        {
+            symmetric.push(p.field.view);
         }
     }
 
@@ -154,6 +163,7 @@ pub(crate) fn plan<'m>(
         explore,
         fields,
         joins,
+        symmetric,
         access,
         where_filters,
         having_filters,
@@ -377,31 +387,34 @@ fn joins_for<'m>(explore: &'m Explore, mut needed: BTreeSet<&'m str>) -> Vec<&'m
     ordered
 }
 
-/// Refuses a measure whose rows a join in the query repeats.
+/// Whether a join in the query repeats a measure's rows (then it is
+/// computed as a symmetric aggregate: each row of its view once, by key).
 ///
 /// A join repeats the joined view's rows when several left rows match one
 /// of them (`many_to_one`, `many_to_many`) and the other views' rows when
 /// one left row matches several joined rows (`one_to_many`,
 /// `many_to_many`). This treats every view outside the join as "the other
-/// side", which over-refuses some chains of joins but never under-refuses.
-/// `count_distinct`, `min`, `max` and a `count` over a view with a primary
-/// key (compiled as a distinct count of the key) are not affected.
-fn check_fan_out(view: &View, measure: &Measure, joins: &[&Join], depth: usize) -> Result<(), QueryError> {
+/// side", which dedupes some chains of joins needlessly but never misses
+/// one. `count_distinct`, `min`, `max` and a `count` over a view with a
+/// primary key (a distinct count of the key) are not affected. A repeated
+/// measure over a view without a primary key cannot be deduped: refused.
+fn check_fan_out(view: &View, measure: &Measure, joins: &[&Join], depth: usize) -> Result<bool, QueryError> {
     let has_key = view.dimensions.iter().any(|d| d.primary_key);
     match &measure.kind {
-        MeasureKind::Count if has_key => return Ok(()),
+        MeasureKind::Count if has_key => return Ok(false),
         MeasureKind::Aggregate { function: Aggregate::CountDistinct | Aggregate::Min | Aggregate::Max, .. } => {
-            return Ok(());
+            return Ok(false);
         }
         MeasureKind::Number(expr) => {
             // Number measures reference measures of the same view; the model
             // refuses cycles, the depth bound is a second guard.
+            let mut repeated = false;
             for name in expr.measures() {
                 if let Some(m) = view.measure(name).filter(|_| depth < 32) {
-                    check_fan_out(view, m, joins, depth + 1)?;
+                    repeated |= check_fan_out(view, m, joins, depth + 1)?;
                 }
             }
-            return Ok(());
+            return Ok(repeated);
         }
         MeasureKind::Count | MeasureKind::Aggregate { .. } => {}
     }
@@ -411,7 +424,7 @@ fn check_fan_out(view: &View, measure: &Measure, joins: &[&Join], depth: usize) 
         } else {
             matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany)
         };
-        if repeats {
+        if repeats && !has_key {
             return Err(QueryError::FanOut {
                 measure: format!("{}.{}", view.name, measure.name),
                 view: view.name.clone(),
@@ -419,8 +432,11 @@ fn check_fan_out(view: &View, measure: &Measure, joins: &[&Join], depth: usize) 
                 relationship: relationship_name(j.relationship).to_owned(),
             });
         }
+        if repeats {
+            return Ok(true);
+        }
     }
-    Ok(())
+    Ok(false)
 }
 
 fn relationship_name(r: Relationship) -> &'static str {

@@ -10,6 +10,9 @@ use super::{CompiledQuery, Dialect, FieldKind, OutputColumn, QueryError};
 use crate::model::{Aggregate, BinaryOp, FieldRef, JoinType, Measure, MeasureKind, NumberExpr, View};
 
 pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery, QueryError> {
+    if !plan.symmetric.is_empty() {
+        return super::symmetric::render(plan, dialect);
+    }
     let mut w = SqlWriter::new(dialect, plan.time_zone);
 
     let mut columns = Vec::new();
@@ -25,40 +28,7 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
         columns.push(output_column(p, alias));
     }
 
-    let base = &plan.explore.base;
-    let mut sql =
-        format!("SELECT\n{}\nFROM {} AS {}", select.join(",\n"), w.ident(&base.table.name), w.ident(&base.name));
-    for j in &plan.joins {
-        let kind = match j.join_type {
-            JoinType::LeftOuter => "LEFT JOIN",
-            JoinType::Inner => "INNER JOIN",
-        };
-        let on: Vec<String> =
-            j.on.iter().map(|(a, b)| format!("{} = {}", join_side(&w, plan, a), join_side(&w, plan, b))).collect();
-        sql.push_str(&format!(
-            "\n{kind} {} AS {} ON {}",
-            w.ident(&j.view.table.name),
-            w.ident(&j.view.name),
-            on.join(" AND ")
-        ));
-    }
-
-    let mut conditions = Vec::new();
-    for a in &plan.access {
-        let column = plain_sql(&w, plan, &a.field);
-        let placeholders: Vec<String> = a.values.iter().map(|v| w.bind(v.clone())).collect();
-        conditions.push(match placeholders.as_slice() {
-            [one] => format!("{column} = {one}"),
-            many => format!("{column} IN ({})", many.join(", ")),
-        });
-    }
-    for (p, filter) in &plan.where_filters {
-        let column = plain_sql(&w, plan, &p.field);
-        conditions.extend(condition(&mut w, &column, filter, p.time, plan.now));
-    }
-    if !conditions.is_empty() {
-        sql.push_str(&format!("\nWHERE {}", conditions.join("\n  AND ")));
-    }
+    let mut sql = format!("SELECT\n{}\n{}", select.join(",\n"), from_and_where(&mut w, plan));
     if !group_by.is_empty() {
         sql.push_str(&format!("\nGROUP BY {}", group_by.join(", ")));
     }
@@ -83,8 +53,47 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
     Ok(CompiledQuery { sql, params: w.params, columns, limit: plan.limit, table_calculations: Vec::new() })
 }
 
+/// `FROM` the explore's base view, its joins, and `WHERE` the access
+/// filters (first) and the dimension filters: the rows a query groups,
+/// the same for a plain and a symmetric query.
+pub(crate) fn from_and_where(w: &mut SqlWriter, plan: &Plan<'_>) -> String {
+    let base = &plan.explore.base;
+    let mut sql = format!("FROM {} AS {}", w.ident(&base.table.name), w.ident(&base.name));
+    for j in &plan.joins {
+        let kind = match j.join_type {
+            JoinType::LeftOuter => "LEFT JOIN",
+            JoinType::Inner => "INNER JOIN",
+        };
+        let on: Vec<String> =
+            j.on.iter().map(|(a, b)| format!("{} = {}", join_side(w, plan, a), join_side(w, plan, b))).collect();
+        sql.push_str(&format!(
+            "\n{kind} {} AS {} ON {}",
+            w.ident(&j.view.table.name),
+            w.ident(&j.view.name),
+            on.join(" AND ")
+        ));
+    }
+    let mut conditions = Vec::new();
+    for a in &plan.access {
+        let column = plain_sql(w, plan, &a.field);
+        let placeholders: Vec<String> = a.values.iter().map(|v| w.bind(v.clone())).collect();
+        conditions.push(match placeholders.as_slice() {
+            [one] => format!("{column} = {one}"),
+            many => format!("{column} IN ({})", many.join(", ")),
+        });
+    }
+    for (p, filter) in &plan.where_filters {
+        let column = plain_sql(w, plan, &p.field);
+        conditions.extend(condition(w, &column, filter, p.time, plan.now));
+    }
+    if !conditions.is_empty() {
+        sql.push_str(&format!("\nWHERE {}", conditions.join("\n  AND ")));
+    }
+    sql
+}
+
 /// The SQL of a selected or filtered field.
-fn field_sql(w: &mut SqlWriter, plan: &Plan<'_>, p: &Planned<'_>) -> Result<String, QueryError> {
+pub(crate) fn field_sql(w: &mut SqlWriter, plan: &Plan<'_>, p: &Planned<'_>) -> Result<String, QueryError> {
     let view = p.field.view;
     Ok(match p.field.field {
         FieldRef::Dimension(d) => sql_of(w, plan.explore, view, &d.sql),
@@ -181,7 +190,7 @@ fn number_sql(
 }
 
 /// A model literal (a checked `f64`, not request text) as SQL.
-fn literal(v: f64) -> String {
+pub(crate) fn literal(v: f64) -> String {
     if v.is_finite() { format!("{v:?}") } else { "NULL".to_owned() }
 }
 
@@ -197,7 +206,7 @@ fn join_side(w: &SqlWriter, plan: &Plan<'_>, name: &str) -> String {
 /// A dimension's SQL as a filter or join compares it: its column or
 /// expression; a timeframe's group column (filters compare the column,
 /// not the truncated date).
-fn plain_sql(w: &SqlWriter, plan: &Plan<'_>, field: &crate::model::ResolvedField<'_>) -> String {
+pub(crate) fn plain_sql(w: &SqlWriter, plan: &Plan<'_>, field: &crate::model::ResolvedField<'_>) -> String {
     match field.field {
         FieldRef::Dimension(d) => sql_of(w, plan.explore, field.view, &d.sql),
         FieldRef::Timeframe(g, _) => w.column(&field.view.name, &g.column.name),
@@ -207,7 +216,7 @@ fn plain_sql(w: &SqlWriter, plan: &Plan<'_>, field: &crate::model::ResolvedField
 }
 
 /// `view__field`, made unique if two names happen to collide.
-fn unique_alias(taken: &[OutputColumn], p: &Planned<'_>) -> String {
+pub(crate) fn unique_alias(taken: &[OutputColumn], p: &Planned<'_>) -> String {
     let base = format!("{}__{}", p.field.view.name, p.field.field_name());
     let mut alias = base.clone();
     let mut n = 1;
@@ -218,7 +227,7 @@ fn unique_alias(taken: &[OutputColumn], p: &Planned<'_>) -> String {
     alias
 }
 
-fn output_column(p: &Planned<'_>, alias: String) -> OutputColumn {
+pub(crate) fn output_column(p: &Planned<'_>, alias: String) -> OutputColumn {
     let (kind, value_format) = match p.field.field {
         FieldRef::Dimension(d) => (FieldKind::Dimension, d.value_format.clone()),
         FieldRef::Timeframe(..) => (FieldKind::Dimension, None),

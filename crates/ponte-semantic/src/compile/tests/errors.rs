@@ -95,32 +95,42 @@ name = "v"
 }
 
 #[test]
-fn a_measure_a_join_repeats_is_refused() {
-    // Many invoices per unit: summing a unit's contracted demand over the
-    // invoice rows would count it once per invoice.
-    let e = err(
+fn a_measure_a_join_repeats_is_a_symmetric_aggregate() {
+    // Many invoices per unit: a unit's contracted demand is summed over the
+    // unit's rows once each (numbered by key within the group), not once
+    // per invoice.
+    let q = ok(
         r#"{"model": "comerc", "view": "faturas", "fields": ["unidades.uf", "unidades.demanda_contratada_total_kw"]}"#,
+        &df(),
     );
     assert_eq!(
-        e,
-        QueryError::FanOut {
-            measure: "unidades.demanda_contratada_total_kw".into(),
-            view: "unidades".into(),
-            join: "unidades".into(),
-            relationship: "many_to_one".into(),
-        }
+        q.sql,
+        r#"SELECT
+  "unidades__uf",
+  SUM(CASE WHEN "__rn_0" = 1 THEN "__arg_0" END) AS "unidades__demanda_contratada_total_kw"
+FROM (
+SELECT
+  "unidades"."uf" AS "unidades__uf",
+  "unidades"."demanda_contratada_kw" AS "__arg_0",
+  ROW_NUMBER() OVER (PARTITION BY "unidades"."uf", "unidades"."id_unidade") AS "__rn_0"
+FROM "objeto_dados_energia_gestao_faturas_v2" AS "faturas"
+LEFT JOIN "objeto_unidades_atributos" AS "unidades" ON "faturas"."id_unidade" = "unidades"."id_unidade"
+WHERE "faturas"."id_cliente" = $1
+) AS "rows"
+GROUP BY "unidades__uf"
+ORDER BY "unidades__demanda_contratada_total_kw" DESC
+LIMIT 500"#
     );
-    assert_eq!(e.status(), 422);
-    assert!(e.to_string().contains("symmetric aggregates are not implemented"));
-    // Counting units is distinct on the primary key, so it is safe.
+    // Counting units is distinct on the primary key, so it stays a plain query.
     let q = ok(r#"{"model": "comerc", "view": "faturas", "fields": ["unidades.quantidade_unidades"]}"#, &df());
-    assert!(q.sql.contains(r#"COUNT(DISTINCT "unidades"."id_unidade")"#));
-    // The invoices' own sum over a many_to_one join is safe.
-    ok(r#"{"model": "comerc", "view": "faturas", "fields": ["unidades.uf", "faturas.custo_total"]}"#, &df());
+    assert!(q.sql.contains(r#"COUNT(DISTINCT "unidades"."id_unidade")"#) && !q.sql.contains("ROW_NUMBER"));
+    // The invoices' own sum over a many_to_one join is not repeated.
+    let q = ok(r#"{"model": "comerc", "view": "faturas", "fields": ["unidades.uf", "faturas.custo_total"]}"#, &df());
+    assert!(!q.sql.contains("ROW_NUMBER"));
 }
 
 #[test]
-fn a_one_to_many_join_refuses_sums_but_not_distinct_counts() {
+fn a_one_to_many_join_dedupes_the_repeated_side_and_refuses_it_without_a_key() {
     let text = r#"
 [model]
 name = "m"
@@ -146,15 +156,32 @@ relationship = "one_to_many"
         let body = request(&format!(r#"{{"model": "m", "view": "customers", "fields": [{fields}]}}"#));
         compile(&model, &body, &Caller::default(), &target, now())
     };
-    let e = go(r#""customers.credit", "orders.total""#).unwrap_err();
+    // Each customer's credit once, however many orders; the orders' own
+    // sum over every order.
+    let q = go(r#""customers.credit", "orders.total""#).unwrap();
+    assert!(q.sql.contains("SUM(CASE WHEN `__rn_0` = 1 THEN `__arg_0` END) AS `customers__credit`"), "{}", q.sql);
+    assert!(q.sql.contains("SUM(`__arg_1`) AS `orders__total`"), "{}", q.sql);
+    assert!(q.sql.contains("ROW_NUMBER() OVER (PARTITION BY `customers`.`id`) AS `__rn_0`"), "{}", q.sql);
+    // Without the join the sum is a plain query; counts on the key and maxima never repeat.
+    assert!(!go(r#""customers.credit""#).unwrap().sql.contains("ROW_NUMBER"));
+    assert!(!go(r#""customers.count", "orders.largest", "orders.total""#).unwrap().sql.contains("ROW_NUMBER"));
+    // A repeated view without a key cannot be deduped: refused, saying why.
+    let keyless = crate::model::parse_model(
+        &text.replace(
+            r#"dimensions = [{ name = "id", type = "number", primary_key = true }]"#,
+            r#"dimensions = [{ name = "id", type = "number" }]"#,
+        ),
+        "m.toml".as_ref(),
+    )
+    .unwrap();
+    let body = request(r#"{"model": "m", "view": "customers", "fields": ["customers.credit", "orders.total"]}"#);
+    let e = compile(&keyless, &body, &Caller::default(), &target, now()).unwrap_err();
     assert!(
         matches!(&e, QueryError::FanOut { measure, join, .. } if measure == "customers.credit" && join == "orders"),
         "{e}"
     );
-    // Without the join the sum is fine; with it, counts on the key, maxima
-    // and the joined view's own sums are.
-    go(r#""customers.credit""#).unwrap();
-    go(r#""customers.count", "orders.largest", "orders.total""#).unwrap();
+    assert_eq!(e.status(), 422);
+    assert!(e.to_string().contains("has no primary key"), "{e}");
 }
 
 #[test]
