@@ -81,7 +81,15 @@ impl SemanticLayer {
     /// over the rows.
     pub async fn run(&self, query: &CompiledQuery, options: QueryOptions) -> Result<QueryResult, WarehouseError> {
         let result = self.warehouse.query_with(&query.sql, &query.params, options).await?;
-        crate::table_calcs::apply(query, result).map_err(|e| WarehouseError::Query(format!("table calculations: {e}")))
+        if query.table_calculations.is_empty() {
+            return Ok(result);
+        }
+        // A pass over every row per term: off the async workers.
+        let query = query.clone();
+        tokio::task::spawn_blocking(move || crate::table_calcs::apply(&query, result))
+            .await
+            .map_err(|e| WarehouseError::Query(format!("table calculations stopped: {e}")))?
+            .map_err(|e| WarehouseError::Query(format!("table calculations: {e}")))
     }
 
     /// Runs a compiled query and streams its rows (see

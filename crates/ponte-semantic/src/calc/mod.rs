@@ -21,6 +21,9 @@ use crate::compile::QueryError;
 
 /// The most table calculations one query takes.
 pub const MAX_TABLE_CALCULATIONS: usize = 16;
+/// The most nodes one calculation's expression has (each is a pass over
+/// every row).
+pub const MAX_CALCULATION_NODES: usize = 64;
 
 /// One table calculation of a query.
 #[derive(Debug, Clone, PartialEq)]
@@ -250,6 +253,11 @@ pub fn parse_dynamic_fields(json: &str, fields: &[String]) -> Result<Vec<TableCa
         let expression =
             entry.expression.ok_or_else(|| bad(format!("table calculation `{name}` has no `expression`")))?;
         let calc = parse_calc(&expression).map_err(|e| bad(format!("table calculation `{name}`: {e}")))?;
+        let mut nodes = 0;
+        calc.visit(&mut |_| nodes += 1);
+        if nodes > MAX_CALCULATION_NODES {
+            return Err(bad(format!("table calculation `{name}` has {nodes} terms; at most {MAX_CALCULATION_NODES}")));
+        }
         for reference in calc.references() {
             let known = fields.iter().any(|f| f == reference) || calcs.iter().any(|c| c.name == reference);
             if !known {

@@ -62,6 +62,17 @@ fn expr_sql(w: &SqlWriter, explore: &Explore, view: &View, e: &Expr, depth: usiz
         }
         Expr::Call { function, args } => match (function, w.dialect) {
             (Function::Length, Dialect::DataFusion) => format!("character_length({})", list(args)),
+            // DataFusion's skip NULL arguments; BigQuery's (and Looker's
+            // SQL) give NULL: the same model gives the same numbers.
+            (Function::Greatest | Function::Least | Function::Concat, Dialect::DataFusion) => {
+                let literal = |a: &&Expr| matches!(a, Expr::Number(_) | Expr::Text(_) | Expr::Bool(_));
+                let any_null: Vec<String> =
+                    args.iter().filter(|a| !literal(a)).map(|a| format!("{} IS NULL", sub(a))).collect();
+                if any_null.is_empty() {
+                    return format!("{}({})", function.name(), list(args));
+                }
+                format!("CASE WHEN {} THEN NULL ELSE {}({}) END", any_null.join(" OR "), function.name(), list(args))
+            }
             (f, _) => format!("{}({})", f.name(), list(args)),
         },
         Expr::Cast { expr, to } => format!("CAST({} AS {})", sub(expr), cast_word(w.dialect, *to)),
@@ -147,7 +158,8 @@ fn cast_word(dialect: Dialect, to: CastType) -> &'static str {
         (Dialect::BigQuery, CastType::Integer) => "INT64",
         (Dialect::BigQuery, CastType::Float) => "FLOAT64",
         (Dialect::BigQuery, CastType::Numeric) => "NUMERIC",
-        (_, CastType::Boolean) => "BOOLEAN",
+        (Dialect::DataFusion, CastType::Boolean) => "BOOLEAN",
+        (Dialect::BigQuery, CastType::Boolean) => "BOOL",
         (_, CastType::Date) => "DATE",
         (_, CastType::Timestamp) => "TIMESTAMP",
     }

@@ -228,6 +228,24 @@ pub fn compile(
     }
     let without = QueryRequest { fields, dynamic_fields: None, ..request.clone() };
     let plan = resolve::plan(model, &without, caller, target, now)?;
+    // A calculation reads numbers: text, dates and yes/no would be nulls
+    // (or a zip code read as a number), so referring to one is refused.
+    for calc in &calcs {
+        for reference in calc.calc.references().into_iter().filter(|r| r.contains('.')) {
+            let numeric =
+                plan.fields.iter().find(|p| p.field.name() == reference).is_some_and(|p| match p.field.field {
+                    crate::model::FieldRef::Measure(_) => true,
+                    crate::model::FieldRef::Dimension(d) => d.dimension_type == crate::model::DimensionType::Number,
+                    crate::model::FieldRef::Timeframe(..) => false,
+                });
+            if !numeric {
+                return Err(bad(format!(
+                    "table calculation `{}` refers to `{reference}`, which is not a number",
+                    calc.name
+                )));
+            }
+        }
+    }
     let mut compiled = select::render(&plan, target.dialect)?;
     for calc in &calcs {
         compiled.columns.push(OutputColumn {
@@ -236,7 +254,8 @@ pub fn compile(
             kind: FieldKind::TableCalculation,
             field_type: "number".to_owned(),
             value_format: calc.value_format_name.as_deref().and_then(crate::calc::value_format_of),
-            alias: format!("calc__{}", calc.name),
+            // No field's alias starts with `__` (view names are identifiers).
+            alias: format!("__table_calculation__{}", calc.name),
         });
     }
     compiled.table_calculations = calcs;

@@ -72,7 +72,13 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
     let mut select: Vec<String> = dims.iter().map(|(alias, expr)| format!("  {expr} AS {}", w.ident(alias))).collect();
     select.extend(inner.args.iter().map(|(alias, sql)| format!("  {sql} AS {}", w.ident(alias))));
     for (i, view) in plan.symmetric.iter().enumerate() {
-        let mut partition: Vec<String> = dims.iter().map(|(_, expr)| expr.clone()).collect();
+        // BigQuery partitions by groupable types only (not FLOAT64): its
+        // dimensions are partitioned by their JSON text, which any type has.
+        let partition_by = |expr: &String| match dialect {
+            Dialect::DataFusion => expr.clone(),
+            Dialect::BigQuery => format!("TO_JSON_STRING({expr})"),
+        };
+        let mut partition: Vec<String> = dims.iter().map(|(_, expr)| partition_by(expr)).collect();
         partition.push(key_sql(&w, plan, view));
         select.push(format!("  ROW_NUMBER() OVER (PARTITION BY {}) AS {}", partition.join(", "), w.ident(&rn(i))));
     }

@@ -92,7 +92,12 @@ pub fn check_columns(model: &Model, tables: &BTreeMap<String, BTreeMap<String, C
             }
         };
         for d in &view.dimensions {
-            type_error(&d.name, &d.sql, declared(d.dimension_type));
+            // A string dimension shows whatever its expression gives, as Looker does.
+            let wanted = match d.dimension_type {
+                DimensionType::String => ExprType::Unknown,
+                t => declared(t),
+            };
+            type_error(&d.name, &d.sql, wanted);
         }
         for m in &view.measures {
             if let MeasureKind::Aggregate { function: Aggregate::Sum | Aggregate::Average, sql } = &m.kind {

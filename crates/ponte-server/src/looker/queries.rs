@@ -293,12 +293,12 @@ pub(super) fn query_json(id: Option<&str>, request: &QueryRequest, vis: Option<&
         "vis_config": vis.map(|t| json!({ "type": t })),
         "pivots": Value::Null,
         "fill_fields": [],
-        "dynamic_fields": Value::Null,
+        "dynamic_fields": request.dynamic_fields,
         "filter_expression": Value::Null,
         "total": false,
         "row_total": Value::Null,
         "column_limit": Value::Null,
-        "has_table_calculations": false,
+        "has_table_calculations": request.dynamic_fields.as_deref().is_some_and(|d| d.contains("table_calculation")),
         "can": { "run": true, "see_results": true, "explore": true, "create": true, "show": true },
     })
 }

@@ -233,7 +233,7 @@ fn model_expressions_are_written_from_their_tree_in_both_dialects() {
         format!(
             r#"SELECT
   {band} AS "faturas__faixa_valor",
-  SUM((GREATEST(("faturas"."demanda_medida_kw" - "faturas"."demanda_contratada_kw"), 0))) AS "faturas__demanda_excedente_kw"
+  SUM((CASE WHEN ("faturas"."demanda_medida_kw" - "faturas"."demanda_contratada_kw") IS NULL THEN NULL ELSE GREATEST(("faturas"."demanda_medida_kw" - "faturas"."demanda_contratada_kw"), 0) END)) AS "faturas__demanda_excedente_kw"
 FROM "objeto_dados_energia_gestao_faturas_v2" AS "faturas"
 WHERE "faturas"."id_cliente" = $1
   AND ({band} <> $2 OR {band} IS NULL)

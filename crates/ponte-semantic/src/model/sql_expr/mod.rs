@@ -11,7 +11,7 @@
 //! into [`Expr`] here: anything else (a subquery, a window, an unknown
 //! function, a second statement, a comment) is refused with the reason.
 //! The compiler writes SQL for each dialect from [`Expr`], never from the
-//! text, and binds string literals as parameters.
+//! text, with string literals escaped for the dialect.
 
 mod parse;
 mod types;
@@ -66,7 +66,7 @@ pub enum Expr {
     Field(String),
     /// A number literal, as written (digits, a point, an exponent).
     Number(String),
-    /// A string literal (bound as a parameter when written).
+    /// A string literal (escaped for the dialect when written).
     Text(String),
     /// `TRUE` or `FALSE`.
     Bool(bool),
@@ -148,35 +148,40 @@ impl Expr {
     /// Calls `f` on this node and every node below it.
     pub fn visit<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
         f(self);
+        self.children(&mut |c| c.visit(f));
+    }
+
+    /// Calls `f` on each node directly below this one.
+    pub fn children<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
         match self {
             Expr::Column(_) | Expr::Field(_) | Expr::Number(_) | Expr::Text(_) | Expr::Bool(_) | Expr::Null => {}
-            Expr::Not(e) | Expr::Negate(e) | Expr::Cast { expr: e, .. } | Expr::IsNull { expr: e, .. } => e.visit(f),
-            Expr::Extract { expr, .. } => expr.visit(f),
+            Expr::Not(e) | Expr::Negate(e) | Expr::Cast { expr: e, .. } | Expr::IsNull { expr: e, .. } => f(e),
+            Expr::Extract { expr, .. } => f(expr),
             Expr::Binary { left, right, .. } => {
-                left.visit(f);
-                right.visit(f);
+                f(left);
+                f(right);
             }
             Expr::Case { operand, whens, otherwise } => {
                 if let Some(o) = operand {
-                    o.visit(f);
+                    f(o);
                 }
                 for (w, t) in whens {
-                    w.visit(f);
-                    t.visit(f);
+                    f(w);
+                    f(t);
                 }
                 if let Some(o) = otherwise {
-                    o.visit(f);
+                    f(o);
                 }
             }
-            Expr::Call { args, .. } => args.iter().for_each(|a| a.visit(f)),
+            Expr::Call { args, .. } => args.iter().for_each(f),
             Expr::Between { expr, low, high, .. } => {
-                expr.visit(f);
-                low.visit(f);
-                high.visit(f);
+                f(expr);
+                f(low);
+                f(high);
             }
             Expr::InList { expr, list, .. } => {
-                expr.visit(f);
-                list.iter().for_each(|a| a.visit(f));
+                f(expr);
+                list.iter().for_each(f);
             }
         }
     }

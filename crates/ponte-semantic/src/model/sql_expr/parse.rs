@@ -44,9 +44,6 @@ pub(crate) fn parse_with_references(text: &str) -> Result<(ast::Expr, Vec<String
             Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)) => {
                 return Err("comments are not allowed in `sql`".to_owned());
             }
-            Token::Word(w) if w.value.to_ascii_lowercase().starts_with(REFERENCE) && w.quote_style.is_some() => {
-                return Err(format!("`{}` is a name ponte keeps for itself", w.value));
-            }
             _ => {}
         }
     }
@@ -71,6 +68,20 @@ pub(crate) fn reference<'r>(ident: &ast::Ident, references: &'r [String]) -> Opt
 /// `text` with each `${…}` replaced by a numbered identifier, and what
 /// each one named. `${TABLE}.col` is the column `col` itself.
 fn take_references(text: &str) -> Result<(String, Vec<String>), String> {
+    if text.to_ascii_lowercase().contains(REFERENCE) {
+        return Err(format!("`{REFERENCE}…` is a name ponte keeps for itself"));
+    }
+    // A `${` inside a string literal would be rewritten like a reference.
+    let mut quoted = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '$' if quoted && text[i..].starts_with("${") => {
+                return Err("`${…}` inside a string literal is not a reference; write it outside the quotes".to_owned());
+            }
+            _ => {}
+        }
+    }
     let mut out = String::with_capacity(text.len());
     let mut references = Vec::new();
     let mut rest = text;
@@ -357,6 +368,9 @@ mod tests {
         assert!(err("CAST(a AS BYTES)").contains("`CAST` to `BYTES` is not allowed"));
         assert!(err("NULLIF(a)").contains("`NULLIF` takes 2 arguments, not 1"));
         assert!(err("\"__ponte_ref_0\"").contains("keeps for itself"));
+        assert!(err("__ponte_ref_0 + 1").contains("keeps for itself"), "not even unquoted");
+        assert!(err("'${x}' || a").contains("inside a string literal"));
+        assert!(parse_sql_expr("'it''s' || ${x}").is_ok(), "a quote doubled inside a string");
         assert!(err(&"(".repeat(200)).contains("cannot read") || err(&"(".repeat(200)).contains("deeper"));
         let deep = format!("{}a{}", "(".repeat(60), ")".repeat(60));
         assert!(parse_sql_expr(&deep).is_err(), "nesting is bounded");

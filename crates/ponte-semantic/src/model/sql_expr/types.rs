@@ -58,6 +58,8 @@ impl ExprType {
             || matches!(self, ExprType::Null | ExprType::Unknown)
             || matches!(wanted, ExprType::Unknown)
             || matches!((self, wanted), (ExprType::Date, ExprType::Timestamp) | (ExprType::Timestamp, ExprType::Date))
+            // `${TABLE}.day >= '2024-01-01'`: both dialects read the text as a date.
+            || matches!((self, wanted), (ExprType::String, ExprType::Date | ExprType::Timestamp))
     }
 }
 
@@ -279,9 +281,10 @@ mod tests {
             "`WHEN` takes a boolean, but column `valor` is a number"
         );
         assert_eq!(
-            typed("EXTRACT(YEAR FROM nome)").unwrap_err(),
-            "`EXTRACT` takes a timestamp, but column `nome` is a string"
+            typed("EXTRACT(YEAR FROM valor)").unwrap_err(),
+            "`EXTRACT` takes a timestamp, but column `valor` is a number"
         );
         assert_eq!(typed("valor = 'x'").unwrap_err(), "a comparison takes a number, but 'x' is a string");
+        assert_eq!(typed("quando >= '2024-01-01'"), Ok(ExprType::Boolean), "text reads as a date, as in SQL");
     }
 }

@@ -7,6 +7,7 @@
 
 mod dashboards;
 mod explores;
+mod expr_refs;
 mod queries;
 mod views;
 mod vis;
@@ -260,7 +261,7 @@ pub(crate) fn validate(raw: &RawModelFile, checker: &mut Checker<'_>) -> Option<
     }
     let views = views::validate_views(&raw.views, TimeframeWords::for_locale(&locale), checker);
     let explores = explores::validate_explores(&raw.explores, &views, checker);
-    views::check_cross_view_references(&views, &explores, checker);
+    expr_refs::check_references(&views, &explores, checker);
     let looks = queries::validate_looks(&raw.looks, &explores, checker);
     let themes = super::theme::validate_themes(&raw.themes, checker);
     let dashboards = dashboards::validate_dashboards(&raw.dashboards, &explores, &themes, checker);

@@ -136,9 +136,8 @@ fn view(rv: &RawView, name: String, name_value: &S<String>, words: TimeframeWord
 /// The `${…}` references of the view's expressions: one to this view
 /// (`${field}` or `${view.field}`) must name a plain dimension of it and
 /// is rewritten to the bare field name, which is how the compiler inlines
-/// it; one to another view is kept as `view.field`, for a dimension only
-/// ([`check_cross_view_references`] checks it in each explore). No
-/// dimension may reach itself through them.
+/// it; one to another view is kept as `view.field` ([`super::expr_refs`]
+/// checks it in each explore, with loops and sizes).
 fn check_expression_references(rv: &RawView, view: &mut View, checker: &mut Checker<'_>) {
     let view_name = view.name.clone();
     let dimension_names: Vec<String> = view.dimensions.iter().map(|d| d.name.clone()).collect();
@@ -151,7 +150,7 @@ fn check_expression_references(rv: &RawView, view: &mut View, checker: &mut Chec
         })
     };
     let normalise = |owner: &str, sql: &mut FieldSql, checker: &mut Checker<'_>| {
-        let FieldSql::Expression(at) = sql else { return true };
+        let FieldSql::Expression(at) = sql else { return };
         let mut problems = Vec::new();
         rewrite_fields(&mut at.expr.expr, &mut |reference: &mut String| {
             let bare = match reference.split_once('.') {
@@ -171,142 +170,17 @@ fn check_expression_references(rv: &RawView, view: &mut View, checker: &mut Chec
         for p in &problems {
             checker.error(span.clone(), format!("`{owner}`: {p}"));
         }
-        problems.is_empty()
     };
-    let mut ok = true;
     for d in &mut view.dimensions {
         let name = d.name.clone();
-        ok &= normalise(&name, &mut d.sql, checker);
+        normalise(&name, &mut d.sql, checker);
     }
     for m in &mut view.measures {
         let name = m.name.clone();
         if let MeasureKind::Aggregate { sql, .. } = &mut m.kind {
-            ok &= normalise(&name, sql, checker);
+            normalise(&name, sql, checker);
         }
     }
-    if !ok {
-        return;
-    }
-    // A loop (`a` → `b` → `a`) would inline forever: refuse it (loops
-    // through other views are found once explores are known).
-    let own = |name: &str| -> Vec<String> {
-        match view.dimensions.iter().find(|d| d.name == name).map(|d| &d.sql) {
-            Some(FieldSql::Expression(at)) => {
-                at.expr.fields().into_iter().filter(|f| !f.contains('.')).map(str::to_owned).collect()
-            }
-            _ => Vec::new(),
-        }
-    };
-    for d in &view.dimensions {
-        if let Some(cycle) = find_loop(&d.name, &own) {
-            checker.error(raw_sql(&d.name).unwrap_or(0..0), format!("`{}` refers to itself: {cycle}", d.name));
-            return;
-        }
-    }
-}
-
-/// Each reference of an expression to another view's field (`${view.field}`)
-/// must name a plain dimension of a view the explore has, in every explore
-/// that has the expression's view; and following references across views
-/// must not come back to where it started.
-pub(super) fn check_cross_view_references(
-    views: &[Arc<View>],
-    explores: &[crate::model::Explore],
-    checker: &mut Checker<'_>,
-) {
-    for explore in explores {
-        for view in explore.views() {
-            for d in &view.dimensions {
-                let FieldSql::Expression(at) = &d.sql else { continue };
-                for reference in at.expr.fields().into_iter().filter(|f| f.contains('.')) {
-                    let found = explore.resolve_field(reference);
-                    if !found.is_some_and(|f| matches!(f.field, FieldRef::Dimension(_))) {
-                        checker.error_at(
-                            at.position,
-                            format!(
-                                "`{}.{}` refers to `${{{reference}}}`, which is not a dimension of a view explore `{}` has",
-                                view.name, d.name, explore.name
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-    }
-    // A measure aggregates its own view's rows: its expression may not
-    // reach another view through a dimension either.
-    for view in views {
-        for m in &view.measures {
-            let MeasureKind::Aggregate { sql: FieldSql::Expression(at), .. } = &m.kind else { continue };
-            let mut seen = Vec::new();
-            let mut pending: Vec<String> = at.expr.fields().into_iter().map(str::to_owned).collect();
-            while let Some(name) = pending.pop() {
-                if seen.contains(&name) || seen.len() > 64 {
-                    continue;
-                }
-                seen.push(name.clone());
-                if name.contains('.') {
-                    checker.error_at(
-                        at.position,
-                        format!(
-                            "measure `{}.{}` reaches `${{{name}}}` of another view; a measure aggregates its own view's rows",
-                            view.name, m.name
-                        ),
-                    );
-                    break;
-                }
-                if let Some(FieldSql::Expression(next)) =
-                    view.dimensions.iter().find(|d| d.name == name).map(|d| &d.sql)
-                {
-                    pending.extend(next.expr.fields().into_iter().map(str::to_owned));
-                }
-            }
-        }
-    }
-    // `view.field` → what it refers to, qualified.
-    let next = |qualified: &str| -> Vec<String> {
-        let Some((v, f)) = qualified.split_once('.') else { return Vec::new() };
-        let sql = views.iter().find(|x| x.name == v).and_then(|x| x.dimensions.iter().find(|d| d.name == f));
-        match sql.map(|d| &d.sql) {
-            Some(FieldSql::Expression(at)) => at
-                .expr
-                .fields()
-                .into_iter()
-                .map(|r| if r.contains('.') { r.to_owned() } else { format!("{v}.{r}") })
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    for view in views {
-        for d in &view.dimensions {
-            let FieldSql::Expression(at) = &d.sql else { continue };
-            if let Some(cycle) = find_loop(&format!("{}.{}", view.name, d.name), &next) {
-                checker.error_at(at.position, format!("`{}.{}` refers to itself: {cycle}", view.name, d.name));
-                return;
-            }
-        }
-    }
-}
-
-/// `a → b → a` when following `next` from `start` comes back to a name on
-/// the way (or goes deeper than 32 references).
-fn find_loop(start: &str, next: &dyn Fn(&str) -> Vec<String>) -> Option<String> {
-    fn walk(path: &mut Vec<String>, next: &dyn Fn(&str) -> Vec<String>) -> Option<String> {
-        let last = path.last()?.clone();
-        for n in next(&last) {
-            let looped = path.contains(&n) || path.len() > 32;
-            path.push(n);
-            if looped {
-                return Some(path.join(" → "));
-            }
-            if let Some(cycle) = walk(path, next) {
-                return Some(cycle);
-            }
-            path.pop();
-        }
-        None
-    }
-    walk(&mut vec![start.to_owned()], next)
 }
 
 /// Calls `f` on every `${…}` reference of `expr`, which may rewrite it.
