@@ -15,7 +15,7 @@ const MAX_INLINE_DEPTH: usize = 16;
 
 /// The SQL of `sql`, a field of `view` in `explore` (whose other views an
 /// expression's `${view.field}` may name; the planner joins them).
-pub(crate) fn field_sql(w: &SqlWriter, explore: &Explore, view: &View, sql: &FieldSql) -> String {
+pub(crate) fn render(w: &SqlWriter, explore: &Explore, view: &View, sql: &FieldSql) -> String {
     inline(w, explore, view, sql, 0)
 }
 

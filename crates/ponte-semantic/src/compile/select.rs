@@ -3,7 +3,7 @@
 //! here comes from the model, every value goes through [`SqlWriter::bind`].
 
 use super::dialect::{SqlWriter, all_of};
-use super::expr_sql::field_sql as sql_of;
+use super::expr_sql;
 use super::filter_sql::condition;
 use super::resolve::{Plan, Planned, time_kind};
 use super::{CompiledQuery, Dialect, FieldKind, OutputColumn, QueryError};
@@ -96,7 +96,7 @@ pub(crate) fn from_and_where(w: &mut SqlWriter, plan: &Plan<'_>) -> String {
 pub(crate) fn field_sql(w: &mut SqlWriter, plan: &Plan<'_>, p: &Planned<'_>) -> Result<String, QueryError> {
     let view = p.field.view;
     Ok(match p.field.field {
-        FieldRef::Dimension(d) => sql_of(w, plan.explore, view, &d.sql),
+        FieldRef::Dimension(d) => expr_sql::render(w, plan.explore, view, &d.sql),
         FieldRef::Timeframe(g, t) => {
             let column = w.column(&view.name, &g.column.name);
             let kind = p.time.ok_or_else(|| QueryError::UnknownColumnType {
@@ -110,16 +110,13 @@ pub(crate) fn field_sql(w: &mut SqlWriter, plan: &Plan<'_>, p: &Planned<'_>) -> 
     })
 }
 
-/// A measure as an aggregate. Filtered measures aggregate
-/// `CASE WHEN <filters> THEN <column> END`, so rows failing the filters
-/// count as NULL, which every aggregate skips.
-fn measure_sql(
+/// A filtered measure's condition (its `filters`, AND-ed), or `None`.
+pub(crate) fn measure_filters(
     w: &mut SqlWriter,
     plan: &Plan<'_>,
     view: &View,
     m: &Measure,
-    depth: usize,
-) -> Result<String, QueryError> {
+) -> Result<Option<String>, QueryError> {
     let mut conditions = Vec::new();
     for ff in &m.filters {
         let field = plan.explore.resolve_field(&ff.field).or_else(|| {
@@ -132,8 +129,21 @@ fn measure_sql(
         let time = time_kind(&field, plan.columns)?;
         conditions.extend(condition(w, &column, &ff.filter, time, plan.now));
     }
-    let when = all_of(conditions);
-    let key = view.dimensions.iter().find(|d| d.primary_key).map(|d| sql_of(w, plan.explore, view, &d.sql));
+    Ok(all_of(conditions))
+}
+
+/// A measure as an aggregate. Filtered measures aggregate
+/// `CASE WHEN <filters> THEN <column> END`, so rows failing the filters
+/// count as NULL, which every aggregate skips.
+fn measure_sql(
+    w: &mut SqlWriter,
+    plan: &Plan<'_>,
+    view: &View,
+    m: &Measure,
+    depth: usize,
+) -> Result<String, QueryError> {
+    let when = measure_filters(w, plan, view, m)?;
+    let key = view.dimensions.iter().find(|d| d.primary_key).map(|d| expr_sql::render(w, plan.explore, view, &d.sql));
     Ok(match &m.kind {
         MeasureKind::Count => match (key, when) {
             (Some(key), Some(when)) => format!("COUNT(DISTINCT CASE WHEN {when} THEN {key} END)"),
@@ -142,7 +152,7 @@ fn measure_sql(
             (None, None) => "COUNT(*)".to_owned(),
         },
         MeasureKind::Aggregate { function, sql } => {
-            let column = sql_of(w, plan.explore, view, sql);
+            let column = expr_sql::render(w, plan.explore, view, sql);
             let arg = match when {
                 Some(when) => format!("CASE WHEN {when} THEN {column} END"),
                 None => column,
@@ -208,7 +218,7 @@ fn join_side(w: &SqlWriter, plan: &Plan<'_>, name: &str) -> String {
 /// not the truncated date).
 pub(crate) fn plain_sql(w: &SqlWriter, plan: &Plan<'_>, field: &crate::model::ResolvedField<'_>) -> String {
     match field.field {
-        FieldRef::Dimension(d) => sql_of(w, plan.explore, field.view, &d.sql),
+        FieldRef::Dimension(d) => expr_sql::render(w, plan.explore, field.view, &d.sql),
         FieldRef::Timeframe(g, _) => w.column(&field.view.name, &g.column.name),
         // Not asked for measures; a measure is no column.
         FieldRef::Measure(_) => "NULL".to_owned(),

@@ -17,10 +17,10 @@
 //! GROUP BY "d" HAVING … ORDER BY … LIMIT …
 //! ```
 
-use super::dialect::{SqlWriter, all_of};
-use super::expr_sql::field_sql as sql_of;
+use super::dialect::SqlWriter;
+use super::expr_sql;
 use super::filter_sql::condition;
-use super::resolve::{Plan, Planned, time_kind};
+use super::resolve::{Plan, Planned};
 use super::select::{field_sql, from_and_where, output_column, unique_alias};
 use super::{CompiledQuery, Dialect, QueryError};
 use crate::model::{Aggregate, BinaryOp, FieldRef, Measure, MeasureKind, NumberExpr, View};
@@ -118,7 +118,7 @@ fn key_sql(w: &SqlWriter, plan: &Plan<'_>, view: &View) -> String {
     view.dimensions
         .iter()
         .find(|d| d.primary_key)
-        .map_or_else(|| "NULL".to_owned(), |d| sql_of(w, plan.explore, view, &d.sql))
+        .map_or_else(|| "NULL".to_owned(), |d| expr_sql::render(w, plan.explore, view, &d.sql))
 }
 
 /// A measure over the inner rows: its argument becomes an inner column,
@@ -131,18 +131,7 @@ fn measure(
     m: &Measure,
     depth: usize,
 ) -> Result<String, QueryError> {
-    let mut conditions = Vec::new();
-    for ff in &m.filters {
-        let field = plan.explore.resolve_field(&ff.field).or_else(|| {
-            let (_, name) = ff.field.split_once('.')?;
-            view.field(name).map(|field| crate::model::ResolvedField { view, field })
-        });
-        let Some(field) = field.filter(|f| !f.is_measure()) else { continue };
-        let column = super::select::plain_sql(w, plan, &field);
-        let time = time_kind(&field, plan.columns)?;
-        conditions.extend(condition(w, &column, &ff.filter, time, plan.now));
-    }
-    let when = all_of(conditions);
+    let when = super::select::measure_filters(w, plan, view, m)?;
     let only_when = |value: String| match &when {
         Some(when) => format!("CASE WHEN {when} THEN {value} END"),
         None => value,
@@ -155,7 +144,7 @@ fn measure(
             None => format!("COUNT({})", inner.arg(w, only_when("1".to_owned()))),
         },
         MeasureKind::Aggregate { function, sql } => {
-            let arg = inner.arg(w, only_when(sql_of(w, plan.explore, view, sql)));
+            let arg = inner.arg(w, only_when(expr_sql::render(w, plan.explore, view, sql)));
             let once = |arg: &str| match deduped {
                 Some(i) => format!("CASE WHEN {} = 1 THEN {arg} END", w.ident(&rn(i))),
                 None => arg.to_owned(),

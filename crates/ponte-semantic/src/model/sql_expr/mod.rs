@@ -151,6 +151,43 @@ impl Expr {
         self.children(&mut |c| c.visit(f));
     }
 
+    /// Calls `f` on every `${…}` reference below (and at) this node, which
+    /// may rewrite it (the model rewrites `${view.field}` of its own view
+    /// to `field`).
+    pub fn rewrite_fields(&mut self, f: &mut dyn FnMut(&mut String)) {
+        match self {
+            Expr::Field(name) => f(name),
+            Expr::Column(_) | Expr::Number(_) | Expr::Text(_) | Expr::Bool(_) | Expr::Null => {}
+            Expr::Not(e) | Expr::Negate(e) | Expr::Cast { expr: e, .. } | Expr::IsNull { expr: e, .. } => {
+                e.rewrite_fields(f)
+            }
+            Expr::Extract { expr, .. } => expr.rewrite_fields(f),
+            Expr::Binary { left, right, .. } => {
+                left.rewrite_fields(f);
+                right.rewrite_fields(f);
+            }
+            Expr::Case { operand, whens, otherwise } => {
+                for e in operand.iter_mut().chain(otherwise.iter_mut()) {
+                    e.rewrite_fields(f);
+                }
+                for (w, t) in whens {
+                    w.rewrite_fields(f);
+                    t.rewrite_fields(f);
+                }
+            }
+            Expr::Call { args, .. } => args.iter_mut().for_each(|a| a.rewrite_fields(f)),
+            Expr::Between { expr, low, high, .. } => {
+                for e in [expr, low, high] {
+                    e.rewrite_fields(f);
+                }
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.rewrite_fields(f);
+                list.iter_mut().for_each(|a| a.rewrite_fields(f));
+            }
+        }
+    }
+
     /// Calls `f` on each node directly below this one.
     pub fn children<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
         match self {

@@ -8,7 +8,7 @@ use crate::model::field::ResolvedField;
 use crate::model::filter::FieldFilter;
 use crate::model::number_expr::parse_number_expr;
 use crate::model::raw::{RawDimension, RawDimensionGroup, RawMeasure, RawView, S};
-use crate::model::sql_expr::{Expr, parse_sql_expr};
+use crate::model::sql_expr::parse_sql_expr;
 use crate::model::{
     Aggregate, Dimension, DimensionGroup, DimensionType, FieldRef, FieldSql, Measure, MeasureKind, SqlExprAt, SqlName,
     Timeframe, TimeframeWords, View,
@@ -152,7 +152,7 @@ fn check_expression_references(rv: &RawView, view: &mut View, checker: &mut Chec
     let normalise = |owner: &str, sql: &mut FieldSql, checker: &mut Checker<'_>| {
         let FieldSql::Expression(at) = sql else { return };
         let mut problems = Vec::new();
-        rewrite_fields(&mut at.expr.expr, &mut |reference: &mut String| {
+        at.expr.expr.rewrite_fields(&mut |reference: &mut String| {
             let bare = match reference.split_once('.') {
                 Some((v, f)) if v == view_name => f.to_owned(),
                 // Checked in each explore, where the view is joined (and
@@ -179,44 +179,6 @@ fn check_expression_references(rv: &RawView, view: &mut View, checker: &mut Chec
         let name = m.name.clone();
         if let MeasureKind::Aggregate { sql, .. } = &mut m.kind {
             normalise(&name, sql, checker);
-        }
-    }
-}
-
-/// Calls `f` on every `${…}` reference of `expr`, which may rewrite it.
-fn rewrite_fields(expr: &mut Expr, f: &mut dyn FnMut(&mut String)) {
-    match expr {
-        Expr::Field(name) => f(name),
-        Expr::Column(_) | Expr::Number(_) | Expr::Text(_) | Expr::Bool(_) | Expr::Null => {}
-        Expr::Not(e) | Expr::Negate(e) | Expr::Cast { expr: e, .. } | Expr::IsNull { expr: e, .. } => {
-            rewrite_fields(e, f)
-        }
-        Expr::Extract { expr, .. } => rewrite_fields(expr, f),
-        Expr::Binary { left, right, .. } => {
-            rewrite_fields(left, f);
-            rewrite_fields(right, f);
-        }
-        Expr::Case { operand, whens, otherwise } => {
-            if let Some(o) = operand {
-                rewrite_fields(o, f);
-            }
-            for (w, t) in whens {
-                rewrite_fields(w, f);
-                rewrite_fields(t, f);
-            }
-            if let Some(o) = otherwise {
-                rewrite_fields(o, f);
-            }
-        }
-        Expr::Call { args, .. } => args.iter_mut().for_each(|a| rewrite_fields(a, f)),
-        Expr::Between { expr, low, high, .. } => {
-            rewrite_fields(expr, f);
-            rewrite_fields(low, f);
-            rewrite_fields(high, f);
-        }
-        Expr::InList { expr, list, .. } => {
-            rewrite_fields(expr, f);
-            list.iter_mut().for_each(|a| rewrite_fields(a, f));
         }
     }
 }
