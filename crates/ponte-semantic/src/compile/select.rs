@@ -165,30 +165,33 @@ fn measure_sql(
                 Aggregate::Max => format!("MAX({arg})"),
             }
         }
-        MeasureKind::Number(expr) => number_sql(w, plan, view, expr, depth)?,
+        MeasureKind::Number(expr) => {
+            number_sql(w, view, expr, depth, &mut |w, m, depth| measure_sql(w, plan, view, m, depth))?
+        }
     })
 }
 
 /// A `number` measure's arithmetic, every operation parenthesised and every
-/// divisor guarded against zero.
-fn number_sql(
+/// divisor guarded against zero; `measure` writes each measure it names
+/// (as a plain or a symmetric query aggregates it).
+pub(crate) fn number_sql(
     w: &mut SqlWriter,
-    plan: &Plan<'_>,
     view: &View,
     expr: &NumberExpr,
     depth: usize,
+    measure: &mut dyn FnMut(&mut SqlWriter, &Measure, usize) -> Result<String, QueryError>,
 ) -> Result<String, QueryError> {
     Ok(match expr {
         NumberExpr::Measure(name) => match view.measure(name).filter(|_| depth < 32) {
-            Some(m) => measure_sql(w, plan, view, m, depth + 1)?,
+            Some(m) => measure(w, m, depth + 1)?,
             // The model checks references; a dangling one cannot happen.
             None => "NULL".to_owned(),
         },
         NumberExpr::Literal(v) => literal(*v),
-        NumberExpr::Negate(e) => format!("(-{})", number_sql(w, plan, view, e, depth)?),
+        NumberExpr::Negate(e) => format!("(-{})", number_sql(w, view, e, depth, measure)?),
         NumberExpr::Binary { op, left, right } => {
-            let l = number_sql(w, plan, view, left, depth)?;
-            let r = number_sql(w, plan, view, right, depth)?;
+            let l = number_sql(w, view, left, depth, measure)?;
+            let r = number_sql(w, view, right, depth, measure)?;
             match op {
                 BinaryOp::Add => format!("({l} + {r})"),
                 BinaryOp::Subtract => format!("({l} - {r})"),

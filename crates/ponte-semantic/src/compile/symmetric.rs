@@ -23,7 +23,7 @@ use super::filter_sql::condition;
 use super::resolve::{Plan, Planned};
 use super::select::{field_sql, from_and_where, output_column, unique_alias};
 use super::{CompiledQuery, Dialect, QueryError};
-use crate::model::{Aggregate, BinaryOp, FieldRef, Measure, MeasureKind, NumberExpr, View};
+use crate::model::{Aggregate, FieldRef, Measure, MeasureKind, View};
 
 /// The inner query's extra columns, written as measures need them.
 struct Inner {
@@ -157,35 +157,8 @@ fn measure(
                 Aggregate::Max => format!("MAX({arg})"),
             }
         }
-        MeasureKind::Number(expr) => number(w, plan, inner, view, expr, depth)?,
-    })
-}
-
-/// A `number` measure's arithmetic over its measures, as in a plain query.
-fn number(
-    w: &mut SqlWriter,
-    plan: &Plan<'_>,
-    inner: &mut Inner,
-    view: &View,
-    expr: &NumberExpr,
-    depth: usize,
-) -> Result<String, QueryError> {
-    Ok(match expr {
-        NumberExpr::Measure(name) => match view.measure(name).filter(|_| depth < 32) {
-            Some(m) => measure(w, plan, inner, view, m, depth + 1)?,
-            None => "NULL".to_owned(),
-        },
-        NumberExpr::Literal(v) => super::select::literal(*v),
-        NumberExpr::Negate(e) => format!("(-{})", number(w, plan, inner, view, e, depth)?),
-        NumberExpr::Binary { op, left, right } => {
-            let l = number(w, plan, inner, view, left, depth)?;
-            let r = number(w, plan, inner, view, right, depth)?;
-            match op {
-                BinaryOp::Add => format!("({l} + {r})"),
-                BinaryOp::Subtract => format!("({l} - {r})"),
-                BinaryOp::Multiply => format!("({l} * {r})"),
-                BinaryOp::Divide => w.divide(&l, &r),
-            }
+        MeasureKind::Number(expr) => {
+            super::select::number_sql(w, view, expr, depth, &mut |w, m, depth| measure(w, plan, inner, view, m, depth))?
         }
     })
 }
