@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch};
 use arrow_cast::{CastOptions, cast_with_options};
-use arrow_schema::{ArrowError, DataType, Field, Schema};
+use arrow_ord::sort::{SortColumn, lexsort_to_indices};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SortOptions};
 use ponte_semantic::calc::evaluate;
 use ponte_semantic::compile::{CompiledQuery, FieldKind};
 use ponte_warehouse::QueryResult;
@@ -35,10 +36,27 @@ pub fn apply(query: &CompiledQuery, mut result: QueryResult) -> Result<QueryResu
         columns.push(Arc::new(Float64Array::from(values)));
     }
     let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), columns)?;
+    let mut batch = RecordBatch::try_new(schema.clone(), columns)?;
+    if !query.sorts_after.is_empty() {
+        batch = sorted(&batch, &query.sorts_after)?;
+    }
     result.schema = schema;
     result.batches = vec![batch];
     Ok(result)
+}
+
+/// `batch`'s rows ordered by `keys` (column alias, descending), nulls last
+/// as the SQL orders them.
+fn sorted(batch: &RecordBatch, keys: &[(String, bool)]) -> Result<RecordBatch, ArrowError> {
+    let columns: Vec<SortColumn> = keys
+        .iter()
+        .filter_map(|(alias, descending)| {
+            let values = batch.column_by_name(alias)?.clone();
+            Some(SortColumn { values, options: Some(SortOptions { descending: *descending, nulls_first: false }) })
+        })
+        .collect();
+    let indices = lexsort_to_indices(&columns, None)?;
+    arrow_select::take::take_record_batch(batch, &indices)
 }
 
 /// A column as numbers: numeric types as they are, anything that casts

@@ -214,6 +214,16 @@ def table_calculations_match_duckdb_window_functions():
             assert abs(r["participacao"] - share) < 1e-9 and abs(r["acumulado"] - running) < 1e-3 * max(1, running), (r, share, running)
             assert (r["variacao"] is None and change is None) or abs(r["variacao"] - change) < 1e-9, (r, change)
             assert r["acima_da_media"] == above, (r, above)
+    # Sorted by a calculation: over the rows returned, as Looker does.
+    by_share = models.WriteQuery(
+        model="comerc", view="faturas", fields=["faturas.mes_referencia_month", "faturas.custo_total", "participacao"],
+        sorts=["participacao desc"], limit="5000", dynamic_fields=calcs)
+    rows = json.loads(a.run_inline_query("json", by_share))
+    shares = [r["participacao"] for r in rows]
+    assert shares == sorted(shares, reverse=True) and len(shares) > 2, shares[:5]
+    top = duckdb.sql(f"""SELECT strftime(mes_referencia, '%Y-%m') FROM {FATURAS} WHERE id_cliente = 1
+                          GROUP BY 1 ORDER BY sum(valor_total) DESC LIMIT 1""").fetchall()[0][0]
+    assert rows[0]["faturas.mes_referencia_month"] == top, (rows[0], top)
     bi = json.loads(a.run_inline_query("json_bi", query))
     listed = [(t["name"], t["label"], t["value_format"]) for t in bi["metadata"]["fields"]["table_calculations"]]
     assert listed[0] == ("participacao", "Participação", "0.0%"), listed

@@ -52,8 +52,14 @@ fn sample() -> (CompiledQuery, Vec<RecordBatch>) {
         ],
     )
     .unwrap();
-    let query =
-        CompiledQuery { sql: "SELECT 1".into(), params: vec![], columns, limit: 500, table_calculations: vec![] };
+    let query = CompiledQuery {
+        sql: "SELECT 1".into(),
+        params: vec![],
+        columns,
+        limit: 500,
+        table_calculations: vec![],
+        sorts_after: vec![],
+    };
     (query, vec![batch])
 }
 

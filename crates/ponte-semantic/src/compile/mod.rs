@@ -133,6 +133,11 @@ pub struct CompiledQuery {
     /// columns come last in `columns`, not from the SQL
     /// ([`crate::calc::evaluate`]).
     pub table_calculations: Vec<crate::calc::TableCalc>,
+    /// When the request sorts by a table calculation: every sort key, in
+    /// order, as (output column alias, descending), applied to the rows
+    /// after the calculations (the SQL orders by the request's other keys).
+    /// Looker also sorts by a calculation over the rows returned.
+    pub sorts_after: Vec<(String, bool)>,
 }
 
 /// A value bound to a `$n` placeholder: what the compiler produces and
@@ -221,12 +226,10 @@ pub fn compile(
             return Err(bad(format!("`{field}` in `fields` is neither `view.field` nor a table calculation")));
         }
     }
-    if let Some(sort) =
-        request.sorts.iter().find(|s| calcs.iter().any(|c| s.split_whitespace().next() == Some(&c.name)))
-    {
-        return Err(bad(format!("sorting by a table calculation (`{sort}`) is not supported yet")));
-    }
-    let without = QueryRequest { fields, dynamic_fields: None, ..request.clone() };
+    let is_calc = |sort: &str| calcs.iter().any(|c| sort.split_whitespace().next() == Some(c.name.as_str()));
+    let by_calc = request.sorts.iter().any(|s| is_calc(s));
+    let sql_sorts: Vec<String> = request.sorts.iter().filter(|s| !is_calc(s)).cloned().collect();
+    let without = QueryRequest { fields, dynamic_fields: None, sorts: sql_sorts, ..request.clone() };
     let plan = resolve::plan(model, &without, caller, target, now)?;
     // A calculation reads numbers: text, dates and yes/no would be nulls
     // (or a zip code read as a number), so referring to one is refused.
@@ -257,6 +260,15 @@ pub fn compile(
             // No field's alias starts with `__` (view names are identifiers).
             alias: format!("__table_calculation__{}", calc.name),
         });
+    }
+    if by_calc {
+        for sort in &request.sorts {
+            let (name, descending) = request::parse_sort(sort)?;
+            let alias = compiled.columns.iter().find(|c| c.name == name).map(|c| c.alias.clone()).ok_or_else(|| {
+                QueryError::BadSort { sort: sort.clone(), reason: format!("`{name}` is not one of the query's fields") }
+            })?;
+            compiled.sorts_after.push((alias, descending));
+        }
     }
     compiled.table_calculations = calcs;
     Ok(compiled)

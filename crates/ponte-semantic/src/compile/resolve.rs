@@ -238,8 +238,23 @@ pub(crate) fn time_kind(field: &ResolvedField<'_>, columns: &WarehouseColumns) -
                 DimensionType::Time => TimeKind::Timestamp,
                 _ => return Ok(None),
             };
-            // An expression's type is the one declared.
-            let Some(column) = d.sql.column() else { return Ok(Some(declared)) };
+            let column = match &d.sql {
+                crate::model::FieldSql::Column(column) => column,
+                // An expression's type as the warehouse columns give it
+                // (`CAST(day AS TIMESTAMP)` on a date dimension binds
+                // timestamps), else the one declared.
+                crate::model::FieldSql::Expression(at) => {
+                    let table = columns.get(&field.view.table.name);
+                    let kind_of = |c: &str| table.and_then(|t| t.get(c)).copied();
+                    let no_fields = |_: &str| None;
+                    let typing = crate::model::sql_expr::Typing { column: &kind_of, field: &no_fields };
+                    return Ok(Some(match crate::model::sql_expr::infer(&at.expr.expr, &typing) {
+                        Ok(crate::model::sql_expr::ExprType::Date) => TimeKind::Date,
+                        Ok(crate::model::sql_expr::ExprType::Timestamp) => TimeKind::Timestamp,
+                        _ => declared,
+                    }));
+                }
+            };
             (column, Some(declared))
         }
         FieldRef::Timeframe(g, _) => (&g.column, None),

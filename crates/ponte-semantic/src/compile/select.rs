@@ -50,7 +50,14 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
     sql.push_str(&format!("\nORDER BY {}", order.join(", ")));
     sql.push_str(&format!("\nLIMIT {}", plan.limit));
 
-    Ok(CompiledQuery { sql, params: w.params, columns, limit: plan.limit, table_calculations: Vec::new() })
+    Ok(CompiledQuery {
+        sql,
+        params: w.params,
+        columns,
+        limit: plan.limit,
+        table_calculations: Vec::new(),
+        sorts_after: Vec::new(),
+    })
 }
 
 /// `FROM` the explore's base view, its joins, and `WHERE` the access

@@ -105,7 +105,14 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
         .collect();
     sql.push_str(&format!("\nORDER BY {}", order.join(", ")));
     sql.push_str(&format!("\nLIMIT {}", plan.limit));
-    Ok(CompiledQuery { sql, params: w.params, columns: ordered, limit: plan.limit, table_calculations: Vec::new() })
+    Ok(CompiledQuery {
+        sql,
+        params: w.params,
+        columns: ordered,
+        limit: plan.limit,
+        table_calculations: Vec::new(),
+        sorts_after: Vec::new(),
+    })
 }
 
 /// The row number column of the `i`th repeated view.

@@ -208,3 +208,33 @@ fn an_empty_expression_is_no_filter() {
     assert!(!q.sql.contains("unidades"), "an 'any value' filter needs no join");
     assert_eq!(q.params, [QueryParam::Int(7)]);
 }
+
+#[test]
+fn a_date_dimension_whose_expression_gives_a_timestamp_binds_timestamps() {
+    let text = r#"
+[model]
+name = "m"
+time_zone = "UTC"
+[[views]]
+name = "e"
+dimensions = [
+  { name = "id", type = "number", primary_key = true },
+  { name = "dia", type = "date", sql = "CAST(${TABLE}.ts AS TIMESTAMP)" },
+  { name = "dia_declarado", type = "date", sql = "COALESCE(ts, ts)" },
+]
+measures = [{ name = "n", type = "count" }]
+[[explores]]
+name = "e"
+"#;
+    let model = crate::model::parse_model(text, "m.toml".as_ref()).unwrap();
+    let columns: WarehouseColumns =
+        [("e".to_owned(), [("ts".to_owned(), ColumnKind::Date)].into_iter().collect())].into_iter().collect();
+    let target = Target::new(Dialect::BigQuery, &columns);
+    let run = |field: &str| {
+        let body =
+            request(&format!(r#"{{"model": "m", "view": "e", "fields": ["e.n"], "filters": {{"{field}": "2024"}}}}"#));
+        compile(&model, &body, &Caller::default(), &target, now()).unwrap().params
+    };
+    assert!(matches!(run("e.dia")[0], QueryParam::Timestamp(_)), "the CAST's type, not the declared date");
+    assert!(matches!(run("e.dia_declarado")[0], QueryParam::Date(_)), "COALESCE of a date column is a date");
+}
