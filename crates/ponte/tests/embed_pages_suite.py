@@ -484,6 +484,16 @@ def cross_filters_narrow_the_other_tiles():
             customer)
         assert cells[0] == "Total" and pt_number(cells[1]) == invoices and pt_number(cells[2]) == units_billed, cells
         assert abs(pt_number(cells[3]) - round(cost_all, 2)) < 0.006, (cells, cost_all)
+        # The tile's table calculation: each status's share of the cost.
+        status_table = page.tables[-1] if page.tables[-1][0][0].startswith("Status") else next(
+            t for t in page.tables if t and t[0] and t[0][0].startswith("Status"))
+        assert status_table[0][-1] == "Participação no custo", status_table[0]
+        by_status = dict(truth(f"SELECT status_pagamento, sum(valor_total)::DOUBLE FROM {FATURAS} WHERE id_cliente = ? "
+                               "GROUP BY 1", customer))
+        for row in status_table[1:]:
+            if row[0] in by_status:
+                share = f"{by_status[row[0]] / cost_all * 100:.1f}%".replace(".", ",")
+                assert row[-1] == share, (row, share)
         links = [html.unescape(h) for h in re.findall(r'<a class="crossfilter" href="([^"]+)"', r.text)]
         units = [h for h in links if "crossfilter_tile=3" in h]
         assert units, links[:3]

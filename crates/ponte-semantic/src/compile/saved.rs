@@ -103,6 +103,7 @@ pub fn saved_request(model: &Model, query: &Query) -> QueryRequest {
             .map(|s| if s.descending { format!("{} desc", s.field) } else { s.field.clone() })
             .collect(),
         limit: query.limit,
+        dynamic_fields: query.dynamic_fields.clone(),
         ..QueryRequest::default()
     }
 }

@@ -15,6 +15,10 @@ pub struct Query {
     /// `pivots`): a column chart of cost by month pivoted on status has a
     /// series per status. The SQL is the same; only the drawing differs.
     pub pivots: Vec<String>,
+    /// Looker's `dynamic_fields` (a JSON array) with the query's table
+    /// calculations, whose names `fields` may list; checked when the model
+    /// is read.
+    pub dynamic_fields: Option<String>,
     /// Filters, in file order.
     pub filters: Vec<FieldFilter>,
     /// Sort order.

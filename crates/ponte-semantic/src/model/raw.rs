@@ -153,6 +153,7 @@ pub(crate) struct RawQuery {
     pub explore: Option<S<String>>,
     pub fields: Option<Vec<S<String>>>,
     pub pivots: Option<Vec<S<String>>>,
+    pub dynamic_fields: Option<S<String>>,
     pub filters: Option<Pairs>,
     pub sorts: Option<Vec<S<String>>>,
     pub limit: Option<S<IntOrString>>,

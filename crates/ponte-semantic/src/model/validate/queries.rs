@@ -82,10 +82,27 @@ pub(super) fn validate_query(
     let explore = query_explore(rq, explores, context, checker)?;
     let raw = rq.get_ref();
     let mut ok = true;
+    // Table calculations first: `fields` may name them.
+    let dotted: Vec<String> =
+        raw.fields.iter().flatten().map(|f| f.get_ref().clone()).filter(|f| f.contains('.')).collect();
+    let calcs = match &raw.dynamic_fields {
+        Some(d) => match crate::calc::parse_dynamic_fields(d.get_ref(), &dotted) {
+            Ok(calcs) => calcs,
+            Err(e) => {
+                checker.error(d.span(), format!("{context}: {e}"));
+                return None;
+            }
+        },
+        None => Vec::new(),
+    };
     let mut fields: Vec<String> = Vec::new();
     match &raw.fields {
         Some(list) if !list.is_empty() => {
             for f in list {
+                if calcs.iter().any(|c| c.name == *f.get_ref()) {
+                    fields.push(f.get_ref().clone());
+                    continue;
+                }
                 match checker.resolve(explore, f, context) {
                     Some(r) if fields.contains(&r.name()) => {
                         checker.error(f.span(), format!("{context}: field `{}` is listed twice", r.name()));
@@ -159,7 +176,8 @@ pub(super) fn validate_query(
             None => ok = false,
         }
     }
-    ok.then(|| Query { explore: explore.name.clone(), fields, pivots, filters, sorts, limit })
+    let dynamic_fields = raw.dynamic_fields.as_ref().map(|d| d.get_ref().clone());
+    ok.then(|| Query { explore: explore.name.clone(), fields, pivots, dynamic_fields, filters, sorts, limit })
 }
 
 /// `view.field` or `view.field desc` (Looker's sort syntax); the field must

@@ -271,6 +271,20 @@ title = "D"
     }
 
     #[test]
+    fn a_tile_query_takes_table_calculations_listed_in_its_fields() {
+        let calc = r#"dynamic_fields = '[{"table_calculation": "share", "expression": "${v.t} / sum(${v.t})"}]'"#;
+        let q = format!(r#"{{ explore = "v", fields = ["v.s", "v.t", "share"], {calc} }}"#);
+        let model = parse(&tile("table", &q, "")).unwrap();
+        let query = model.dashboard("d").unwrap().elements[0].query.clone().unwrap();
+        assert_eq!(query.fields, ["v.s", "v.t", "share"]);
+        assert!(query.dynamic_fields.unwrap().contains("share"));
+        let bad = r#"{ explore = "v", fields = ["v.t", "share"], dynamic_fields = '[{"table_calculation": "share", "expression": "${v.nada}"}]' }"#;
+        assert!(parse(&tile("table", bad, "")).unwrap_err().contains("refers to `${v.nada}`"));
+        let unknown = r#"{ explore = "v", fields = ["v.t", "share"] }"#;
+        assert!(parse(&tile("table", unknown, "")).unwrap_err().contains("share"));
+    }
+
+    #[test]
     fn a_filter_control_fits_its_field() {
         let filter = |field: &str, control: &str| {
             parse(&format!(
