@@ -42,13 +42,7 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
         sql.push_str(&format!("\nHAVING {}", having.join("\n  AND ")));
     }
 
-    let order: Vec<String> = plan
-        .sorts
-        .iter()
-        .map(|(i, desc)| format!("{}{}", w.ident(&columns[*i].alias), if *desc { " DESC" } else { "" }))
-        .collect();
-    sql.push_str(&format!("\nORDER BY {}", order.join(", ")));
-    sql.push_str(&format!("\nLIMIT {}", plan.limit));
+    sql.push_str(&order_and_limit(&w, plan, &columns));
 
     Ok(CompiledQuery {
         sql,
@@ -58,6 +52,17 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
         table_calculations: Vec::new(),
         sorts_after: Vec::new(),
     })
+}
+
+/// `ORDER BY` the plan's sorts (indexes into `columns`, in request order)
+/// and `LIMIT`: the tail of a plain and a symmetric query.
+pub(crate) fn order_and_limit(w: &SqlWriter, plan: &Plan<'_>, columns: &[OutputColumn]) -> String {
+    let order: Vec<String> = plan
+        .sorts
+        .iter()
+        .map(|(i, desc)| format!("{}{}", w.ident(&columns[*i].alias), if *desc { " DESC" } else { "" }))
+        .collect();
+    format!("\nORDER BY {}\nLIMIT {}", order.join(", "), plan.limit)
 }
 
 /// `FROM` the explore's base view, its joins, and `WHERE` the access

@@ -98,13 +98,7 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
     // order is restored for the output and the sorts.
     let order_of = |p: &Planned<'_>| columns.iter().position(|c| c.name == p.field.name());
     let ordered: Vec<_> = plan.fields.iter().filter_map(|p| order_of(p).map(|i| columns[i].clone())).collect();
-    let order: Vec<String> = plan
-        .sorts
-        .iter()
-        .map(|(i, desc)| format!("{}{}", w.ident(&ordered[*i].alias), if *desc { " DESC" } else { "" }))
-        .collect();
-    sql.push_str(&format!("\nORDER BY {}", order.join(", ")));
-    sql.push_str(&format!("\nLIMIT {}", plan.limit));
+    sql.push_str(&super::select::order_and_limit(&w, plan, &ordered));
     Ok(CompiledQuery {
         sql,
         params: w.params,
