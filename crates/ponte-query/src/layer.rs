@@ -81,7 +81,9 @@ impl SemanticLayer {
     /// over the rows.
     pub async fn run(&self, query: &CompiledQuery, options: QueryOptions) -> Result<QueryResult, WarehouseError> {
         let result = self.warehouse.query_with(&query.sql, &query.params, options).await?;
-        if query.table_calculations.is_empty() {
+        // A pivoted query's calculations run on the spread table, when it
+        // is rendered ([`crate::render::pivoted`]).
+        if query.table_calculations.is_empty() || query.pivot.is_some() {
             return Ok(result);
         }
         // A pass over every row per term: off the async workers.
@@ -98,7 +100,7 @@ impl SemanticLayer {
     /// every row; rows are capped as for any query) and streamed from
     /// memory.
     pub async fn stream(&self, query: &CompiledQuery) -> Result<ponte_warehouse::BatchStream, WarehouseError> {
-        if query.table_calculations.is_empty() {
+        if query.table_calculations.is_empty() && query.pivot.is_none() {
             return self.warehouse.query_stream(&query.sql, &query.params).await;
         }
         let result = self.run(query, QueryOptions::default()).await?;

@@ -230,12 +230,85 @@ def table_calculations_match_duckdb_window_functions():
     # What cannot be evaluated is a 400 naming it; custom fields are refused.
     for bad, word in [
         ('[{"table_calculation": "x", "expression": "${faturas.nada} + 1"}]', "faturas.nada"),
-        ('[{"table_calculation": "x", "expression": "pivot_index(${faturas.custo_total}, 1)"}]', "pivot_index"),
+        ('[{"table_calculation": "x", "expression": "pivot_index(${faturas.custo_total}, 1)"}]', "needs a pivoted query"),
         ('[{"measure": "m", "based_on": "faturas.valor", "type": "sum"}]', "custom measures"),
     ]:
         body = models.WriteQuery(model="comerc", view="faturas", fields=["faturas.custo_total", "x"], dynamic_fields=bad)
         text = expect_error(400, lambda: a.run_inline_query("json", body), bad)
         assert word in text, (word, text)
+
+
+def pivoted_queries_match_duckdb_per_customer():
+    """Looker's `pivots` through the official SDK: cost by month pivoted on
+    payment status, with a table calculation per pivot column (each
+    month's share of its status's total) and one across pivot columns
+    (`pivot_offset`), against DuckDB for two customers; `limit` counts the
+    table's rows, `column_limit` its pivot columns, json_bi lists the
+    pivot values and csv heads the columns with them."""
+    calcs = json.dumps([
+        {"table_calculation": "participacao", "label": "Participação",
+         "expression": "${faturas.custo_total} / sum(${faturas.custo_total})"},
+        {"table_calculation": "vs_anterior", "label": "Contra o status anterior",
+         "expression": "${faturas.custo_total} - pivot_offset(${faturas.custo_total}, -1)"},
+    ])
+    fields = ["faturas.mes_referencia_month", "faturas.status_pagamento", "faturas.custo_total", "participacao",
+              "vs_anterior"]
+
+    def query(**extra):
+        return models.WriteQuery(model="comerc", view="faturas", fields=fields, pivots=["faturas.status_pagamento"],
+                                 sorts=["faturas.mes_referencia_month"], dynamic_fields=calcs, **extra)
+
+    for sdk, customer in [(a, 1), (b, 2)]:
+        cells = duckdb.sql(
+            f"""SELECT strftime(mes_referencia, '%Y-%m'), status_pagamento, sum(valor_total)::DOUBLE
+                FROM {FATURAS} WHERE id_cliente = {customer} GROUP BY 1, 2"""
+        ).fetchall()
+        months = sorted({m for m, _, _ in cells})
+        statuses = sorted({s for _, s, _ in cells})
+        truth = {(m, s): v for m, s, v in cells}
+        column_total = {s: sum(v for (m, t), v in truth.items() if t == s) for s in statuses}
+        assert len(months) > 2 and len(statuses) > 1, (months, statuses)
+        rows = json.loads(sdk.run_inline_query("json", query(limit="5000")))
+        assert [r["faturas.mes_referencia_month"] for r in rows] == months, (customer, rows[:2])
+        for r in rows:
+            m = r["faturas.mes_referencia_month"]
+            assert "faturas.status_pagamento" not in r, r
+            assert list(r["faturas.custo_total"]) == statuses, (list(r["faturas.custo_total"]), statuses)
+            for i, s in enumerate(statuses):
+                want, got = truth.get((m, s)), r["faturas.custo_total"][s]
+                assert (want is None and got is None) or abs(got - want) < 1e-6 * max(1, want), (m, s, got, want)
+                share = r["participacao"][s]
+                assert (want is None and share is None) or abs(share - want / column_total[s]) < 1e-9, (m, s, share)
+                before = truth.get((m, statuses[i - 1])) if i > 0 else None
+                diff = r["vs_anterior"][s]
+                if want is None or before is None:
+                    assert diff is None, (m, s, diff)
+                else:
+                    assert abs(diff - (want - before)) < 1e-6 * max(1, abs(want)), (m, s, diff, want, before)
+        # `limit` is rows of the table, `column_limit` its pivot columns.
+        cut = json.loads(sdk.run_inline_query("json", query(limit="2", column_limit="1")))
+        assert [r["faturas.mes_referencia_month"] for r in cut] == months[:2], cut
+        assert all(list(r["faturas.custo_total"]) == statuses[:1] for r in cut), cut
+        bi = json.loads(sdk.run_inline_query("json_bi", query(limit="5000", column_limit="1")))
+        meta = bi["metadata"]
+        assert [p["key"] for p in meta["pivots"]] == statuses[:1], meta["pivots"]
+        assert meta["columns_truncated"] == "true", meta["columns_truncated"]
+        assert [f["name"] for f in meta["fields"]["pivots"]] == ["faturas.status_pagamento"], meta["fields"]
+        assert [f["name"] for f in meta["fields"]["dimensions"]] == ["faturas.mes_referencia_month"], meta["fields"]
+        first = bi["rows"][0]
+        key = f"faturas.custo_total|FIELD|{statuses[0]}"
+        want, got = truth.get((months[0], statuses[0])), first[key]
+        assert (want is None and got is None) or abs(got - want) < 1e-6 * max(1, want), (first, key, want)
+        text = sdk.run_inline_query("csv", query(limit="5000"))
+        lines = list(csv.reader(io.StringIO(text)))
+        assert lines[0][1::3] == statuses, lines[0]
+        assert lines[0][0] == "Status do pagamento", lines[0]
+        assert lines[1][1:4] == ["Custo total", "Participação", "Contra o status anterior"], lines[1]
+        assert len(lines) == 2 + len(months), len(lines)
+    # A pivot must be a selected dimension; pivot functions need a pivot.
+    bad = models.WriteQuery(model="comerc", view="faturas", fields=["faturas.custo_total"],
+                            pivots=["faturas.status_pagamento"])
+    assert "not in `fields`" in expect_error(400, lambda: a.run_inline_query("json", bad), "pivot outside fields")
 
 
 def saved_query_runs_in_every_format():
@@ -726,6 +799,7 @@ for fn in [
     look_matches_duckdb,
     model_expressions_match_duckdb_per_customer,
     table_calculations_match_duckdb_window_functions,
+    pivoted_queries_match_duckdb_per_customer,
     symmetric_aggregates_count_each_unit_once,
     dashboard_tiles_run,
     models_list_what_a_caller_may_query,

@@ -8,6 +8,7 @@
 //! quarters as `2024-Q1`, years as numbers, times as `2024-01-31 13:45:00`.
 
 mod cell;
+pub mod pivoted;
 mod stream;
 mod table;
 #[cfg(test)]
@@ -21,6 +22,7 @@ use ponte_semantic::compile::{CompiledQuery, FieldKind, OutputColumn, QueryParam
 use serde_json::{Map, Value, json};
 
 use cell::cell;
+use pivoted::PivotTable;
 pub use stream::stream_chunks;
 pub use table::table;
 
@@ -86,8 +88,12 @@ pub fn sql_text(query: &CompiledQuery) -> String {
     text
 }
 
-/// Rows as JSON objects keyed `view.field`, in the query's column order.
+/// Rows as JSON objects keyed `view.field`, in the query's column order;
+/// a pivoted query's rows spread ([`PivotTable::json_rows`]).
 pub fn json_rows(query: &CompiledQuery, batches: &[RecordBatch]) -> Vec<Value> {
+    if query.pivot.is_some() {
+        return PivotTable::build(query, batches).json_rows();
+    }
     let mut rows = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
     for batch in batches {
         // Result columns are found by their SQL alias, not position.
@@ -124,14 +130,39 @@ pub fn json_bi(query: &CompiledQuery, filters: &BTreeMap<String, String>, batche
             "value_format": c.value_format,
         })
     };
-    let of_kind = |kind| query.columns.iter().filter(|c| c.kind == kind).map(field).collect::<Vec<_>>();
+    let pivot = query.pivot.as_ref().map(|_| PivotTable::build(query, batches));
+    let pivoted = |c: &OutputColumn| pivot.as_ref().is_some_and(|t| t.pivot_fields.iter().any(|p| p.name == c.name));
+    let of_kind = |kind| query.columns.iter().filter(|c| c.kind == kind && !pivoted(c)).map(field).collect::<Vec<_>>();
+    let pivot_fields: Vec<Value> = pivot.as_ref().map_or_else(Vec::new, |t| t.pivot_fields.iter().map(field).collect());
+    let pivots: Vec<Value> = pivot.as_ref().map_or_else(Vec::new, |t| {
+        t.pivots
+            .iter()
+            .map(|p| {
+                let by_field = |text: bool| -> Map<String, Value> {
+                    t.pivot_fields
+                        .iter()
+                        .zip(&p.values)
+                        .map(|(f, v)| {
+                            (f.name.clone(), if text { Value::from(pivoted::key_text(v)) } else { v.clone() })
+                        })
+                        .collect()
+                };
+                json!({ "key": p.key, "data": by_field(true), "sort_values": by_field(false), "is_total": false })
+            })
+            .collect()
+    });
+    let truncated = pivot.as_ref().is_some_and(|t| t.columns_truncated);
+    let rows = match &pivot {
+        Some(t) => t.flat_rows(),
+        None => json_rows(query, batches),
+    };
     json!({
         "metadata": {
             "big_query_metadata": { "total_bytes_processed": 0, "backend_cache_hit": false },
             "fields": {
                 "dimensions": of_kind(FieldKind::Dimension),
                 "measures": of_kind(FieldKind::Measure),
-                "pivots": [],
+                "pivots": pivot_fields,
                 "table_calculations": query.table_calculations.iter().map(|t| {
                     let text = query.columns.iter().find(|c| c.name == t.name).and_then(|c| c.value_format.clone());
                     json!({
@@ -140,15 +171,15 @@ pub fn json_bi(query: &CompiledQuery, filters: &BTreeMap<String, String>, batche
                     })
                 }).collect::<Vec<_>>(),
             },
-            "pivots": [],
+            "pivots": pivots,
             "has_subtotals": false,
             "has_totals": false,
-            "columns_truncated": "false",
+            "columns_truncated": truncated.to_string(),
             "filter_expression": Value::Null,
             "filters": filters,
             "sql": sql_text(query),
         },
-        "rows": json_rows(query, batches),
+        "rows": rows,
     })
 }
 
@@ -156,11 +187,50 @@ pub fn json_bi(query: &CompiledQuery, filters: &BTreeMap<String, String>, batche
 /// needed (RFC 4180), text neutralised against formula injection (see
 /// [`csv_text`]).
 pub fn csv(query: &CompiledQuery, batches: &[RecordBatch]) -> String {
+    if query.pivot.is_some() {
+        return pivoted_csv(&PivotTable::build(query, batches));
+    }
     let mut out = csv_header(query);
     for batch in batches {
         out.push_str(&csv_rows(query, std::slice::from_ref(batch)));
     }
     out
+}
+
+/// A pivoted table as CSV: a header line per pivot field, its label
+/// over the row fields' last column and its values over their pivoted
+/// columns, then a line of the fields' labels, then the rows.
+fn pivoted_csv(table: &PivotTable) -> String {
+    let layout = table.layout();
+    let row_fields = layout.iter().take_while(|(c, p)| p.is_none() && c.kind == FieldKind::Dimension).count();
+    let line = |cells: Vec<String>| format!("{}\r\n", cells.join(","));
+    let mut out = String::new();
+    for (i, field) in table.pivot_fields.iter().enumerate() {
+        let cells = layout
+            .iter()
+            .enumerate()
+            .map(|(at, (_, p))| match p {
+                Some(p) => csv_text(&pivoted::key_text(&table.pivots[*p].values[i])),
+                None if at + 1 == row_fields => csv_text(&field.label),
+                None => String::new(),
+            })
+            .collect();
+        out.push_str(&line(cells));
+    }
+    out.push_str(&line(layout.iter().map(|(c, _)| csv_text(&c.label)).collect()));
+    for row in 0..table.rows {
+        out.push_str(&line(layout.iter().map(|(c, p)| csv_value(table.value(c, row, *p))).collect()));
+    }
+    out
+}
+
+/// One value of a CSV cell, as [`csv_rows`] writes it.
+fn csv_value(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => csv_text(s),
+        other => other.to_string(),
+    }
 }
 
 /// The CSV header line: the columns' labels.
@@ -178,13 +248,9 @@ pub fn csv_rows(query: &CompiledQuery, batches: &[RecordBatch]) -> String {
         let cells: Vec<String> = query
             .columns
             .iter()
-            .map(|c| match object.get(&c.name) {
-                None | Some(Value::Null) => String::new(),
-                Some(Value::String(s)) => csv_text(s),
-                // Numbers and booleans as JSON writes them: `-5` stays a
-                // number in the spreadsheet.
-                Some(other) => other.to_string(),
-            })
+            // Numbers and booleans as JSON writes them: `-5` stays a number
+            // in the spreadsheet.
+            .map(|c| object.get(&c.name).map_or_else(String::new, csv_value))
             .collect();
         out.push_str(&cells.join(","));
         out.push_str("\r\n");

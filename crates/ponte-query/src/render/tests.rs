@@ -7,6 +7,8 @@ use arrow_array::{BooleanArray, Date32Array, Float64Array, Int64Array, StringArr
 use arrow_schema::{DataType, Field, Schema};
 use chrono::NaiveDate;
 
+use serde_json::json;
+
 use super::cell::cell;
 use super::*;
 
@@ -59,8 +61,103 @@ fn sample() -> (CompiledQuery, Vec<RecordBatch>) {
         limit: 500,
         table_calculations: vec![],
         sorts_after: vec![],
+        pivot: None,
     };
     (query, vec![batch])
+}
+
+/// Cost by unit pivoted on status, as the warehouse returns it ranked: two
+/// rows (`A`, `B`), three statuses (`Pago`, null, `Vencido`); `B` has no
+/// null-status cell; four statuses in all, one cut by `column_limit`.
+fn pivoted_sample() -> (CompiledQuery, Vec<RecordBatch>) {
+    let columns = vec![
+        column("f.unidade", "f__unidade", FieldKind::Dimension, "string"),
+        column("f.status", "f__status", FieldKind::Dimension, "string"),
+        column("f.total", "f__total", FieldKind::Measure, "sum"),
+        column("share", "__table_calculation__share", FieldKind::TableCalculation, "number"),
+    ];
+    let calcs = ponte_semantic::calc::parse_dynamic_fields(
+        r#"[{"table_calculation": "share", "expression": "${f.total} / sum(${f.total})"}]"#,
+        &["f.unidade".to_owned(), "f.status".to_owned(), "f.total".to_owned()],
+    )
+    .unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("f__unidade", DataType::Utf8, true),
+        Field::new("f__status", DataType::Utf8, true),
+        Field::new("f__total", DataType::Float64, true),
+        Field::new("__pivot_row_rank", DataType::UInt64, false),
+        Field::new("__pivot_col_rank", DataType::UInt64, false),
+        Field::new("__pivot_columns", DataType::UInt64, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(StringArray::from(vec!["A", "A", "A", "B", "B"])),
+            Arc::new(StringArray::from(vec![Some("Pago"), None, Some("=Vencido"), Some("Pago"), Some("=Vencido")])),
+            Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0, 3.0, 1.0])),
+            Arc::new(arrow_array::UInt64Array::from(vec![1, 1, 1, 2, 2])),
+            Arc::new(arrow_array::UInt64Array::from(vec![1, 2, 3, 1, 3])),
+            Arc::new(arrow_array::UInt64Array::from(vec![4, 4, 4, 4, 4])),
+        ],
+    )
+    .unwrap();
+    let pivot = ponte_semantic::compile::PivotLayout { fields: vec!["f.status".into()], column_limit: 3, row_limit: 2 };
+    let query = CompiledQuery {
+        sql: "SELECT 1".into(),
+        params: vec![],
+        columns,
+        limit: 500,
+        table_calculations: calcs,
+        sorts_after: vec![],
+        pivot: Some(pivot),
+    };
+    (query, vec![batch])
+}
+
+#[test]
+fn a_pivoted_result_is_spread_into_pivot_columns_in_every_format() {
+    let (query, batches) = pivoted_sample();
+    let rows = json_rows(&query, &batches);
+    assert_eq!(
+        rows,
+        [
+            json!({"f.unidade": "A", "f.total": {"Pago": 1.0, "∅": 2.0, "=Vencido": 3.0},
+                   "share": {"Pago": 0.25, "∅": 1.0, "=Vencido": 0.75}}),
+            json!({"f.unidade": "B", "f.total": {"Pago": 3.0, "∅": null, "=Vencido": 1.0},
+                   "share": {"Pago": 0.75, "∅": null, "=Vencido": 0.25}}),
+        ]
+    );
+    // Key order is pivot order, not alphabetical.
+    let keys: Vec<&String> = rows[0]["f.total"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["Pago", "∅", "=Vencido"]);
+
+    let bi = json_bi(&query, &BTreeMap::new(), &batches);
+    assert_eq!(bi["metadata"]["fields"]["pivots"][0]["name"], "f.status");
+    let dimensions: Vec<&str> = bi["metadata"]["fields"]["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(dimensions, ["f.unidade"], "the pivot is listed as a pivot, not a dimension");
+    assert_eq!(
+        bi["metadata"]["pivots"][1],
+        json!({"key": "∅", "data": {"f.status": "∅"}, "sort_values": {"f.status": null}, "is_total": false})
+    );
+    assert_eq!(bi["metadata"]["columns_truncated"], "true");
+    assert_eq!(bi["rows"][1]["f.total|FIELD|Pago"], 3.0);
+    assert_eq!(bi["rows"][1]["share|FIELD|=Vencido"], 0.25);
+    assert_eq!(bi["rows"][1]["f.unidade"], "B");
+
+    assert_eq!(
+        csv(&query, &batches),
+        "f status,Pago,Pago,∅,∅,'=Vencido,'=Vencido\r\n".to_owned()
+            + "f unidade,f total,share,f total,share,f total,share\r\n"
+            + "A,1.0,0.25,2.0,1.0,3.0,0.75\r\n"
+            + "B,3.0,0.75,,,1.0,0.25\r\n"
+    );
+    let text = table(&query, &batches).unwrap();
+    assert!(text.contains("f.total [Pago]") && text.contains("share [=Vencido]"), "{text}");
 }
 
 #[test]

@@ -1,6 +1,12 @@
 //! Evaluating table calculations over a result's columns: every operation
 //! works on whole columns, so column functions (`sum`, `running_total`,
 //! `offset`) see every row, and row operations go row by row.
+//!
+//! In a pivoted result a measure has one column per pivot value, and so
+//! does every calculation that refers to one (directly or through another
+//! calculation): it is evaluated once per pivot column, its column
+//! functions going down that column, as in Looker. `pivot_offset` and
+//! `pivot_index` read another pivot column of the same row.
 
 use std::collections::BTreeMap;
 
@@ -12,32 +18,107 @@ pub type Value = Option<f64>;
 /// A column of values, one per row.
 pub type Column = Vec<Value>;
 
+/// A column a calculation reads or gives: one column, or one per pivot
+/// column (a pivoted measure, or a calculation over one).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// The same values under every pivot column (dimensions).
+    Plain(Column),
+    /// One column per pivot column, in pivot order.
+    Pivoted(Vec<Column>),
+}
+
 /// The columns of `calcs`, in order, from the result's `columns` (by
 /// field name) with `rows` rows. A calculation sees the ones before it.
 pub fn evaluate(calcs: &[TableCalc], columns: &BTreeMap<String, Column>, rows: usize) -> Vec<Column> {
-    let mut known: BTreeMap<String, Column> = columns.clone();
+    let inputs = columns.iter().map(|(name, c)| (name.clone(), Input::Plain(c.clone()))).collect();
+    evaluate_pivoted(calcs, &inputs, rows, 1)
+        .into_iter()
+        .map(|c| match c {
+            Input::Plain(c) => c,
+            Input::Pivoted(mut cs) => cs.pop().unwrap_or_else(|| vec![None; rows]),
+        })
+        .collect()
+}
+
+/// The columns of `calcs` over a pivoted result of `pivots` pivot columns:
+/// a calculation referring to a pivoted input is pivoted itself.
+pub fn evaluate_pivoted(
+    calcs: &[TableCalc],
+    inputs: &BTreeMap<String, Input>,
+    rows: usize,
+    pivots: usize,
+) -> Vec<Input> {
+    let mut known = inputs.clone();
     let mut out = Vec::with_capacity(calcs.len());
     for calc in calcs {
-        let column = eval(&calc.calc, &known, rows);
+        let pivoted = calc.calc.references().iter().any(|r| matches!(known.get(*r), Some(Input::Pivoted(_))));
+        let context = Context { known: &known, rows, pivots };
+        let column = if pivoted {
+            Input::Pivoted((0..pivots).map(|p| context.eval(&calc.calc, p)).collect())
+        } else {
+            Input::Plain(context.eval(&calc.calc, 0))
+        };
         known.insert(calc.name.clone(), column.clone());
         out.push(column);
     }
     out
 }
 
-fn eval(calc: &Calc, known: &BTreeMap<String, Column>, rows: usize) -> Column {
-    let sub = |c: &Calc| eval(c, known, rows);
-    match calc {
-        Calc::Field(name) => known.get(name).cloned().unwrap_or_else(|| vec![None; rows]),
-        Calc::Number(n) => vec![Some(*n); rows],
-        Calc::Null => vec![None; rows],
-        Calc::Negate(c) => sub(c).into_iter().map(|v| v.map(|v| -v)).collect(),
-        Calc::Not(c) => sub(c).into_iter().map(|v| v.map(|v| if v == 0.0 { 1.0 } else { 0.0 })).collect(),
-        Calc::Binary { op, left, right } => {
-            let (l, r) = (sub(left), sub(right));
-            l.into_iter().zip(r).map(|(a, b)| binary(*op, a, b)).collect()
+/// What an expression is evaluated against.
+struct Context<'k> {
+    known: &'k BTreeMap<String, Input>,
+    rows: usize,
+    pivots: usize,
+}
+
+impl Context<'_> {
+    /// `calc`'s column under pivot column `p` (0 when not pivoted).
+    fn eval(&self, calc: &Calc, p: usize) -> Column {
+        let rows = self.rows;
+        let sub = |c: &Calc| self.eval(c, p);
+        match calc {
+            Calc::Field(name) => match self.known.get(name) {
+                Some(Input::Plain(c)) => c.clone(),
+                Some(Input::Pivoted(cs)) => cs.get(p).cloned().unwrap_or_else(|| vec![None; rows]),
+                None => vec![None; rows],
+            },
+            Calc::Number(n) => vec![Some(*n); rows],
+            Calc::Null => vec![None; rows],
+            Calc::Negate(c) => sub(c).into_iter().map(|v| v.map(|v| -v)).collect(),
+            Calc::Not(c) => sub(c).into_iter().map(|v| v.map(|v| if v == 0.0 { 1.0 } else { 0.0 })).collect(),
+            Calc::Binary { op, left, right } => {
+                let (l, r) = (sub(left), sub(right));
+                l.into_iter().zip(r).map(|(a, b)| binary(*op, a, b)).collect()
+            }
+            Calc::Call { function: CalcFunction::PivotOffset, args } => {
+                let to = constant(&args[1]).and_then(|by| usize::try_from(p as i64 + by).ok());
+                self.at_pivot(&args[0], to)
+            }
+            Calc::Call { function: CalcFunction::PivotIndex, args } => {
+                let to = constant(&args[1]).and_then(|n| usize::try_from(n - 1).ok());
+                self.at_pivot(&args[0], to)
+            }
+            Calc::Call { function, args } => call(*function, args, &|c| sub(c), rows),
         }
-        Calc::Call { function, args } => call(*function, args, known, rows),
+    }
+
+    /// `calc` under another pivot column; nulls past the last.
+    fn at_pivot(&self, calc: &Calc, p: Option<usize>) -> Column {
+        match p.filter(|p| *p < self.pivots) {
+            Some(p) => self.eval(calc, p),
+            None => vec![None; self.rows],
+        }
+    }
+}
+
+/// A whole number as written (`pivot_offset`'s and `pivot_index`'s
+/// second argument; the parser allows nothing else there).
+fn constant(calc: &Calc) -> Option<i64> {
+    match calc {
+        Calc::Number(n) if n.fract() == 0.0 && n.abs() < 1e9 => Some(*n as i64),
+        Calc::Negate(inner) => constant(inner).map(|n| -n),
+        _ => None,
     }
 }
 
@@ -69,8 +150,8 @@ fn binary(op: CalcOp, a: Value, b: Value) -> Value {
     .filter(|v| v.is_finite())
 }
 
-fn call(function: CalcFunction, args: &[Calc], known: &BTreeMap<String, Column>, rows: usize) -> Column {
-    let arg = |i: usize| args.get(i).map_or_else(|| vec![None; rows], |a| eval(a, known, rows));
+fn call(function: CalcFunction, args: &[Calc], eval: &dyn Fn(&Calc) -> Column, rows: usize) -> Column {
+    let arg = |i: usize| args.get(i).map_or_else(|| vec![None; rows], eval);
     let total = |c: &Column| c.iter().flatten().sum::<f64>();
     let whole = |v: Value| vec![v; rows];
     let x = || arg(0);
@@ -139,6 +220,8 @@ fn call(function: CalcFunction, args: &[Calc], known: &BTreeMap<String, Column>,
                 .collect()
         }
         CalcFunction::Row => (1..=rows).map(|i| Some(i as f64)).collect(),
+        // Evaluated by the context, which knows the pivot columns.
+        CalcFunction::PivotOffset | CalcFunction::PivotIndex => vec![None; rows],
     }
 }
 
@@ -175,5 +258,49 @@ mod tests {
         assert_eq!(run("round(${v.x} / 7, 2)", &x)[0], Some(1.43));
         assert_eq!(run("mean(${v.x})", &x)[3], Some(100.0 / 3.0));
         assert_eq!(run("${v.x} / 0", &x), [None; 4], "no infinities");
+    }
+
+    #[test]
+    fn a_calculation_over_a_pivoted_measure_is_evaluated_per_pivot_column() {
+        let fields = ["v.d".to_owned(), "v.m".to_owned()];
+        let json = r#"[
+          {"table_calculation": "share", "expression": "${v.m} / sum(${v.m})"},
+          {"table_calculation": "growth", "expression": "${v.m} - pivot_offset(${v.m}, -1)"},
+          {"table_calculation": "vs_first", "expression": "${v.m} / pivot_index(${v.m}, 1)"},
+          {"table_calculation": "double_d", "expression": "${v.d} * 2"},
+          {"table_calculation": "acc", "expression": "running_total(${share})"}
+        ]"#;
+        let calcs = parse_dynamic_fields(json, &fields).unwrap();
+        // Two rows, three pivot columns.
+        let m = vec![vec![Some(1.0), Some(3.0)], vec![Some(2.0), None], vec![Some(4.0), Some(6.0)]];
+        let inputs = BTreeMap::from([
+            ("v.d".to_owned(), Input::Plain(vec![Some(10.0), Some(20.0)])),
+            ("v.m".to_owned(), Input::Pivoted(m)),
+        ]);
+        let out = evaluate_pivoted(&calcs, &inputs, 2, 3);
+        assert_eq!(
+            out[0],
+            Input::Pivoted(vec![vec![Some(0.25), Some(0.75)], vec![Some(1.0), None], vec![Some(0.4), Some(0.6)]])
+        );
+        assert_eq!(
+            out[1],
+            Input::Pivoted(vec![vec![None, None], vec![Some(1.0), None], vec![Some(2.0), None]]),
+            "the first column has none before it; a null on either side is null"
+        );
+        assert_eq!(
+            out[2],
+            Input::Pivoted(vec![vec![Some(1.0), Some(1.0)], vec![Some(2.0), None], vec![Some(4.0), Some(2.0)]])
+        );
+        assert_eq!(out[3], Input::Plain(vec![Some(20.0), Some(40.0)]), "over dimensions only: not pivoted");
+        assert_eq!(
+            out[4],
+            Input::Pivoted(vec![vec![Some(0.25), Some(1.0)], vec![Some(1.0), None], vec![Some(0.4), Some(1.0)]])
+        );
+        let err = |e: &str| {
+            let json = format!(r#"[{{"table_calculation": "c", "expression": "{e}"}}]"#);
+            parse_dynamic_fields(&json, &fields).unwrap_err().to_string()
+        };
+        assert!(err("pivot_offset(${v.m}, ${v.d})").contains("must be a whole number"));
+        assert!(err("pivot_index(${v.m}, 1.5)").contains("must be a whole number"));
     }
 }

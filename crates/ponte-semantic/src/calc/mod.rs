@@ -14,7 +14,7 @@ mod parse;
 
 use serde::Deserialize;
 
-pub use eval::{Column, Value, evaluate};
+pub use eval::{Column, Input, Value, evaluate, evaluate_pivoted};
 pub use parse::parse_calc;
 
 use crate::compile::QueryError;
@@ -133,11 +133,17 @@ pub enum CalcFunction {
     Offset,
     /// `row()`: the row's number, from 1.
     Row,
+    /// `pivot_offset(column, columns)`: the value in the same row,
+    /// `columns` pivot columns away (a whole number as written).
+    PivotOffset,
+    /// `pivot_index(column, n)`: the value in the same row, in pivot
+    /// column `n` (from 1, a whole number as written).
+    PivotIndex,
 }
 
 impl CalcFunction {
     /// Every function with its name and how many arguments it takes.
-    pub const ALL: [(CalcFunction, &'static str, usize, usize); 15] = [
+    pub const ALL: [(CalcFunction, &'static str, usize, usize); 17] = [
         (CalcFunction::If, "if", 3, 3),
         (CalcFunction::Coalesce, "coalesce", 1, 16),
         (CalcFunction::Round, "round", 1, 2),
@@ -153,6 +159,8 @@ impl CalcFunction {
         (CalcFunction::PercentChangeFromPrevious, "percent_change_from_previous", 1, 1),
         (CalcFunction::Offset, "offset", 2, 2),
         (CalcFunction::Row, "row", 0, 0),
+        (CalcFunction::PivotOffset, "pivot_offset", 2, 2),
+        (CalcFunction::PivotIndex, "pivot_index", 2, 2),
     ];
 }
 
@@ -168,6 +176,18 @@ impl Calc {
             }
         });
         out
+    }
+
+    /// The pivot function it calls (`pivot_offset`, `pivot_index`), if any:
+    /// those read other pivot columns, so need a pivoted query.
+    pub fn pivot_function(&self) -> Option<&'static str> {
+        let mut found = None;
+        self.visit(&mut |c| {
+            if let Calc::Call { function: f @ (CalcFunction::PivotOffset | CalcFunction::PivotIndex), .. } = c {
+                found = CalcFunction::ALL.iter().find(|(g, ..)| g == f).map(|(_, name, ..)| *name);
+            }
+        });
+        found
     }
 
     fn visit<'c>(&'c self, f: &mut dyn FnMut(&'c Calc)) {

@@ -87,6 +87,18 @@ fn convert(e: &ast::Expr, references: &[String], depth: usize) -> Result<Calc, S
             if args.len() < min || args.len() > max {
                 return Err(format!("`{name}` takes {min} to {max} arguments, not {}", args.len()));
             }
+            // A pivot column is one per calculation: its place is written as
+            // a whole number, so evaluating it never fans out per row.
+            if matches!(function, CalcFunction::PivotOffset | CalcFunction::PivotIndex) {
+                let whole = match &args[1] {
+                    Calc::Number(n) => n.fract() == 0.0,
+                    Calc::Negate(inner) => matches!(**inner, Calc::Number(n) if n.fract() == 0.0),
+                    _ => false,
+                };
+                if !whole {
+                    return Err(format!("the second argument of `{name}` must be a whole number"));
+                }
+            }
             Calc::Call { function, args }
         }
         other => return Err(format!("`{other}` is not allowed in a table calculation")),

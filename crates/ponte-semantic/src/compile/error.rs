@@ -103,6 +103,13 @@ pub enum QueryError {
         /// What is wrong.
         reason: String,
     },
+    /// A pivot that is not one of the query's dimensions, or a bad
+    /// `column_limit`.
+    #[error("bad pivot: {reason}")]
+    BadPivot {
+        /// What is wrong.
+        reason: String,
+    },
     /// A limit that is not a positive whole number or `-1`.
     #[error(transparent)]
     BadLimit(#[from] crate::limit::BadLimit),

@@ -15,9 +15,11 @@
 //!   The limit is written as a validated integer.
 //! - Every access filter of the explore is applied on every path; a caller
 //!   without the user attribute gets [`QueryError::AccessDenied`].
-//! - A measure that a join would double count is refused
-//!   ([`QueryError::FanOut`]): Looker's symmetric aggregates are not
-//!   implemented.
+//! - A measure that a join would double count is computed over its view's
+//!   rows once each (symmetric aggregates), or refused
+//!   ([`QueryError::FanOut`]) when that view has no primary key.
+//! - A pivoted query ([`pivot`]) ranks its cells in SQL so `limit` and
+//!   `column_limit` apply to the table's rows and pivot columns.
 //!
 //! Placeholders are `$1`, `$2`, … in both dialects; the BigQuery warehouse
 //! rewrites them to `@p1`, … itself.
@@ -51,6 +53,7 @@ mod drill;
 mod error;
 mod expr_sql;
 mod filter_sql;
+pub mod pivot;
 mod request;
 mod resolve;
 mod saved;
@@ -69,7 +72,10 @@ pub use drill::{
     drill_breakdowns, drill_request, exact_filter,
 };
 pub use error::QueryError;
-pub use request::{MAX_FIELDS, MAX_FILTER_CONDITIONS, MAX_FILTER_VALUES, QueryRequest};
+pub use pivot::PivotLayout;
+pub use request::{
+    DEFAULT_COLUMN_LIMIT, MAX_COLUMN_LIMIT, MAX_FIELDS, MAX_FILTER_CONDITIONS, MAX_FILTER_VALUES, QueryRequest,
+};
 pub use saved::{compile_element, compile_look, element_request, look_request, saved_request};
 
 /// Who is asking: what access filters are evaluated against.
@@ -138,6 +144,9 @@ pub struct CompiledQuery {
     /// after the calculations (the SQL orders by the request's other keys).
     /// Looker also sorts by a calculation over the rows returned.
     pub sorts_after: Vec<(String, bool)>,
+    /// For a pivoted query: which fields are pivoted. Its rows are ranked
+    /// cells ([`pivot`]), to be spread into a table before they are shown.
+    pub pivot: Option<PivotLayout>,
 }
 
 /// A value bound to a `$n` placeholder: what the compiler produces and
@@ -249,6 +258,11 @@ pub fn compile(
             }
         }
     }
+    if request.pivots.is_empty()
+        && let Some((calc, function)) = calcs.iter().find_map(|c| c.calc.pivot_function().map(|f| (c, f)))
+    {
+        return Err(bad(format!("table calculation `{}` uses `{function}`, which needs a pivoted query", calc.name)));
+    }
     let mut compiled = select::render(&plan, target.dialect)?;
     for calc in &calcs {
         compiled.columns.push(OutputColumn {
@@ -260,6 +274,9 @@ pub fn compile(
             // No field's alias starts with `__` (view names are identifiers).
             alias: format!("__table_calculation__{}", calc.name),
         });
+    }
+    if by_calc && !request.pivots.is_empty() {
+        return Err(bad("a pivoted query cannot be sorted by a table calculation yet".to_owned()));
     }
     if by_calc {
         for sort in &request.sorts {

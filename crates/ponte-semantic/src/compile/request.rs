@@ -23,10 +23,9 @@ pub const MAX_FILTER_CONDITIONS: usize = 250;
 /// A query body in the shape of Looker API 4.0's `WriteQuery`.
 ///
 /// Unknown keys are ignored, as the official SDKs send more than ponte uses;
-/// `pivots` and `filter_expression` are read only so that
-/// a non-empty value is refused rather than silently dropped (dropping it
-/// would return different rows than asked for). JSON `null` is taken as
-/// absent everywhere.
+/// `filter_expression` is read only so that a non-empty value is refused
+/// rather than silently dropped (dropping it would return different rows
+/// than asked for). JSON `null` is taken as absent everywhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct QueryRequest {
     /// The model.
@@ -52,9 +51,15 @@ pub struct QueryRequest {
     /// when absent.
     #[serde(default)]
     pub query_timezone: Option<String>,
-    /// Pivoted fields: not implemented, refused when non-empty.
+    /// Dimensions whose values become columns ([`super::pivot`]); each
+    /// must be among `fields`.
     #[serde(default, deserialize_with = "null_default")]
     pub pivots: Vec<String>,
+    /// The most pivot values (columns) a pivoted query returns, sent as
+    /// text like `limit`; [`DEFAULT_COLUMN_LIMIT`] when absent, at most
+    /// [`MAX_COLUMN_LIMIT`].
+    #[serde(default, deserialize_with = "column_limit_text", skip_serializing_if = "Option::is_none")]
+    pub column_limit: Option<String>,
     /// Custom filter: not implemented, refused when non-empty.
     #[serde(default)]
     pub filter_expression: Option<String>,
@@ -68,7 +73,7 @@ impl QueryRequest {
     /// A query from Looker's url-encoded form (`run_url_encoded_query`, and
     /// explore URLs): `fields=a,b`, `f[view.field]=expression`,
     /// `sorts=a desc,b`, `limit`, `query_timezone`, `pivots`,
-    /// `dynamic_fields`. Other keys (`vis`, `total`, …) do not change the
+    /// `column_limit`, `dynamic_fields`. Other keys (`vis`, `total`, …) do not change the
     /// rows and are ignored. Unsupported parts are kept so that compiling
     /// refuses them rather than drop them; a bad `limit` is refused here.
     pub fn from_url_params<'a>(
@@ -83,6 +88,7 @@ impl QueryRequest {
                 "fields" => request.fields.extend(list()),
                 "sorts" => request.sorts.extend(list()),
                 "pivots" => request.pivots.extend(list()),
+                "column_limit" => request.column_limit = Some(value.to_owned()),
                 "limit" => request.limit = Limit::parse_optional(value)?,
                 "query_timezone" => request.query_timezone = Some(value.to_owned()),
                 "dynamic_fields" => request.dynamic_fields = Some(value.to_owned()),
@@ -98,6 +104,16 @@ impl QueryRequest {
     }
 }
 
+/// `column_limit` as Looker's SDKs send it (text), or as a number.
+fn column_limit_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        None | Some(serde_json::Value::Null) => None,
+        Some(_) => return Err(serde::de::Error::custom("`column_limit` must be a whole number, as text")),
+    })
+}
+
 fn null_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
@@ -107,18 +123,39 @@ impl QueryRequest {
     pub(crate) fn check_supported(&self) -> Result<(), QueryError> {
         let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty() || s.trim() == "[]");
         let unsupported = |feature: &str| Err(QueryError::Unsupported { feature: feature.to_owned() });
-        if !self.pivots.is_empty() {
-            return unsupported("pivots");
-        }
         if !blank(&self.filter_expression) {
             return unsupported("filter_expression");
         }
-        for (what, count) in [("fields", self.fields.len()), ("sorts", self.sorts.len())] {
+        for (what, count) in [("fields", self.fields.len()), ("sorts", self.sorts.len()), ("pivots", self.pivots.len())]
+        {
             if count > MAX_FIELDS {
                 return Err(QueryError::TooMany { what, count, limit: MAX_FIELDS });
             }
         }
         Ok(())
+    }
+}
+
+/// The pivot columns a query returns when it gives no `column_limit`
+/// (Looker's default).
+pub const DEFAULT_COLUMN_LIMIT: u64 = 50;
+/// The most pivot columns one query may ask for (Looker's maximum).
+pub const MAX_COLUMN_LIMIT: u64 = 200;
+
+/// `column_limit` as a number of pivot columns: 1 to
+/// [`MAX_COLUMN_LIMIT`], [`DEFAULT_COLUMN_LIMIT`] when absent or blank.
+pub(crate) fn parse_column_limit(text: Option<&str>) -> Result<u64, QueryError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(DEFAULT_COLUMN_LIMIT);
+    };
+    match text.parse::<u64>() {
+        Ok(n) if (1..=MAX_COLUMN_LIMIT).contains(&n) => Ok(n),
+        _ => Err(QueryError::BadPivot {
+            reason: format!(
+                "`column_limit` `{}` is not a whole number from 1 to {MAX_COLUMN_LIMIT}",
+                super::resolve::shown(text)
+            ),
+        }),
     }
 }
 

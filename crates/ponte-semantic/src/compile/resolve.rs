@@ -38,8 +38,14 @@ pub(crate) struct Plan<'m> {
     pub(crate) having_filters: Vec<(Planned<'m>, Filter)>,
     /// Index into `fields`, descending.
     pub(crate) sorts: Vec<(usize, bool)>,
-    /// The SQL's `LIMIT`: [`crate::Limit::rows_to_fetch`] of the request's limit.
+    /// The SQL's `LIMIT`: [`crate::Limit::rows_to_fetch`] of the request's
+    /// limit; for a pivoted query, the most rows of pivot columns.
     pub(crate) limit: u64,
+    /// Indexes into `fields` of the pivoted dimensions, in pivot order
+    /// (empty for a query without pivots).
+    pub(crate) pivots: Vec<usize>,
+    /// The most pivot columns (pivoted queries only).
+    pub(crate) column_limit: u64,
     pub(crate) time_zone: Tz,
     /// "Now" in the query's zone, for relative date filters.
     pub(crate) now: DateTime<Tz>,
@@ -90,6 +96,7 @@ pub(crate) fn plan<'m>(
     if fields.is_empty() {
         return Err(QueryError::NoFields);
     }
+    let pivots = pivots(explore, &fields, &request.pivots)?;
 
     // Always-filters first, each replaced by the request's filter on the
     // same field when there is one (users may change the value, as in Looker).
@@ -126,8 +133,15 @@ pub(crate) fn plan<'m>(
         })?;
         sorts.push((index, descending));
     }
-    if sorts.is_empty() {
-        sorts.push(default_sort(&fields));
+    if sorts.iter().all(|(i, _)| pivots.contains(i)) {
+        // Rows are ordered by what is not pivoted: the default picks among those.
+        let rows: Vec<Planned<'m>> =
+            fields.iter().enumerate().filter(|(i, _)| !pivots.contains(i)).map(|(_, f)| *f).collect();
+        if !rows.is_empty() {
+            let (at, descending) = default_sort(&rows);
+            let index = fields.iter().position(|f| f.field.name() == rows[at].field.name()).unwrap_or(0);
+            sorts.push((index, descending));
+        }
     }
 
     let mut views: BTreeSet<&str> = BTreeSet::new();
@@ -168,11 +182,43 @@ pub(crate) fn plan<'m>(
         where_filters,
         having_filters,
         sorts,
-        limit: request.limit.unwrap_or(crate::Limit::DEFAULT).rows_to_fetch(),
+        limit: match request.limit.unwrap_or(crate::Limit::DEFAULT) {
+            // A pivoted result is built whole (its rows hold every column):
+            // it keeps to the rows a page shows.
+            limit if !pivots.is_empty() => limit.rows_to_fetch().min(crate::Limit::MAX_ROWS),
+            limit => limit.rows_to_fetch(),
+        },
+        column_limit: super::request::parse_column_limit(request.column_limit.as_deref())?,
+        pivots,
         time_zone,
         now: now.with_timezone(&time_zone),
         columns,
     })
+}
+
+/// The pivoted fields as indexes into `fields`: each a dimension the query
+/// selects, named once.
+fn pivots(explore: &Explore, fields: &[Planned<'_>], names: &[String]) -> Result<Vec<usize>, QueryError> {
+    let bad = |reason: String| QueryError::BadPivot { reason };
+    let mut pivots = Vec::with_capacity(names.len());
+    for name in names {
+        let field = resolve_field(explore, name)?;
+        if field.is_measure() {
+            return Err(bad(format!("`{name}` is a measure; a query pivots on dimensions")));
+        }
+        let index = fields
+            .iter()
+            .position(|f| f.field.name() == field.name())
+            .ok_or_else(|| bad(format!("`{name}` is not in `fields`; a query pivots on fields it selects")))?;
+        if pivots.contains(&index) {
+            return Err(bad(format!("`{name}` is pivoted twice")));
+        }
+        pivots.push(index);
+    }
+    if !pivots.is_empty() && !fields.iter().any(|f| f.field.is_measure()) {
+        return Err(bad("a pivoted query needs a measure to spread across the pivot's columns".to_owned()));
+    }
+    Ok(pivots)
 }
 
 /// Refuses a filter that would compile to more SQL than a query may carry.

@@ -42,27 +42,32 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
         sql.push_str(&format!("\nHAVING {}", having.join("\n  AND ")));
     }
 
-    sql.push_str(&order_and_limit(&w, plan, &columns));
+    Ok(finish(w, plan, columns, sql))
+}
 
-    Ok(CompiledQuery {
+/// The compiled query of a grouped `body` with output `columns` (in the
+/// plan's field order): ordered and limited, or ranked into pivot columns
+/// ([`super::pivot`]). The tail of a plain and a symmetric query.
+pub(crate) fn finish(w: SqlWriter, plan: &Plan<'_>, columns: Vec<OutputColumn>, body: String) -> CompiledQuery {
+    let sql = if plan.pivots.is_empty() {
+        let order: Vec<String> = plan
+            .sorts
+            .iter()
+            .map(|(i, desc)| format!("{}{}", w.ident(&columns[*i].alias), if *desc { " DESC" } else { "" }))
+            .collect();
+        format!("{body}\nORDER BY {}\nLIMIT {}", order.join(", "), plan.limit)
+    } else {
+        super::pivot::wrap(&w, plan, &columns, &body)
+    };
+    CompiledQuery {
         sql,
         params: w.params,
+        pivot: super::pivot::layout(plan, &columns),
         columns,
         limit: plan.limit,
         table_calculations: Vec::new(),
         sorts_after: Vec::new(),
-    })
-}
-
-/// `ORDER BY` the plan's sorts (indexes into `columns`, in request order)
-/// and `LIMIT`: the tail of a plain and a symmetric query.
-pub(crate) fn order_and_limit(w: &SqlWriter, plan: &Plan<'_>, columns: &[OutputColumn]) -> String {
-    let order: Vec<String> = plan
-        .sorts
-        .iter()
-        .map(|(i, desc)| format!("{}{}", w.ident(&columns[*i].alias), if *desc { " DESC" } else { "" }))
-        .collect();
-    format!("\nORDER BY {}\nLIMIT {}", order.join(", "), plan.limit)
+    }
 }
 
 /// `FROM` the explore's base view, its joins, and `WHERE` the access

@@ -98,15 +98,7 @@ pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery,
     // order is restored for the output and the sorts.
     let order_of = |p: &Planned<'_>| columns.iter().position(|c| c.name == p.field.name());
     let ordered: Vec<_> = plan.fields.iter().filter_map(|p| order_of(p).map(|i| columns[i].clone())).collect();
-    sql.push_str(&super::select::order_and_limit(&w, plan, &ordered));
-    Ok(CompiledQuery {
-        sql,
-        params: w.params,
-        columns: ordered,
-        limit: plan.limit,
-        table_calculations: Vec::new(),
-        sorts_after: Vec::new(),
-    })
+    Ok(super::select::finish(w, plan, ordered, sql))
 }
 
 /// The row number column of the `i`th repeated view.

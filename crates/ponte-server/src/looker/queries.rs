@@ -234,7 +234,10 @@ async fn run(
     }
     let batches = result.as_ref().map_or(&[][..], |r| &r.batches[..]);
     let rows: usize = batches.iter().map(arrow_array::RecordBatch::num_rows).sum();
+    // A pivoted result is spread whole (its rows are cells of a table of
+    // at most a page of rows).
     if rows > STREAM_ABOVE_ROWS
+        && compiled.pivot.is_none()
         && let (Some(result), ResultFormat::Json | ResultFormat::Csv) = (&result, format)
     {
         // A large result (`limit=-1` asks for up to a million rows) is
@@ -291,13 +294,13 @@ pub(super) fn query_json(id: Option<&str>, request: &QueryRequest, vis: Option<&
         "limit": request.limit,
         "query_timezone": request.query_timezone,
         "vis_config": vis.map(|t| json!({ "type": t })),
-        "pivots": Value::Null,
+        "pivots": if request.pivots.is_empty() { Value::Null } else { json!(request.pivots) },
         "fill_fields": [],
         "dynamic_fields": request.dynamic_fields,
         "filter_expression": Value::Null,
         "total": false,
         "row_total": Value::Null,
-        "column_limit": Value::Null,
+        "column_limit": request.column_limit,
         "has_table_calculations": request.dynamic_fields.as_deref().is_some_and(|d| d.contains("table_calculation")),
         "can": { "run": true, "see_results": true, "explore": true, "create": true, "show": true },
     })

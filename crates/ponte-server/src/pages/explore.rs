@@ -35,6 +35,10 @@ struct Choice {
     vis: Option<TileKind>,
     /// Looker's `dynamic_fields` (table calculations), kept as written.
     dynamic_fields: Option<String>,
+    /// Pivoted dimensions (Looker's `pivots`), each among `fields`.
+    pivots: Vec<String>,
+    /// Looker's `column_limit` for the pivot's columns, as written.
+    column_limit: Option<String>,
 }
 
 impl Choice {
@@ -49,6 +53,8 @@ impl Choice {
             limit: looker.limit,
             vis: None,
             dynamic_fields: looker.dynamic_fields.filter(|d| !d.trim().is_empty()),
+            pivots: looker.pivots,
+            column_limit: looker.column_limit.filter(|c| !c.trim().is_empty()),
         };
         let mut filter_fields = Vec::new();
         let mut filter_values = Vec::new();
@@ -74,6 +80,14 @@ impl Choice {
         }
         let mut seen = std::collections::HashSet::new();
         choice.fields.retain(|f| seen.insert(f.clone()));
+        let mut seen = std::collections::HashSet::new();
+        choice.pivots.retain(|f| seen.insert(f.clone()));
+        // A pivot is a field of the query, as in Looker's explore.
+        for pivot in &choice.pivots {
+            if !choice.fields.contains(pivot) {
+                choice.fields.push(pivot.clone());
+            }
+        }
         Ok(choice)
     }
 
@@ -86,6 +100,8 @@ impl Choice {
             sorts: self.sorts.clone(),
             limit: self.limit,
             dynamic_fields: self.dynamic_fields.clone(),
+            pivots: self.pivots.clone(),
+            column_limit: self.column_limit.clone(),
             ..QueryRequest::default()
         }
     }
@@ -105,6 +121,12 @@ impl Choice {
         }
         if let Some(dynamic) = &self.dynamic_fields {
             pairs.push(("dynamic_fields".to_owned(), dynamic.clone()));
+        }
+        if !self.pivots.is_empty() {
+            pairs.push(("pivots".to_owned(), self.pivots.join(",")));
+        }
+        if let Some(limit) = &self.column_limit {
+            pairs.push(("column_limit".to_owned(), limit.clone()));
         }
         pairs
     }
@@ -180,6 +202,9 @@ pub(super) async fn page(
         let ran = run(app, &request, viewer).await?;
         events.push(json!({ "type": "explore:run:complete", "explore": about }));
         let data = ran.tile_data();
+        // A pivoted result is drawn as tiles draw theirs: spread into a
+        // column per pivot value and measure.
+        let data = ponte_charts::pivot(&data, &choice.pivots, &locale).data;
         let mut download = choice.url_pairs();
         download.extend(frame.keep().into_iter().map(|(k, v)| (k.to_owned(), v)));
         let href = || format!("{path}/download/csv?{}", query_string(&download));
@@ -282,6 +307,22 @@ fn form(explore: &Explore, choice: &Choice, path: &str, frame: &Frame, words: &W
         if desc { " checked" } else { "" },
         words.descending
     ));
+    // One pivot from the form (Looker's explore takes several; more than
+    // one, from a URL, ride along hidden).
+    let mut pivot = format!("<option value=\"\">({})</option>", words.none);
+    for field in fields.iter().filter(|f| !f.is_measure()) {
+        let name = field.name();
+        let sel = if choice.pivots.first() == Some(&name) { " selected" } else { "" };
+        pivot.push_str(&format!(
+            "<option value=\"{}\"{sel}>{}</option>",
+            escape_html(&name),
+            escape_html(&field.label())
+        ));
+    }
+    out.push_str(&format!("<label>{}<select name=\"pivots\">{pivot}</select></label>\n", words.pivot));
+    for more in choice.pivots.iter().skip(1) {
+        out.push_str(&format!("<input type=\"hidden\" name=\"pivots\" value=\"{}\">\n", escape_html(more)));
+    }
     out.push_str(&format!(
         "<label>{}<input type=\"number\" name=\"limit\" min=\"1\" max=\"{}\" value=\"{}\"></label>\n",
         words.limit,

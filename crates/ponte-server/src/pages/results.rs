@@ -89,20 +89,35 @@ pub(crate) fn tile_data(compiled: &CompiledQuery, batches: &[RecordBatch]) -> Ti
             value_format: c.value_format.clone(),
         })
         .collect();
+    let value = |v: Option<&serde_json::Value>| match v {
+        Some(serde_json::Value::Number(n)) => n.as_f64().map_or(Value::Null, Value::Number),
+        Some(serde_json::Value::String(s)) => Value::Text(s.clone()),
+        Some(serde_json::Value::Bool(b)) => Value::Text(if *b { "Yes" } else { "No" }.to_owned()),
+        _ => Value::Null,
+    };
+    if compiled.pivot.is_some() {
+        // One row per table row and pivot value, as the charts' own pivot
+        // spreads them (calculations included, per pivot column).
+        let table = render::pivoted::PivotTable::build(compiled, batches);
+        let mut rows = Vec::with_capacity(table.rows * table.pivots.len());
+        for row in 0..table.rows {
+            for (p, pivot) in table.pivots.iter().enumerate() {
+                let cells = compiled
+                    .columns
+                    .iter()
+                    .map(|c| match table.pivot_fields.iter().position(|f| f.name == c.name) {
+                        Some(i) => value(pivot.values.get(i)),
+                        None => value(Some(table.value(c, row, Some(p)))),
+                    })
+                    .collect();
+                rows.push(cells);
+            }
+        }
+        return TileData { columns, rows };
+    }
     let rows = render::json_rows(compiled, batches)
         .into_iter()
-        .map(|row| {
-            compiled
-                .columns
-                .iter()
-                .map(|c| match row.get(&c.name) {
-                    Some(serde_json::Value::Number(n)) => n.as_f64().map_or(Value::Null, Value::Number),
-                    Some(serde_json::Value::String(s)) => Value::Text(s.clone()),
-                    Some(serde_json::Value::Bool(b)) => Value::Text(if *b { "Yes" } else { "No" }.to_owned()),
-                    _ => Value::Null,
-                })
-                .collect()
-        })
+        .map(|row| compiled.columns.iter().map(|c| value(row.get(&c.name))).collect())
         .collect();
     TileData { columns, rows }
 }
@@ -131,14 +146,28 @@ pub(crate) async fn csv_download(
     viewer: &Viewer,
     file_stem: &str,
 ) -> Result<axum::response::Response, ApiError> {
+    let compiled = compile_for(app, request, viewer)?;
+    if compiled.pivot.is_some() {
+        // A pivoted table is spread whole: a page of rows at most.
+        let ran = execute(app, compiled).await?;
+        let body = render::csv(&ran.compiled, &ran.batches);
+        return Ok(csv_response(file_stem, axum::body::Body::from(body)));
+    }
+    let rows = super::semantic(app)?.stream(&compiled).await?;
+    Ok(csv_response(
+        file_stem,
+        axum::body::Body::from_stream(render::stream_chunks(compiled, render::ResultFormat::Csv, rows)),
+    ))
+}
+
+/// A CSV attachment named after `file_stem`.
+fn csv_response(file_stem: &str, body: axum::body::Body) -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse;
-    let compiled = compile_for(app, request, viewer)?;
-    let rows = super::semantic(app)?.stream(&compiled).await?;
     let stem: String =
         file_stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     let disposition = format!("attachment; filename=\"{stem}.csv\"");
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
@@ -146,7 +175,7 @@ pub(crate) async fn csv_download(
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'".to_owned()),
         ],
-        axum::body::Body::from_stream(render::stream_chunks(compiled, render::ResultFormat::Csv, rows)),
+        body,
     )
-        .into_response())
+        .into_response()
 }

@@ -66,9 +66,47 @@ fn bad_filters_and_sorts_name_the_field() {
         r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "sorts": ["faturas.custo_total sideways"]}"#,
     );
     assert!(matches!(e, QueryError::BadSort { .. }));
-    let e =
-        err(r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "pivots": ["unidades.uf"]}"#);
-    assert_eq!(e.to_string(), "`pivots` is not supported by ponte; remove it from the query");
+}
+
+#[test]
+fn pivots_must_be_selected_dimensions_with_a_measure_and_a_sane_column_limit() {
+    let pivot = |fields: &str, pivots: &str, extra: &str| {
+        err(&format!(r#"{{"model": "comerc", "view": "faturas", "fields": {fields}, "pivots": {pivots}{extra}}}"#))
+            .to_string()
+    };
+    let both = r#"["faturas.status_pagamento", "faturas.custo_total"]"#;
+    assert_eq!(
+        pivot(r#"["faturas.custo_total"]"#, r#"["unidades.uf"]"#, ""),
+        "bad pivot: `unidades.uf` is not in `fields`; a query pivots on fields it selects"
+    );
+    assert_eq!(
+        pivot(both, r#"["faturas.custo_total"]"#, ""),
+        "bad pivot: `faturas.custo_total` is a measure; a query pivots on dimensions"
+    );
+    assert_eq!(
+        pivot(both, r#"["faturas.status_pagamento", "faturas.status_pagamento"]"#, ""),
+        "bad pivot: `faturas.status_pagamento` is pivoted twice"
+    );
+    assert_eq!(
+        pivot(r#"["faturas.status_pagamento"]"#, r#"["faturas.status_pagamento"]"#, ""),
+        "bad pivot: a pivoted query needs a measure to spread across the pivot's columns"
+    );
+    assert!(pivot(both, r#"["faturas.nada"]"#, "").starts_with("unknown field `faturas.nada`"));
+    let with_limit = |limit: &str| {
+        format!(
+            r#"{{"model": "comerc", "view": "faturas", "fields": {both}, "pivots": ["faturas.status_pagamento"], "column_limit": {limit}}}"#
+        )
+    };
+    for bad in [r#""0""#, r#""201""#, r#""-1""#, r#""x""#, "7.5"] {
+        match run(&with_limit(bad), &df()) {
+            Err(QueryError::BadPivot { reason }) => assert!(reason.contains("`column_limit`"), "{reason}"),
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+    assert_eq!(ok(&with_limit("200"), &df()).pivot.unwrap().column_limit, 200);
+    assert_eq!(ok(&with_limit(r#"" 7 ""#), &df()).pivot.unwrap().column_limit, 7);
+    // Neither text nor a number: refused where the body is read.
+    assert!(serde_json::from_str::<QueryRequest>(&with_limit("[]")).is_err());
 }
 
 #[test]

@@ -277,3 +277,68 @@ fn an_expression_naming_another_views_field_joins_that_view() {
     );
     assert!(q.sql.contains("LEFT JOIN `objeto_unidades_atributos` AS `unidades` ON"), "{}", q.sql);
 }
+
+const COST_BY_MONTH_AND_STATUS: &str = r#"{"model": "comerc", "view": "faturas",
+    "fields": ["faturas.mes_referencia_month", "faturas.status_pagamento", "faturas.custo_total"],
+    "pivots": ["faturas.status_pagamento"], "sorts": ["faturas.status_pagamento desc", "faturas.custo_total desc"],
+    "limit": "12", "column_limit": "3"}"#;
+
+#[test]
+fn a_pivoted_query_ranks_its_rows_and_pivot_columns_on_datafusion() {
+    let q = ok(COST_BY_MONTH_AND_STATUS, &df());
+    assert_eq!(
+        q.sql,
+        r#"SELECT "faturas__mes_referencia_month", "faturas__status_pagamento", "faturas__custo_total", "__pivot_row_rank", "__pivot_col_rank", "__pivot_columns"
+FROM (
+SELECT *, DENSE_RANK() OVER (ORDER BY "__pivot_min_rank") AS "__pivot_row_rank", ROW_NUMBER() OVER (PARTITION BY "__pivot_col_rank" ORDER BY "__pivot_min_rank") AS "__pivot_col_first_row"
+FROM (
+SELECT *, MIN("__pivot_rank") OVER (PARTITION BY "faturas__mes_referencia_month") AS "__pivot_min_rank", MIN("__pivot_col_rank") OVER (PARTITION BY "faturas__mes_referencia_month") AS "__pivot_row_first_col"
+FROM (
+SELECT *, RANK() OVER (ORDER BY "faturas__custo_total" DESC NULLS LAST, "__pivot_col_rank") AS "__pivot_rank", MAX("__pivot_col_rank") OVER () AS "__pivot_columns"
+FROM (
+SELECT *, DENSE_RANK() OVER (ORDER BY "faturas__status_pagamento" DESC NULLS LAST) AS "__pivot_col_rank"
+FROM (
+SELECT
+  CAST(date_trunc('month', "faturas"."mes_referencia") AS DATE) AS "faturas__mes_referencia_month",
+  "faturas"."status_pagamento" AS "faturas__status_pagamento",
+  SUM("faturas"."valor_total") AS "faturas__custo_total"
+FROM "objeto_dados_energia_gestao_faturas_v2" AS "faturas"
+WHERE "faturas"."id_cliente" = $1
+GROUP BY CAST(date_trunc('month', "faturas"."mes_referencia") AS DATE), "faturas"."status_pagamento"
+) AS "__pivot_groups"
+) AS "__pivot_columns_ranked"
+) AS "__pivot_cells_ranked"
+) AS "__pivot_rows_placed"
+) AS "__pivot_rows_ranked"
+WHERE ("__pivot_row_rank" <= 12 AND ("__pivot_col_rank" <= 3 OR "__pivot_col_rank" = "__pivot_row_first_col"))
+  OR ("__pivot_col_rank" <= 3 AND "__pivot_col_first_row" = 1)
+ORDER BY "__pivot_row_rank", "__pivot_col_rank""#
+    );
+    assert_eq!(q.params, [QueryParam::Int(7)]);
+    let layout = q.pivot.expect("a pivoted query has a layout");
+    assert_eq!(layout.fields, ["faturas.status_pagamento"]);
+    assert_eq!((layout.column_limit, layout.row_limit), (3, 12));
+}
+
+#[test]
+fn a_pivoted_query_partitions_by_json_text_on_bigquery_and_defaults_its_column_limit() {
+    let json = r#"{"model": "comerc", "view": "faturas",
+        "fields": ["faturas.mes_referencia_month", "faturas.status_pagamento", "faturas.custo_total"],
+        "pivots": ["faturas.status_pagamento"]}"#;
+    let q = ok(json, &bq());
+    // No sorts: the pivot ascending, rows by the time field newest first.
+    assert!(
+        q.sql.contains("DENSE_RANK() OVER (ORDER BY `faturas__status_pagamento` NULLS LAST) AS `__pivot_col_rank`")
+    );
+    assert!(
+        q.sql.contains("RANK() OVER (ORDER BY `faturas__mes_referencia_month` DESC NULLS LAST, `__pivot_col_rank`)")
+    );
+    assert!(q.sql.contains("MIN(`__pivot_rank`) OVER (PARTITION BY TO_JSON_STRING(`faturas__mes_referencia_month`))"));
+    assert!(q.sql.contains("WHERE (`__pivot_row_rank` <= 500 AND (`__pivot_col_rank` <= 50 OR"), "{}", q.sql);
+    // Only pivots and measures: one row of columns.
+    let across = r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.status_pagamento", "faturas.custo_total"],
+        "pivots": ["faturas.status_pagamento"], "limit": "-1"}"#;
+    let q = ok(across, &df());
+    assert!(q.sql.contains(r#"MIN("__pivot_rank") OVER () AS "__pivot_min_rank""#), "{}", q.sql);
+    assert!(q.sql.contains(r#"WHERE ("__pivot_row_rank" <= 5000 AND"#), "all rows of a pivot is a page's rows");
+}
