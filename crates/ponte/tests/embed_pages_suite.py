@@ -297,6 +297,37 @@ def explore_page_and_its_download():
     assert got[0][-1] == "Participação" and abs(sum(float(row[-1]) for row in got[1:]) - 1) < 1e-9, got[:3]
 
 
+def pivoted_explore_page_and_its_download():
+    """A Looker explore URL with `pivots`: the page's table has a column
+    per state and the CSV download heads its columns with the states,
+    each cell the customer's cost by status and state (DuckDB)."""
+    v = login(1)
+    q = urllib.parse.urlencode({"fields": "faturas.status_pagamento,unidades.uf,faturas.custo_total",
+                                "pivots": "unidades.uf", "sorts": "faturas.status_pagamento", "limit": "50"})
+    page, r = ok_page(v, f"/embed/explore/comerc/faturas?{q}")
+    cells = truth(f"SELECT f.status_pagamento, u.uf, SUM(f.valor_total) FROM {FATURAS} f JOIN {UNIDADES} u "
+                  "ON f.id_unidade = u.id_unidade WHERE f.id_cliente = ? GROUP BY 1, 2", 1)
+    states = sorted({uf for _, uf, _ in cells})
+    statuses = sorted({s for s, _, _ in cells})
+    assert len(states) > 1, states
+    header = page.tables[-1][0]
+    assert all(any(uf in h for h in header) for uf in states), (header, states)
+    assert [row[0] for row in page.tables[-1][1:]] == statuses, page.tables[-1]
+    assert 'name="pivots"' in r.text and 'value="unidades.uf" selected' in r.text, "the form keeps the pivot"
+    lines = list(csv.reader(io.StringIO(v.get(page.links[0]).text)))
+    assert lines[0][1:] == states, lines[0]
+    assert [l[0] for l in lines[2:]] == statuses, lines
+    truth_of = {(s, uf): c for s, uf, c in cells}
+    for line in lines[2:]:
+        for uf, value in zip(states, line[1:]):
+            want = truth_of.get((line[0], uf))
+            assert (want is None and value == "") or abs(float(value) - want) < 0.01, (line[0], uf, value, want)
+    # A pivot that is not a dimension of the explore is a 400 naming it.
+    bad = urllib.parse.urlencode({"fields": "faturas.custo_total", "pivots": "faturas.custo_total"})
+    r = v.get(f"/embed/explore/comerc/faturas?{bad}")
+    assert r.status_code == 400 and "faturas.custo_total" in r.text, (r.status_code, r.text[:300])
+
+
 def look_page_and_download():
     for customer in (1, 2):
         v = login(customer)
@@ -738,6 +769,7 @@ CHECKS = [
     a_filter_cannot_reach_another_customers_rows,
     downloads_match_duckdb,
     explore_page_and_its_download,
+    pivoted_explore_page_and_its_download,
     look_page_and_download,
     api_client_pages_need_a_token_and_keep_its_filters,
     a_session_without_the_attribute_sees_nothing,
