@@ -104,6 +104,7 @@ pub fn saved_request(model: &Model, query: &Query) -> QueryRequest {
             .collect(),
         limit: query.limit,
         dynamic_fields: query.dynamic_fields.clone(),
+        pivots: query.pivots.clone(),
         ..QueryRequest::default()
     }
 }

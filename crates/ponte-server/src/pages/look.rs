@@ -49,7 +49,8 @@ pub(super) async fn page(
     let ran = run(app, &request, viewer).await?;
     let locale = Locale::from_tag(&model.locale);
     let words = Words::of(&locale);
-    let data = ran.tile_data();
+    // A pivoted look is drawn as tiles draw theirs.
+    let data = ponte_charts::pivot(&ran.tile_data(), &request.pivots, &locale).data;
     let path = format!("{}/looks/{}", frame.prefix(), look.id);
     let mut main = String::from("<div class=\"grid\">\n");
     let kind = natural_kind(&data);

@@ -26,16 +26,7 @@ pub(super) fn validate_looks(raw: &[S<RawLook>], explores: &[Explore], checker: 
         let title = checker.required(&rl.title, "title", &owner, &span).map(|t| t.get_ref().clone());
         let query = checker.required(&rl.query, "query", &owner, &span).and_then(|q| {
             let context = format!("look {}", id.map_or(owner.clone(), |id| id.to_string()));
-            let query = validate_query(q, explores, &context, checker)?;
-            // Pivots are drawn on dashboard tiles; a look's page draws rows.
-            if let Some(p) = q.get_ref().pivots.as_ref().filter(|p| !p.is_empty()) {
-                checker.error(
-                    p[0].span(),
-                    format!("{context}: `pivots` are drawn on dashboard tiles only, not yet on looks"),
-                );
-                return None;
-            }
-            Some(query)
+            validate_query(q, explores, &context, checker)
         });
         if let (Some(id), Some(title), Some(query)) = (id, title, query) {
             looks.push(Look { id, title, description: rl.description.as_ref().map(|d| d.get_ref().clone()), query });

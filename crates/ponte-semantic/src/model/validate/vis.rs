@@ -237,7 +237,7 @@ title = "D"
         let totals = parse(&tile("table", q, "show_totals = true")).unwrap_err();
         assert!(totals.contains("`show_totals` on a pivoted table is not supported yet"), "{totals}");
         let look = "[[looks]]\nid = 1\ntitle = \"L\"\nquery = { explore = \"v\", fields = [\"v.s\", \"v.n\"], pivots = [\"v.s\"] }";
-        assert!(parse(look).unwrap_err().contains("`pivots` are drawn on dashboard tiles only"));
+        assert_eq!(parse(look).unwrap().looks[0].query.pivots, ["v.s"], "a look pivots as a tile does");
         let err = parse(&tile("looker_line", q, "stacking = \"normal\"")).unwrap_err();
         assert!(err.contains("`stacking` is for looker_column and looker_bar and looker_area tiles"), "{err}");
         let err = parse(&tile("looker_column", q, "stacking = \"stacked\"")).unwrap_err();
