@@ -46,6 +46,7 @@
 //! assert_eq!(query.params.len(), 1);
 //! ```
 
+mod derived_sql;
 mod dialect;
 mod drill;
 mod error;

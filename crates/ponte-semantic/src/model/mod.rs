@@ -39,6 +39,7 @@
 
 mod columns;
 mod content;
+pub mod derived;
 mod explore;
 mod field;
 mod filter;
