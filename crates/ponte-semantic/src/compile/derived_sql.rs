@@ -8,13 +8,23 @@ use super::expr_sql::render_derived;
 use crate::model::View;
 use crate::model::derived::{DerivedQuery, Select, TableRef};
 
-/// What a query reads a view from: its table, or its derived table's
-/// SELECT in parentheses (the caller adds `AS "view"`).
+/// What a query reads a view from: its table, a persisted derived
+/// table's table (named after the view), or a live derived table's SELECT
+/// in parentheses (the caller adds `AS "view"`).
 pub(crate) fn relation(w: &SqlWriter, view: &View) -> String {
     match &view.derived {
-        Some(d) => format!("(\n{}\n)", query_sql(w, &d.query)),
-        None => w.ident(&view.table.name),
+        Some(d) if !d.persist => format!("(\n{}\n)", query_sql(w, &d.query)),
+        _ => w.ident(&view.table.name),
     }
+}
+
+/// The SELECT of a derived view for `dialect`, as a rebuild of its
+/// persisted table runs it; `None` for a view over a table.
+pub fn derived_table_sql(view: &View, dialect: super::Dialect) -> Option<String> {
+    let d = view.derived.as_ref()?;
+    // No parameters and no time zone reach a derived table's SQL.
+    let w = SqlWriter::new(dialect, chrono_tz::UTC);
+    Some(query_sql(&w, &d.query))
 }
 
 /// The whole query: `WITH …` then the SELECT.

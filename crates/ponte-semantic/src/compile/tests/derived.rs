@@ -171,3 +171,38 @@ relationship = "many_to_one"
     assert!(q.sql.contains("WHERE (`status` <> 'it\\'s')"), "{}", q.sql);
     assert!(q.sql.contains(") AS `lojas_ativas` ON"), "{}", q.sql);
 }
+
+/// A persisted derived view is read from its table (named after the
+/// view); its SELECT is written for the rebuild only.
+#[test]
+fn a_persisted_derived_view_reads_its_table() {
+    let model = crate::model::parse_model(
+        r#"
+[model]
+name = "m"
+
+[[views]]
+name = "lojas"
+derived_table = { sql = "SELECT loja, cliente, SUM(valor) AS total FROM pedidos GROUP BY loja, cliente", persist = true }
+dimensions = [{ name = "loja", type = "string" }, { name = "cliente", type = "number" }]
+measures = [{ name = "total", type = "sum", sql = "total" }]
+
+[[explores]]
+name = "lojas"
+access_filters = [{ field = "lojas.cliente", user_attribute = "id_cliente" }]
+"#,
+        std::path::Path::new("m.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let columns = WarehouseColumns::new();
+    let json = r#"{"model": "m", "view": "lojas", "fields": ["lojas.loja", "lojas.total"]}"#;
+    let q = compile(&model, &request(json), &customer(), &Target::new(Dialect::DataFusion, &columns), now()).unwrap();
+    assert!(q.sql.contains("FROM \"lojas\" AS \"lojas\"\nWHERE \"lojas\".\"cliente\" = $1"), "{}", q.sql);
+    let q = compile(&model, &request(json), &customer(), &Target::new(Dialect::BigQuery, &columns), now()).unwrap();
+    assert!(q.sql.contains("FROM `lojas` AS `lojas`\nWHERE `lojas`.`cliente` = $1"), "{}", q.sql);
+    let view = model.view("lojas").unwrap();
+    assert_eq!(
+        crate::compile::derived_table_sql(view, Dialect::BigQuery).unwrap(),
+        "SELECT `loja` AS `loja`, `cliente` AS `cliente`, SUM(`valor`) AS `total`\nFROM `pedidos`\nGROUP BY `loja`, `cliente`"
+    );
+}
