@@ -1,8 +1,9 @@
-//! Persisted derived tables on the embedded warehouse: rebuilt from the
-//! SELECT after a source table loads, read by queries instead of the
-//! SELECT, access filter included; a failed rebuild keeps the previous
-//! table. The expected numbers are summed in Rust from the rows written,
-//! not by SQL.
+//! Persisted derived tables on both warehouses (the embedded one, and the
+//! BigQuery backend against the local server that follows Google's REST
+//! reference): rebuilt from the SELECT after a source table loads, read by
+//! queries instead of the SELECT, access filter included; a failed rebuild
+//! keeps the previous table. The expected numbers are summed in Rust from
+//! the rows written, not by SQL.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,7 +17,7 @@ use ponte_query::persist::{plan_after_load, rebuild};
 use ponte_semantic::compile::{Caller, Dialect, QueryRequest};
 use ponte_semantic::model::derived::with_derived_columns;
 use ponte_semantic::model::{ColumnKind, check_columns, parse_model};
-use ponte_warehouse::{EmbeddedWarehouse, Warehouse, WarehouseExt};
+use ponte_warehouse::{BigQueryWarehouse, Credentials, EmbeddedWarehouse, Location, Warehouse, WarehouseExt};
 
 const MODEL: &str = r#"
 [model]
@@ -87,25 +88,33 @@ fn expected(batch: &RecordBatch, customer: i64) -> BTreeMap<String, (f64, i64)> 
     out
 }
 
-async fn write(warehouse: &EmbeddedWarehouse, table: &str, schema: &TableSchema, batch: RecordBatch) {
+async fn write(warehouse: &dyn Warehouse, table: &str, schema: &TableSchema, batch: RecordBatch) {
     let stream = futures::stream::iter([Ok(batch)]).boxed();
     warehouse.replace_table(table, schema, stream).await.unwrap();
 }
 
 /// What a customer sees per shop through the explore.
-async fn seen(layer: &SemanticLayer, customer: i64) -> BTreeMap<String, (f64, i64)> {
+async fn seen(layer: &SemanticLayer, dialect: Dialect, customer: i64) -> BTreeMap<String, (f64, i64)> {
     let request: QueryRequest = serde_json::from_str(
         r#"{"model": "shop", "view": "lojas", "fields": ["lojas.loja", "lojas.total", "lojas.pedidos"], "limit": "-1"}"#,
     )
     .unwrap();
     let caller = Caller { user_attributes: BTreeMap::from([("id_cliente".to_owned(), customer.to_string())]) };
     let (compiled, result) = layer.execute(&request, &caller, Default::default()).await.unwrap();
-    assert!(compiled.sql.contains("FROM \"lojas\" AS \"lojas\""), "reads the persisted table: {}", compiled.sql);
+    let from = match dialect {
+        Dialect::DataFusion => "FROM \"lojas\" AS \"lojas\"",
+        Dialect::BigQuery => "FROM `lojas` AS `lojas`",
+    };
+    assert!(compiled.sql.contains(from), "reads the persisted table: {}", compiled.sql);
     let rows = ponte_query::render::json_rows(&compiled, &result.batches);
     rows.iter()
         .map(|r| {
             let total = r["lojas.total"].as_f64().unwrap();
-            let count = r["lojas.pedidos"].as_i64().unwrap();
+            // A whole number; the local BigQuery server (DuckDB) gives a
+            // SUM of INT64 as a float.
+            let count = r["lojas.pedidos"].as_f64().unwrap_or_else(|| panic!("{r:?}"));
+            assert_eq!(count.fract(), 0.0, "{r:?}");
+            let count = count as i64;
             (r["lojas.loja"].as_str().unwrap().to_owned(), (total, count))
         })
         .collect()
@@ -117,11 +126,43 @@ fn close(a: &BTreeMap<String, (f64, i64)>, b: &BTreeMap<String, (f64, i64)>) -> 
 }
 
 #[tokio::test]
-async fn a_persisted_derived_table_is_rebuilt_after_its_source_loads_and_kept_when_a_rebuild_fails() {
+async fn embedded() {
     let warehouse = Arc::new(EmbeddedWarehouse::new(Arc::new(object_store::memory::InMemory::new()), 2));
+    rebuilt_after_its_source_loads_and_kept_when_a_rebuild_fails(warehouse.clone(), Dialect::DataFusion).await;
+    assert_eq!(warehouse.list_tables().await.unwrap(), ["lojas", "pedidos"]);
+}
+
+#[tokio::test]
+async fn bigquery() {
+    let fake = ponte_testkit::BigQueryFake::start();
+    let location =
+        Location { project: "comerc-analytics".into(), dataset: "comerc".into(), location: Some("US".into()) };
+    let warehouse =
+        BigQueryWarehouse::connect(location, Credentials::AccessToken(fake.token.clone()), Some(&fake.endpoint))
+            .await
+            .unwrap()
+            .with_retry_wait(std::time::Duration::from_millis(20));
+    rebuilt_after_its_source_loads_and_kept_when_a_rebuild_fails(Arc::new(warehouse), Dialect::BigQuery).await;
+    // The rebuild is a query job over the dataset, then a load job that
+    // replaces the table.
+    let requests = fake.requests();
+    let queries: Vec<&str> = requests
+        .iter()
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.ends_with("/queries")))
+        .filter_map(|r| r["body"]["query"].as_str())
+        .collect();
+    assert!(queries.iter().any(|q| q.contains("SUM(`o`.`valor`) AS `total`")), "{queries:#?}");
+    let truncates = requests.iter().filter(|r| {
+        let load = &r["body"]["configuration"]["load"];
+        load["destinationTable"]["tableId"] == "lojas" && load["writeDisposition"] == "WRITE_TRUNCATE"
+    });
+    assert!(truncates.count() >= 2, "one load job per rebuild");
+}
+
+async fn rebuilt_after_its_source_loads_and_kept_when_a_rebuild_fails(warehouse: Arc<dyn Warehouse>, dialect: Dialect) {
     let model = parse_model(MODEL, Path::new("shop.toml")).unwrap_or_else(|e| panic!("{e}"));
     let (schema, batch) = orders(300);
-    write(&warehouse, "pedidos", &schema, batch.clone()).await;
+    write(warehouse.as_ref(), "pedidos", &schema, batch.clone()).await;
     let tables = BTreeMap::from([(
         "pedidos".to_owned(),
         BTreeMap::from([
@@ -135,8 +176,8 @@ async fn a_persisted_derived_table_is_rebuilt_after_its_source_loads_and_kept_wh
     let columns = with_derived_columns(&models, &tables);
 
     // Only a load of a source table rebuilds it.
-    assert!(plan_after_load(&models, &columns, Dialect::DataFusion, "outra").is_empty());
-    let plans = plan_after_load(&models, &columns, Dialect::DataFusion, "pedidos");
+    assert!(plan_after_load(&models, &columns, dialect, "outra").is_empty());
+    let plans = plan_after_load(&models, &columns, dialect, "pedidos");
     let [Ok(plan)] = plans.as_slice() else { panic!("{plans:?}") };
     assert_eq!(plan.table, "lojas");
     let kinds: Vec<(&str, FieldType)> = plan.schema.fields.iter().map(|f| (f.name.as_str(), f.field_type)).collect();
@@ -152,19 +193,19 @@ async fn a_persisted_derived_table_is_rebuilt_after_its_source_loads_and_kept_wh
     let commit = rebuild(plan, warehouse.as_ref()).await.unwrap();
     assert_eq!(commit.rows, 6, "three shops, two customers");
 
-    let layer = SemanticLayer::new(models.clone(), columns.clone(), Dialect::DataFusion, warehouse.clone());
+    let layer = SemanticLayer::new(models.clone(), columns.clone(), dialect, warehouse.clone());
     for customer in [1, 2] {
         let want = expected(&batch, customer);
         assert!(!want.is_empty());
-        let got = seen(&layer, customer).await;
+        let got = seen(&layer, dialect, customer).await;
         assert!(close(&got, &want), "customer {customer}: {got:?} != {want:?}");
     }
 
     // New rows load: the rebuild follows them.
     let (_, more) = orders(450);
-    write(&warehouse, "pedidos", &schema, more.clone()).await;
+    write(warehouse.as_ref(), "pedidos", &schema, more.clone()).await;
     rebuild(plan, warehouse.as_ref()).await.unwrap();
-    let got = seen(&layer, 2).await;
+    let got = seen(&layer, dialect, 2).await;
     assert!(close(&got, &expected(&more, 2)), "{got:?}");
 
     // A source that no longer fits the SELECT: the rebuild fails, says
@@ -175,10 +216,9 @@ async fn a_persisted_derived_table_is_rebuilt_after_its_source_loads_and_kept_wh
         vec![Arc::new(StringArray::from(vec!["x"])) as Arc<dyn Array>],
     )
     .unwrap();
-    write(&warehouse, "pedidos", &broken, batch).await;
+    write(warehouse.as_ref(), "pedidos", &broken, batch).await;
     let e = rebuild(plan, warehouse.as_ref()).await.unwrap_err();
     assert!(e.to_string().contains("rebuilding table `lojas` failed; the previous table is kept"), "{e}");
-    let got = seen(&layer, 2).await;
+    let got = seen(&layer, dialect, 2).await;
     assert!(close(&got, &expected(&more, 2)), "the previous table is still read: {got:?}");
-    assert_eq!(warehouse.list_tables().await.unwrap(), ["lojas", "pedidos"]);
 }
