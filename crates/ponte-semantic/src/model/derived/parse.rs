@@ -360,6 +360,13 @@ mod tests {
     }
 
     #[test]
+    fn separators_inside_a_string_are_text() {
+        let q = parse_derived_sql("SELECT a FROM t WHERE b <> 'x; DROP TABLE t -- y /* z */'").unwrap();
+        let Some(Expr::Binary { right, .. }) = &q.body.filter else { panic!("{q:?}") };
+        assert_eq!(**right, Expr::Text("x; DROP TABLE t -- y /* z */".into()));
+    }
+
+    #[test]
     fn hostile_sql_is_refused_with_the_reason() {
         let t = "SELECT a FROM t";
         assert!(err(&format!("{t}; DROP TABLE t")).contains("`;` is not allowed"));
