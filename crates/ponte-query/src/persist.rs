@@ -65,10 +65,25 @@ pub fn plan_after_load(
     dialect: Dialect,
     loaded: &str,
 ) -> Vec<Result<Rebuild, PersistError>> {
+    plan(models, columns, dialect, &|sources| sources.contains(&loaded))
+}
+
+/// Every persisted derived view of `models`: what a server starting over
+/// a warehouse without their tables builds first.
+pub fn plan_all(models: &[Model], columns: &WarehouseColumns, dialect: Dialect) -> Vec<Result<Rebuild, PersistError>> {
+    plan(models, columns, dialect, &|_| true)
+}
+
+fn plan(
+    models: &[Model],
+    columns: &WarehouseColumns,
+    dialect: Dialect,
+    wanted: &dyn Fn(&[&str]) -> bool,
+) -> Vec<Result<Rebuild, PersistError>> {
     let mut out = Vec::new();
     for view in models.iter().flat_map(|m| m.views.iter()) {
         let Some(derived) = view.derived.as_ref().filter(|d| d.persist) else { continue };
-        if !derived.query.sources().contains(&loaded) {
+        if !wanted(&derived.query.sources()) {
             continue;
         }
         let Some(sql) = derived_table_sql(view, dialect) else { continue };
