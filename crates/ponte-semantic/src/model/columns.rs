@@ -83,7 +83,21 @@ pub fn check_columns(model: &Model, tables: &BTreeMap<String, BTreeMap<String, C
                     continue;
                 }
                 match super::derived::derived_columns(&derived.query, tables) {
-                    Ok(c) => derived_columns = c,
+                    Ok(c) => {
+                        // A persisted table needs a type for each column.
+                        if derived.persist
+                            && let Some((name, _)) = c.iter().find(|(_, k)| **k == ColumnKind::Other)
+                        {
+                            error(
+                                derived.position,
+                                format!(
+                                    "view `{}`: derived table: column `{name}` has no type ponte can keep as a table column (persist = true); give it one with CAST",
+                                    view.name
+                                ),
+                            );
+                        }
+                        derived_columns = c
+                    }
                     Err(e) => {
                         error(derived.position, format!("view `{}`: derived table: {e}", view.name));
                         continue;

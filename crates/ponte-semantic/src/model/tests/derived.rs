@@ -97,4 +97,17 @@ fn a_derived_table_is_checked_against_the_warehouse() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].contains("has the name of a warehouse table"), "{found:#?}");
     assert!(problems(&with_derived("SELECT id FROM orders")).is_empty());
+    // Persisted, every column needs a type: NULL has none until cast.
+    let persisted = |sql: &str| {
+        let text = edit(
+            r#"name = "customers""#,
+            &format!("name = \"customers\"\nderived_table = {{ sql = \"{sql}\", persist = true }}"),
+        );
+        let model = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+        check_columns(&model, &tables).into_iter().map(|d| d.message).collect::<Vec<_>>()
+    };
+    let found = persisted("SELECT customer_id AS id, NULL AS name FROM orders");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].contains("column `name` has no type ponte can keep"), "{found:#?}");
+    assert!(persisted("SELECT customer_id AS id, CAST(NULL AS STRING) AS name FROM orders").is_empty());
 }
