@@ -105,13 +105,17 @@ fn plan(
 }
 
 /// Runs the SELECT and replaces the table with its rows, in one table
-/// update; on any error the table is left as it was.
+/// update (by the warehouse itself where it can: a BigQuery query job with
+/// a destination table); on any error the table is left as it was.
 pub async fn rebuild(plan: &Rebuild, warehouse: &dyn Warehouse) -> Result<Commit, PersistError> {
     let failed = |source| PersistError::Warehouse {
         view: plan.view.clone(),
         table: plan.table.clone(),
         source: Box::new(source),
     };
+    if let Some(commit) = warehouse.replace_with_query(&plan.table, &plan.sql).await.map_err(failed)? {
+        return Ok(commit);
+    }
     let target: SchemaRef = std::sync::Arc::new(ponte_warehouse::arrow_schema(&plan.schema));
     let rows = warehouse.query_stream(&plan.sql, &[]).await.map_err(failed)?;
     let batches = rows.map(move |batch| batch.and_then(|b| cast_batch(&b, &target))).boxed();

@@ -143,20 +143,23 @@ async fn bigquery() {
             .unwrap()
             .with_retry_wait(std::time::Duration::from_millis(20));
     rebuilt_after_its_source_loads_and_kept_when_a_rebuild_fails(Arc::new(warehouse), Dialect::BigQuery).await;
-    // The rebuild is a query job over the dataset, then a load job that
-    // replaces the table.
+    // Each rebuild is one query job that BigQuery writes into the table
+    // itself (no rows through ponte, no load job for it).
     let requests = fake.requests();
-    let queries: Vec<&str> = requests
+    let jobs: Vec<&serde_json::Value> = requests
         .iter()
-        .filter(|r| r["path"].as_str().is_some_and(|p| p.ends_with("/queries")))
-        .filter_map(|r| r["body"]["query"].as_str())
+        .filter(|r| r["method"] == "POST" && r["path"].as_str().is_some_and(|p| p.ends_with("/jobs")))
+        .map(|r| &r["body"]["configuration"])
         .collect();
-    assert!(queries.iter().any(|q| q.contains("SUM(`o`.`valor`) AS `total`")), "{queries:#?}");
-    let truncates = requests.iter().filter(|r| {
-        let load = &r["body"]["configuration"]["load"];
-        load["destinationTable"]["tableId"] == "lojas" && load["writeDisposition"] == "WRITE_TRUNCATE"
-    });
-    assert!(truncates.count() >= 2, "one load job per rebuild");
+    let rebuilds: Vec<_> = jobs.iter().filter_map(|c| c.get("query")).collect();
+    assert_eq!(rebuilds.len(), 3, "two rebuilds and a failed one: {jobs:#?}");
+    for q in &rebuilds {
+        assert_eq!(q["destinationTable"]["tableId"], "lojas");
+        assert_eq!(q["writeDisposition"], "WRITE_TRUNCATE");
+        assert_eq!(q["useLegacySql"], false);
+        assert!(q["query"].as_str().unwrap().contains("SUM(`o`.`valor`) AS `total`"), "{q}");
+    }
+    assert!(!jobs.iter().any(|c| c["load"]["destinationTable"]["tableId"] == "lojas"), "{jobs:#?}");
 }
 
 async fn rebuilt_after_its_source_loads_and_kept_when_a_rebuild_fails(warehouse: Arc<dyn Warehouse>, dialect: Dialect) {
