@@ -8,6 +8,7 @@ use ponte_config::Config;
 use ponte_semantic::compile::{
     Caller, CompiledQuery, Dialect, QueryError, QueryRequest, Target, WarehouseColumns, compile,
 };
+use ponte_semantic::model::derived::with_derived_columns;
 use ponte_semantic::model::{Model, ModelErrors, columns_of_config, load_model};
 use ponte_warehouse::{QueryOptions, QueryResult, Warehouse, WarehouseError};
 
@@ -30,8 +31,10 @@ impl SemanticLayer {
     /// Reads the config's model files; column kinds come from the
     /// functions' schema files, so no warehouse call is needed.
     pub fn load(config: &Config, warehouse: Arc<dyn Warehouse>) -> Result<Self, ModelErrors> {
-        let models = config.semantic.models.iter().map(|p| load_model(p)).collect::<Result<_, _>>()?;
-        Ok(Self::new(models, columns_of_config(config), dialect_of(config), warehouse))
+        let models: Vec<Model> = config.semantic.models.iter().map(|p| load_model(p)).collect::<Result<_, _>>()?;
+        // Derived views' output columns join the tables' (a time field may sit on one).
+        let columns = with_derived_columns(&models, &columns_of_config(config));
+        Ok(Self::new(models, columns, dialect_of(config), warehouse))
     }
 
     /// A layer over models given directly.

@@ -27,6 +27,7 @@
 //! ```
 
 mod layer;
+pub mod persist;
 pub mod render;
 pub mod suggest;
 mod table_calcs;

@@ -265,6 +265,10 @@ class Fake:
             return
         load = job["configuration"].get("load")
         try:
+            if load is None:
+                self.query_into_table(job["configuration"]["query"])
+                job["statistics"]["query"] = {"statementType": "SELECT"}
+                return
             rows = self.load(load, job["_upload"])
         except ApiError as e:
             error = {"reason": e.reason, "message": e.message}
@@ -272,6 +276,35 @@ class Fake:
             job["status"]["errors"] = [error]
             return
         job["statistics"]["load"] = {"outputRows": str(rows), "outputBytes": str(rows * 8), "inputFiles": "1"}
+
+    def query_into_table(self, config):
+        """A query job with a destination table (JobConfigurationQuery):
+        the SELECT's rows replace the table, or nothing changes."""
+        if config.get("useLegacySql", True):
+            raise ApiError(400, "invalid", "legacy SQL is not served; set useLegacySql=false")
+        dest = config.get("destinationTable")
+        if not dest or config.get("writeDisposition") != "WRITE_TRUNCATE":
+            raise ApiError(400, "invalid", "only query jobs that replace a destinationTable are served")
+        if config.get("createDisposition", "CREATE_IF_NEEDED") != "CREATE_IF_NEEDED":
+            raise ApiError(400, "invalid", "unsupported createDisposition")
+        dataset, table = dest["datasetId"], dest["tableId"]
+        default = config.get("defaultDataset", {}).get("datasetId")
+        target = f"{q(dataset)}.{q(table)}"
+        with self.lock:
+            db = self.db
+            db.execute("BEGIN")
+            try:
+                db.execute(f"CREATE SCHEMA IF NOT EXISTS {q(dataset)}")
+                if default:
+                    db.execute(f"CREATE SCHEMA IF NOT EXISTS {q(default)}")
+                    db.execute(f"SET schema = '{default}'")
+                db.execute(f"CREATE OR REPLACE TABLE {target} AS {config['query']}")
+                schema = db.sql(f"SELECT * FROM {target} LIMIT 0").to_arrow_table().schema
+                db.execute("COMMIT")
+            except duckdb.Error as e:
+                db.execute("ROLLBACK")
+                raise ApiError(400, "invalid", f"Query error: {e}")
+            self.tables[(dataset, table)] = [bq_field(schema.field(i).name, schema.field(i).type) for i in range(len(schema))]
 
     def load(self, load, upload_path):
         if load.get("sourceFormat") != "PARQUET":
@@ -459,7 +492,8 @@ def make_handler(fake):
                 fake.raise_fault("jobs.insert")
                 fake.contract.check(body, "Job")
                 load = body.get("configuration", {}).get("load")
-                if not load or not load.get("sourceUris"):
+                query_job = body.get("configuration", {}).get("query")
+                if not query_job and (not load or not load.get("sourceUris")):
                     raise ApiError(400, "invalid", "a load job without sourceUris needs the upload endpoint")
                 return self.reply(200, fake.new_job(project, body))
             j = re.fullmatch(r"jobs/([^/]+)", rest)
@@ -483,7 +517,10 @@ def make_handler(fake):
                 fields = fake.tables.get((t.group(1), t.group(2)))
                 if fields is None:
                     raise ApiError(404, "notFound", f"Not found: Table {project}:{t.group(1)}.{t.group(2)}")
-                return self.reply(200, {"kind": "bigquery#table", "tableReference": {"projectId": project, "datasetId": t.group(1), "tableId": t.group(2)}, "schema": {"fields": fields}})
+                with fake.lock:
+                    rows = fake.db.execute(f"SELECT count(*) FROM {q(t.group(1))}.{q(t.group(2))}").fetchone()[0]
+                return self.reply(200, {"kind": "bigquery#table", "tableReference": {"projectId": project, "datasetId": t.group(1), "tableId": t.group(2)}, "schema": {"fields": fields},
+                                        "numRows": str(rows), "numBytes": str(rows * 8)})
             ts = re.fullmatch(r"datasets/([^/]+)/tables", rest)
             if ts and method == "GET":
                 names = sorted(name for (ds, name) in fake.tables if ds == ts.group(1))

@@ -127,6 +127,16 @@ pub trait Warehouse: Send + Sync {
         Ok(None)
     }
 
+    /// Replaces `table` with the rows of `select`, a SELECT the backend
+    /// runs and writes itself (BigQuery: a query job with a destination
+    /// table), so that no row passes through ponte; `Ok(None)` when this
+    /// backend cannot, and the caller streams [`Warehouse::query_stream`]
+    /// into [`Warehouse::write_table`] instead. Atomic like a write: on
+    /// error the table is as it was.
+    async fn replace_with_query(&self, _table: &str, _select: &str) -> Result<Option<Commit>, WarehouseError> {
+        Ok(None)
+    }
+
     /// The current schema of `table`, if it exists.
     async fn table_schema(&self, table: &str) -> Result<Option<SchemaRef>, WarehouseError>;
 

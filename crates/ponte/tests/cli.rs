@@ -142,7 +142,7 @@ fn validate_checks_the_model_against_the_tables() {
     let config = dir.path().join("ponte.toml");
     let out = ponte(&["validate", "--config", config.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("model comerc: 7 view(s) · 3 explore(s)"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("model comerc: 8 view(s) · 4 explore(s)"), "{}", text(&out.stdout));
 
     let model = dir.path().join("models/comerc.toml");
     let original = std::fs::read_to_string(&model).unwrap();

@@ -13,22 +13,61 @@ use crate::model::{Explore, FieldRef, FieldSql, View};
 /// How deep `${field}` references are inlined (the model refuses loops).
 const MAX_INLINE_DEPTH: usize = 16;
 
+/// Where an expression's names point: a field's view in an explore, or
+/// the `FROM` of a derived table's SELECT.
+#[derive(Clone, Copy)]
+enum Scope<'e> {
+    /// A field of `view` in `explore`: a bare column is the view's, and
+    /// `${…}` inlines another dimension.
+    Field(&'e Explore, &'e View),
+    /// A derived table's SELECT: a bare column stands as written (the
+    /// engine finds it in the `FROM`), `t.col` is qualified.
+    Derived,
+}
+
 /// The SQL of `sql`, a field of `view` in `explore` (whose other views an
 /// expression's `${view.field}` may name; the planner joins them).
 pub(crate) fn render(w: &SqlWriter, explore: &Explore, view: &View, sql: &FieldSql) -> String {
     inline(w, explore, view, sql, 0)
 }
 
-fn expr_sql(w: &SqlWriter, explore: &Explore, view: &View, e: &Expr, depth: usize) -> String {
-    let sub = |e: &Expr| expr_sql(w, explore, view, e, depth);
+/// The SQL of an expression of a derived table's SELECT.
+pub(crate) fn render_derived(w: &SqlWriter, e: &Expr) -> String {
+    expr_sql(w, Scope::Derived, e, 0)
+}
+
+fn expr_sql(w: &SqlWriter, scope: Scope<'_>, e: &Expr, depth: usize) -> String {
+    let sub = |e: &Expr| expr_sql(w, scope, e, depth);
     let list = |items: &[Expr]| items.iter().map(sub).collect::<Vec<_>>().join(", ");
     match e {
-        Expr::Column(c) => w.column(&view.name, c),
-        Expr::Field(name) => match referenced(explore, view, name) {
-            Some((v, sql)) if depth < MAX_INLINE_DEPTH => format!("({})", inline(w, explore, v, sql, depth + 1)),
-            // The model checks references and loops; this cannot happen.
-            _ => "NULL".to_owned(),
+        Expr::Column(c) => match scope {
+            Scope::Field(_, view) => w.column(&view.name, c),
+            Scope::Derived => w.ident(c),
         },
+        Expr::Qualified { table, column } => w.column(table, column),
+        Expr::Field(name) => match scope {
+            Scope::Field(explore, view) => match referenced(explore, view, name) {
+                Some((v, sql)) if depth < MAX_INLINE_DEPTH => format!("({})", inline(w, explore, v, sql, depth + 1)),
+                // The model checks references and loops; this cannot happen.
+                _ => "NULL".to_owned(),
+            },
+            // Derived SQL takes no references (refused when read).
+            Scope::Derived => "NULL".to_owned(),
+        },
+        Expr::Aggregate { function, distinct, arg } => match arg {
+            None => format!("{}(*)", function.name()),
+            Some(a) => format!("{}({}{})", function.name(), if *distinct { "DISTINCT " } else { "" }, sub(a)),
+        },
+        Expr::Window { function, args, partition_by, order_by } => {
+            let mut over = Vec::new();
+            if !partition_by.is_empty() {
+                over.push(format!("PARTITION BY {}", list(partition_by)));
+            }
+            if !order_by.is_empty() {
+                over.push(format!("ORDER BY {}", order_by_sql(w, order_by)));
+            }
+            format!("{}({}) OVER ({})", function.name(), list(args), over.join(" "))
+        }
         Expr::Number(n) => n.clone(),
         Expr::Text(t) => string_literal(w.dialect, t),
         Expr::Bool(b) => (if *b { "TRUE" } else { "FALSE" }).to_owned(),
@@ -91,8 +130,21 @@ fn expr_sql(w: &SqlWriter, explore: &Explore, view: &View, e: &Expr, depth: usiz
 fn inline(w: &SqlWriter, explore: &Explore, view: &View, sql: &FieldSql, depth: usize) -> String {
     match sql {
         FieldSql::Column(c) => w.column(&view.name, &c.name),
-        FieldSql::Expression(at) => expr_sql(w, explore, view, &at.expr.expr, depth),
+        FieldSql::Expression(at) => expr_sql(w, Scope::Field(explore, view), &at.expr.expr, depth),
     }
+}
+
+/// `ORDER BY` keys of a window or a derived SELECT, NULLs placed
+/// explicitly (last ascending, first descending, as DataFusion does by
+/// default; BigQuery's default is the other way round).
+pub(crate) fn order_by_sql(w: &SqlWriter, keys: &[(Expr, bool)]) -> String {
+    keys.iter()
+        .map(|(e, desc)| {
+            let e = expr_sql(w, Scope::Derived, e, 0);
+            if *desc { format!("{e} DESC NULLS FIRST") } else { format!("{e} ASC NULLS LAST") }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The dimension a reference names: a bare name in `view`, or

@@ -48,6 +48,7 @@
 //! assert_eq!(query.params.len(), 1);
 //! ```
 
+mod derived_sql;
 mod dialect;
 mod drill;
 mod error;
@@ -67,6 +68,7 @@ use std::collections::BTreeMap;
 use crate::model::{ColumnKind, Model};
 
 pub use crate::limit::{BadLimit, Limit};
+pub use derived_sql::derived_table_sql;
 pub use drill::{
     Clicked, DrillTo, MAX_DRILL_VALUE_CHARS, add_cross_filter, dimension_drill_fields, dimension_drill_request,
     drill_breakdowns, drill_request, exact_filter,

@@ -2,6 +2,7 @@
 //! first), GROUP BY, HAVING, ORDER BY and LIMIT. Every identifier written
 //! here comes from the model, every value goes through [`SqlWriter::bind`].
 
+use super::derived_sql::relation;
 use super::dialect::{SqlWriter, all_of};
 use super::expr_sql;
 use super::filter_sql::condition;
@@ -75,7 +76,7 @@ pub(crate) fn finish(w: SqlWriter, plan: &Plan<'_>, columns: Vec<OutputColumn>, 
 /// the same for a plain and a symmetric query.
 pub(crate) fn from_and_where(w: &mut SqlWriter, plan: &Plan<'_>) -> String {
     let base = &plan.explore.base;
-    let mut sql = format!("FROM {} AS {}", w.ident(&base.table.name), w.ident(&base.name));
+    let mut sql = format!("FROM {} AS {}", relation(w, base), w.ident(&base.name));
     for j in &plan.joins {
         let kind = match j.join_type {
             JoinType::LeftOuter => "LEFT JOIN",
@@ -85,7 +86,7 @@ pub(crate) fn from_and_where(w: &mut SqlWriter, plan: &Plan<'_>) -> String {
             j.on.iter().map(|(a, b)| format!("{} = {}", join_side(w, plan, a), join_side(w, plan, b))).collect();
         sql.push_str(&format!(
             "\n{kind} {} AS {} ON {}",
-            w.ident(&j.view.table.name),
+            relation(w, &j.view),
             w.ident(&j.view.name),
             on.join(" AND ")
         ));

@@ -67,7 +67,47 @@ pub fn check_columns(model: &Model, tables: &BTreeMap<String, BTreeMap<String, C
         out.push(Diagnostic { file: model.file.clone(), position: Some(position), message });
     };
     for view in &model.views {
-        let Some(columns) = tables.get(&view.table.name) else {
+        // A derived view's columns are its query's output columns, typed
+        // from its source tables.
+        let derived_columns;
+        let columns = match &view.derived {
+            Some(derived) => {
+                if tables.contains_key(&view.table.name) {
+                    error(
+                        derived.position,
+                        format!(
+                            "derived view `{}` has the name of a warehouse table; name it otherwise (its columns, and its persisted table, go by the view's name)",
+                            view.name
+                        ),
+                    );
+                    continue;
+                }
+                match super::derived::derived_columns(&derived.query, tables) {
+                    Ok(c) => {
+                        // A persisted table needs a type for each column.
+                        if derived.persist
+                            && let Some((name, _)) = c.iter().find(|(_, k)| **k == ColumnKind::Other)
+                        {
+                            error(
+                                derived.position,
+                                format!(
+                                    "view `{}`: derived table: column `{name}` has no type ponte can keep as a table column (persist = true); give it one with CAST",
+                                    view.name
+                                ),
+                            );
+                        }
+                        derived_columns = c
+                    }
+                    Err(e) => {
+                        error(derived.position, format!("view `{}`: derived table: {e}", view.name));
+                        continue;
+                    }
+                }
+                Some(&derived_columns)
+            }
+            None => tables.get(&view.table.name),
+        };
+        let Some(columns) = columns else {
             let mut message = format!("view `{}`: table `{}` is not in the warehouse", view.name, view.table.name);
             if let Some(best) = closest(&view.table.name, tables.keys().map(String::as_str)) {
                 message.push_str(&format!("; did you mean `{best}`?"));

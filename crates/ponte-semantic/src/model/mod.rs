@@ -9,7 +9,8 @@
 //! tables, given as a plain map so this crate needs no warehouse.
 //!
 //! No model text is **spliced** into SQL. A view names its table
-//! (`sql_table_name`), a dimension or measure names one column of it
+//! (`sql_table_name`) or holds a SELECT (`derived_table`, parsed into
+//! ponte's own tree and checked clause by clause: [`derived`]), a dimension or measure names one column of it
 //! (`sql = "id_cliente"`) or an expression that is parsed into ponte's own
 //! tree and checked against an allowlist ([`sql_expr`]), a `number`
 //! measure combines other measures with arithmetic only
@@ -39,6 +40,7 @@
 
 mod columns;
 mod content;
+pub mod derived;
 mod explore;
 mod field;
 mod filter;

@@ -59,6 +59,7 @@ pub(crate) struct RawModelHeader {
 pub(crate) struct RawView {
     pub name: Option<S<String>>,
     pub sql_table_name: Option<S<String>>,
+    pub derived_table: Option<S<RawDerivedTable>>,
     pub label: Option<S<String>>,
     #[serde(default)]
     pub dimensions: Vec<S<RawDimension>>,
@@ -67,6 +68,12 @@ pub(crate) struct RawView {
     #[serde(default)]
     pub measures: Vec<S<RawMeasure>>,
     pub drill_fields: Option<Vec<S<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawDerivedTable {
+    pub sql: Option<S<String>>,
+    pub persist: Option<S<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

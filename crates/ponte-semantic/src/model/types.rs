@@ -123,8 +123,12 @@ pub struct View {
     pub name: String,
     /// What users see; defaults to the name.
     pub label: String,
-    /// The warehouse table.
+    /// The warehouse table; for a derived view, the view's own name (the
+    /// name its output columns are known by, and its persisted table's).
     pub table: SqlName,
+    /// The query a derived view reads instead of a table
+    /// (`derived_table`); `None` for a view over `table`.
+    pub derived: Option<Arc<super::derived::DerivedTable>>,
     /// Plain dimensions, in file order.
     pub dimensions: Vec<Dimension>,
     /// Time dimensions that expand into one field per timeframe.

@@ -13,6 +13,7 @@ pub(crate) fn expected_keys(key: &UnknownKey) -> &'static [&'static str] {
         [] => fields_of::<raw::RawModelFile>(),
         ["model"] => fields_of::<raw::RawModelHeader>(),
         ["views", "[]"] => fields_of::<raw::RawView>(),
+        ["views", "[]", "derived_table"] => fields_of::<raw::RawDerivedTable>(),
         ["views", "[]", "dimensions", "[]"] => fields_of::<raw::RawDimension>(),
         ["views", "[]", "dimension_groups", "[]"] => fields_of::<raw::RawDimensionGroup>(),
         ["views", "[]", "measures", "[]"] => fields_of::<raw::RawMeasure>(),

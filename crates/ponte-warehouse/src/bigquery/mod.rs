@@ -17,6 +17,7 @@
 
 mod client;
 mod jobs;
+mod query_job;
 mod rows;
 mod schema;
 mod sql;
@@ -263,6 +264,10 @@ impl Warehouse for BigQueryWarehouse {
             })
             .collect();
         self.run_load_job(&write, &uris).await.map(Some)
+    }
+
+    async fn replace_with_query(&self, table: &str, select: &str) -> Result<Option<Commit>, WarehouseError> {
+        self.run_query_job(table, select).await.map(Some)
     }
 
     async fn table_schema(&self, table: &str) -> Result<Option<SchemaRef>, WarehouseError> {

@@ -73,6 +73,10 @@ pub fn start_config(
         let mut app = ponte_server::AppState::new(config.clone(), state.clone(), runner.clone())?;
         if !config.semantic.models.is_empty() {
             let semantic = SemanticLayer::load(&config, warehouse.clone()).map_err(|e| anyhow!("{e}"))?;
+            // Persisted derived tables are read as tables: build the ones
+            // not there yet before the first query (failures are reported;
+            // their queries fail naming the table until a load rebuilds it).
+            super::derived::build_missing(&config, &state, warehouse.as_ref()).await?;
             let models: Vec<String> = semantic.models().iter().map(|m| m.name.clone()).collect();
             let sessions = match overrides.api_clients {
                 Some(s) => s,

@@ -183,7 +183,7 @@ fn load_all(config: &Config) -> anyhow::Result<bool> {
     let warehouse = runtime.block_on(ponte_warehouse::open(&config.warehouse))?;
     let (mut rows, mut failed) = (0, Vec::new());
     for f in &config.functions {
-        match runtime.block_on(super::load::load_one(f, &state, warehouse.as_ref(), &Trigger::Demo, true)) {
+        match runtime.block_on(super::load::load_one(config, f, &state, warehouse.as_ref(), &Trigger::Demo, true)) {
             Ok(ponte_state::Started::Ran(r)) => rows += r.rows,
             Ok(ponte_state::Started::AlreadyRunning(already)) => failed.push(already.to_string()),
             Err(e) => failed.push(crate::error_text::error_text(&e)),

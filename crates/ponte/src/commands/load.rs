@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use indicatif::{HumanBytes, HumanCount, ProgressBar, ProgressStyle};
-use ponte_config::Function;
+use ponte_config::{Config, Function};
 use ponte_state::{RunEnd, RunKind, Started, StateDb, Trigger};
 use ponte_warehouse::{LoadObserver, LoadOptions, LoadReport, Warehouse};
 
@@ -27,7 +27,7 @@ pub fn run(config_path: &Path, args: &LoadArgs) -> anyhow::Result<ExitCode> {
         args.json,
         args.all,
         |f: &Function| serde_json::json!({ "function": f.name, "table": f.load.table }),
-        |f| match runtime.block_on(load_one(f, &state, warehouse.as_ref(), &Trigger::Cli, !args.json))? {
+        |f| match runtime.block_on(load_one(&config, f, &state, warehouse.as_ref(), &Trigger::Cli, !args.json))? {
             Started::Ran(report) => Ok(each::Outcome { report, succeeded: true }),
             Started::AlreadyRunning(already) => Err(already.into()),
         },
@@ -38,6 +38,7 @@ pub fn run(config_path: &Path, args: &LoadArgs) -> anyhow::Result<ExitCode> {
 /// Runs one function's load, one run at a time per function, recorded in
 /// the run history: [`StateDb::run_recorded`], as every run is.
 pub async fn load_one(
+    config: &Config,
     f: &Function,
     state: &StateDb,
     warehouse: &dyn Warehouse,
@@ -64,7 +65,12 @@ pub async fn load_one(
         Ok(report) => RunEnd::succeeded(serde_json::to_value(report).ok()),
         Err(e) => RunEnd::failed(None, crate::error_text::error_text(e)),
     };
-    state.run_recorded(RunKind::Load, &f.name, trigger, load, history_entry).await?.transpose()
+    let started = state.run_recorded(RunKind::Load, &f.name, trigger, load, history_entry).await?.transpose()?;
+    if let Started::Ran(_) = &started {
+        // The table changed: persisted derived tables over it follow.
+        super::derived::rebuild_after_load(config, &f.load.table, state, warehouse, trigger, show_progress).await;
+    }
+    Ok(started)
 }
 
 /// A progress bar of parquet bytes read, with files and rows in the message.

@@ -3,6 +3,7 @@
 mod daemon;
 mod demo;
 mod demo_data;
+mod derived;
 mod each;
 mod embed_url;
 mod load;

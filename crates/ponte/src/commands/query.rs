@@ -33,7 +33,7 @@ pub fn run(config_path: &Path, args: &QueryArgs) -> anyhow::Result<ExitCode> {
         ..QueryRequest::default()
     };
     let caller = Caller { user_attributes: args.attrs.iter().map(|a| (a.key.clone(), a.value.clone())).collect() };
-    let columns = columns_of_config(&config);
+    let columns = ponte_semantic::model::derived::with_derived_columns(&models, &columns_of_config(&config));
     let dialect = dialect_of(&config);
     let now = chrono::Utc::now();
     if args.format == QueryFormat::Sql {

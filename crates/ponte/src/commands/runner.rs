@@ -27,7 +27,9 @@ impl Runner for PonteRunner {
                 let Some(f) = self.config.function(name) else {
                     return RunOutcome::Failed { error: format!("no function named `{name}`") };
                 };
-                match super::load::load_one(f, &self.state, self.warehouse.as_ref(), &trigger, false).await {
+                match super::load::load_one(&self.config, f, &self.state, self.warehouse.as_ref(), &trigger, false)
+                    .await
+                {
                     Ok(Started::Ran(report)) => {
                         RunOutcome::Succeeded { report: serde_json::to_value(report).unwrap_or_default() }
                     }

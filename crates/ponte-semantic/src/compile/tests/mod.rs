@@ -1,6 +1,7 @@
 //! Compiler tests over the comerc demo model: exact SQL and parameters for
 //! both dialects, and every refusal.
 
+mod derived;
 mod errors;
 mod filters;
 mod security;
@@ -30,7 +31,9 @@ fn demo_columns() -> &'static WarehouseColumns {
     COLUMNS.get_or_init(|| {
         let path = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
             .join("../../examples/comerc/schemas/comerc.json");
-        crate::model::columns_of_schema_file(&ponte_config::schema::load_schema_file(&path).unwrap())
+        let tables = crate::model::columns_of_schema_file(&ponte_config::schema::load_schema_file(&path).unwrap());
+        // Derived views' output columns, as the server adds them.
+        crate::model::derived::with_derived_columns(std::slice::from_ref(demo()), &tables)
     })
 }
 

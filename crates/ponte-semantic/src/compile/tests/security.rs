@@ -24,6 +24,7 @@ fn every_explore_gets_the_access_filter() {
         ("faturas", "faturas.custo_total", r#""faturas"."id_cliente" = $1"#),
         ("orcado_vs_realizado", "orcamento.valor_orcado", r#""orcamento"."id_cliente" = $1"#),
         ("unidades", "unidades.nome_unidade", r#""unidades"."id_cliente" = $1"#),
+        ("faturas_mensais", "faturas_mensais.custo_total", r#""faturas_mensais"."id_cliente" = $1"#),
     ] {
         let json = format!(r#"{{"model": "comerc", "view": "{explore}", "fields": ["{field}"]}}"#);
         let q = ok(&json, &df());

@@ -13,7 +13,7 @@
 //! The compiler writes SQL for each dialect from [`Expr`], never from the
 //! text, with string literals escaped for the dialect.
 
-mod parse;
+pub(crate) mod parse;
 mod types;
 
 pub use parse::{MAX_SQL_CHARS, parse_sql_expr};
@@ -142,6 +142,35 @@ pub enum Expr {
         /// The date or timestamp.
         expr: Box<Expr>,
     },
+    /// `table.column` of a derived table's `FROM` (derived-table SQL only:
+    /// a field's expression reads its own view's columns).
+    Qualified {
+        /// The table or its alias in `FROM`/`JOIN`.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// An aggregate (derived-table SQL only: a field aggregates through
+    /// its measure's `type`).
+    Aggregate {
+        /// Which.
+        function: AggregateFunction,
+        /// `COUNT(DISTINCT …)` and the like.
+        distinct: bool,
+        /// The value; `None` is `COUNT(*)`.
+        arg: Option<Box<Expr>>,
+    },
+    /// A window function call (derived-table SQL only).
+    Window {
+        /// Which.
+        function: WindowFunction,
+        /// Its arguments.
+        args: Vec<Expr>,
+        /// `PARTITION BY`.
+        partition_by: Vec<Expr>,
+        /// `ORDER BY`, each with `true` for descending.
+        order_by: Vec<(Expr, bool)>,
+    },
 }
 
 impl Expr {
@@ -162,6 +191,12 @@ impl Expr {
                 e.rewrite_fields(f)
             }
             Expr::Extract { expr, .. } => expr.rewrite_fields(f),
+            Expr::Qualified { .. } => {}
+            Expr::Aggregate { arg, .. } => arg.iter_mut().for_each(|a| a.rewrite_fields(f)),
+            Expr::Window { args, partition_by, order_by, .. } => {
+                args.iter_mut().chain(partition_by.iter_mut()).for_each(|a| a.rewrite_fields(f));
+                order_by.iter_mut().for_each(|(a, _)| a.rewrite_fields(f));
+            }
             Expr::Binary { left, right, .. } => {
                 left.rewrite_fields(f);
                 right.rewrite_fields(f);
@@ -194,6 +229,16 @@ impl Expr {
             Expr::Column(_) | Expr::Field(_) | Expr::Number(_) | Expr::Text(_) | Expr::Bool(_) | Expr::Null => {}
             Expr::Not(e) | Expr::Negate(e) | Expr::Cast { expr: e, .. } | Expr::IsNull { expr: e, .. } => f(e),
             Expr::Extract { expr, .. } => f(expr),
+            Expr::Qualified { .. } => {}
+            Expr::Aggregate { arg, .. } => {
+                if let Some(a) = arg {
+                    f(a);
+                }
+            }
+            Expr::Window { args, partition_by, order_by, .. } => {
+                args.iter().chain(partition_by.iter()).for_each(&mut *f);
+                order_by.iter().for_each(|(a, _)| f(a));
+            }
             Expr::Binary { left, right, .. } => {
                 f(left);
                 f(right);
@@ -314,6 +359,74 @@ impl Function {
     /// Its SQL name.
     pub fn name(self) -> &'static str {
         Function::ALL.iter().find(|(f, ..)| *f == self).map_or("", |(_, n, ..)| n)
+    }
+}
+
+/// The aggregates a derived table's SQL may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateFunction {
+    /// `COUNT(x)`, `COUNT(*)`, `COUNT(DISTINCT x)`
+    Count,
+    /// `SUM(x)`
+    Sum,
+    /// `AVG(x)`
+    Avg,
+    /// `MIN(x)`
+    Min,
+    /// `MAX(x)`
+    Max,
+}
+
+impl AggregateFunction {
+    /// Every aggregate with its SQL name, the same in both dialects.
+    pub const ALL: [(AggregateFunction, &'static str); 5] = [
+        (AggregateFunction::Count, "COUNT"),
+        (AggregateFunction::Sum, "SUM"),
+        (AggregateFunction::Avg, "AVG"),
+        (AggregateFunction::Min, "MIN"),
+        (AggregateFunction::Max, "MAX"),
+    ];
+
+    /// Its SQL name.
+    pub fn name(self) -> &'static str {
+        AggregateFunction::ALL.iter().find(|(f, _)| *f == self).map_or("", |(_, n)| n)
+    }
+}
+
+/// The functions a derived table's SQL may call with `OVER (…)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowFunction {
+    /// `ROW_NUMBER()`
+    RowNumber,
+    /// `RANK()`
+    Rank,
+    /// `DENSE_RANK()`
+    DenseRank,
+    /// `LAG(x[, offset])`
+    Lag,
+    /// `LEAD(x[, offset])`
+    Lead,
+    /// An aggregate over the window (`SUM(x) OVER (…)`).
+    Aggregate(AggregateFunction),
+}
+
+impl WindowFunction {
+    /// The ranking and offset functions with their SQL names and how many
+    /// arguments they take (at least, at most).
+    pub const RANKING: [(WindowFunction, &'static str, usize, usize); 5] = [
+        (WindowFunction::RowNumber, "ROW_NUMBER", 0, 0),
+        (WindowFunction::Rank, "RANK", 0, 0),
+        (WindowFunction::DenseRank, "DENSE_RANK", 0, 0),
+        (WindowFunction::Lag, "LAG", 1, 2),
+        (WindowFunction::Lead, "LEAD", 1, 2),
+    ];
+
+    /// Its SQL name.
+    pub fn name(self) -> &'static str {
+        match self {
+            WindowFunction::Aggregate(a) => a.name(),
+            w => WindowFunction::RANKING.iter().find(|(f, ..)| *f == w).map_or("", |(_, n, ..)| n),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
 
-use super::{BinaryOp, CastType, DatePart, Expr, Function, SqlExpr};
+use super::{AggregateFunction, BinaryOp, CastType, DatePart, Expr, Function, SqlExpr, WindowFunction};
 
 /// The longest `sql` taken.
 pub const MAX_SQL_CHARS: usize = 4096;
@@ -23,7 +23,7 @@ const REFERENCE: &str = "__ponte_ref_";
 /// words (`function \`SLEEP\` is not allowed; allowed: …`).
 pub fn parse_sql_expr(text: &str) -> Result<SqlExpr, String> {
     let (parsed, references) = parse_with_references(text)?;
-    let expr = Convert { references: &references }.expr(&parsed, 0)?;
+    let expr = Convert { references: &references, derived: false }.expr(&parsed, 0)?;
     Ok(SqlExpr { expr, text: text.to_owned() })
 }
 
@@ -38,15 +38,7 @@ pub(crate) fn parse_with_references(text: &str) -> Result<(ast::Expr, Vec<String
     let (replaced, references) = take_references(text)?;
     let dialect = GenericDialect {};
     let tokens = Tokenizer::new(&dialect, &replaced).tokenize().map_err(|e| format!("cannot read `sql`: {e}"))?;
-    for token in &tokens {
-        match token {
-            Token::SemiColon => return Err("`sql` is one expression; `;` is not allowed".to_owned()),
-            Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)) => {
-                return Err("comments are not allowed in `sql`".to_owned());
-            }
-            _ => {}
-        }
-    }
+    refuse_separators(&tokens, "`sql` is one expression")?;
     let mut parser = Parser::new(&dialect).with_recursion_limit(MAX_DEPTH).with_tokens(tokens);
     let parsed = parser.parse_expr().map_err(|e| format!("cannot read `sql`: {e}"))?;
     let next = parser.peek_token().token;
@@ -55,6 +47,31 @@ pub(crate) fn parse_with_references(text: &str) -> Result<(ast::Expr, Vec<String
     }
     Ok((parsed, references))
 }
+
+/// Refuses a `;` (a second statement) and comments (text that one reader
+/// skips and another might not) anywhere in `tokens`; `what` starts the
+/// message about `;`.
+pub(crate) fn refuse_separators(tokens: &[Token], what: &str) -> Result<(), String> {
+    for token in tokens {
+        match token {
+            Token::SemiColon => return Err(format!("{what}; `;` is not allowed")),
+            Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)) => {
+                return Err("comments are not allowed in `sql`".to_owned());
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// One expression of a derived table's SELECT as ponte's tree: a field's
+/// grammar plus `table.column`, aggregates and window functions.
+pub(crate) fn derived_expr(e: &ast::Expr, depth: usize) -> Result<Expr, String> {
+    Convert { references: &[], derived: true }.expr(e, depth)
+}
+
+/// The deepest nesting taken, for derived-table SQL's own bound.
+pub(crate) const MAX_EXPR_DEPTH: usize = MAX_DEPTH;
 
 /// The reference an identifier of the parsed tree stands for, if it is one.
 pub(crate) fn reference<'r>(ident: &ast::Ident, references: &'r [String]) -> Option<&'r str> {
@@ -113,6 +130,9 @@ fn take_references(text: &str) -> Result<(String, Vec<String>), String> {
 
 struct Convert<'r> {
     references: &'r [String],
+    /// Reading a derived table's SQL: `table.column`, aggregates and
+    /// windows are allowed too.
+    derived: bool,
 }
 
 impl Convert<'_> {
@@ -123,6 +143,16 @@ impl Convert<'_> {
         let sub = |e: &ast::Expr| self.expr(e, depth + 1).map(Box::new);
         Ok(match e {
             ast::Expr::Identifier(ident) => self.identifier(ident)?,
+            ast::Expr::CompoundIdentifier(parts) if self.derived => match parts.as_slice() {
+                [table, column] => {
+                    let (table, column) = (bare_name(table)?, bare_name(column)?);
+                    Expr::Qualified { table, column }
+                }
+                _ => {
+                    let names: Vec<&str> = parts.iter().map(|p| p.value.as_str()).collect();
+                    return Err(format!("`{}` is not `table.column`", names.join(".")));
+                }
+            },
             ast::Expr::CompoundIdentifier(parts) => {
                 let names: Vec<&str> = parts.iter().map(|p| p.value.as_str()).collect();
                 return Err(format!(
@@ -191,22 +221,19 @@ impl Convert<'_> {
     }
 
     fn identifier(&self, ident: &ast::Ident) -> Result<Expr, String> {
-        let name = ident.value.as_str();
         if let Some(reference) = reference(ident, self.references) {
             return Ok(Expr::Field(reference.to_owned()));
         }
-        let valid = !name.is_empty()
-            && name.len() <= 128
-            && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
-            return Err(format!("`{name}` is not a column name (letters, digits and `_`)"));
-        }
-        Ok(Expr::Column(name.to_owned()))
+        Ok(Expr::Column(bare_name(ident)?))
     }
 
     fn function(&self, f: &ast::Function, depth: usize) -> Result<Expr, String> {
         let name = f.name.to_string().to_ascii_uppercase();
+        if self.derived
+            && let Some(e) = self.derived_function(f, &name, depth)?
+        {
+            return Ok(e);
+        }
         let Some(&(function, _, min, max)) = Function::ALL.iter().find(|(_, n, ..)| *n == name) else {
             let allowed: Vec<&str> = Function::ALL.iter().map(|(_, n, ..)| *n).collect();
             return Err(format!("function `{name}` is not allowed; allowed: {}", allowed.join(", ")));
@@ -236,6 +263,122 @@ impl Convert<'_> {
         }
         Ok(Expr::Call { function, args })
     }
+}
+
+impl Convert<'_> {
+    /// An aggregate or window call of a derived table, or `None` for the
+    /// scalar functions (read as in a field).
+    fn derived_function(&self, f: &ast::Function, name: &str, depth: usize) -> Result<Option<Expr>, String> {
+        let aggregate = AggregateFunction::ALL.iter().find(|(_, n)| *n == name).map(|(a, _)| *a);
+        let ranking = WindowFunction::RANKING.iter().find(|(_, n, ..)| *n == name).copied();
+        if aggregate.is_none() && ranking.is_none() {
+            return Ok(None);
+        }
+        if f.filter.is_some() || !f.within_group.is_empty() || f.null_treatment.is_some() {
+            return Err(format!("`{name}` takes no FILTER, WITHIN GROUP or NULLS option"));
+        }
+        if !matches!(f.parameters, ast::FunctionArguments::None) {
+            return Err(format!("`{name}` takes one argument list"));
+        }
+        let mut distinct = false;
+        let mut star = false;
+        let args = match &f.args {
+            ast::FunctionArguments::List(list) if list.clauses.is_empty() => {
+                distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+                let mut args = Vec::new();
+                for a in &list.args {
+                    match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(self.expr(e, depth + 1)?),
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) if name == "COUNT" => star = true,
+                        other => return Err(format!("argument `{other}` of `{name}` is not allowed")),
+                    }
+                }
+                args
+            }
+            ast::FunctionArguments::List(_) => return Err(format!("`{name}` takes plain arguments")),
+            ast::FunctionArguments::None => Vec::new(),
+            ast::FunctionArguments::Subquery(_) => return Err("subqueries are not allowed in `sql`".to_owned()),
+        };
+        let window = match &f.over {
+            None => None,
+            Some(ast::WindowType::NamedWindow(w)) => {
+                return Err(format!("named window `{w}` is not allowed; write `OVER (…)` in full"));
+            }
+            Some(ast::WindowType::WindowSpec(spec)) => Some(self.window(spec, depth)?),
+        };
+        match (aggregate, ranking, window) {
+            (Some(function), _, window) => {
+                let arg = match (star, args.as_slice()) {
+                    (true, []) if !distinct => None,
+                    (false, [one]) => Some(Box::new(one.clone())),
+                    _ => return Err(format!("`{name}` takes one argument (or `*` for COUNT)")),
+                };
+                Ok(Some(match window {
+                    None => Expr::Aggregate { function, distinct, arg },
+                    Some(_) if distinct => return Err(format!("`{name}(DISTINCT …) OVER (…)` is not allowed")),
+                    Some((partition_by, order_by)) => Expr::Window {
+                        function: WindowFunction::Aggregate(function),
+                        args: arg.map(|a| vec![*a]).unwrap_or_default(),
+                        partition_by,
+                        order_by,
+                    },
+                }))
+            }
+            (None, Some((function, _, min, max)), Some((partition_by, order_by))) => {
+                if distinct || args.len() < min || args.len() > max {
+                    let wanted = if min == max { min.to_string() } else { format!("{min} to {max}") };
+                    return Err(format!("`{name}` takes {wanted} arguments, not {}", args.len()));
+                }
+                Ok(Some(Expr::Window { function, args, partition_by, order_by }))
+            }
+            (None, _, None) => Err(format!("`{name}` is a window function; it needs `OVER (…)`")),
+            (None, None, Some(_)) => Ok(None),
+        }
+    }
+
+    /// `OVER (PARTITION BY … ORDER BY …)`; frames and named windows are
+    /// refused (the default frame is the same in both dialects).
+    #[allow(clippy::type_complexity)]
+    fn window(&self, spec: &ast::WindowSpec, depth: usize) -> Result<(Vec<Expr>, Vec<(Expr, bool)>), String> {
+        if spec.window_name.is_some() {
+            return Err("named windows are not allowed; write `OVER (…)` in full".to_owned());
+        }
+        if spec.window_frame.is_some() {
+            return Err("window frames (`ROWS`/`RANGE …`) are not allowed".to_owned());
+        }
+        let partition_by = spec.partition_by.iter().map(|e| self.expr(e, depth + 1)).collect::<Result<_, _>>()?;
+        let order_by =
+            spec.order_by.iter().map(|o| order_key(o, &|e| self.expr(e, depth + 1))).collect::<Result<_, _>>()?;
+        Ok((partition_by, order_by))
+    }
+}
+
+/// An `ORDER BY` key as (expression, descending); `NULLS FIRST/LAST` and
+/// `WITH FILL` are refused (ponte writes the null order itself, the same in
+/// both dialects).
+pub(crate) fn order_key(
+    o: &ast::OrderByExpr,
+    expr: &dyn Fn(&ast::Expr) -> Result<Expr, String>,
+) -> Result<(Expr, bool), String> {
+    if o.options.nulls_first.is_some() || o.with_fill.is_some() {
+        return Err("`NULLS FIRST/LAST` and `WITH FILL` are not allowed in `ORDER BY`".to_owned());
+    }
+    Ok((expr(&o.expr)?, o.options.asc == Some(false)))
+}
+
+/// A bare identifier (letters, digits, `_`; not starting with a digit; at
+/// most 128 characters), quoted or not: what ponte writes back quoted for
+/// the dialect, so no quote character can ever be in it.
+pub(crate) fn bare_name(ident: &ast::Ident) -> Result<String, String> {
+    let name = ident.value.as_str();
+    let valid = !name.is_empty()
+        && name.len() <= 128
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!("`{name}` is not a name (letters, digits and `_`)"));
+    }
+    Ok(name.to_owned())
 }
 
 fn literal(v: &Value) -> Result<Expr, String> {

@@ -3,7 +3,7 @@
 //! checks an expression with (`UPPER(valor_total)` is a string function
 //! over a number; a `number` dimension whose `CASE` gives text).
 
-use super::{BinaryOp, CastType, Expr, Function};
+use super::{AggregateFunction, BinaryOp, CastType, Expr, Function, WindowFunction};
 use crate::model::ColumnKind;
 
 /// What an expression gives.
@@ -65,7 +65,8 @@ impl ExprType {
 
 /// How an expression's names are typed.
 pub struct Typing<'t> {
-    /// A column's kind in the schema files, if it is there.
+    /// A column's kind in the schema files, if it is there; a derived
+    /// table's `t.column` is asked as `"t.column"`.
     pub column: &'t dyn Fn(&str) -> Option<ColumnKind>,
     /// A referenced dimension's type.
     pub field: &'t dyn Fn(&str) -> Option<ExprType>,
@@ -165,6 +166,41 @@ pub fn infer(expr: &Expr, typing: &Typing<'_>) -> Result<ExprType, String> {
             want(expr, ExprType::Timestamp, "`EXTRACT`")?;
             ExprType::Number
         }
+        Expr::Qualified { table, column } => {
+            (typing.column)(&format!("{table}.{column}")).map_or(ExprType::Unknown, ExprType::of_column)
+        }
+        Expr::Aggregate { function, arg, .. } => aggregate(*function, arg.as_deref(), typing)?,
+        Expr::Window { function, args, partition_by, order_by } => {
+            for e in partition_by.iter().chain(order_by.iter().map(|(e, _)| e)) {
+                infer(e, typing)?;
+            }
+            match function {
+                WindowFunction::RowNumber | WindowFunction::Rank | WindowFunction::DenseRank => ExprType::Number,
+                WindowFunction::Lag | WindowFunction::Lead => {
+                    if let Some(offset) = args.get(1) {
+                        want(offset, ExprType::Number, "the offset of `LAG`/`LEAD`")?;
+                    }
+                    args.first().map(|a| infer(a, typing)).transpose()?.unwrap_or(ExprType::Unknown)
+                }
+                WindowFunction::Aggregate(f) => aggregate(*f, args.first(), typing)?,
+            }
+        }
+    })
+}
+
+/// The type of an aggregate of `arg` (`None`: `COUNT(*)`).
+fn aggregate(function: AggregateFunction, arg: Option<&Expr>, typing: &Typing<'_>) -> Result<ExprType, String> {
+    let t = arg.map(|a| infer(a, typing)).transpose()?.unwrap_or(ExprType::Unknown);
+    Ok(match function {
+        AggregateFunction::Count => ExprType::Number,
+        AggregateFunction::Sum | AggregateFunction::Avg => {
+            if !t.fits(ExprType::Number) {
+                let shown = arg.map_or_else(|| "`*`".to_owned(), shown);
+                return Err(format!("`{}` takes a number, but {shown} is {}", function.name(), t.describe()));
+            }
+            ExprType::Number
+        }
+        AggregateFunction::Min | AggregateFunction::Max => t,
     })
 }
 
@@ -230,6 +266,7 @@ fn common(so_far: ExprType, next: ExprType, at: &Expr, what: &str) -> Result<Exp
 fn shown(e: &Expr) -> String {
     match e {
         Expr::Column(c) => format!("column `{c}`"),
+        Expr::Qualified { table, column } => format!("column `{table}.{column}`"),
         Expr::Field(f) => format!("`${{{f}}}`"),
         Expr::Number(n) => format!("`{n}`"),
         Expr::Text(t) => format!("'{t}'"),

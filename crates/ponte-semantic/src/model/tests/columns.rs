@@ -41,9 +41,14 @@ fn a_missing_column_is_reported_where_the_model_names_it() {
     let mut tables = demo_tables();
     tables.get_mut("objeto_dados_energia_gestao_faturas_v2").unwrap().remove("consumo_ponta_kwh");
     let found = messages(&tables);
-    // The dimension `consumo_ponta` and the measure `consumo_ponta_kwh` both read it.
-    assert_eq!(found.len(), 2, "{found:#?}");
-    assert!(found.iter().all(|m| m.contains("column `consumo_ponta_kwh` is not in table")), "{found:#?}");
+    // The dimension `consumo_ponta` and the measure `consumo_ponta_kwh` both
+    // read it, and so does the derived table `faturas_mensais`.
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(found[..2].iter().all(|m| m.contains("column `consumo_ponta_kwh` is not in table")), "{found:#?}");
+    assert!(
+        found[2].ends_with("view `faturas_mensais`: derived table: column `consumo_ponta_kwh` is not in `f`"),
+        "{found:#?}"
+    );
     let text = std::fs::read_to_string(demo_path()).unwrap();
     let line = text.lines().position(|l| l.contains(r#"sql = "consumo_ponta_kwh", label = "Consumo na"#)).unwrap() + 1;
     assert!(found[0].starts_with(&format!("{line}:")), "{found:#?}");

@@ -15,9 +15,12 @@ fn demo_model_parses_clean() {
     assert_eq!(model.name, "comerc");
     assert_eq!(model.locale, "pt-BR");
     assert_eq!(model.time_zone, chrono_tz::America::Sao_Paulo);
-    assert_eq!(model.views.len(), 7);
+    assert_eq!(model.views.len(), 8);
     let names: Vec<&str> = model.explores.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["faturas", "orcado_vs_realizado", "unidades"]);
+    assert_eq!(names, ["faturas", "orcado_vs_realizado", "unidades", "faturas_mensais"]);
+    let derived = model.view("faturas_mensais").unwrap().derived.as_ref().expect("a derived view");
+    assert_eq!(derived.query.sources(), ["objeto_dados_energia_gestao_faturas_v2"]);
+    assert!(!derived.persist);
     assert_eq!(model.looks.len(), 3);
     let dashboard = model.dashboard("visao_geral").expect("overview dashboard");
     assert_eq!(dashboard.elements.len(), 6);

@@ -3,6 +3,7 @@
 
 mod columns;
 mod demo;
+mod derived;
 mod errors;
 
 use std::path::Path;

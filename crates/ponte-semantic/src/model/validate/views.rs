@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Checker, is_identifier};
+use crate::model::derived::{DerivedTable, parse_derived_sql};
 use crate::model::field::ResolvedField;
 use crate::model::filter::FieldFilter;
 use crate::model::number_expr::parse_number_expr;
-use crate::model::raw::{RawDimension, RawDimensionGroup, RawMeasure, RawView, S};
+use crate::model::raw::{RawDerivedTable, RawDimension, RawDimensionGroup, RawMeasure, RawView, S};
 use crate::model::sql_expr::parse_sql_expr;
 use crate::model::{
     Aggregate, Dimension, DimensionGroup, DimensionType, FieldRef, FieldSql, Measure, MeasureKind, SqlExprAt, SqlName,
@@ -56,6 +57,35 @@ pub(super) fn validate_views(raw: &[S<RawView>], words: TimeframeWords, checker:
     views
 }
 
+/// A view's `derived_table`, parsed; errors are located at its `sql`.
+fn derived_table(
+    raw: &S<RawDerivedTable>,
+    rv: &RawView,
+    view: &str,
+    checker: &mut Checker<'_>,
+) -> Option<Arc<DerivedTable>> {
+    if let Some(t) = &rv.sql_table_name {
+        checker.error(
+            t.span(),
+            format!("view `{view}` has both `sql_table_name` and `derived_table`; a view reads one or the other"),
+        );
+        return None;
+    }
+    let sql = checker.required(&raw.get_ref().sql, "sql", &format!("view `{view}` derived_table"), &raw.span())?;
+    match parse_derived_sql(sql.get_ref()) {
+        Ok(query) => Some(Arc::new(DerivedTable {
+            query,
+            text: sql.get_ref().clone(),
+            persist: raw.get_ref().persist.as_ref().is_some_and(|p| *p.get_ref()),
+            position: checker.position(&sql.span()),
+        })),
+        Err(e) => {
+            checker.error(sql.span(), format!("view `{view}`: derived table refused: {e}"));
+            None
+        }
+    }
+}
+
 fn view(rv: &RawView, name: String, name_value: &S<String>, words: TimeframeWords, checker: &mut Checker<'_>) -> View {
     // LookML's default: a view reads the table of its own name.
     let table = match &rv.sql_table_name {
@@ -63,10 +93,12 @@ fn view(rv: &RawView, name: String, name_value: &S<String>, words: TimeframeWord
         None => checker.sql_name(name_value, "`sql_table_name`"),
     }
     .unwrap_or_else(|| SqlName { name: name.clone(), position: checker.position(&name_value.span()) });
+    let derived = rv.derived_table.as_ref().and_then(|d| derived_table(d, rv, &name, checker));
     let mut view = View {
         label: rv.label.as_ref().map_or_else(|| name.clone(), |l| l.get_ref().clone()),
         name,
         table,
+        derived,
         dimensions: Vec::new(),
         dimension_groups: Vec::new(),
         measures: Vec::new(),
