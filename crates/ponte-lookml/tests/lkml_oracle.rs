@@ -1,0 +1,90 @@
+//! The parser against Looker's reference parser, `lkml` 1.3.7 from PyPI:
+//! every file of `corpus/ok` must give exactly the tree `lkml.load` gives
+//! (in its JSON shape), and every file of `corpus/bad` must be refused by
+//! both.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ponte_lookml::lkml_json::to_lkml_json;
+use ponte_lookml::parse::{Limits, parse_file};
+use serde_json::Value;
+
+/// Loads every file of `dir` with lkml, reading it as Python's `open` does
+/// (universal newlines), and prints `{file: {"ok": tree} | {"error": type}}`.
+const ORACLE: &str = r#"
+import json, os, sys
+import lkml
+out = {}
+for name in sorted(os.listdir(sys.argv[1])):
+    with open(os.path.join(sys.argv[1], name), encoding="utf-8") as f:
+        text = f.read()
+    try:
+        out[name] = {"ok": lkml.load(text)}
+    except Exception as e:
+        out[name] = {"error": type(e).__name__ + ": " + str(e)}
+print(json.dumps(out))
+"#;
+
+fn corpus(which: &str) -> PathBuf {
+    ponte_testkit::repo_root().join("crates/ponte-lookml/tests/corpus").join(which)
+}
+
+fn oracle(dir: &Path) -> BTreeMap<String, Value> {
+    let out = ponte_testkit::run_python(ORACLE, &[dir.to_str().unwrap()]);
+    serde_json::from_str(&out).expect("the oracle prints JSON")
+}
+
+fn ours(path: &Path) -> Result<Value, String> {
+    let doc = parse_file(path, Limits::default()).map_err(|e| e.to_string())?;
+    to_lkml_json(&doc).map_err(|e| e.to_string())
+}
+
+#[test]
+fn every_good_file_parses_as_lkml_parses_it() {
+    let dir = corpus("ok");
+    let expected = oracle(&dir);
+    assert!(expected.len() >= 12, "the corpus has {} files", expected.len());
+    let mut disagreements = Vec::new();
+    for (name, answer) in &expected {
+        let lkml = answer.get("ok").unwrap_or_else(|| panic!("lkml refuses corpus/ok/{name}: {answer}"));
+        match ours(&dir.join(name)) {
+            Ok(tree) if &tree == lkml => {}
+            Ok(tree) => disagreements.push(format!("{name}:\n  lkml: {lkml}\n  ours: {tree}")),
+            Err(e) => disagreements.push(format!("{name}: we refuse it ({e}); lkml gives {lkml}")),
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+#[test]
+fn every_bad_file_is_refused_by_both() {
+    let dir = corpus("bad");
+    let expected = oracle(&dir);
+    assert!(expected.len() >= 12, "the corpus has {} files", expected.len());
+    let mut disagreements = Vec::new();
+    for (name, answer) in &expected {
+        if answer.get("error").is_none() {
+            disagreements.push(format!("{name}: lkml accepts it: {answer}"));
+        }
+        if let Ok(tree) = ours(&dir.join(name)) {
+            disagreements.push(format!("{name}: we accept it: {tree}"));
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+/// Where ponte is stricter on purpose: lkml stops reading at a `}` that
+/// closes nothing and silently drops the rest of the file; ponte refuses
+/// the file, since dropping half a project unnoticed is the worse outcome.
+#[test]
+fn a_stray_closing_brace_is_refused_where_lkml_drops_the_rest() {
+    let dir = corpus("stricter");
+    let expected = oracle(&dir);
+    assert_eq!(expected.len(), 2);
+    for (name, answer) in &expected {
+        assert!(answer.get("ok").is_some(), "{name}: lkml refuses it now: {answer}");
+        let err = ours(&dir.join(name)).expect_err(name);
+        assert!(err.contains(":4:") && err.contains("is there a `}` too many?"), "{name}: {err}");
+    }
+}
