@@ -22,6 +22,8 @@
 //! assert_eq!(view.get("sql_table_name").unwrap().value.scalar().unwrap().text, "shop.orders");
 //! ```
 
+pub mod convert;
 pub mod lkml_json;
 pub mod parse;
 pub mod tree;
+pub mod write;
