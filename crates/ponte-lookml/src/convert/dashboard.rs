@@ -1,11 +1,224 @@
-//! LookML dashboards (`.dashboard.lookml`, YAML) → ponte dashboards.
+//! LookML dashboards (`.dashboard.lookml`, YAML) → ponte dashboards: the
+//! filters, and each element's query, listeners and place on the
+//! 24-column grid. Visualization options ponte does not read are listed in
+//! one report entry per element rather than one per key.
 
-use super::out::DashboardOut;
+use std::path::Path;
+
+use yaml_rust2::{Yaml, YamlLoader};
+
+use super::out::{DashboardFilterOut, DashboardOut, ElementOut, Origin, QueryOut};
 use super::project::SourceFile;
 use super::report::{Reason, Report};
 
-/// The dashboards of one file that belong to `model`.
-pub(crate) fn dashboards(file: &SourceFile, _model: &str, report: &mut Report) -> Vec<DashboardOut> {
-    report.push(&file.path, 0, "dashboard file", Reason::NoEquivalent("not converted yet"));
-    Vec::new()
+/// Element keys the converter reads.
+const ELEMENT_KEYS: &[&str] = &[
+    "name",
+    "title",
+    "title_text",
+    "model",
+    "explore",
+    "type",
+    "fields",
+    "filters",
+    "sorts",
+    "limit",
+    "pivots",
+    "listen",
+    "row",
+    "col",
+    "width",
+    "height",
+    "body_text",
+];
+/// Dashboard keys the converter reads.
+const DASHBOARD_KEYS: &[&str] = &["dashboard", "title", "description", "layout", "filters", "elements"];
+/// Filter keys the converter reads.
+const FILTER_KEYS: &[&str] = &["name", "title", "type", "default_value", "model", "explore", "field", "ui_config"];
+
+/// The dashboards of one file, for `model`: elements that query another
+/// model are left out (and reported).
+pub(crate) fn dashboards(file: &SourceFile, model: &str, report: &mut Report) -> Vec<DashboardOut> {
+    let text = file.yaml.as_deref().unwrap_or("");
+    let docs = match YamlLoader::load_from_str(text) {
+        Ok(docs) => docs,
+        Err(e) => {
+            report.push(&file.path, 0, "dashboard file", Reason::Unreadable(format!("not valid YAML: {e}")));
+            return Vec::new();
+        }
+    };
+    let items: Vec<&Yaml> =
+        docs.iter().flat_map(|d| d.as_vec().map_or_else(|| vec![d], |v| v.iter().collect())).collect();
+    let lines = Lines(text);
+    items.into_iter().filter_map(|d| dashboard(d, &file.path, model, &lines, report)).collect()
+}
+
+/// Finds where things were written: YAML's tree has no positions, so the
+/// line of `key: value` is looked up in the text from a starting line.
+struct Lines<'t>(&'t str);
+
+impl Lines<'_> {
+    fn find(&self, after: u32, key: &str, value: &str) -> u32 {
+        self.0
+            .lines()
+            .enumerate()
+            .skip(after as usize)
+            .find(|(_, l)| {
+                let l = l.trim_start().trim_start_matches("- ");
+                l.strip_prefix(key)
+                    .and_then(|r| r.strip_prefix(':'))
+                    .is_some_and(|r| r.trim().trim_matches(|c| c == '"' || c == '\'') == value)
+            })
+            .map_or(after, |(n, _)| n as u32 + 1)
+    }
+}
+
+fn text(y: &Yaml) -> Option<String> {
+    match y {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn texts(y: &Yaml) -> Vec<String> {
+    y.as_vec().map(|v| v.iter().filter_map(text).collect()).unwrap_or_default()
+}
+
+fn pairs(y: &Yaml) -> Vec<(String, String)> {
+    y.as_hash()
+        .map(|h| h.iter().filter_map(|(k, v)| Some((text(k)?, text(v).unwrap_or_default()))).collect())
+        .unwrap_or_default()
+}
+
+fn unread(y: &Yaml, known: &[&str]) -> Vec<String> {
+    y.as_hash()
+        .map(|h| h.keys().filter_map(text).filter(|k| !known.contains(&k.as_str())).collect())
+        .unwrap_or_default()
+}
+
+fn dashboard(d: &Yaml, file: &Path, model: &str, lines: &Lines<'_>, report: &mut Report) -> Option<DashboardOut> {
+    let Some(id) = text(&d["dashboard"]) else {
+        report.push(file, 0, "dashboard", Reason::Unresolved("a dashboard needs `dashboard: <name>`".into()));
+        return None;
+    };
+    let line = lines.find(0, "dashboard", &id);
+    let construct = format!("dashboard {id}");
+    let extra = unread(d, DASHBOARD_KEYS);
+    if !extra.is_empty() {
+        report.push(
+            file,
+            line,
+            format!("{construct}: {}", extra.join(", ")),
+            Reason::NoEquivalent("dashboard options"),
+        );
+    }
+    let grid = match text(&d["layout"]).as_deref() {
+        None | Some("newspaper") => true,
+        Some(other) => {
+            report.push(
+                file,
+                line,
+                format!("{construct}: layout {other}"),
+                Reason::NoEquivalent("only the newspaper layout's 24-column grid; tiles are placed in order"),
+            );
+            false
+        }
+    };
+    let mut filters = Vec::new();
+    for f in d["filters"].as_vec().into_iter().flatten() {
+        let name = text(&f["name"]).unwrap_or_default();
+        let fline = lines.find(line, "name", &name);
+        let kind = text(&f["type"]).unwrap_or_else(|| "field_filter".into());
+        if kind != "field_filter" || text(&f["field"]).is_none() {
+            report.push(
+                file,
+                fline,
+                format!("{construct}: filter {name} (left out)"),
+                Reason::UnsupportedType(format!("{kind} without a field")),
+            );
+            continue;
+        }
+        let extra = unread(f, FILTER_KEYS);
+        if !extra.is_empty() {
+            report.push(
+                file,
+                fline,
+                format!("{construct}: filter {name}: {}", extra.join(", ")),
+                Reason::NoEquivalent("filter options"),
+            );
+        }
+        filters.push(DashboardFilterOut {
+            title: text(&f["title"]),
+            explore: text(&f["explore"]),
+            field: text(&f["field"]),
+            default_value: text(&f["default_value"]),
+            ui_type: text(&f["ui_config"]["type"]).filter(|t| t != "advanced"),
+            name,
+        });
+    }
+    let mut elements = Vec::new();
+    for e in d["elements"].as_vec().into_iter().flatten() {
+        let name = text(&e["name"]).unwrap_or_default();
+        let eline = lines.find(line, "name", &name);
+        let econstruct = format!("{construct}: element {name}");
+        if let Some(other) = text(&e["model"]).filter(|m| m != model) {
+            report.push(
+                file,
+                eline,
+                format!("{econstruct} (left out)"),
+                Reason::Unresolved(format!("it queries model {other}, not {model}")),
+            );
+            continue;
+        }
+        let kind = text(&e["type"]).unwrap_or_else(|| "table".into());
+        let query = text(&e["explore"]).map(|explore| QueryOut {
+            explore,
+            fields: texts(&e["fields"]),
+            filters: pairs(&e["filters"]),
+            sorts: texts(&e["sorts"]),
+            pivots: texts(&e["pivots"]),
+            limit: text(&e["limit"]),
+        });
+        if query.is_none() && kind != "text" {
+            report.push(
+                file,
+                eline,
+                format!("{econstruct} (left out)"),
+                Reason::Unresolved("a tile needs an explore".into()),
+            );
+            continue;
+        }
+        let extra = unread(e, ELEMENT_KEYS);
+        if !extra.is_empty() {
+            report.push(
+                file,
+                eline,
+                format!("{econstruct}: {}", extra.join(", ")),
+                Reason::NoEquivalent("visualization options ponte does not read"),
+            );
+        }
+        let place = |k: &str| e[k].as_i64();
+        let layout = match (grid, place("row"), place("col"), place("width"), place("height")) {
+            (true, Some(r), Some(c), Some(w), Some(h)) => Some((r, c, w, h)),
+            _ => None,
+        };
+        elements.push(ElementOut {
+            title: text(&e["title"]).or_else(|| text(&e["title_text"])),
+            kind,
+            query,
+            body_text: text(&e["body_text"]),
+            listen: pairs(&e["listen"]),
+            layout,
+        });
+    }
+    Some(DashboardOut {
+        origin: Origin { file: file.to_owned(), line },
+        title: text(&d["title"]),
+        description: text(&d["description"]),
+        id,
+        filters,
+        elements,
+    })
 }
