@@ -131,13 +131,15 @@ fn dashboard(d: &Yaml, file: &Path, model: &str, lines: &Lines<'_>, report: &mut
         let name = text(&f["name"]).unwrap_or_default();
         let fline = lines.find(line, "name", &name);
         let kind = text(&f["type"]).unwrap_or_else(|| "field_filter".into());
-        if kind != "field_filter" || text(&f["field"]).is_none() {
-            report.push(
-                file,
-                fline,
-                format!("{construct}: filter {name} (left out)"),
-                Reason::UnsupportedType(format!("{kind} without a field")),
-            );
+        let refused = if kind != "field_filter" {
+            Some(Reason::UnsupportedType(kind))
+        } else if text(&f["field"]).is_none() {
+            Some(Reason::Unresolved("a field_filter needs a `field`".into()))
+        } else {
+            None
+        };
+        if let Some(reason) = refused {
+            report.push(file, fline, format!("{construct}: filter {name} (left out)"), reason);
             continue;
         }
         let extra = unread(f, FILTER_KEYS);
@@ -205,7 +207,8 @@ fn dashboard(d: &Yaml, file: &Path, model: &str, lines: &Lines<'_>, report: &mut
             _ => None,
         };
         elements.push(ElementOut {
-            title: text(&e["title"]).or_else(|| text(&e["title_text"])),
+            // ponte's tiles have a title; an untitled LookML tile takes its name.
+            title: text(&e["title"]).or_else(|| text(&e["title_text"])).or(Some(name).filter(|n| !n.is_empty())),
             kind,
             query,
             body_text: text(&e["body_text"]),
@@ -221,4 +224,23 @@ fn dashboard(d: &Yaml, file: &Path, model: &str, lines: &Lines<'_>, report: &mut
         filters,
         elements,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::convert::project::FileKind;
+
+    fn file(yaml: String) -> SourceFile {
+        SourceFile { path: "d.dashboard.lookml".into(), kind: FileKind::Dashboard, doc: None, yaml: Some(yaml) }
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused_without_exhausting_the_stack() {
+        let deep = format!("- dashboard: x\n  elements: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let mut report = Report::default();
+        assert!(dashboards(&file(deep), "m", &mut report).is_empty());
+        // yaml-rust2 bounds nesting itself; the file is reported, not a crash.
+        assert!(report.entries[0].to_string().contains("recursion limit exceeded"), "{:?}", report.entries);
+    }
 }
