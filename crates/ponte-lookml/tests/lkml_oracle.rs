@@ -88,3 +88,53 @@ fn a_stray_closing_brace_is_refused_where_lkml_drops_the_rest() {
         assert!(err.contains(":4:") && err.contains("is there a `}` too many?"), "{name}: {err}");
     }
 }
+
+/// lkml's syntax tree keeps each key's line: walks it in document order as
+/// `[key, line]`, pairs inside lists included.
+const LINES: &str = r#"
+import json, os, sys
+import lkml
+from lkml.tree import BlockNode, ListNode, PairNode
+def walk(container, out):
+    for item in container.items:
+        out.append([item.type.value, item.line_number])
+        if isinstance(item, BlockNode):
+            walk(item.container, out)
+        elif isinstance(item, ListNode):
+            out.extend([p.type.value, p.line_number] for p in item.items if isinstance(p, PairNode))
+out = {}
+for name in sorted(os.listdir(sys.argv[1])):
+    with open(os.path.join(sys.argv[1], name), encoding="utf-8") as f:
+        keys = []
+        walk(lkml.parse(f.read()).container, keys)
+        out[name] = keys
+print(json.dumps(out))
+"#;
+
+fn lines_of(pairs: &[ponte_lookml::tree::Pair], out: &mut Vec<(String, u32)>) {
+    use ponte_lookml::tree::{List, Value as V};
+    for pair in pairs {
+        out.push((pair.key.clone(), pair.pos.line));
+        match &pair.value {
+            V::Block(block) => lines_of(&block.pairs, out),
+            V::List(List::Pairs(items)) => out.extend(items.iter().map(|p| (p.key.clone(), p.pos.line))),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn every_key_is_on_the_line_lkml_puts_it() {
+    let dir = corpus("ok");
+    let out = ponte_testkit::run_python(LINES, &[dir.to_str().unwrap()]);
+    let expected: BTreeMap<String, Vec<(String, u32)>> = serde_json::from_str(&out).unwrap();
+    let mut total = 0;
+    for (name, keys) in &expected {
+        let doc = parse_file(&dir.join(name), Limits::default()).unwrap();
+        let mut ours = Vec::new();
+        lines_of(&doc.pairs, &mut ours);
+        assert_eq!(&ours, keys, "{name}");
+        total += keys.len();
+    }
+    assert!(total >= 250, "only {total} keys compared");
+}
