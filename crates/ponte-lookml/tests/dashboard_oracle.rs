@@ -5,12 +5,17 @@
 //! newspaper).
 
 use ponte_lookml::convert::convert_dir;
+use ponte_lookml::convert::out::OptionValue;
 use serde_json::{Value, json};
 
 /// Reads every dashboard file of the folder with PyYAML and prints what a
 /// faithful conversion keeps, in the converter's terms.
 const ORACLE: &str = r#"
 import json, os, sys, yaml
+CHARTS = ["looker_column", "looker_bar", "looker_area"]
+OPTIONS = {"stacking": CHARTS, "show_totals": ["table"], "show_comparison": ["single_value"],
+           "comparison_type": ["single_value"], "comparison_label": ["single_value"],
+           "comparison_reverse_colors": ["single_value"], "series_types": CHARTS + ["looker_line", "looker_scatter"]}
 def s(v):
     return None if v is None else str(v)
 out = []
@@ -30,6 +35,8 @@ for name in sorted(os.listdir(sys.argv[1])):
                 "sorts": e.get("sorts", []), "pivots": e.get("pivots", []), "limit": s(e.get("limit")),
                 "listen": sorted([k, v] for k, v in (e.get("listen") or {}).items()),
                 "layout": [e["row"], e["col"], e["width"], e["height"]] if grid and "row" in e else None,
+                "options": [[k, e[k] if k != "series_types" else sorted([a, b] for a, b in e[k].items())]
+                            for k in OPTIONS if k in e and e.get("type", "table") in OPTIONS[k]],
             } for e in d.get("elements", []) if e.get("model", "shop") == "shop"],
         })
 print(json.dumps(sorted(out, key=lambda d: d["id"])))
@@ -59,6 +66,15 @@ fn dashboards_keep_what_pyyaml_reads() {
                         "explore": e.query.as_ref().map(|q| q.explore.clone()),
                         "fields": q.fields, "filters": filters, "sorts": q.sorts, "pivots": q.pivots, "limit": q.limit,
                         "listen": listen, "layout": e.layout.map(|(r, c, w, h)| [r, c, w, h]),
+                        "options": e.options.iter().map(|(k, v)| match v {
+                            OptionValue::Text(t) => json!([k, t]),
+                            OptionValue::Flag(b) => json!([k, b]),
+                            OptionValue::Pairs(p) => {
+                                let mut p = p.clone();
+                                p.sort();
+                                json!([k, p])
+                            }
+                        }).collect::<Vec<_>>(),
                     })
                 }).collect::<Vec<_>>(),
             })
@@ -69,8 +85,9 @@ fn dashboards_keep_what_pyyaml_reads() {
     let report: Vec<String> = conversion.report.entries.iter().map(ToString::to_string).collect();
     for e in [
         "odd.dashboard.lookml:7: dashboard orders_overview: filter Created (left out): type `date_filter`",
-        "odd.dashboard.lookml:28: dashboard orders_overview: element other_model (left out): it queries model finance",
-        "odd.dashboard.lookml:44: dashboard tiles: layout tile",
+        "odd.dashboard.lookml:11: dashboard orders_overview: element by_month: show_totals, show_value_labels: ponte has no equivalent",
+        "odd.dashboard.lookml:32: dashboard orders_overview: element other_model (left out): it queries model finance",
+        "odd.dashboard.lookml:48: dashboard tiles: layout tile",
     ] {
         assert!(report.iter().any(|r| r.starts_with(e)), "no `{e}` in\n{}", report.join("\n"));
     }

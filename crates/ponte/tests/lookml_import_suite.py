@@ -107,7 +107,27 @@ def customers_see_different_rows():
     assert a != b, (a, b)
 
 
+def the_converted_dashboard_serves_its_tiles():
+    """Its filter, tiles and grid come through the API; the custo_total tile
+    (pivoted by status, excluding cancelled invoices) matches DuckDB."""
+    sdk, customer = CUSTOMERS[0]
+    d = sdk.dashboard("energia_visao_geral")
+    assert d.title == "Visão geral", d.title
+    assert [f.name for f in d.dashboard_filters] == ["Mês"], d.dashboard_filters
+    assert [e.title for e in d.dashboard_elements] == ["Custo total", "Custo por mês", "Sobre"], d.dashboard_elements
+    tile = d.dashboard_elements[1].query
+    assert (tile.model, tile.view, tile.pivots, tile.filters) == (
+        "energia", "faturas", ["faturas.status_pagamento"], {"faturas.status_pagamento": "-cancelada"}), tile
+    body = models.WriteQuery(model="energia", view="faturas", fields=["faturas.status_pagamento", "faturas.custo_total"],
+                             filters=tile.filters, sorts=["faturas.status_pagamento"], limit="-1")
+    ours = [(r["faturas.status_pagamento"], num(r["faturas.custo_total"])) for r in json.loads(sdk.run_inline_query("json", body))]
+    truth = duckdb.sql(f"""SELECT status_pagamento, sum(valor_total)::DOUBLE FROM {FATURAS}
+                           WHERE id_cliente = {customer} AND status_pagamento <> 'cancelada' GROUP BY 1 ORDER BY 1""").fetchall()
+    assert truth and ours == [(s, num(v)) for s, v in truth], (ours, truth)
+
+
 check("invoices_by_month", invoices_by_month)
+check("the_converted_dashboard_serves_its_tiles", the_converted_dashboard_serves_its_tiles)
 check("a_case_dimension_through_a_join", a_case_dimension_through_a_join)
 check("always_filter_applies_and_a_yesno_filter_works", always_filter_applies_and_a_yesno_filter_works)
 check("customers_see_different_rows", customers_see_different_rows)

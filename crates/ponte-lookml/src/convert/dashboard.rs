@@ -7,7 +7,7 @@ use std::path::Path;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-use super::out::{DashboardFilterOut, DashboardOut, ElementOut, Origin, QueryOut};
+use super::out::{DashboardFilterOut, DashboardOut, ElementOut, OptionValue, Origin, QueryOut};
 use super::project::SourceFile;
 use super::report::{Reason, Report};
 
@@ -31,6 +31,30 @@ const ELEMENT_KEYS: &[&str] = &[
     "height",
     "body_text",
 ];
+/// Visualization options ponte reads under LookML's own names, how, and
+/// for which tile types (Looker ignores them on the others; ponte refuses
+/// them there, so they are reported instead of written).
+const OPTIONS: &[(&str, OptionKind, &[&str])] = &[
+    ("stacking", OptionKind::Text, &["looker_column", "looker_bar", "looker_area"]),
+    ("show_totals", OptionKind::Flag, &["table"]),
+    ("show_comparison", OptionKind::Flag, &["single_value"]),
+    ("comparison_type", OptionKind::Text, &["single_value"]),
+    ("comparison_label", OptionKind::Text, &["single_value"]),
+    ("comparison_reverse_colors", OptionKind::Flag, &["single_value"]),
+    (
+        "series_types",
+        OptionKind::Pairs,
+        &["looker_column", "looker_bar", "looker_line", "looker_area", "looker_scatter"],
+    ),
+];
+
+#[derive(Clone, Copy)]
+enum OptionKind {
+    Text,
+    Flag,
+    Pairs,
+}
+
 /// Dashboard keys the converter reads.
 const DASHBOARD_KEYS: &[&str] = &["dashboard", "title", "description", "layout", "filters", "elements"];
 /// Filter keys the converter reads.
@@ -192,7 +216,25 @@ fn dashboard(d: &Yaml, file: &Path, model: &str, lines: &Lines<'_>, report: &mut
             );
             continue;
         }
-        let extra = unread(e, ELEMENT_KEYS);
+        let kind_of_tile = kind.clone();
+        let mut options = Vec::new();
+        let mut known: Vec<&str> = ELEMENT_KEYS.to_vec();
+        for (key, kind, types) in OPTIONS {
+            if !types.contains(&kind_of_tile.as_str()) {
+                continue;
+            }
+            known.push(key);
+            let value = &e[*key];
+            let converted = match kind {
+                OptionKind::Text => text(value).filter(|t| !t.is_empty()).map(OptionValue::Text),
+                OptionKind::Flag => value.as_bool().map(OptionValue::Flag),
+                OptionKind::Pairs => Some(pairs(value)).filter(|p| !p.is_empty()).map(OptionValue::Pairs),
+            };
+            if let Some(v) = converted {
+                options.push(((*key).to_owned(), v));
+            }
+        }
+        let extra = unread(e, &known);
         if !extra.is_empty() {
             report.push(
                 file,
@@ -214,6 +256,7 @@ fn dashboard(d: &Yaml, file: &Path, model: &str, lines: &Lines<'_>, report: &mut
             body_text: text(&e["body_text"]),
             listen: pairs(&e["listen"]),
             layout,
+            options,
         });
     }
     Some(DashboardOut {

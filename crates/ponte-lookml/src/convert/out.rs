@@ -370,4 +370,18 @@ pub struct ElementOut {
     pub listen: Vec<(String, String)>,
     /// `(row, col, width, height)` on the 24-column grid.
     pub layout: Option<(i64, i64, i64, i64)>,
+    /// Visualization options ponte reads under the same names
+    /// (`stacking`, `show_totals`, `series_types`, …).
+    pub options: Vec<(String, OptionValue)>,
+}
+
+/// The value of a visualization option.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionValue {
+    /// `stacking: normal`.
+    Text(String),
+    /// `show_totals: true`.
+    Flag(bool),
+    /// `series_types: { field: line }`.
+    Pairs(Vec<(String, String)>),
 }

@@ -5,18 +5,21 @@
 use std::fmt::Write as _;
 
 use super::out::{
-    DashboardOut, DimensionGroupOut, DimensionOut, ElementOut, ExploreOut, JoinType, MeasureOut, ModelOut, Origin,
-    QueryOut, ViewOut,
+    DashboardOut, DimensionGroupOut, DimensionOut, ElementOut, ExploreOut, JoinType, MeasureOut, ModelOut, OptionValue,
+    Origin, QueryOut, ViewOut,
 };
 
-/// A TOML basic string.
+/// A TOML basic string; text with line breaks (multi-line SQL) becomes a
+/// multi-line string so the model reads like the LookML it came from.
 fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
+    let multiline = s.contains('\n');
+    let mut out = String::with_capacity(s.len() + 8);
+    out.push_str(if multiline { "\"\"\"\n" } else { "\"" });
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            '\n' if multiline => out.push('\n'),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
@@ -26,7 +29,7 @@ fn string(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out.push('"');
+    out.push_str(if multiline { "\"\"\"" } else { "\"" });
     out
 }
 
@@ -246,6 +249,13 @@ fn write_element(out: &mut String, e: &ElementOut) {
         t.raw("query", query(q));
     }
     t.text("body_text", e.body_text.as_deref()).pairs("listen", &e.listen);
+    for (key, value) in &e.options {
+        match value {
+            OptionValue::Text(v) => t.text(key, Some(v)),
+            OptionValue::Flag(v) => t.raw(key, v.to_string()),
+            OptionValue::Pairs(v) => t.pairs(key, v),
+        };
+    }
     if let Some((row, col, width, height)) = e.layout {
         t.raw("layout", format!("{{ row = {row}, col = {col}, width = {width}, height = {height} }}"));
     }
@@ -259,7 +269,12 @@ mod tests {
     /// ponte's own model reader is the oracle: what it reads back is what was meant.
     #[test]
     fn strings_are_escaped_for_toml() {
-        for text in ["a \"b\" \\ c\nd\u{1}", "x \"y\"\t\\z\u{7f} é ✓"] {
+        for text in [
+            "a \"b\" \\ c\nd\u{1}",
+            "x \"y\"\t\\z\u{7f} é ✓",
+            "SELECT \"\"\"\n  '\\' FROM t\r\n\"",
+            "\nleading and trailing\n",
+        ] {
             let model = format!("[model]\nname = \"m\"\nlabel = {}\n", string(text));
             let m = ponte_semantic::model::parse_model(&model, "t.toml".as_ref()).unwrap();
             assert_eq!(m.label, text);

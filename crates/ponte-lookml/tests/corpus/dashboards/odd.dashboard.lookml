@@ -12,7 +12,7 @@
     title: "Orders by month"
     model: shop
     explore: orders
-    type: looker_line
+    type: looker_column
     fields:
     - orders.created_month
     - orders.count
@@ -21,6 +21,10 @@
     filters: &common
       orders.status: "-cancelled"
     listen: {Status: orders.status}
+    stacking: normal
+    show_totals: true
+    series_types: {orders.count: column}
+    show_value_labels: true
     row: 0
     col: 0
     width: 12
