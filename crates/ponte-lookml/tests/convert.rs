@@ -141,6 +141,7 @@ fn joins_become_field_pairs_and_a_join_on_a_dropped_one_is_dropped_too() {
     let (_dir, c) = project(&[
         ("views/orders.view.lkml", ORDERS),
         ("views/users.view.lkml", USERS),
+        ("views/monthly.view.lkml", "view: monthly {\n  derived_table: { sql: SELECT 1 AS id ;; }\n}\n"),
         (
             "shop.model.lkml",
             r#"include: "/views/*.view"
@@ -152,7 +153,9 @@ explore: by_alias {
   view_name: orders
   join: users { sql_on: lower(${orders.status}) = ${users.region} ;; }
   join: accounts { sql_on: ${users.account_id} = ${accounts.id} ;; }
+  join: monthly { sql_on: ${orders.id} = ${monthly.id} ;; }
 }
+explore: monthly {}
 "#,
         ),
     ]);
@@ -163,6 +166,9 @@ explore: by_alias {
     assert!(c.models[0].explores[1].joins.is_empty());
     assert_reported(&c, "shop.model.lkml:8: explore by_alias: join users (left out)");
     assert_reported(&c, "shop.model.lkml:9: explore by_alias: join accounts (left out): its condition names `users`");
+    assert_reported(&c, "shop.model.lkml:10: explore by_alias: join monthly (left out): view `monthly` is not among");
+    assert_reported(&c, "shop.model.lkml:12: explore monthly (left out): its view `monthly` is not among");
+    assert_reported(&c, "views/monthly.view.lkml:2: view monthly: derived_table");
     let m = model(&c, "shop");
     assert!(m.explore("orders").unwrap().resolve_field("accounts.id").is_some());
 }

@@ -13,11 +13,16 @@ use super::report::{Reason, Report};
 use super::sql;
 use crate::tree::{List, Pair};
 
-/// Finds a view's primary key, for `foreign_key` joins.
-pub(crate) type PrimaryKeys<'a> = &'a dyn Fn(&str) -> Option<String>;
+/// What an explore may know of its model's converted views.
+pub(crate) trait Views {
+    /// Whether the view was converted (a left-out view cannot be joined).
+    fn has(&self, view: &str) -> bool;
+    /// Its primary key, for `foreign_key` joins.
+    fn primary_key(&self, view: &str) -> Option<String>;
+}
 
 /// Converts one `explore: name { … }`; `None` when it is left out.
-pub(crate) fn explore(pair: &Pair, file: &Path, keys: PrimaryKeys<'_>, report: &mut Report) -> Option<ExploreOut> {
+pub(crate) fn explore(pair: &Pair, file: &Path, views: &dyn Views, report: &mut Report) -> Option<ExploreOut> {
     let Some(block) = pair.value.block().filter(|b| b.name.is_some()) else {
         report.push(file, pair.pos.line, "explore", Reason::Unresolved("an explore must be a named block".into()));
         return None;
@@ -54,6 +59,13 @@ pub(crate) fn explore(pair: &Pair, file: &Path, keys: PrimaryKeys<'_>, report: &
         );
     }
     let base = view_name.or(from).unwrap_or_else(|| name.clone());
+    if !views.has(&base) {
+        return left_out(
+            report,
+            pair.pos.line,
+            Reason::Unresolved(format!("its view `{base}` is not among the model's converted views")),
+        );
+    }
 
     let mut access_filters = Vec::new();
     for p in r.all("access_filter") {
@@ -90,7 +102,7 @@ pub(crate) fn explore(pair: &Pair, file: &Path, keys: PrimaryKeys<'_>, report: &
 
     let mut joins: Vec<JoinOut> = Vec::new();
     for p in r.all("join") {
-        let Some(join) = join(p, file, &construct, &base, keys, report) else { continue };
+        let Some(join) = join(p, file, &construct, &base, views, report) else { continue };
         let reachable = |view: &str| view == base || view == join.view || joins.iter().any(|j| j.view == view);
         if let Some((missing, _)) =
             join.on.iter().flat_map(|(a, b)| [a, b]).filter_map(|f| f.split_once('.')).find(|(v, _)| !reachable(v))
@@ -138,7 +150,7 @@ fn join(
     file: &Path,
     explore: &str,
     base: &str,
-    keys: PrimaryKeys<'_>,
+    views: &dyn Views,
     report: &mut Report,
 ) -> Option<JoinOut> {
     let block = pair.value.block().filter(|b| b.name.is_some())?;
@@ -148,6 +160,13 @@ fn join(
         report.push(file, line, format!("{construct} (left out)"), reason);
         None
     };
+    if !views.has(&view) {
+        return left_out(
+            report,
+            pair.pos.line,
+            Reason::Unresolved(format!("view `{view}` is not among the model's converted views")),
+        );
+    }
     let r = Reader::new(block, file, construct.clone());
     if let Some(from) = r.pair("from") {
         return left_out(
@@ -178,7 +197,7 @@ fn join(
         }
     } else if let Some(fk) = r.scalar("foreign_key") {
         let field = if fk.text.contains('.') { fk.text.clone() } else { format!("{base}.{}", fk.text) };
-        match keys(&view) {
+        match views.primary_key(&view) {
             Some(pk) => vec![(field, format!("{view}.{pk}"))],
             None => {
                 return left_out(

@@ -143,18 +143,12 @@ pub fn convert(project: &Project) -> Conversion {
                 }
             }
         }
-        let primary_key = |view: &str| {
-            model_views
-                .iter()
-                .find(|v| v.name == view)
-                .and_then(|v| v.dimensions.iter().find(|d| d.primary_key))
-                .map(|d| d.name.clone())
-        };
+        let known = ModelViews(&model_views);
         let mut explores = Vec::new();
         for source in &sources {
             let Some(doc) = &source.doc else { continue };
             for pair in doc.pairs.iter().filter(|p| p.key == "explore") {
-                if let Some(e) = explore::explore(pair, &source.path, &primary_key, &mut report) {
+                if let Some(e) = explore::explore(pair, &source.path, &known, &mut report) {
                     explores.push(e);
                 }
             }
@@ -208,6 +202,20 @@ pub fn convert(project: &Project) -> Conversion {
     let mut report = report.sorted();
     report.entries.dedup();
     Conversion { report, ..conversion }
+}
+
+/// A model's converted views, as explores see them.
+struct ModelViews<'a>(&'a [ViewOut]);
+
+impl explore::Views for ModelViews<'_> {
+    fn has(&self, view: &str) -> bool {
+        self.0.iter().any(|v| v.name == view)
+    }
+
+    fn primary_key(&self, view: &str) -> Option<String> {
+        let view = self.0.iter().find(|v| v.name == view)?;
+        view.dimensions.iter().find(|d| d.primary_key).map(|d| d.name.clone())
+    }
 }
 
 /// `models/shop.model.lkml` → `shop`.
