@@ -80,7 +80,7 @@ fn views_convert_with_their_fields_and_leave_the_rest_in_the_report() {
     assert_eq!(amount.sql.as_deref(), Some("${TABLE}.amount_cents / 100.0"));
 
     for e in [
-        "views/orders.view.lkml:7: dimension_group orders.created: timeframe time: ponte has no equivalent",
+        "views/orders.view.lkml:7: dimension_group orders.created: timeframes time: ponte has no equivalent",
         "views/orders.view.lkml:8: measure orders.count: drill_fields extra*: no set `extra` in view orders",
         "views/orders.view.lkml:11: measure orders.foreign: filters (left out): a measure's filters may only name dimensions of its own view",
         "views/orders.view.lkml:12: measure orders.share: sql (left out): ponte's SQL checker refuses it",
@@ -191,19 +191,49 @@ fn includes_and_files_are_accounted_for() {
 
 #[test]
 fn a_model_ponte_would_refuse_is_reported_against_the_written_file() {
-    // `label_text` reads `${missing}`, which was left out: the written model
-    // would not load, and the report says so.
-    let (_dir, c) = project(&[(
-        "m.model.lkml",
-        "view: v {\n  dimension: missing { type: tier }\n  dimension: label_text { sql: ${missing} ;; }\n}\nexplore: v {}\n",
-    )]);
+    // `label_text` reads a view the project does not have: the written
+    // model would not load, and the report says so.
+    let (_dir, c) =
+        project(&[("m.model.lkml", "view: v {\n  dimension: label_text { sql: ${nowhere.x} ;; }\n}\nexplore: v {}\n")]);
     let c = c.unwrap();
-    assert_reported(&c, "m.model.lkml:2: dimension v.missing (left out): type `tier` has no ponte equivalent");
     assert!(
         entries(&c).iter().any(|e| e.starts_with("m.toml:") && e.contains("ponte's model reader refuses it")),
         "{:#?}",
         entries(&c)
     );
+}
+
+#[test]
+fn fields_that_need_a_field_left_out_are_left_out_too() {
+    let (_dir, c) = project(&[(
+        "m.model.lkml",
+        r#"view: v {
+  dimension: region { sql: {% if x %}a{% else %}b{% endif %} ;; }
+  dimension: region_upper { sql: UPPER(${region}) ;; }
+  dimension: kept { type: number drill_fields: [region, kept, other.thing] }
+  measure: by_region { type: count_distinct sql: ${region_upper} ;; }
+  measure: filtered { type: count filters: [region: "x"] }
+  measure: total { type: sum sql: ${kept} ;; }
+  measure: share { type: number sql: ${total} / ${by_region} ;; }
+}
+explore: v {}
+"#,
+    )]);
+    let c = c.unwrap();
+    for e in [
+        "m.model.lkml:2: dimension v.region: sql (left out): Liquid templating",
+        "m.model.lkml:3: dimension v.region_upper (left out): it refers to `region`, which was not converted",
+        "m.model.lkml:4: dimension v.kept: drill_fields region (removed)",
+        "m.model.lkml:5: measure v.by_region (left out): it refers to `region_upper`",
+        "m.model.lkml:6: measure v.filtered (left out): it refers to `region`",
+        "m.model.lkml:8: measure v.share (left out): it refers to `by_region`",
+    ] {
+        assert_reported(&c, e);
+    }
+    let m = model(&c, "m");
+    let explore = m.explore("v").unwrap();
+    assert!(explore.resolve_field("v.total").is_some());
+    assert_eq!(c.models[0].views[0].dimensions[0].drill_fields, ["kept", "other.thing"]);
 }
 
 #[test]

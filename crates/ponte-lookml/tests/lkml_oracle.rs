@@ -138,3 +138,39 @@ fn every_key_is_on_the_line_lkml_puts_it() {
     }
     assert!(total >= 250, "only {total} keys compared");
 }
+
+/// The same comparison over any folder of LookML (a real project), run by
+/// hand: `PONTE_LKML_CORPUS=/path/to/project cargo test -p ponte-lookml
+/// --test lkml_oracle -- --ignored`. Files lkml refuses must be refused by
+/// ponte too; the rest must give lkml's tree.
+#[test]
+#[ignore = "needs PONTE_LKML_CORPUS, a folder of LookML files"]
+fn agrees_with_lkml_on_an_outside_corpus() {
+    let dir = std::env::var("PONTE_LKML_CORPUS").expect("set PONTE_LKML_CORPUS to a folder of LookML files");
+    let script = r#"
+import json, os, sys
+import lkml
+out = {}
+for root, _, files in os.walk(sys.argv[1]):
+    for name in files:
+        if name.endswith(".lkml"):
+            path = os.path.join(root, name)
+            text = open(path, encoding="utf-8", errors="replace").read()
+            try:
+                out[path] = {"ok": lkml.load(text)}
+            except Exception as e:
+                out[path] = {"error": type(e).__name__ + ": " + str(e)}
+print(json.dumps(out))
+"#;
+    let expected: BTreeMap<String, Value> = serde_json::from_str(&ponte_testkit::run_python(script, &[&dir])).unwrap();
+    let (mut same, mut both_refuse, mut differ) = (0, 0, Vec::new());
+    for (path, answer) in &expected {
+        match (answer.get("ok"), ours(Path::new(path))) {
+            (Some(lkml), Ok(tree)) if *lkml == tree => same += 1,
+            (None, Err(_)) => both_refuse += 1,
+            (lkml, ours) => differ.push(format!("{path}:\n  lkml: {lkml:?}\n  ours: {ours:?}")),
+        }
+    }
+    println!("{} files: {same} same tree, {both_refuse} refused by both, {} differ", expected.len(), differ.len());
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

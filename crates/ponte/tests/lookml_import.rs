@@ -41,7 +41,7 @@ fn a_converted_lookml_project_validates_and_answers_as_duckdb_does() {
         "views/faturas.view.lkml:16: dimension faturas.status_pagamento: html: Liquid templating is not supported",
         "views/faturas.view.lkml:77: measure faturas.mediana_valor (left out): type `median` has no ponte equivalent",
         "views/unidades.view.lkml:10: dimension unidades.distribuidora: link: ponte has no equivalent",
-        "views/faturas.view.lkml:40: dimension_group faturas.mes_referencia: timeframe raw:",
+        "views/faturas.view.lkml:40: dimension_group faturas.mes_referencia: timeframes raw:",
         "energia.model.lkml:8: model: datagroup diario: ponte has no equivalent",
     ] {
         assert!(stdout.contains(line), "missing `{line}` in:\n{stdout}");

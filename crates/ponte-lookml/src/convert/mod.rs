@@ -12,6 +12,7 @@ mod dashboard;
 mod explore;
 pub mod out;
 pub mod project;
+mod prune;
 mod reader;
 pub mod report;
 mod sql;

@@ -64,7 +64,7 @@ pub(crate) fn view(pair: &Pair, file: &Path, report: &mut Report) -> Option<View
         r.all("dimension_group").into_iter().filter_map(|p| dimension_group(&cx, p, report)).collect();
     let measures = r.all("measure").into_iter().filter_map(|p| measure(&cx, p, report)).collect();
     let drill_fields = cx.drill_fields(&r, report);
-    let out = ViewOut {
+    let mut out = ViewOut {
         origin: origin(file, pair),
         label: r.text("label"),
         name,
@@ -75,6 +75,7 @@ pub(crate) fn view(pair: &Pair, file: &Path, report: &mut Report) -> Option<View
         drill_fields,
     };
     r.finish(report);
+    super::prune::prune(&mut out, file, report);
     Some(out)
 }
 
@@ -232,17 +233,16 @@ fn dimension_group(cx: &FieldCx<'_>, pair: &Pair, report: &mut Report) -> Option
                 Some(List::Values(v)) => v.iter().map(text_of).collect(),
                 _ => Vec::new(),
             };
-            let mut kept = Vec::new();
-            for t in &listed {
-                match Timeframe::parse(t) {
-                    Some(t) => kept.push(t),
-                    None => report.push(
-                        cx.file,
-                        p.pos.line,
-                        format!("{construct}: timeframe {t}"),
-                        Reason::NoEquivalent("ponte's timeframes are date, week, month, quarter and year"),
-                    ),
-                }
+            let kept: Vec<Timeframe> = listed.iter().filter_map(|t| Timeframe::parse(t)).collect();
+            let dropped: Vec<&str> =
+                listed.iter().filter(|t| Timeframe::parse(t).is_none()).map(String::as_str).collect();
+            if !dropped.is_empty() {
+                report.push(
+                    cx.file,
+                    p.pos.line,
+                    format!("{construct}: timeframes {}", dropped.join(", ")),
+                    Reason::NoEquivalent("ponte's timeframes are date, week, month, quarter and year"),
+                );
             }
             kept
         }
