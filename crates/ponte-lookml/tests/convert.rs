@@ -49,7 +49,7 @@ const ORDERS: &str = r#"view: orders {
 }
 "#;
 
-const USERS: &str = "view: users {\n  dimension: id { primary_key: yes type: number }\n  dimension: region {}\n  dimension: account_id { type: number }\n}\nview: accounts {\n  dimension: id { primary_key: yes type: number }\n}\n";
+const USERS: &str = "view: users {\n  dimension: id { primary_key: yes type: number }\n  dimension: region {}\n  dimension: account_id { type: number }\n  dimension: email { required_access_grants: [pii] }\n}\nview: accounts {\n  dimension: id { primary_key: yes type: number }\n}\nview: salaries {\n  required_access_grants: [hr]\n}\n";
 
 #[test]
 fn views_convert_with_their_fields_and_leave_the_rest_in_the_report() {
@@ -112,6 +112,11 @@ explore: grants {
   from: orders
   required_access_grants: [finance]
 }
+explore: guarded_join {
+  view_name: orders
+  access_filter: { field: orders.user_id user_attribute: uid }
+  join: users { sql_on: ${orders.user_id} = ${users.id} ;; required_access_grants: [pii] }
+}
 explore: filter_on_dropped_join {
   from: orders
   access_filter: { field: users.region user_attribute: region }
@@ -122,16 +127,23 @@ explore: filter_on_dropped_join {
     ]);
     let c = c.unwrap();
     let names: Vec<&str> = c.models[0].explores.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["kept"]);
+    assert_eq!(names, ["kept", "guarded_join"]);
+    assert!(c.models[0].explores[1].joins.is_empty());
     assert_eq!(c.models[0].explores[0].access_filters, [("orders.user_id".to_owned(), "uid".to_owned())]);
     for e in [
         "shop.model.lkml:8: explore half_filter (left out): an access_filter needs `field` and `user_attribute`",
         "shop.model.lkml:12: explore grants (left out): ponte has no equivalent: access grants",
-        "shop.model.lkml:17: explore filter_on_dropped_join: join users (left out): only `${a.x} = ${b.y}` equalities",
-        "shop.model.lkml:16: explore filter_on_dropped_join (left out): the access filter on `users.region` names a view",
+        "shop.model.lkml:17: explore guarded_join: join users (left out): ponte has no equivalent: access grants",
+        "shop.model.lkml:22: explore filter_on_dropped_join: join users (left out): only `${a.x} = ${b.y}` equalities",
+        "shop.model.lkml:21: explore filter_on_dropped_join (left out): the access filter on `users.region` names a view",
     ] {
         assert_reported(&c, e);
     }
+    assert_reported(
+        &c,
+        "views/users.view.lkml:5: dimension users.email (left out): ponte has no equivalent: access grants",
+    );
+    assert_reported(&c, "views/users.view.lkml:11: view salaries (left out): ponte has no equivalent: access grants");
     let m = model(&c, "shop");
     assert!(m.explore("kept").unwrap().resolve_field("orders.total").is_some());
 }

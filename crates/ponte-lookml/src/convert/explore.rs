@@ -168,6 +168,13 @@ fn join(
         );
     }
     let r = Reader::new(block, file, construct.clone());
+    if let Some(grants) = r.pair("required_access_grants") {
+        return left_out(
+            report,
+            grants.pos.line,
+            Reason::NoEquivalent("access grants; the join is left out rather than opened to everyone"),
+        );
+    }
     if let Some(from) = r.pair("from") {
         return left_out(
             report,

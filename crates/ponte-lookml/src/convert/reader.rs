@@ -56,6 +56,16 @@ const NO_EQUIVALENT: &[(&str, &str)] = &[
     ("always_join", "joins are added when a field needs them"),
     ("view_name", "the explore names its base view with `from`"),
     ("foreign_key", "joins are written with sql_on"),
+    ("access_grant", "no access grants (what requires one is left out)"),
+    ("constant", "no constants: `@{…}` is not substituted"),
+    ("project_name", "ponte has no projects"),
+    ("local_dependency", "ponte has no project imports"),
+    ("remote_dependency", "ponte has no project imports"),
+    ("map_layer_name", "no maps"),
+    ("case", "write the cases as a CASE expression in `sql`"),
+    ("tiers", "no tier dimensions"),
+    ("test", "data tests are not run by ponte"),
+    ("label_from_parameter", "no parameters"),
 ];
 
 /// A block being read.

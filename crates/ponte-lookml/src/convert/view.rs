@@ -27,6 +27,10 @@ pub(crate) fn view(pair: &Pair, file: &Path, report: &mut Report) -> Option<View
     };
     let name = block.name_text().to_owned();
     let r = Reader::new(block, file, format!("view {name}"));
+    if let Some(line) = guarded(&r) {
+        report.push(file, line, format!("view {name} (left out)"), GRANTS);
+        return None;
+    }
     if let Some(derived) = r.pair("derived_table") {
         report.push(file, derived.pos.line, format!("view {name}: derived_table"), Reason::DerivedTable);
         return None;
@@ -82,6 +86,14 @@ pub(crate) fn view(pair: &Pair, file: &Path, report: &mut Report) -> Option<View
 fn table_line(r: &Reader<'_>) -> u32 {
     r.pair("sql_table_name").map_or(0, |p| p.pos.line)
 }
+
+/// Access grants limit who sees a field or view; ponte has none, so what
+/// carries them is left out rather than shown to everyone.
+fn guarded(r: &Reader<'_>) -> Option<u32> {
+    r.pair("required_access_grants").map(|p| p.pos.line)
+}
+
+const GRANTS: Reason = Reason::NoEquivalent("access grants; left out rather than shown to everyone");
 
 /// What every field of a view needs to know.
 struct FieldCx<'a> {
@@ -176,6 +188,9 @@ fn dimension(cx: &FieldCx<'_>, pair: &Pair, report: &mut Report) -> Option<Dimen
     };
     let construct = format!("dimension {}.{name}", cx.view);
     let r = Reader::new(block, cx.file, construct.clone());
+    if let Some(line) = guarded(&r) {
+        return cx.drop(report, line, construct, GRANTS);
+    }
     let kind = match r.text("type").as_deref().unwrap_or("string") {
         "string" | "zipcode" => DimensionType::String,
         "number" => DimensionType::Number,
@@ -214,6 +229,9 @@ fn dimension_group(cx: &FieldCx<'_>, pair: &Pair, report: &mut Report) -> Option
     };
     let construct = format!("dimension_group {}.{name}", cx.view);
     let r = Reader::new(block, cx.file, construct.clone());
+    if let Some(line) = guarded(&r) {
+        return cx.drop(report, line, construct, GRANTS);
+    }
     match r.text("type").as_deref().unwrap_or("time") {
         "time" => {}
         other => return cx.drop(report, pair.pos.line, construct, Reason::UnsupportedType(other.to_owned())),
@@ -274,6 +292,9 @@ fn measure(cx: &FieldCx<'_>, pair: &Pair, report: &mut Report) -> Option<Measure
     };
     let construct = format!("measure {}.{name}", cx.view);
     let r = Reader::new(block, cx.file, construct.clone());
+    if let Some(line) = guarded(&r) {
+        return cx.drop(report, line, construct, GRANTS);
+    }
     let written = r.text("type").unwrap_or_else(|| "count".into());
     let Some(kind) = MeasureType::parse(&written) else {
         return cx.drop(report, pair.pos.line, construct, Reason::UnsupportedType(written));
