@@ -117,6 +117,10 @@ explore: guarded_join {
   access_filter: { field: orders.user_id user_attribute: uid }
   join: users { sql_on: ${orders.user_id} = ${users.id} ;; required_access_grants: [pii] }
 }
+explore: hidden_where {
+  view_name: orders
+  sql_always_where: ${orders.user_id} = {{ _user_attributes['uid'] }} ;;
+}
 explore: filter_on_dropped_join {
   from: orders
   access_filter: { field: users.region user_attribute: region }
@@ -134,8 +138,9 @@ explore: filter_on_dropped_join {
         "shop.model.lkml:8: explore half_filter (left out): an access_filter needs `field` and `user_attribute`",
         "shop.model.lkml:12: explore grants (left out): ponte has no equivalent: access grants",
         "shop.model.lkml:17: explore guarded_join: join users (left out): ponte has no equivalent: access grants",
-        "shop.model.lkml:22: explore filter_on_dropped_join: join users (left out): only `${a.x} = ${b.y}` equalities",
-        "shop.model.lkml:21: explore filter_on_dropped_join (left out): the access filter on `users.region` names a view",
+        "shop.model.lkml:21: explore hidden_where (left out): ponte has no equivalent: a hidden WHERE/HAVING",
+        "shop.model.lkml:26: explore filter_on_dropped_join: join users (left out): only `${a.x} = ${b.y}` equalities",
+        "shop.model.lkml:25: explore filter_on_dropped_join (left out): the access filter on `users.region` names a view",
     ] {
         assert_reported(&c, e);
     }

@@ -44,6 +44,17 @@ pub(crate) fn explore(pair: &Pair, file: &Path, views: &dyn Views, report: &mut 
             Reason::NoEquivalent("access grants; the explore is left out rather than opened to everyone"),
         );
     }
+    // A hidden WHERE is often row-level security (`{{ _user_attributes[…] }}`):
+    // ponte has none, and dropping it would show every row.
+    if let Some(hidden) = r.pair("sql_always_where").or_else(|| r.pair("sql_always_having")) {
+        return left_out(
+            report,
+            hidden.pos.line,
+            Reason::NoEquivalent(
+                "a hidden WHERE/HAVING (often row-level security); write it as an access_filter or always_filter",
+            ),
+        );
+    }
     let view_name = r.text("view_name");
     let from = r.text("from");
     if let (Some(from), None) = (&from, &view_name)
