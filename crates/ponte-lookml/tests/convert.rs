@@ -227,7 +227,7 @@ fn fields_that_need_a_field_left_out_are_left_out_too() {
         r#"view: v {
   dimension: region { sql: {% if x %}a{% else %}b{% endif %} ;; }
   dimension: region_upper { sql: UPPER(${region}) ;; }
-  dimension: kept { type: number drill_fields: [region, kept, other.thing] }
+  dimension: kept { type: number drill_fields: [region, kept, other.thing] label: "{{ _user_attributes['lang'] }} label" }
   measure: by_region { type: count_distinct sql: ${region_upper} ;; }
   measure: filtered { type: count filters: [region: "x"] }
   measure: total { type: sum sql: ${kept} ;; }
@@ -241,6 +241,7 @@ explore: v {}
         "m.model.lkml:2: dimension v.region: sql (left out): Liquid templating",
         "m.model.lkml:3: dimension v.region_upper (left out): it refers to `region`, which was not converted",
         "m.model.lkml:4: dimension v.kept: drill_fields region (removed)",
+        "m.model.lkml:4: dimension v.kept: label: Liquid templating is not supported",
         "m.model.lkml:5: measure v.by_region (left out): it refers to `region_upper`",
         "m.model.lkml:6: measure v.filtered (left out): it refers to `region`",
         "m.model.lkml:8: measure v.share (left out): it refers to `by_region`",
@@ -251,6 +252,7 @@ explore: v {}
     let explore = m.explore("v").unwrap();
     assert!(explore.resolve_field("v.total").is_some());
     assert_eq!(c.models[0].views[0].dimensions[0].drill_fields, ["kept", "other.thing"]);
+    assert_eq!(c.models[0].views[0].dimensions[0].label, None);
 }
 
 #[test]

@@ -145,8 +145,8 @@ pub(crate) fn explore(pair: &Pair, file: &Path, views: &dyn Views, report: &mut 
     let out = ExploreOut {
         origin: Origin { file: file.to_owned(), line: pair.pos.line },
         view: (base != name).then_some(base),
-        label: r.text("label"),
-        description: r.text("description"),
+        label: r.label("label", report),
+        description: r.label("description", report),
         name,
         joins,
         access_filters,

@@ -108,6 +108,18 @@ impl<'a> Reader<'a> {
         self.scalar(key).map(text_of)
     }
 
+    /// A label or description: text with Liquid in it (a dynamic label)
+    /// is reported and left out, not shown with its tags.
+    pub(crate) fn label(&self, key: &str, report: &mut Report) -> Option<String> {
+        let scalar = self.scalar(key)?;
+        let text = text_of(scalar);
+        if has_liquid(&text) {
+            report.push(self.file, scalar.pos.line, format!("{}: {key}", self.construct), Reason::Liquid);
+            return None;
+        }
+        Some(text)
+    }
+
     pub(crate) fn scalar(&self, key: &str) -> Option<&'a Scalar> {
         self.pair(key).and_then(|p| p.value.scalar())
     }
