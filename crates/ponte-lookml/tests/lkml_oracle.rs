@@ -174,3 +174,73 @@ print(json.dumps(out))
     println!("{} files: {same} same tree, {both_refuse} refused by both, {} differ", expected.len(), differ.len());
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
+
+/// Differential fuzzing against lkml: the good corpus with 1–3 random
+/// edits per file (deleted characters, inserted braces, brackets, colons,
+/// `;;`, quotes, comments), seeded so failures reproduce. Both parsers must
+/// agree on every file, except where lkml accepts a `}` that closes
+/// nothing, which ponte refuses on purpose (see above). lkml loops forever
+/// on a lone `;`; such files are skipped by a one-second alarm.
+#[test]
+fn randomly_edited_files_are_read_as_lkml_reads_them() {
+    let script = r##"
+import json, os, random, signal, sys
+import lkml
+random.seed(20261206)
+src, out_dir = sys.argv[1], sys.argv[2]
+files = [open(os.path.join(src, f), encoding="utf-8").read() for f in sorted(os.listdir(src))]
+files = [f for f in files if f]
+pieces = list('{}[]:,;"#\n -_ab') + [";;", "${x}", "sql:", "dimension: d {", "}"]
+def alarm(*_):
+    raise TimeoutError()
+signal.signal(signal.SIGALRM, alarm)
+out, skipped = {}, 0
+while len(out) < 400:
+    t = random.choice(files)
+    for _ in range(random.randint(1, 3)):
+        i = random.randrange(len(t)) if t else 0
+        op = random.random()
+        if op < 0.4:
+            t = t[:i] + t[i + 1:]
+        elif op < 0.8:
+            t = t[:i] + random.choice(pieces) + t[i:]
+        else:
+            t = t[:i] + t[i + random.randint(1, 20):]
+    signal.alarm(1)
+    try:
+        answer = {"ok": lkml.load(t)}
+    except TimeoutError:
+        skipped += 1
+        continue
+    except Exception as e:
+        answer = {"error": type(e).__name__}
+    finally:
+        signal.alarm(0)
+    name = f"m{len(out):03}.view.lkml"
+    open(os.path.join(out_dir, name), "w", encoding="utf-8").write(t)
+    out[name] = answer
+print(json.dumps({"files": out, "skipped": skipped}))
+"##;
+    let dir = tempfile::tempdir().unwrap();
+    let out = ponte_testkit::run_python(script, &[corpus("ok").to_str().unwrap(), dir.path().to_str().unwrap()]);
+    let answer: Value = serde_json::from_str(&out).unwrap();
+    let (mut same, mut refused, mut stray_brace, mut differ) = (0, 0, 0, Vec::new());
+    for (name, lkml) in answer["files"].as_object().unwrap() {
+        match (lkml.get("ok"), ours(&dir.path().join(name))) {
+            (Some(tree), Ok(mine)) if *tree == mine => same += 1,
+            (None, Err(_)) => refused += 1,
+            (Some(_), Err(e)) if e.contains("is there a `}` too many?") => stray_brace += 1,
+            (lkml, mine) => differ.push(format!(
+                "{name}:\n{}\n  lkml: {lkml:?}\n  ours: {mine:?}",
+                std::fs::read_to_string(dir.path().join(name)).unwrap()
+            )),
+        }
+    }
+    println!(
+        "{same} same tree, {refused} refused by both, {stray_brace} stray `}}` refused by ponte only, {} skipped",
+        answer["skipped"]
+    );
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+    // The edits must exercise both outcomes, or the test proves little.
+    assert!(same >= 100 && refused >= 100, "{same} same, {refused} refused, {stray_brace} stray braces");
+}
