@@ -77,6 +77,25 @@ pub(crate) fn dashboards(file: &SourceFile, model: &str, report: &mut Report) ->
     items.into_iter().filter_map(|d| dashboard(d, &file.path, model, &lines, report)).collect()
 }
 
+/// Every dashboard of a file, as `(id, line)`, to tell which no model took.
+pub(crate) fn ids(file: &SourceFile) -> Vec<(String, u32)> {
+    let text = file.yaml.as_deref().unwrap_or("");
+    let Ok(docs) = YamlLoader::load_from_str(text) else { return Vec::new() };
+    let lines = Lines(text);
+    docs.iter()
+        .flat_map(|d| d.as_vec().map_or_else(|| vec![d], |v| v.iter().collect()))
+        .filter_map(text_of_id)
+        .map(|id| {
+            let line = lines.find(0, "dashboard", &id);
+            (id, line)
+        })
+        .collect()
+}
+
+fn text_of_id(d: &Yaml) -> Option<String> {
+    text(&d["dashboard"])
+}
+
 /// Finds where things were written: YAML's tree has no positions, so the
 /// line of `key: value` is looked up in the text from a starting line.
 struct Lines<'t>(&'t str);
@@ -127,6 +146,13 @@ fn dashboard(d: &Yaml, file: &Path, model: &str, lines: &Lines<'_>, report: &mut
         report.push(file, 0, "dashboard", Reason::Unresolved("a dashboard needs `dashboard: <name>`".into()));
         return None;
     };
+    // A dashboard belongs to the model its tiles query; another model that
+    // includes the same file skips it (the caller reports a dashboard no
+    // model took).
+    let queried: Vec<String> = d["elements"].as_vec().into_iter().flatten().filter_map(|e| text(&e["model"])).collect();
+    if !queried.is_empty() && !queried.iter().any(|m| m == model) {
+        return None;
+    }
     let line = lines.find(0, "dashboard", &id);
     let construct = format!("dashboard {id}");
     let extra = unread(d, DASHBOARD_KEYS);

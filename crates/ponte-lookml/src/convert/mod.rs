@@ -175,6 +175,22 @@ pub fn convert(project: &Project) -> Conversion {
         models.push(model);
     }
 
+    for file in project.files.iter().filter(|f| f.kind == FileKind::Dashboard) {
+        if !included_anywhere.contains(file.path.as_path()) {
+            continue;
+        }
+        for (id, line) in dashboard::ids(file) {
+            let taken = models.iter().any(|m| m.dashboards.iter().any(|d| d.id == id && d.origin.file == file.path));
+            if !taken {
+                report.push(
+                    &file.path,
+                    line,
+                    format!("dashboard {id} (left out)"),
+                    Reason::Unresolved("its tiles query models that do not include this file".into()),
+                );
+            }
+        }
+    }
     for file in &project.files {
         if file.kind != FileKind::Model && !included_anywhere.contains(file.path.as_path()) {
             report.push(

@@ -55,3 +55,11 @@
     type: table
     fields: [orders.status, orders.count]
     limit: 500
+- dashboard: finance_only
+  title: Finance
+  elements:
+  - name: f1
+    model: finance
+    explore: invoices
+    type: table
+    fields: [invoices.total]
