@@ -163,6 +163,41 @@ pub enum Command {
         #[arg(long)]
         bind: Option<String>,
     },
+    /// Convert another tool's project into ponte model files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Convert a LookML project (views, explores, models, dashboards) into ponte model files.
+    ///
+    /// Reads every .model.lkml, .view.lkml, .explore.lkml and
+    /// .dashboard.lookml under PROJECT and writes one <model>.toml per
+    /// .model.lkml into --out, with the views and explores its include:
+    /// patterns reach. Each object in the TOML names the LookML file and
+    /// line it came from. What ponte cannot express (Liquid, parameters,
+    /// html, links, derived tables, joins that are not field equalities,
+    /// unknown keys…) is listed as file:line: construct: reason, never
+    /// dropped silently; --strict makes any such entry an error. A file
+    /// that does not parse stops the import before anything is written;
+    /// each model file is written atomically. Add the files to [semantic]
+    /// models and run `ponte validate`.
+    /// Example: ponte import lookml ./looker-project --out models/ && ponte validate
+    Lookml(ImportLookmlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportLookmlArgs {
+    /// The LookML project's folder (the one holding the .model.lkml files).
+    #[arg(value_name = "PROJECT")]
+    pub dir: PathBuf,
+    /// Where to write the model files (created if missing; other files in it are kept).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Fail (exit 1, nothing written) if anything could not be converted.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

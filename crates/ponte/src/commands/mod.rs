@@ -6,6 +6,7 @@ mod demo_data;
 mod derived;
 mod each;
 mod embed_url;
+mod import_lookml;
 mod load;
 mod portal;
 mod query;
@@ -20,13 +21,13 @@ mod validate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, SchedulesCommand};
+use crate::cli::{Cli, Command, ImportCommand, SchedulesCommand};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // `trigger --server` asks a running server, which has the config.
     let needs_config = match &cli.command {
-        Command::Demo(_) | Command::DemoData(_) => false,
+        Command::Demo(_) | Command::DemoData(_) | Command::Import(_) => false,
         Command::Trigger(args) => args.server.is_none(),
         _ => true,
     };
@@ -58,5 +59,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::EmbedUrl(args) => embed_url::run(&config, &args),
         Command::Serve { bind } => daemon::serve(&config, bind.as_deref()),
         Command::Run { bind } => daemon::run(&config, bind.as_deref()),
+        Command::Import(ImportCommand::Lookml(args)) => import_lookml::run(&args),
     }
 }

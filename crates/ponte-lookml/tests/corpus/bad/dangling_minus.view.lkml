@@ -1,0 +1,3 @@
+view: a {
+  value_format_name: -
+}

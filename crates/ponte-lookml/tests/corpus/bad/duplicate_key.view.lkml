@@ -1,0 +1,4 @@
+view: a {
+  label: "x"
+  label: "y"
+}

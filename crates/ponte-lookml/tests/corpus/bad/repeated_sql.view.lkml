@@ -1,0 +1,3 @@
+view: a {
+  dimension: b { sql: x ;; sql: y ;; }
+}

@@ -1,0 +1,3 @@
+view: a {
+  sql_table_name : t ;;
+}

@@ -1,0 +1,2 @@
+view: b {}
+stray

@@ -1,0 +1,1 @@
+view: a { type: { x: y }

@@ -1,0 +1,4 @@
+view: a {
+  dimension: b {
+    type: number
+  }

@@ -1,0 +1,3 @@
+view: a {
+  tags: [a, b
+}

@@ -1,0 +1,3 @@
+view: a {
+  label: "unterminated
+}

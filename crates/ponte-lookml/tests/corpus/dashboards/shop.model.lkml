@@ -1,0 +1,7 @@
+include: "*.dashboard"
+view: orders {
+  dimension: status {}
+  dimension_group: created { timeframes: [date, month] }
+  measure: count {}
+}
+explore: orders {}

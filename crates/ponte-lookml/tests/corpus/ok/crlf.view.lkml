@@ -1,0 +1,5 @@
+view: crlf {
+  dimension: id {
+    type: number
+  }
+}

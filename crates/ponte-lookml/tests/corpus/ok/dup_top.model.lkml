@@ -1,0 +1,3 @@
+connection: "a"
+connection: "b"
+label: "Two connections"

@@ -1,0 +1,2 @@
+view: empty_view {
+}

@@ -1,0 +1,7 @@
+explore: a {
+  join: b {}
+}
+}
+explore: lost {
+  join: c {}
+}

@@ -1,0 +1,5 @@
+view: a {
+  dimension: b {}
+}
+}
+view: ignored_by_lkml {}
