@@ -260,3 +260,53 @@ fn a_folder_without_a_model_is_an_error() {
     let (_dir, c) = project(&[("v.view.lkml", "view: v {}\n")]);
     assert!(matches!(c, Err(ConvertError::NoModels(_))));
 }
+
+#[test]
+fn derived_tables_convert_when_ponte_accepts_their_select() {
+    let (_dir, c) = project(&[
+        ("shop.model.lkml", "include: \"/views/*.view\"\nexplore: monthly {}\n"),
+        ("views/orders.view.lkml", ORDERS),
+        (
+            "views/monthly.view.lkml",
+            r#"view: monthly {
+  derived_table: {
+    sql: SELECT user_id, status, COUNT(*) AS n
+         FROM orders GROUP BY user_id, status ;;
+    datagroup_trigger: nightly
+    indexes: ["user_id"]
+  }
+  dimension: user_id { type: number }
+  measure: orders { type: sum sql: ${TABLE}.n ;; }
+}
+view: live { derived_table: { sql: SELECT id FROM orders ;; } dimension: id { type: number } }
+view: templated { derived_table: { sql: SELECT id FROM ${orders.SQL_TABLE_NAME} ;; } }
+view: liquid { derived_table: { sql: SELECT id FROM orders WHERE {% condition x %} id {% endcondition %} ;; } }
+view: native { derived_table: { explore_source: orders { column: id {} } } }
+view: refused { derived_table: { sql: SELECT * FROM orders ;; } }
+"#,
+        ),
+    ]);
+    let c = c.unwrap();
+    let persisted = c.models[0].views.iter().find(|v| v.name == "monthly").unwrap().derived_table.as_ref().unwrap();
+    assert!(persisted.persist && persisted.sql.starts_with("SELECT user_id"), "{persisted:?}");
+    let live = c.models[0].views.iter().find(|v| v.name == "live").unwrap().derived_table.as_ref().unwrap();
+    assert!(!live.persist);
+    assert_reported(&c, "views/monthly.view.lkml:5: view monthly: derived_table: datagroup_trigger: persisted");
+    assert_reported(&c, "views/monthly.view.lkml:6: view monthly: derived_table: indexes");
+    assert_reported(
+        &c,
+        "views/monthly.view.lkml:12: view templated: derived_table (left out): ponte has no equivalent",
+    );
+    assert_reported(&c, "views/monthly.view.lkml:13: view liquid: derived_table (left out): Liquid");
+    assert_reported(&c, "views/monthly.view.lkml:14: view native: derived_table (left out): native derived tables");
+    assert_reported(&c, "views/monthly.view.lkml:15: view refused: derived_table (left out): ponte's SQL checker");
+    let names: Vec<&str> = c.models[0].views.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["monthly", "live", "orders"]);
+    // ponte's model reader takes the written text as a derived view.
+    let m = model(&c, "shop");
+    let view = m.view("monthly").unwrap();
+    let derived = view.derived.as_ref().expect("a derived view");
+    assert!(derived.persist);
+    assert_eq!(derived.query.columns(), ["user_id", "status", "n"]);
+    assert_eq!(derived.query.sources(), ["orders"]);
+}

@@ -102,6 +102,21 @@ def always_filter_applies_and_a_yesno_filter_works():
             assert truth and ours == truth, (customer, filters, ours, truth)
 
 
+def the_derived_view_answers_as_its_select():
+    """The converted derived table (persisted, access-filtered on its
+    customer column) gives what its SELECT gives in DuckDB."""
+    fields = ["orcamento_mensal.mes_referencia_year", "orcamento_mensal.total_orcado", "orcamento_mensal.linhas"]
+    for sdk, customer in CUSTOMERS:
+        ours = [(y, num(t), n) for y, t, n in run(sdk, "orcamento_mensal", fields, ["orcamento_mensal.mes_referencia_year"])]
+        truth = duckdb.sql(f"""
+            WITH d AS (SELECT id_cliente, mes_referencia, SUM(valor_orcado) AS total, COUNT(*) AS linhas
+                       FROM {ORCAMENTO} GROUP BY id_cliente, mes_referencia)
+            SELECT year(mes_referencia), sum(total)::DOUBLE, sum(linhas) FROM d
+            WHERE id_cliente = {customer} GROUP BY 1 ORDER BY 1""").fetchall()
+        truth = [(y, num(t), n) for y, t, n in truth]
+        assert truth and ours == truth, (customer, ours, truth)
+
+
 def customers_see_different_rows():
     a, b = (run(sdk, "faturas", ["faturas.custo_total"], []) for sdk, _ in CUSTOMERS)
     assert a != b, (a, b)
@@ -130,5 +145,6 @@ check("invoices_by_month", invoices_by_month)
 check("the_converted_dashboard_serves_its_tiles", the_converted_dashboard_serves_its_tiles)
 check("a_case_dimension_through_a_join", a_case_dimension_through_a_join)
 check("always_filter_applies_and_a_yesno_filter_works", always_filter_applies_and_a_yesno_filter_works)
+check("the_derived_view_answers_as_its_select", the_derived_view_answers_as_its_select)
 check("customers_see_different_rows", customers_see_different_rows)
 print("all checks passed")

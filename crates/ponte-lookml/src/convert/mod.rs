@@ -9,6 +9,7 @@
 //! `ponte validate` would refuse is never written without saying so.
 
 mod dashboard;
+mod derived;
 mod explore;
 pub mod out;
 pub mod project;

@@ -40,6 +40,8 @@ pub struct ViewOut {
     pub name: String,
     /// The table it reads, when it is not the view's name.
     pub sql_table_name: Option<String>,
+    /// Its SELECT, in place of a table.
+    pub derived_table: Option<DerivedOut>,
     /// `label:`.
     pub label: Option<String>,
     /// Its dimensions.
@@ -50,6 +52,15 @@ pub struct ViewOut {
     pub measures: Vec<MeasureOut>,
     /// The view's drill fields.
     pub drill_fields: Vec<String>,
+}
+
+/// A view's derived table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedOut {
+    /// The SELECT, as written (ponte's derived-table parser accepted it).
+    pub sql: String,
+    /// Kept as a table (`persist = true`).
+    pub persist: bool,
 }
 
 /// A dimension's type in ponte.

@@ -22,9 +22,10 @@ pub enum Reason {
     SqlRefused(String),
     /// A join condition that is not `${a.x} = ${b.y}` equalities.
     JoinCondition,
-    /// A derived table: ponte derived tables are added separately; the
-    /// view is left out.
-    DerivedTable,
+    /// A native derived table (`explore_source`): a query over an
+    /// explore, which ponte's derived tables (SQL) do not express; the view
+    /// is left out.
+    NativeDerivedTable,
     /// It names something that was itself not converted or does not exist.
     Unresolved(String),
     /// A value ponte reads differently (a name, a table), with the detail.
@@ -45,8 +46,8 @@ impl fmt::Display for Reason {
             Reason::JoinCondition => f.write_str(
                 "only `${a.x} = ${b.y}` equalities joined with AND become a ponte join; the join is left out",
             ),
-            Reason::DerivedTable => f.write_str(
-                "derived tables are not converted; write the table as a ponte derived table (view left out)",
+            Reason::NativeDerivedTable => f.write_str(
+                "native derived tables (explore_source) are not converted; write its SELECT as a ponte derived table",
             ),
             Reason::Unresolved(what) => write!(f, "{what}"),
             Reason::Changed(what) => write!(f, "{what}"),

@@ -112,10 +112,12 @@ pub(crate) fn model_toml(model: &ModelOut) -> String {
 fn write_view(out: &mut String, view: &ViewOut) {
     header(out, &view.origin, "views");
     let mut t = Table::default();
-    t.text("name", Some(&view.name))
-        .text("sql_table_name", view.sql_table_name.as_deref())
-        .text("label", view.label.as_deref())
-        .list("drill_fields", &view.drill_fields);
+    t.text("name", Some(&view.name)).text("sql_table_name", view.sql_table_name.as_deref());
+    if let Some(d) = &view.derived_table {
+        let persist = if d.persist { ", persist = true" } else { "" };
+        t.raw("derived_table", format!("{{ sql = {}{persist} }}", string(&d.sql)));
+    }
+    t.text("label", view.label.as_deref()).list("drill_fields", &view.drill_fields);
     out.push_str(&t.0);
     for d in &view.dimensions {
         write_dimension(out, d);

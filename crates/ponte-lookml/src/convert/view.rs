@@ -31,10 +31,10 @@ pub(crate) fn view(pair: &Pair, file: &Path, report: &mut Report) -> Option<View
         report.push(file, line, format!("view {name} (left out)"), GRANTS);
         return None;
     }
-    if let Some(derived) = r.pair("derived_table") {
-        report.push(file, derived.pos.line, format!("view {name}: derived_table"), Reason::DerivedTable);
-        return None;
-    }
+    let derived_table = match r.pair("derived_table") {
+        Some(p) => Some(super::derived::derived(p, &name, file, report)?),
+        None => None,
+    };
     let mut sql_table_name = None;
     if let Some(table) = r.scalar("sql_table_name") {
         match sql::table_name(&table.text) {
@@ -73,6 +73,7 @@ pub(crate) fn view(pair: &Pair, file: &Path, report: &mut Report) -> Option<View
         label: r.label("label", report),
         name,
         sql_table_name,
+        derived_table,
         dimensions,
         dimension_groups,
         measures,
