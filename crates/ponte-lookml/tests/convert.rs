@@ -310,3 +310,93 @@ view: refused { derived_table: { sql: SELECT * FROM orders ;; } }
     assert_eq!(derived.query.columns(), ["user_id", "status", "n"]);
     assert_eq!(derived.query.sources(), ["orders"]);
 }
+
+const PEOPLE: &str = r#"view: people {
+  dimension: id { primary_key: yes type: number }
+  dimension: name {}
+  dimension: ssn {}
+  dimension: salary { type: number }
+  measure: payroll { type: sum sql: ${salary} ;; }
+  measure: count { type: count }
+  dimension_group: born { type: time timeframes: [date, year] sql: ${TABLE}.born_at ;; }
+}
+view: teams {
+  dimension: id { primary_key: yes type: number }
+  dimension: lead_id { type: number }
+}
+"#;
+
+#[test]
+fn a_field_every_explore_hides_is_left_out_of_its_view() {
+    let (_dir, c) = project(&[
+        ("views/people.view.lkml", PEOPLE),
+        (
+            "hr.model.lkml",
+            r#"include: "/views/*.view"
+explore: people { fields: [ALL_FIELDS*, -people.ssn, -people.born_year, -people.salary] }
+explore: teams {
+  fields: [ALL_FIELDS*, -people.ssn, -people.salary, -people.born_year]
+  join: people { sql_on: ${teams.lead_id} = ${people.id} ;; relationship: one_to_one }
+}
+explore: listed { view_name: teams fields: [teams.id] }
+explore: by_set { view_name: teams fields: [ALL_FIELDS*, -teams.detail*] }
+"#,
+        ),
+    ]);
+    let c = c.unwrap();
+    assert_reported(&c, "hr.model.lkml:2: field people.ssn (left out): every explore that reaches its view hides it");
+    assert_reported(&c, "hr.model.lkml:2: field people.born_year (left out)");
+    // What named a hidden field goes with it rather than showing it.
+    assert_reported(&c, "views/people.view.lkml:6: measure people.payroll (left out): it refers to `salary`");
+    assert_reported(&c, "hr.model.lkml:7: explore listed (left out): its `fields` lists the fields to show");
+    assert_reported(&c, "hr.model.lkml:8: explore by_set (left out): its `fields` has `-teams.detail*`");
+    // The written model, as ponte reads it: the hidden fields are gone from
+    // both explores, the others are there.
+    let m = model(&c, "hr");
+    for explore in ["people", "teams"] {
+        let e = m.explore(explore).unwrap();
+        for gone in ["people.ssn", "people.salary", "people.born_year", "people.payroll"] {
+            assert!(e.resolve_field(gone).is_none(), "{explore} shows {gone}");
+        }
+        for kept in ["people.name", "people.born_date", "people.count"] {
+            assert!(e.resolve_field(kept).is_some(), "{explore} lost {kept}");
+        }
+    }
+    assert!(m.explore("listed").is_none() && m.explore("by_set").is_none());
+}
+
+#[test]
+fn an_explore_hiding_a_field_another_shows_is_left_out() {
+    let (_dir, c) = project(&[
+        ("views/people.view.lkml", PEOPLE),
+        (
+            "hr.model.lkml",
+            r#"include: "/views/*.view"
+explore: people { fields: [ALL_FIELDS*, -people.ssn] }
+explore: everyone { view_name: people }
+explore: teams {
+  fields: [ALL_FIELDS*, -teams.lead_id]
+  join: people { sql_on: ${teams.lead_id} = ${people.id} ;; relationship: one_to_one }
+}
+explore: leads {
+  view_name: teams
+  join: people { fields: [people.id] sql_on: ${teams.lead_id} = ${people.id} ;; relationship: one_to_one }
+}
+"#,
+        ),
+    ]);
+    let c = c.unwrap();
+    assert_reported(
+        &c,
+        "hr.model.lkml:2: explore people (left out): its `fields` hides `people.ssn`, which explore `everyone` shows",
+    );
+    assert_reported(&c, "hr.model.lkml:5: explore teams (left out): its `fields` hides `teams.lead_id`, which a join");
+    assert_reported(
+        &c,
+        "hr.model.lkml:10: explore leads: join people (left out): ponte has no equivalent: a join's field list",
+    );
+    let m = model(&c, "hr");
+    assert!(m.explore("people").is_none() && m.explore("teams").is_none());
+    assert!(m.explore("everyone").unwrap().resolve_field("people.ssn").is_some());
+    assert!(m.explore("leads").unwrap().resolve_field("people.ssn").is_none());
+}

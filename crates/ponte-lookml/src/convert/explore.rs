@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use super::out::{ExploreOut, JoinOut, JoinType, Origin, Relationship};
+use super::out::{Exclusion, ExploreOut, JoinOut, JoinType, Origin, Relationship};
 use super::reader::{Reader, text_of};
 use super::report::{Reason, Report};
 use super::sql;
@@ -55,6 +55,10 @@ pub(crate) fn explore(pair: &Pair, file: &Path, views: &dyn Views, report: &mut 
             ),
         );
     }
+    let excluded = match r.pair("fields").map(exclusions).transpose() {
+        Ok(excluded) => excluded.unwrap_or_default(),
+        Err((line, why)) => return left_out(report, line, Reason::Unresolved(why)),
+    };
     let view_name = r.text("view_name");
     let from = r.text("from");
     if let (Some(from), None) = (&from, &view_name)
@@ -151,9 +155,45 @@ pub(crate) fn explore(pair: &Pair, file: &Path, views: &dyn Views, report: &mut 
         joins,
         access_filters,
         always_filter,
+        excluded,
     };
     r.finish(report);
     Some(out)
+}
+
+/// `fields: [ALL_FIELDS*, -view.field, …]` → the fields it hides. Any
+/// other list (naming the fields to show, or a set) would hide fields
+/// ponte cannot work out here, so the explore is left out instead (`Err`
+/// with the line and why).
+fn exclusions(pair: &Pair) -> Result<Vec<Exclusion>, (u32, String)> {
+    let line = pair.pos.line;
+    let refuse = |what: &str| {
+        Err((
+            line,
+            format!(
+                "its `fields` {what}; ponte only applies `[ALL_FIELDS*, -view.field, …]`, and leaves the explore \
+                 out rather than showing fields it hides"
+            ),
+        ))
+    };
+    let items: Vec<String> = match pair.value.list() {
+        Some(List::Values(items)) => items.iter().map(text_of).collect(),
+        _ => return refuse("is not a list of fields"),
+    };
+    if !items.iter().any(|i| i == "ALL_FIELDS*") {
+        return refuse("lists the fields to show");
+    }
+    let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut out = Vec::new();
+    for item in items.iter().filter(|i| *i != "ALL_FIELDS*") {
+        match item.strip_prefix('-').and_then(|f| f.split_once('.')) {
+            Some((view, field)) if word(view) && word(field) => {
+                out.push(Exclusion { view: view.to_owned(), field: field.to_owned(), line });
+            }
+            _ => return refuse(&format!("has `{item}` (a set, or a field to show)")),
+        }
+    }
+    Ok(out)
 }
 
 fn join(
@@ -191,6 +231,15 @@ fn join(
             report,
             from.pos.line,
             Reason::NoEquivalent("joining a view under another name; ponte joins each view by its own name"),
+        );
+    }
+    // A join's `fields` hides the joined view's other fields; ponte would
+    // show them all, so the join goes instead.
+    if let Some(fields) = r.pair("fields") {
+        return left_out(
+            report,
+            fields.pos.line,
+            Reason::NoEquivalent("a join's field list; the join is left out rather than showing the fields it hides"),
         );
     }
     if let Some(extra) = r.pair("sql_where") {

@@ -10,6 +10,7 @@
 
 mod dashboard;
 mod derived;
+mod exclusions;
 mod explore;
 pub mod out;
 pub mod project;
@@ -155,6 +156,7 @@ pub fn convert(project: &Project) -> Conversion {
                 }
             }
         }
+        exclusions::enforce(&mut model_views, &mut explores, &mut report);
         r.skip("explore");
         r.skip("view");
         let name = model_name(&file.path);

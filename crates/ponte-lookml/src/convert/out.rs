@@ -264,6 +264,20 @@ pub struct ExploreOut {
     pub access_filters: Vec<(String, String)>,
     /// `always_filter`'s `(field, expression)` pairs.
     pub always_filter: Vec<(String, String)>,
+    /// The fields its `fields: [ALL_FIELDS*, -view.field]` hides; not
+    /// written, but applied to the model's views (see `exclusions`).
+    pub excluded: Vec<Exclusion>,
+}
+
+/// One `-view.field` of an explore's `fields`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exclusion {
+    /// The view.
+    pub view: String,
+    /// The field (a timeframe is `group_timeframe`).
+    pub field: String,
+    /// The line of the `fields` key.
+    pub line: u32,
 }
 
 /// How rows without a match are kept.

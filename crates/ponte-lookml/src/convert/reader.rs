@@ -37,7 +37,7 @@ const NO_EQUIVALENT: &[(&str, &str)] = &[
     ("datatype", "the column's type comes from the schema file"),
     ("extends", "no extends: write the extended view out"),
     ("extension", "no extends"),
-    ("fields", "every field of a joined view is available"),
+    ("fields", "no field lists"),
     ("sql_always_where", "no hidden WHERE: use an access filter or always_filter"),
     ("sql_always_having", "no hidden HAVING"),
     ("conditionally_filter", "no conditional filters"),
