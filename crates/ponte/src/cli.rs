@@ -176,9 +176,10 @@ pub enum ImportCommand {
     /// .dashboard.lookml under PROJECT and writes one <model>.toml per
     /// .model.lkml into --out, with the views and explores its include:
     /// patterns reach. Each object in the TOML names the LookML file and
-    /// line it came from. What ponte cannot express (Liquid, parameters,
-    /// html, links, derived tables, joins that are not field equalities,
-    /// unknown keys…) is listed as file:line: construct: reason, never
+    /// line it came from; SQL derived tables become ponte derived tables.
+    /// What ponte cannot express (Liquid, parameters, html, links, native
+    /// derived tables, joins that are not field equalities, unknown keys…)
+    /// is listed as file:line: construct: reason, never
     /// dropped silently; --strict makes any such entry an error. A file
     /// that does not parse stops the import before anything is written;
     /// each model file is written atomically. Add the files to [semantic]
