@@ -245,17 +245,13 @@ fn join(
     if let Some(extra) = r.pair("sql_where") {
         return left_out(report, extra.pos.line, Reason::NoEquivalent("extra join conditions (sql_where)"));
     }
-    let kind = match r.text("type").as_deref().unwrap_or("left_outer") {
-        "left_outer" => JoinType::LeftOuter,
-        "inner" => JoinType::Inner,
-        other => return left_out(report, pair.pos.line, Reason::UnsupportedType(other.to_owned())),
+    let kind = r.text("type").unwrap_or_else(|| "left_outer".to_owned());
+    let Some(kind) = JoinType::parse(&kind) else {
+        return left_out(report, pair.pos.line, Reason::UnsupportedType(kind));
     };
-    let relationship = match r.text("relationship").as_deref().unwrap_or("many_to_one") {
-        "many_to_one" => Relationship::ManyToOne,
-        "one_to_one" => Relationship::OneToOne,
-        "one_to_many" => Relationship::OneToMany,
-        "many_to_many" => Relationship::ManyToMany,
-        other => return left_out(report, pair.pos.line, Reason::UnsupportedType(other.to_owned())),
+    let relationship = r.text("relationship").unwrap_or_else(|| "many_to_one".to_owned());
+    let Some(relationship) = Relationship::parse(&relationship) else {
+        return left_out(report, pair.pos.line, Reason::UnsupportedType(relationship));
     };
     let on = if let Some(s) = r.scalar("sql_on") {
         match sql::join_on(&s.text) {

@@ -116,42 +116,9 @@ pub struct DimensionOut {
     pub drill_fields: Vec<String>,
 }
 
-/// A timeframe ponte makes a field for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timeframe {
-    /// `<name>_date`.
-    Date,
-    /// `<name>_week`.
-    Week,
-    /// `<name>_month`.
-    Month,
-    /// `<name>_quarter`.
-    Quarter,
-    /// `<name>_year`.
-    Year,
-}
-
-impl Timeframe {
-    /// Every timeframe, in ponte's order.
-    pub const ALL: [Timeframe; 5] =
-        [Timeframe::Date, Timeframe::Week, Timeframe::Month, Timeframe::Quarter, Timeframe::Year];
-
-    /// The name in a model.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Timeframe::Date => "date",
-            Timeframe::Week => "week",
-            Timeframe::Month => "month",
-            Timeframe::Quarter => "quarter",
-            Timeframe::Year => "year",
-        }
-    }
-
-    /// The timeframe of a LookML name, if ponte has it.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == name)
-    }
-}
+/// A timeframe ponte makes a field for: the semantic layer's own, so the
+/// converter offers exactly the timeframes ponte's models take.
+pub use ponte_semantic::model::Timeframe;
 
 /// A dimension group of type time.
 #[derive(Debug, Clone, PartialEq)]
@@ -280,39 +247,9 @@ pub struct Exclusion {
     pub line: u32,
 }
 
-/// How rows without a match are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JoinType {
-    /// `left_outer` (LookML's default).
-    LeftOuter,
-    /// `inner`.
-    Inner,
-}
-
-/// A join's cardinality.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Relationship {
-    /// `many_to_one` (LookML's default).
-    ManyToOne,
-    /// `one_to_one`.
-    OneToOne,
-    /// `one_to_many`.
-    OneToMany,
-    /// `many_to_many`.
-    ManyToMany,
-}
-
-impl Relationship {
-    /// The name in a model.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Relationship::ManyToOne => "many_to_one",
-            Relationship::OneToOne => "one_to_one",
-            Relationship::OneToMany => "one_to_many",
-            Relationship::ManyToMany => "many_to_many",
-        }
-    }
-}
+/// A join's type and cardinality: the semantic layer's own, whose names
+/// are LookML's.
+pub use ponte_semantic::model::{JoinType, Relationship};
 
 /// A join.
 #[derive(Debug, Clone, PartialEq)]

@@ -252,9 +252,9 @@ fn dimension_group(cx: &FieldCx<'_>, pair: &Pair, report: &mut Report) -> Option
                 Some(List::Values(v)) => v.iter().map(text_of).collect(),
                 _ => Vec::new(),
             };
-            let kept: Vec<Timeframe> = listed.iter().filter_map(|t| Timeframe::parse(t)).collect();
-            let dropped: Vec<&str> =
-                listed.iter().filter(|t| Timeframe::parse(t).is_none()).map(String::as_str).collect();
+            let ponte_has = |t: &str| Timeframe::ALL.into_iter().find(|f| f.as_str() == t);
+            let kept: Vec<Timeframe> = listed.iter().filter_map(|t| ponte_has(t)).collect();
+            let dropped: Vec<&str> = listed.iter().map(String::as_str).filter(|t| ponte_has(t).is_none()).collect();
             if !dropped.is_empty() {
                 report.push(
                     cx.file,

@@ -490,7 +490,7 @@ fn check_fan_out(view: &View, measure: &Measure, joins: &[&Join], depth: usize) 
                 measure: format!("{}.{}", view.name, measure.name),
                 view: view.name.clone(),
                 join: j.view.name.clone(),
-                relationship: relationship_name(j.relationship).to_owned(),
+                relationship: j.relationship.as_str().to_owned(),
             });
         }
         if repeats {
@@ -498,13 +498,4 @@ fn check_fan_out(view: &View, measure: &Measure, joins: &[&Join], depth: usize) 
         }
     }
     Ok(false)
-}
-
-fn relationship_name(r: Relationship) -> &'static str {
-    match r {
-        Relationship::ManyToOne => "many_to_one",
-        Relationship::OneToOne => "one_to_one",
-        Relationship::OneToMany => "one_to_many",
-        Relationship::ManyToMany => "many_to_many",
-    }
 }

@@ -84,6 +84,36 @@ pub enum Relationship {
     ManyToMany,
 }
 
+impl JoinType {
+    /// Every join type with its name in model files (LookML's).
+    pub const NAMES: [(&'static str, JoinType); 2] = [("left_outer", JoinType::LeftOuter), ("inner", JoinType::Inner)];
+
+    /// The join type called `name` in model files.
+    pub fn parse(name: &str) -> Option<JoinType> {
+        Self::NAMES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    }
+}
+
+impl Relationship {
+    /// Every relationship with its name in model files (LookML's).
+    pub const NAMES: [(&'static str, Relationship); 4] = [
+        ("many_to_one", Relationship::ManyToOne),
+        ("one_to_one", Relationship::OneToOne),
+        ("one_to_many", Relationship::OneToMany),
+        ("many_to_many", Relationship::ManyToMany),
+    ];
+
+    /// The relationship called `name` in model files.
+    pub fn parse(name: &str) -> Option<Relationship> {
+        Self::NAMES.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+    }
+
+    /// Its name in model files.
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES.iter().find(|(_, r)| *r == self).map_or("many_to_one", |(n, _)| n)
+    }
+}
+
 /// A view joined into an explore.
 #[derive(Debug, Clone)]
 pub struct Join {

@@ -7,15 +7,6 @@ use super::{Checker, closest};
 use crate::model::raw::{RawAccessFilter, RawExplore, RawJoin, S};
 use crate::model::{AccessFilter, Explore, FieldRef, Join, JoinType, Relationship, View};
 
-const JOIN_TYPES: [(&str, JoinType); 2] = [("left_outer", JoinType::LeftOuter), ("inner", JoinType::Inner)];
-
-const RELATIONSHIPS: [(&str, Relationship); 4] = [
-    ("many_to_one", Relationship::ManyToOne),
-    ("one_to_one", Relationship::OneToOne),
-    ("one_to_many", Relationship::OneToMany),
-    ("many_to_many", Relationship::ManyToMany),
-];
-
 pub(super) fn validate_explores(raw: &[S<RawExplore>], views: &[Arc<View>], checker: &mut Checker<'_>) -> Vec<Explore> {
     let mut seen = BTreeMap::new();
     let mut explores = Vec::new();
@@ -94,8 +85,9 @@ fn explore(
     for (i, (rj, view)) in joined.iter().enumerate() {
         let rj_ref = rj.get_ref();
         let on = join_on(&explore, rj, view, &context, checker);
-        let join_type = rj_ref.kind.as_ref().and_then(|t| checker.choice(t, "join type", &JOIN_TYPES));
-        let relationship = rj_ref.relationship.as_ref().and_then(|r| checker.choice(r, "relationship", &RELATIONSHIPS));
+        let join_type = rj_ref.kind.as_ref().and_then(|t| checker.choice(t, "join type", &JoinType::NAMES));
+        let relationship =
+            rj_ref.relationship.as_ref().and_then(|r| checker.choice(r, "relationship", &Relationship::NAMES));
         let join = &mut explore.joins[i];
         join.on = on;
         join.join_type = join_type.unwrap_or(JoinType::LeftOuter);
