@@ -63,33 +63,8 @@ pub struct DerivedOut {
     pub persist: bool,
 }
 
-/// A dimension's type in ponte.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DimensionType {
-    /// `string`.
-    String,
-    /// `number`.
-    Number,
-    /// `yesno`.
-    YesNo,
-    /// `date`.
-    Date,
-    /// `time`.
-    Time,
-}
-
-impl DimensionType {
-    /// The name in a ponte model.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DimensionType::String => "string",
-            DimensionType::Number => "number",
-            DimensionType::YesNo => "yesno",
-            DimensionType::Date => "date",
-            DimensionType::Time => "time",
-        }
-    }
-}
+/// A dimension's type: the semantic layer's own.
+pub use ponte_semantic::model::DimensionType;
 
 /// A dimension.
 #[derive(Debug, Clone, PartialEq)]
