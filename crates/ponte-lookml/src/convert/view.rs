@@ -129,6 +129,21 @@ impl FieldCx<'_> {
         out
     }
 
+    /// A field's block read, with its name and how reports name it
+    /// (`measure orders.total`); `None` (reported) for a field without a
+    /// name or one behind access grants.
+    fn open<'p>(&'p self, pair: &'p Pair, kind: &str, report: &mut Report) -> Option<(Reader<'p>, String, String)> {
+        let Some((block, name)) = named_block(pair) else {
+            return self.drop(report, pair.pos.line, format!("view {}: {kind}", self.view), Reason::UnknownKey);
+        };
+        let construct = format!("{kind} {}.{name}", self.view);
+        let r = Reader::new(block, self.file, construct.clone());
+        if let Some(line) = guarded(&r) {
+            return self.drop(report, line, construct, GRANTS);
+        }
+        Some((r, name, construct))
+    }
+
     /// Reports a field left out as a whole and says so to the caller.
     fn drop<T>(&self, report: &mut Report, line: u32, construct: String, reason: Reason) -> Option<T> {
         report.push(self.file, line, format!("{construct} (left out)"), reason);
@@ -184,14 +199,7 @@ fn named_block(pair: &Pair) -> Option<(&crate::tree::Block, String)> {
 }
 
 fn dimension(cx: &FieldCx<'_>, pair: &Pair, report: &mut Report) -> Option<DimensionOut> {
-    let Some((block, name)) = named_block(pair) else {
-        return cx.drop(report, pair.pos.line, format!("view {}: dimension", cx.view), Reason::UnknownKey);
-    };
-    let construct = format!("dimension {}.{name}", cx.view);
-    let r = Reader::new(block, cx.file, construct.clone());
-    if let Some(line) = guarded(&r) {
-        return cx.drop(report, line, construct, GRANTS);
-    }
+    let (r, name, construct) = cx.open(pair, "dimension", report)?;
     let kind = match r.text("type").as_deref().unwrap_or("string") {
         "string" | "zipcode" => DimensionType::String,
         "number" => DimensionType::Number,
@@ -225,14 +233,7 @@ fn dimension(cx: &FieldCx<'_>, pair: &Pair, report: &mut Report) -> Option<Dimen
 }
 
 fn dimension_group(cx: &FieldCx<'_>, pair: &Pair, report: &mut Report) -> Option<DimensionGroupOut> {
-    let Some((block, name)) = named_block(pair) else {
-        return cx.drop(report, pair.pos.line, format!("view {}: dimension_group", cx.view), Reason::UnknownKey);
-    };
-    let construct = format!("dimension_group {}.{name}", cx.view);
-    let r = Reader::new(block, cx.file, construct.clone());
-    if let Some(line) = guarded(&r) {
-        return cx.drop(report, line, construct, GRANTS);
-    }
+    let (r, name, construct) = cx.open(pair, "dimension_group", report)?;
     match r.text("type").as_deref().unwrap_or("time") {
         "time" => {}
         other => return cx.drop(report, pair.pos.line, construct, Reason::UnsupportedType(other.to_owned())),
@@ -288,14 +289,7 @@ fn dimension_group(cx: &FieldCx<'_>, pair: &Pair, report: &mut Report) -> Option
 }
 
 fn measure(cx: &FieldCx<'_>, pair: &Pair, report: &mut Report) -> Option<MeasureOut> {
-    let Some((block, name)) = named_block(pair) else {
-        return cx.drop(report, pair.pos.line, format!("view {}: measure", cx.view), Reason::UnknownKey);
-    };
-    let construct = format!("measure {}.{name}", cx.view);
-    let r = Reader::new(block, cx.file, construct.clone());
-    if let Some(line) = guarded(&r) {
-        return cx.drop(report, line, construct, GRANTS);
-    }
+    let (r, name, construct) = cx.open(pair, "measure", report)?;
     let written = r.text("type").unwrap_or_else(|| "count".into());
     let Some(kind) = MeasureType::parse(&written) else {
         return cx.drop(report, pair.pos.line, construct, Reason::UnsupportedType(written));
