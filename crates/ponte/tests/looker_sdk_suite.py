@@ -356,6 +356,16 @@ def pivoted_queries_match_duckdb_per_customer():
                     assert diff is None, (m, s, diff)
                 else:
                     assert abs(diff - (want - before)) < 1e-6 * max(1, abs(want)), (m, s, diff, want, before)
+        # Sorted by one pivot column of a measure (Looker's `f desc 0`):
+        # rows by that column's value, largest first, empty cells last.
+        by_first = models.WriteQuery(model="comerc", view="faturas", fields=fields[:3],
+                                     pivots=["faturas.status_pagamento"], sorts=["faturas.custo_total desc 1"],
+                                     limit="5000")
+        got = [r["faturas.custo_total"][statuses[1]] for r in json.loads(sdk.run_inline_query("json", by_first))]
+        want = sorted((truth.get((m, statuses[1])) for m in months), key=lambda v: (v is None, -(v or 0)))
+        assert len(got) == len(want) and all(
+            (a is None and b is None) or (a is not None and b is not None and abs(a - b) < 1e-6 * max(1, b))
+            for a, b in zip(got, want)), (customer, got[:5], want[:5])
         # `limit` is rows of the table, `column_limit` its pivot columns.
         cut = json.loads(sdk.run_inline_query("json", query(limit="2", column_limit="1")))
         assert [r["faturas.mes_referencia_month"] for r in cut] == months[:2], cut

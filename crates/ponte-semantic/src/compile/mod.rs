@@ -282,7 +282,7 @@ pub fn compile(
     }
     if by_calc {
         for sort in &request.sorts {
-            let (name, descending) = request::parse_sort(sort)?;
+            let request::SortSpec { field: name, descending, .. } = request::parse_sort(sort)?;
             let alias = compiled.columns.iter().find(|c| c.name == name).map(|c| c.alias.clone()).ok_or_else(|| {
                 QueryError::BadSort { sort: sort.clone(), reason: format!("`{name}` is not one of the query's fields") }
             })?;

@@ -63,13 +63,29 @@ pub(crate) fn wrap(w: &SqlWriter, plan: &Plan<'_>, columns: &[OutputColumn], bod
             nulls_last(&columns[i].alias, descending)
         })
         .collect();
-    // Table rows by the sorts on what is not pivoted, ties by pivot column.
-    let mut row_order: Vec<String> = plan
-        .sorts
-        .iter()
-        .filter(|(i, _)| !pivot_of(*i))
-        .map(|(i, descending)| nulls_last(&columns[*i].alias, *descending))
-        .collect();
+    // Table rows by the sorts on what is not pivoted, ties by pivot column;
+    // a sort on one pivot column of a measure (`f desc 0`) orders rows by
+    // the measure's value in that column, the same on every cell of a row.
+    let mut column_keys: Vec<(String, String)> = Vec::new();
+    let mut row_order: Vec<String> = Vec::new();
+    for (at, (i, descending)) in plan.sorts.iter().enumerate().filter(|(_, (i, _))| !pivot_of(*i)) {
+        match plan.sort_pivot_columns.get(at).copied().flatten() {
+            Some(column) => {
+                let key = format!("__pivot_sort_{at}");
+                column_keys.push((
+                    key.clone(),
+                    format!(
+                        "MAX(CASE WHEN {} = {} THEN {} END)",
+                        w.ident(PIVOT_COLUMN_RANK),
+                        column + 1,
+                        w.ident(&columns[*i].alias)
+                    ),
+                ));
+                row_order.push(nulls_last(&key, *descending));
+            }
+            None => row_order.push(nulls_last(&columns[*i].alias, *descending)),
+        }
+    }
     row_order.push(w.ident(PIVOT_COLUMN_RANK));
     // BigQuery partitions by groupable types only: by JSON text, as the
     // symmetric aggregates do.
@@ -87,6 +103,14 @@ pub(crate) fn wrap(w: &SqlWriter, plan: &Plan<'_>, columns: &[OutputColumn], bod
     let (first_col, first_row) = (w.ident("__pivot_row_first_col"), w.ident("__pivot_col_first_row"));
     let (row_rank, col_rank, col_count) =
         (w.ident(PIVOT_ROW_RANK), w.ident(PIVOT_COLUMN_RANK), w.ident(PIVOT_COLUMN_COUNT));
+    // The sort keys of pivot columns: one more level, over the ranked columns.
+    let (keys_open, keys_close) = if column_keys.is_empty() {
+        (String::new(), String::new())
+    } else {
+        let keys: Vec<String> =
+            column_keys.iter().map(|(key, sql)| format!("{sql} OVER ({over_rows}) AS {}", w.ident(key))).collect();
+        (format!("SELECT *, {}\nFROM (\n", keys.join(", ")), format!("\n) AS {}", w.ident("__pivot_sort_keys")))
+    };
     let mut select: Vec<String> = columns.iter().map(|c| w.ident(&c.alias)).collect();
     select.extend([row_rank.clone(), col_rank.clone(), col_count.clone()]);
     format!(
@@ -95,12 +119,14 @@ pub(crate) fn wrap(w: &SqlWriter, plan: &Plan<'_>, columns: &[OutputColumn], bod
          ROW_NUMBER() OVER (PARTITION BY {col_rank} ORDER BY {min_rank}) AS {first_row}\nFROM (\n\
          SELECT *, MIN({rank}) OVER ({over_rows}) AS {min_rank}, MIN({col_rank}) OVER ({over_rows}) AS {first_col}\nFROM (\n\
          SELECT *, RANK() OVER (ORDER BY {row_order}) AS {rank}, MAX({col_rank}) OVER () AS {col_count}\nFROM (\n\
-         SELECT *, DENSE_RANK() OVER (ORDER BY {column_order}) AS {col_rank}\nFROM (\n{body}\n) AS {q0}\n\
-         ) AS {q1}\n) AS {q2}\n) AS {q3}\n) AS {q4}\n\
+         {keys}SELECT *, DENSE_RANK() OVER (ORDER BY {column_order}) AS {col_rank}\nFROM (\n{body}\n) AS {q0}\n\
+         ) AS {q1}{keys_end}\n) AS {q2}\n) AS {q3}\n) AS {q4}\n\
          WHERE ({row_rank} <= {limit} AND ({col_rank} <= {column_limit} OR {col_rank} = {first_col}))\n  \
          OR ({col_rank} <= {column_limit} AND {first_row} = 1)\n\
          ORDER BY {row_rank}, {col_rank}",
         select = select.join(", "),
+        keys = keys_open,
+        keys_end = keys_close,
         row_order = row_order.join(", "),
         column_order = column_order.join(", "),
         q0 = w.ident("__pivot_groups"),

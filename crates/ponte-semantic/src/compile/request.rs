@@ -159,8 +159,20 @@ pub(crate) fn parse_column_limit(text: Option<&str>) -> Result<u64, QueryError> 
     }
 }
 
-/// A sort as written: `view.field`, `view.field asc` or `view.field desc`.
-pub(crate) fn parse_sort(sort: &str) -> Result<(&str, bool), QueryError> {
+/// A sort as written: `view.field`, `view.field asc` or `view.field desc`,
+/// and, as Looker writes the sort of one pivot column of a measure,
+/// `view.field desc 0` (the pivot column, from 0).
+pub(crate) struct SortSpec<'s> {
+    pub(crate) field: &'s str,
+    pub(crate) descending: bool,
+    /// The pivot column whose values order the rows (pivoted queries).
+    pub(crate) pivot_column: Option<u64>,
+}
+
+/// Reads a sort (see [`SortSpec`]).
+pub(crate) fn parse_sort(sort: &str) -> Result<SortSpec<'_>, QueryError> {
+    const SHAPE: &str =
+        "expected `view.field`, optionally followed by `asc` or `desc` (and a pivot column's number, from 0)";
     let bad = |reason: &str| QueryError::BadSort { sort: super::resolve::shown(sort), reason: reason.to_owned() };
     let mut words = sort.split_whitespace();
     let field = words.next().ok_or_else(|| bad("it is empty"))?;
@@ -168,12 +180,16 @@ pub(crate) fn parse_sort(sort: &str) -> Result<(&str, bool), QueryError> {
         None => false,
         Some(w) if w.eq_ignore_ascii_case("asc") => false,
         Some(w) if w.eq_ignore_ascii_case("desc") => true,
-        Some(_) => return Err(bad("expected `view.field`, optionally followed by `asc` or `desc`")),
+        Some(_) => return Err(bad(SHAPE)),
+    };
+    let pivot_column = match words.next() {
+        None => None,
+        Some(n) => Some(n.parse::<u64>().ok().filter(|n| *n < super::MAX_COLUMN_LIMIT).ok_or_else(|| bad(SHAPE))?),
     };
     if words.next().is_some() {
-        return Err(bad("expected `view.field`, optionally followed by `asc` or `desc`"));
+        return Err(bad(SHAPE));
     }
-    Ok((field, descending))
+    Ok(SortSpec { field, descending, pivot_column })
 }
 
 /// The query's zone: `query_timezone` when given (an IANA name), else the model's.

@@ -41,6 +41,9 @@ pub(crate) struct Plan<'m> {
     /// The SQL's `LIMIT`: [`crate::Limit::rows_to_fetch`] of the request's
     /// limit; for a pivoted query, the most rows of pivot columns.
     pub(crate) limit: u64,
+    /// For each of `sorts`: the pivot column (from 0) whose value of the
+    /// measure orders the rows, when the sort names one (`f desc 0`).
+    pub(crate) sort_pivot_columns: Vec<Option<u64>>,
     /// Indexes into `fields` of the pivoted dimensions, in pivot order
     /// (empty for a query without pivots).
     pub(crate) pivots: Vec<usize>,
@@ -124,14 +127,19 @@ pub(crate) fn plan<'m>(
     let access = access_filters(explore, caller)?;
 
     let mut sorts = Vec::new();
+    let mut sort_pivot_columns = Vec::new();
     for sort in &request.sorts {
-        let (name, descending) = parse_sort(sort)?;
-        let field = resolve_field(explore, name)?;
+        let spec = parse_sort(sort)?;
+        let field = resolve_field(explore, spec.field)?;
         let index = fields.iter().position(|f| f.field.name() == field.name()).ok_or_else(|| QueryError::BadSort {
             sort: sort.clone(),
-            reason: format!("`{name}` is not one of the query's fields"),
+            reason: format!("`{}` is not one of the query's fields", spec.field),
         })?;
-        sorts.push((index, descending));
+        sorts.push((index, spec.descending));
+        // A pivot column orders rows by a measure's value in it; elsewhere
+        // (no pivots, a dimension) Looker's number changes nothing.
+        let by_column = spec.pivot_column.filter(|_| !pivots.is_empty() && field.is_measure());
+        sort_pivot_columns.push(by_column);
     }
     if sorts.iter().all(|(i, _)| pivots.contains(i)) {
         // Rows are ordered by what is not pivoted: the default picks among those.
@@ -141,6 +149,7 @@ pub(crate) fn plan<'m>(
             let (at, descending) = default_sort(&rows);
             let index = fields.iter().position(|f| f.field.name() == rows[at].field.name()).unwrap_or(0);
             sorts.push((index, descending));
+            sort_pivot_columns.push(None);
         }
     }
 
@@ -189,6 +198,7 @@ pub(crate) fn plan<'m>(
             limit => limit.rows_to_fetch(),
         },
         column_limit: super::request::parse_column_limit(request.column_limit.as_deref())?,
+        sort_pivot_columns,
         pivots,
         time_zone,
         now: now.with_timezone(&time_zone),

@@ -342,3 +342,34 @@ fn a_pivoted_query_partitions_by_json_text_on_bigquery_and_defaults_its_column_l
     assert!(q.sql.contains(r#"MIN("__pivot_rank") OVER () AS "__pivot_min_rank""#), "{}", q.sql);
     assert!(q.sql.contains(r#"WHERE ("__pivot_row_rank" <= 5000 AND"#), "all rows of a pivot is a page's rows");
 }
+
+#[test]
+fn a_sort_on_one_pivot_column_orders_rows_by_that_columns_value() {
+    let json = r#"{"model": "comerc", "view": "faturas",
+        "fields": ["faturas.mes_referencia_month", "faturas.status_pagamento", "faturas.custo_total"],
+        "pivots": ["faturas.status_pagamento"], "sorts": ["faturas.custo_total desc 2"]}"#;
+    for (target, key) in [
+        (
+            df(),
+            r#"MAX(CASE WHEN "__pivot_col_rank" = 3 THEN "faturas__custo_total" END) OVER (PARTITION BY "faturas__mes_referencia_month") AS "__pivot_sort_0""#,
+        ),
+        (
+            bq(),
+            "MAX(CASE WHEN `__pivot_col_rank` = 3 THEN `faturas__custo_total` END) OVER (PARTITION BY TO_JSON_STRING(`faturas__mes_referencia_month`)) AS `__pivot_sort_0`",
+        ),
+    ] {
+        let q = ok(json, &target);
+        assert!(q.sql.contains(key), "{}", q.sql);
+        let rank = if target.dialect == Dialect::DataFusion {
+            r#"RANK() OVER (ORDER BY "__pivot_sort_0" DESC NULLS LAST, "__pivot_col_rank")"#
+        } else {
+            "RANK() OVER (ORDER BY `__pivot_sort_0` DESC NULLS LAST, `__pivot_col_rank`)"
+        };
+        assert!(q.sql.contains(rank), "{}", q.sql);
+    }
+    // Unpivoted, Looker's pivot number changes nothing; a bad one is refused.
+    let plain = r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "sorts": ["faturas.custo_total desc 0"]}"#;
+    assert!(ok(plain, &df()).sql.ends_with("ORDER BY \"faturas__custo_total\" DESC\nLIMIT 500"));
+    let bad = r#"{"model": "comerc", "view": "faturas", "fields": ["faturas.custo_total"], "sorts": ["faturas.custo_total desc x"]}"#;
+    assert!(matches!(err(bad), QueryError::BadSort { .. }));
+}
