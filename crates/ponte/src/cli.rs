@@ -339,6 +339,12 @@ pub struct QueryArgs {
     /// Row limit (default 500, at most 5000; -1 for all rows, capped at 1,000,000).
     #[arg(long, allow_hyphen_values = true, value_parser = str::parse::<Limit>)]
     pub limit: Option<Limit>,
+    /// Dimensions (among --fields) whose values become columns, comma-separated (Looker's pivots).
+    #[arg(long, value_delimiter = ',')]
+    pub pivot: Vec<String>,
+    /// The most pivot columns (default 50, at most 200).
+    #[arg(long)]
+    pub column_limit: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
     pub format: QueryFormat,

@@ -202,3 +202,53 @@ for (m,) in duckdb.sql(f"""
     let ours: Vec<&str> = csv.iter().map(|row| row[0].as_str()).collect();
     assert_eq!(ours, months.lines().collect::<Vec<_>>());
 }
+
+#[test]
+fn a_pivoted_query_spreads_status_into_columns_as_duckdb_groups_it() {
+    let (dir, config) = loaded();
+    let out = ponte(&[
+        "query",
+        "comerc/faturas",
+        "--fields",
+        "faturas.mes_referencia_month,faturas.status_pagamento,faturas.custo_total",
+        "--pivot",
+        "faturas.status_pagamento",
+        "--column-limit",
+        "2",
+        "--attr",
+        "id_cliente=3",
+        "--format",
+        "json",
+        "--config",
+        &config,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut ours = Vec::new();
+    for row in rows.as_array().unwrap() {
+        let month = row["faturas.mes_referencia_month"].as_str().unwrap();
+        for (status, cost) in row["faturas.custo_total"].as_object().unwrap() {
+            let cost = cost.as_f64().map_or_else(|| "-".to_owned(), |c| format!("{c:.2}"));
+            ours.push(format!("{month} {status} {cost}"));
+        }
+    }
+    let landing = dir.path().join("landing").join(TABLE);
+    let truth = ponte_testkit::run_python(
+        r#"
+import sys, duckdb
+src = f"read_parquet('{sys.argv[1]}/*.parquet')"
+statuses = [s for (s,) in duckdb.sql(f"SELECT DISTINCT status_pagamento FROM {src} WHERE id_cliente = 3 ORDER BY 1 LIMIT 2").fetchall()]
+cells = dict(((m, s), c) for m, s, c in duckdb.sql(f"""
+  SELECT strftime(mes_referencia, '%Y-%m'), status_pagamento, sum(valor_total)::DOUBLE
+  FROM {src} WHERE id_cliente = 3 GROUP BY 1, 2""").fetchall())
+for m in sorted({m for m, _ in cells}, reverse=True):
+    for s in statuses:
+        c = cells.get((m, s))
+        print(f"{m} {s} {'-' if c is None else f'{c:.2f}'}")
+"#,
+        &[landing.to_str().unwrap()],
+    );
+    let truth: Vec<&str> = truth.lines().collect();
+    assert!(truth.len() > 4, "customer 3 has months of invoices");
+    assert_eq!(ours, truth, "rows newest month first, the first two statuses as columns");
+}

@@ -30,6 +30,8 @@ pub fn run(config_path: &Path, args: &QueryArgs) -> anyhow::Result<ExitCode> {
         filters: pairs(&args.filters, "--filter", "field=expression")?,
         sorts: args.sort.clone(),
         limit: args.limit,
+        pivots: args.pivot.clone(),
+        column_limit: args.column_limit.map(|n| n.to_string()),
         ..QueryRequest::default()
     };
     let caller = Caller { user_attributes: args.attrs.iter().map(|a| (a.key.clone(), a.value.clone())).collect() };
