@@ -57,7 +57,7 @@ pub enum StateError {
 }
 
 /// Schema changes, applied in order; `PRAGMA user_version` counts them.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     "CREATE TABLE runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         kind TEXT NOT NULL,
@@ -184,6 +184,13 @@ const MIGRATIONS: &[&str] = &[
         END
         WHERE substr(trigger, 1, 8) = 'message:';
     CREATE INDEX runs_by_message ON runs (kind, name, message_id) WHERE message_id IS NOT NULL;",
+    // What the source's listing said of an object when it was copied, so
+    // the next plan compares a listing with a listing (a GET's ETag and
+    // Last-Modified need not match what the same server lists). Rows
+    // written before have NULLs here and keep being compared as they were.
+    "ALTER TABLE transfer_fingerprints ADD COLUMN listed_size INTEGER;
+    ALTER TABLE transfer_fingerprints ADD COLUMN listed_mtime_us INTEGER;
+    ALTER TABLE transfer_fingerprints ADD COLUMN listed_etag TEXT;",
 ];
 
 /// The state database. Cheap to share behind an `Arc`; calls are short and
@@ -322,7 +329,7 @@ mod tests {
     #[test]
     fn an_old_state_folder_gets_the_message_ids_of_its_runs_from_their_triggers() {
         let dir = tempfile::tempdir().unwrap();
-        let before = MIGRATIONS.len() - 1;
+        let before = MIGRATIONS.iter().position(|m| m.contains("ADD COLUMN message_id")).unwrap();
         {
             let conn = Connection::open(dir.path().join("ponte.db")).unwrap();
             for sql in &MIGRATIONS[..before] {

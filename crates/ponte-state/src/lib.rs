@@ -34,7 +34,7 @@ mod tokens;
 pub use cookieless::{CookielessSession, CookielessToken};
 pub use db::{StateDb, StateError};
 pub use embed::{EmbedSessionRecord, EmbedUrlUse};
-pub use fingerprints::Fingerprint;
+pub use fingerprints::{Fingerprint, Listed};
 pub use job::{RunKind, Trigger};
 pub use lock::RunLock;
 pub use push::{PushError, PushedMessage};

@@ -10,15 +10,24 @@ client that takes such an ETag for an MD5 (and fails a good copy, or
 trusts a bad one) from one that does not. This wrapper replaces the ETag
 of every SSE-KMS object with 32 hex digits derived from the MD5 and the
 key id, stable for the object version like S3's, keeping a multipart
-upload's `-N` suffix. Everything else is moto, unchanged.
+upload's `-N` suffix.
+
+With PONTE_MOTO_UNTAGGED_LISTINGS=bucket[,bucket…] in the environment,
+ListObjectsV2 of those buckets lists no ETag, as S3-compatible servers
+such as s3s-fs list (their GET and HEAD still send one): a client must
+then tell an unchanged object by what such a listing does carry.
+Everything else is moto, unchanged.
 
 Usage: python moto_s3.py [moto.server arguments]
 """
 
 import hashlib
+import os
+import re
 import sys
 
 from moto.s3.models import FakeKey
+from moto.s3.responses import S3Response
 from moto.server import main
 
 _moto_etag = FakeKey.etag.fget
@@ -34,6 +43,21 @@ def _s3_etag(key):
 
 
 FakeKey.etag = property(_s3_etag)
+
+_untagged = {b for b in os.environ.get("PONTE_MOTO_UNTAGGED_LISTINGS", "").split(",") if b}
+_list_objects_v2 = S3Response.list_objects_v2
+
+
+def _list_objects_v2_untagged(self):
+    status, headers, body = _list_objects_v2(self)
+    if self.bucket_name in _untagged:
+        text = body.decode() if isinstance(body, bytes) else body
+        body = re.sub(r"<ETag>[^<]*</ETag>", "", text)
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+    return status, headers, body
+
+
+S3Response.list_objects_v2 = _list_objects_v2_untagged
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -31,6 +31,14 @@ impl Moto {
     /// reply from a moto that is still running, and a moto that exited is
     /// started again on another port.
     pub fn start() -> Self {
+        Self::start_with_untagged_listings(&[])
+    }
+
+    /// Starts a server whose ListObjectsV2 of `buckets` lists no ETag (GET
+    /// and HEAD still send one), as S3-compatible servers such as s3s-fs
+    /// list: the case where a re-sync must recognise unchanged objects by
+    /// the size and modification time the listing does carry.
+    pub fn start_with_untagged_listings(buckets: &[&str]) -> Self {
         for _ in 0..5 {
             let port = crate::free_port();
             let recording = tempfile::tempdir().expect("a folder for moto's recording");
@@ -38,6 +46,7 @@ impl Moto {
                 .arg(crate::repo_root().join("crates/ponte-testkit/fakes/moto_s3.py"))
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_RECORDER_FILEPATH", recording.path().join("requests.jsonl"))
+                .env("PONTE_MOTO_UNTAGGED_LISTINGS", buckets.join(","))
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()

@@ -2,6 +2,7 @@
 //! spread over the cores, with the fingerprints of what was copied
 //! written as it goes.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use crate::TransferError;
 use crate::copy::{Copier, CopyFailure, CopyOutcome};
 use crate::execute::{Run, Tally, object_url};
 use crate::lanes::Lanes;
+use crate::listing::ObjectInfo;
 use crate::plan::{Action, Plan, PlanItem, Reason};
 
 /// Waits between attempts at one object: a failed read or write of a
@@ -26,7 +28,14 @@ const FINGERPRINT_BATCH: usize = 500;
 
 /// Carries out the plan's copies and updates, counting them in `tally`.
 /// A failed object is counted and logged, not returned: the run goes on.
-pub(crate) async fn copy_planned(r: &Run<'_>, plan: &Plan, tally: &mut Tally) -> Result<(), TransferError> {
+/// `source` is the listing the plan was made from: each fingerprint keeps
+/// what it said of the object copied.
+pub(crate) async fn copy_planned(
+    r: &Run<'_>,
+    plan: &Plan,
+    source: &BTreeMap<String, ObjectInfo>,
+    tally: &mut Tally,
+) -> Result<(), TransferError> {
     let job = r.job;
     let copies: Vec<&PlanItem> =
         plan.items.iter().filter(|i| matches!(i.action, Action::Copy | Action::Update)).collect();
@@ -40,11 +49,13 @@ pub(crate) async fn copy_planned(r: &Run<'_>, plan: &Plan, tally: &mut Tally) ->
         .iter()
         .map(|item| {
             let copier = copier.clone();
-            let (key, size) = (item.key.clone(), item.size);
-            (size, async move {
+            let key = item.key.clone();
+            // Every copy and update is of a key the source listed.
+            let listed = source[item.key.as_str()].clone();
+            (item.size, async move {
                 let mut attempt = 1;
                 let outcome = loop {
-                    match copier.copy(&key, size).await {
+                    match copier.copy(&key, &listed).await {
                         Err(f) if attempt < attempts && f.retryable() => {
                             tracing::debug!(key = %key, attempt, error = %f.message, "copy failed; retrying");
                             tokio::time::sleep(COPY_BACKOFF.after(attempt)).await;

@@ -24,7 +24,7 @@ use ponte_store::{EtagSemantics, HashReporter, md5_of_tag};
 use tokio::sync::Semaphore;
 
 use crate::Observer;
-use crate::listing::path_of;
+use crate::listing::{ObjectInfo, path_of};
 use crate::report::ErrorCode;
 use crate::verify::{self, Checks, Digests, EtagVerdict, Side};
 
@@ -94,9 +94,12 @@ fn kib(bytes: usize) -> u32 {
 }
 
 impl Copier {
-    /// Copies `key` (listed at `listed_size` bytes) from the source root to
-    /// the sink root.
-    pub async fn copy(&self, key: &str, listed_size: u64) -> Result<CopyOutcome, CopyFailure> {
+    /// Copies `key` from the source root to the sink root. `listed` is what
+    /// the source's listing said of it: its size sizes the first memory
+    /// claim, and the whole of it goes into the fingerprint, for the next
+    /// run to compare its own listing with.
+    pub async fn copy(&self, key: &str, listed: &ObjectInfo) -> Result<CopyOutcome, CopyFailure> {
+        let listed_size = listed.size;
         let from = path_of(&self.source_root, key);
         let to = path_of(&self.sink_root, key);
         // The memory a copy may hold is claimed before its first request, so
@@ -189,6 +192,7 @@ impl Copier {
                 sink_size: digests.bytes,
                 md5: digests.md5_hex(),
                 crc32c: digests.crc32c(),
+                listed: Some(listed.listed()),
             },
             checks,
         ))

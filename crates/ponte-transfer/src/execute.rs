@@ -15,7 +15,7 @@ use ponte_store::Capabilities;
 use crate::copies::copy_planned;
 use crate::deletes::delete_planned;
 use crate::listing::{ObjectInfo, list_side};
-use crate::plan::{Action, Plan, PlanSettings, check_deletes, plan};
+use crate::plan::{Action, Plan, PlanSettings, Reason, check_deletes, plan};
 use crate::report::{Counters, Errors, Outcome, TransferReport};
 use crate::scope::Scope;
 use crate::{Observer, SyncOptions, TransferError};
@@ -154,7 +154,7 @@ async fn carry_out(r: Run<'_>) -> Result<TransferReport, TransferError> {
     {
         return Err(TransferError::Refused { job: r.job.name.clone(), refusal });
     }
-    copy_planned(&r, &plan, &mut tally).await?;
+    copy_planned(&r, &plan, &source_list, &mut tally).await?;
     let deletes_skipped = delete_planned(&r, &plan, &mut tally).await?;
     let c = &tally.counters;
     let failed = c.objects_from_source_failed > 0 || c.objects_failed_to_delete_from_sink > 0;
@@ -256,6 +256,10 @@ fn counters_of(plan: &Plan) -> Counters {
         bytes_found_only_from_sink: plan.sink_only_bytes,
         objects_from_source_skipped_by_sync: skipped,
         bytes_from_source_skipped_by_sync: skipped_bytes,
+        objects_skipped_by_size_and_mtime: plan
+            .with(Action::Skip)
+            .filter(|i| i.reason == Reason::SameSizeAndMtimeAsLastCopy)
+            .count() as u64,
         ..Counters::default()
     }
 }

@@ -8,7 +8,9 @@
 //!   a sink object outside them is never touched);
 //! - the plan marks every key copy / update / skip / delete, deciding
 //!   "different" by size, by MD5 where both sides expose one, or by the
-//!   fingerprint of ponte's last copy — never by size alone;
+//!   fingerprint of ponte's last copy (the source's listing then against
+//!   its listing now: ETag, size and mtime, or size and mtime where the
+//!   listing has no ETag) — never by size alone;
 //! - deletes are refused before anything changes when the source side is
 //!   empty or they exceed `max_delete` (unless forced), and are carried out
 //!   only after every copy succeeded;

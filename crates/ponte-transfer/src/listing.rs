@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use object_store::ObjectStore;
 use object_store::path::Path;
+use ponte_state::Listed;
 
 use crate::scope::Scope;
 
@@ -27,6 +28,12 @@ impl ObjectInfo {
     /// bytes. Local folders and in-memory stores use other ETags.
     pub fn md5(&self) -> Option<String> {
         ponte_store::md5_of_tag(self.e_tag.as_deref()?)
+    }
+
+    /// What a fingerprint keeps of this listing, for the next plan to
+    /// compare its own listing with.
+    pub fn listed(&self) -> Listed {
+        Listed { size: self.size, mtime_us: self.last_modified.timestamp_micros(), etag: self.e_tag.clone() }
     }
 }
 

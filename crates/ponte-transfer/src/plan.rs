@@ -59,6 +59,10 @@ pub enum Reason {
     NoComparableHash,
     /// Source and sink are as the last copy left them.
     SameAsLastCopy,
+    /// Source and sink are as the last copy left them, and the source's
+    /// listing carries no ETag: its size and modification time are those
+    /// it was listed with when copied (never size alone).
+    SameSizeAndMtimeAsLastCopy,
     /// `overwrite_when = "always"`.
     OverwriteAlways,
     /// `overwrite_when = "never"` and the sink has it.
@@ -211,15 +215,13 @@ fn compare(
         return (Action::Update, Reason::SizeDiffers);
     }
     if let Some(f) = last {
-        // The fingerprint's ETags come from the copy's GET and PUT, the
-        // others from listings: compared as entity tags, not as text.
-        let same_source = f.source_size == src.size
-            && same_tag(f.source_etag.as_deref(), src.e_tag.as_deref())
-            && f.source_mtime_us == src.last_modified.timestamp_micros();
+        // The sink's ETag is the one its PUT answered, the listed one now
+        // from a listing: compared as entity tags, not as text.
         let same_sink =
             f.sink_size == dst.size && f.sink_etag.is_some() && same_tag(f.sink_etag.as_deref(), dst.e_tag.as_deref());
-        if same_source && same_sink {
-            return (Action::Skip, Reason::SameAsLastCopy);
+        if same_sink && same_source(f, src) {
+            let reason = if src.e_tag.is_some() { Reason::SameAsLastCopy } else { Reason::SameSizeAndMtimeAsLastCopy };
+            return (Action::Skip, reason);
         }
     }
     // After the fingerprint: an ETag that looks like an MD5 may not be one
@@ -229,6 +231,28 @@ fn compare(
         return if a == b { (Action::Skip, Reason::SameMd5) } else { (Action::Update, Reason::Md5Differs) };
     }
     (Action::Update, Reason::NoComparableHash)
+}
+
+/// Whether the source is as it was listed when last copied. A listing is
+/// compared with the listing the copy was planned from: size and
+/// modification time always, and the ETag where the listing has one, so
+/// an object is never taken for unchanged on its size alone. A fingerprint
+/// recorded before ponte kept the listing is compared with what the copy's
+/// GET said, as it was then (a listing without ETags never matches it, so
+/// the object is copied once more and fingerprinted anew).
+fn same_source(f: &Fingerprint, src: &ObjectInfo) -> bool {
+    match &f.listed {
+        Some(listed) => {
+            listed.size == src.size
+                && listed.mtime_us == src.last_modified.timestamp_micros()
+                && same_tag(listed.etag.as_deref(), src.e_tag.as_deref())
+        }
+        None => {
+            f.source_size == src.size
+                && same_tag(f.source_etag.as_deref(), src.e_tag.as_deref())
+                && f.source_mtime_us == src.last_modified.timestamp_micros()
+        }
+    }
 }
 
 /// Why a plan's deletes are refused.
@@ -335,6 +359,8 @@ mod tests {
             sink_size: 1,
             md5: String::new(),
             crc32c: 0,
+            // Recorded before fingerprints kept the source's listing.
+            listed: None,
         };
         let prints: HashMap<String, Fingerprint> = [
             ("fingerprinted".to_owned(), print("s1", 5, "d1")),
@@ -366,6 +392,126 @@ mod tests {
             ]
         );
         assert_eq!((p.source_objects, p.sink_objects, p.sink_only_objects, p.sink_only_bytes), (9, 9, 1, 9));
+    }
+
+    /// The decision table for fingerprints that keep the source's listing:
+    /// a listing is compared with a listing, size and mtime always, the
+    /// ETag where listed, never size alone; the sink as its PUT left it.
+    #[test]
+    fn a_listing_is_compared_with_the_listing_of_the_last_copy() {
+        let untagged = |size: u64, secs: i64| ObjectInfo {
+            size,
+            e_tag: None,
+            last_modified: DateTime::from_timestamp(secs, 0).unwrap() + chrono::Duration::milliseconds(250),
+        };
+        let with_tag = |size: u64, tag: &str, secs: i64| ObjectInfo { e_tag: Some(tag.into()), ..untagged(size, secs) };
+        // Key, source as listed now, sink as listed now, the source's
+        // listing at the last copy, and the action and reason expected.
+        let cases: Vec<(&str, ObjectInfo, ObjectInfo, ObjectInfo, Action, Reason)> = vec![
+            (
+                "unchanged",
+                untagged(4, 5),
+                with_tag(4, "d", 7),
+                untagged(4, 5),
+                Action::Skip,
+                Reason::SameSizeAndMtimeAsLastCopy,
+            ),
+            // Rewritten in place with as many bytes: a new mtime.
+            (
+                "rewritten",
+                untagged(4, 6),
+                with_tag(4, "d", 7),
+                untagged(4, 5),
+                Action::Update,
+                Reason::NoComparableHash,
+            ),
+            // Same mtime, another size than was listed (the sink was
+            // written to that size by someone else): size and mtime both count.
+            (
+                "resized-at-source",
+                untagged(5, 5),
+                with_tag(5, "d", 7),
+                untagged(4, 5),
+                Action::Update,
+                Reason::NoComparableHash,
+            ),
+            // A sub-second change counts: the listing's precision is kept.
+            (
+                "subsecond",
+                untagged(4, 5),
+                with_tag(4, "d", 7),
+                ObjectInfo { last_modified: DateTime::from_timestamp(5, 0).unwrap(), ..untagged(4, 5) },
+                Action::Update,
+                Reason::NoComparableHash,
+            ),
+            (
+                "tagged",
+                with_tag(4, "s1", 5),
+                with_tag(4, "d", 7),
+                with_tag(4, "\"s1\"", 5),
+                Action::Skip,
+                Reason::SameAsLastCopy,
+            ),
+            (
+                "retagged",
+                with_tag(4, "s2", 5),
+                with_tag(4, "d", 7),
+                with_tag(4, "s1", 5),
+                Action::Update,
+                Reason::NoComparableHash,
+            ),
+            // The server lists ETags now and did not then: not comparable.
+            (
+                "tag-appeared",
+                with_tag(4, "s1", 5),
+                with_tag(4, "d", 7),
+                untagged(4, 5),
+                Action::Update,
+                Reason::NoComparableHash,
+            ),
+            // The sink is no longer what the copy's PUT left.
+            (
+                "sink-rewritten",
+                untagged(4, 5),
+                with_tag(4, "other", 7),
+                untagged(4, 5),
+                Action::Update,
+                Reason::NoComparableHash,
+            ),
+        ];
+        let source: BTreeMap<String, ObjectInfo> = cases.iter().map(|c| (c.0.to_owned(), c.1.clone())).collect();
+        let sink: BTreeMap<String, ObjectInfo> = cases.iter().map(|c| (c.0.to_owned(), c.2.clone())).collect();
+        let prints: HashMap<String, Fingerprint> = cases
+            .iter()
+            .map(|c| {
+                let print = Fingerprint {
+                    // What the copy's GET said: another ETag and a
+                    // whole-second mtime, as S3 and s3s-fs answer a GET.
+                    source_etag: Some("\"0cc175b9c0f1b6a831c399e269772661\"".into()),
+                    source_size: c.3.size,
+                    source_mtime_us: c.3.last_modified.timestamp() * 1_000_000,
+                    sink_etag: Some("\"d\"".into()),
+                    sink_size: c.2.size,
+                    md5: String::new(),
+                    crc32c: 0,
+                    listed: Some(c.3.listed()),
+                };
+                (c.0.to_owned(), print)
+            })
+            .collect();
+        let p = plan(&source, &sink, &prints, &settings());
+        let got: Vec<(&str, Action, Reason)> = p.items.iter().map(|i| (i.key.as_str(), i.action, i.reason)).collect();
+        let mut expected: Vec<(&str, Action, Reason)> = cases.iter().map(|c| (c.0, c.4, c.5)).collect();
+        expected.sort_by_key(|e| e.0);
+        assert_eq!(got, expected);
+        // A fingerprint recorded before the listing was kept holds the GET's
+        // ETag, which a listing without ETags never matches: copied once
+        // more (and fingerprinted with the listing then).
+        let legacy: HashMap<String, Fingerprint> =
+            prints.into_iter().map(|(k, f)| (k, Fingerprint { listed: None, ..f })).collect();
+        let p = plan(&source, &sink, &legacy, &settings());
+        let unchanged = p.items.iter().find(|i| i.key == "unchanged").unwrap();
+        assert_eq!((unchanged.action, unchanged.reason), (Action::Update, Reason::NoComparableHash));
     }
 
     #[test]

@@ -44,6 +44,12 @@ pub struct Counters {
     pub objects_vanished_from_source: u64,
     /// ponte: objects copied because no MD5 or earlier fingerprint could show the sink was current.
     pub objects_copied_without_comparable_hash: u64,
+    /// ponte: skipped objects (counted in `objects_from_source_skipped_by_sync`)
+    /// whose source lists no ETag, found unchanged because their size and
+    /// modification time are those listed when they were last copied. A
+    /// rewrite that keeps both cannot be told from no change, as for
+    /// rclone's size and modtime check.
+    pub objects_skipped_by_size_and_mtime: u64,
     /// ponte: copies whose MD5 matched the source's or the sink's report
     /// (an ETag, GCS's `x-goog-hash`, an S3 multipart upload's parts).
     pub objects_verified_by_md5: u64,

@@ -128,6 +128,13 @@ fn print_report(r: &TransferReport) {
             c.objects_vanished_from_source
         );
     }
+    if c.objects_skipped_by_size_and_mtime > 0 {
+        println!(
+            "  note: {} of the skipped object(s) are listed without an ETag and were found unchanged by size and \
+             modification time",
+            c.objects_skipped_by_size_and_mtime
+        );
+    }
     if c.objects_copied_without_comparable_hash > 0 {
         println!(
             "  note: {} object(s) were copied because no MD5 or earlier copy could show the sink was current",
