@@ -1,4 +1,4 @@
-"""ponte load vs the original Cloud Function (pandas) vs DuckDB alone.
+"""ponte load vs the original Cloud Function (pandas) vs DuckDB and Polars alone.
 
 One run, side by side, on the demo's invoices dataset
 (objeto_dados_energia_gestao_faturas_v2) at each requested size:
@@ -9,7 +9,12 @@ One run, side by side, on the demo's invoices dataset
 - pandas: what the reference deployment's function did: `read_parquet` of
           every file, `concat`, and the result written as one parquet table;
 - duckdb: `CREATE OR REPLACE TABLE t AS SELECT * FROM read_parquet('dir/*.parquet')`
-          in a DuckDB database file.
+          in a DuckDB database file;
+- duckdb COPY: `COPY (SELECT * FROM read_parquet('dir/*.parquet')) TO 'out.parquet'
+          (FORMAT parquet, COMPRESSION zstd)`: the same output as ponte's, one
+          zstd parquet file;
+- polars: `pl.scan_parquet('dir/*.parquet').sink_parquet(out, compression="zstd")`,
+          Polars' streaming engine, one zstd parquet file.
 
 Every run is timed with /usr/bin/time (wall time, peak RSS); every tool's
 row count is checked against pyarrow's count of the source. Outputs are
@@ -17,7 +22,7 @@ written under --dest (tmpfs by default) so the figures measure the tools,
 not the disk's writeback. Results go to bench/results/load.md.
 
 Run it through bench/run-load.sh, which builds ponte in release mode and
-installs pandas, pyarrow and DuckDB first.
+installs pandas, pyarrow, DuckDB and Polars first.
 """
 
 import argparse
@@ -49,6 +54,23 @@ src, out = sys.argv[1], sys.argv[2]
 con = duckdb.connect(out)
 con.execute(f"CREATE OR REPLACE TABLE t AS SELECT * FROM read_parquet('{src}/*.parquet')")
 print(con.execute("SELECT count(*) FROM t").fetchone()[0])
+"""
+
+DUCKDB_COPY = """
+import sys, duckdb
+import pyarrow.parquet as pq
+src, out = sys.argv[1], sys.argv[2]
+duckdb.connect().execute(
+    f"COPY (SELECT * FROM read_parquet('{src}/*.parquet')) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
+print(pq.ParquetFile(out).metadata.num_rows)
+"""
+
+POLARS = """
+import sys, polars as pl
+import pyarrow.parquet as pq
+src, out = sys.argv[1], sys.argv[2]
+pl.scan_parquet(src + "/*.parquet").sink_parquet(out, compression="zstd")
+print(pq.ParquetFile(out).metadata.num_rows)
 """
 
 
@@ -123,6 +145,8 @@ def main():
             "ponte load (cluster_by id_cliente)": "id_cliente",
             "pandas read_parquet + concat": [a.python, "-c", PANDAS],
             "DuckDB CREATE TABLE AS read_parquet": [a.python, "-c", DUCKDB],
+            "DuckDB COPY read_parquet TO parquet zstd": [a.python, "-c", DUCKDB_COPY],
+            "Polars scan_parquet + sink_parquet zstd": [a.python, "-c", POLARS],
         }
         for tool, cmd in tools.items():
             if a.tools and tool not in a.tools.split(","):
@@ -141,7 +165,7 @@ def main():
                 loaded, updates = report["rows"], report["table_updates"]
                 assert updates == 1, report
             else:
-                out = case / ("t.parquet" if "pandas" in tool else "t.duckdb")
+                out = case / ("t.duckdb" if tool.startswith("DuckDB CREATE") else "t.parquet")
                 seconds, rss, stdout = timed(cmd + [str(src), str(out)])
                 loaded = int(stdout.strip().splitlines()[-1])
             if loaded != truth:
@@ -156,7 +180,7 @@ def main():
 
 def write_report(results, a):
     lines = [
-        "# ponte load vs pandas vs DuckDB",
+        "# ponte load vs pandas vs DuckDB vs Polars",
         "",
         f"One run, {time.strftime('%Y-%m-%d')}, release build, {os.cpu_count()} cores. The demo's invoices dataset "
         f"({DATASET}), one parquet file per day; outputs written to {a.dest or 'the work folder'}. "

@@ -1,4 +1,4 @@
-"""The Looker API of `ponte serve` vs DuckDB running the same SQL directly.
+"""The Looker API of `ponte serve` vs DuckDB and chDB running the same queries directly.
 
 One run, side by side, over the demo's data loaded into the embedded
 warehouse (run-query.sh builds it at --rows invoice rows):
@@ -8,10 +8,16 @@ warehouse (run-query.sh builds it at --rows invoice rows):
             client, and the same six SQL statements (ponte's own, read from
             the `sql` format, with the same bound values) in DuckDB's Python
             client over views on the very parquet files of the warehouse's
-            current snapshots. Warm: each is run a few times first, then
-            alternately; p50 and p99 of each, and their ratio. The API is
-            asked with `cache=false`, so that it reads the tables each time
-            as DuckDB does.
+            current snapshots, and in chDB (ClickHouse's in-process engine)
+            in ClickHouse SQL over `file('<snapshot>/*.parquet', Parquet)`:
+            the same statement with the bound values written in, each table
+            read with `file`, and `date_trunc('month', …)` as
+            `toStartOfMonth(…)`. chDB's rows are checked equal to DuckDB's
+            (numbers to 9 significant digits) before anything is timed.
+            Warm: each is run a few times first, then alternately; p50 and
+            p99 of each, and their ratios. The API is asked with
+            `cache=false`, so that it reads the tables each time as DuckDB
+            and chDB do.
 - overhead: a 100-row result; the API's own time per request is the client's
             latency minus the warehouse's share, which the server reports
             in its Server-Timing header.
@@ -31,6 +37,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import chdb
 import duckdb
 import requests
 
@@ -81,6 +88,55 @@ def duckdb_over_warehouse(warehouse):
     return con
 
 
+def snapshots(warehouse):
+    """{table: [absolute paths of its current snapshot's parquet files]}."""
+    tables = {}
+    for manifest in sorted(Path(warehouse).glob("*/_manifest.json")):
+        m = json.loads(manifest.read_text())
+        tables[m["table"]] = [str(manifest.parent / f) for f in m["files"]]
+    return tables
+
+
+def clickhouse_file(files):
+    """ClickHouse's table function over exactly these parquet files."""
+    folders = {str(Path(f).parent) for f in files}
+    if len(folders) == 1:
+        folder = folders.pop()
+        if sorted(str(p) for p in Path(folder).glob("*.parquet")) == sorted(files):
+            return f"file('{folder}/*.parquet', Parquet)"
+    return "file('{" + ",".join(files) + "}', Parquet)"
+
+
+def clickhouse_sql(text, tables):
+    """ponte's statement (its `sql` format) in ClickHouse SQL over the snapshots' files."""
+    statement, literals = [], {}
+    for line in text.splitlines():
+        m = PARAM.match(line)
+        if m:
+            literals[m.group(1)] = m.group(2)
+        else:
+            statement.append(line)
+    sql = "\n".join(statement)
+    sql = re.sub(r"\$(\d+)\b", lambda m: literals[m.group(1)], sql)
+    sql = re.sub(r'\b(FROM|JOIN)\s+"([^"]+)"', lambda m: f"{m.group(1)} {clickhouse_file(tables[m.group(2)])}", sql)
+    sql = re.sub(r"CAST\(date_trunc\('month', ([^()]+)\) AS DATE\)", r"toStartOfMonth(\1)", sql)
+    return sql
+
+
+def normalized(rows):
+    """Rows as comparable tuples: numbers to 9 significant digits, dates as text."""
+    def value(v):
+        if v is None or isinstance(v, str):
+            return v
+        if isinstance(v, bool):
+            return int(v)
+        try:
+            return float(f"{float(v):.9g}")
+        except (TypeError, ValueError):
+            return str(v)
+    return sorted((tuple(value(v) for v in row) for row in rows), key=repr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", required=True)
@@ -99,14 +155,18 @@ def main():
     api.headers["Authorization"] = f"token {token}"
     dashboard = api.get(f"{args.base}/api/4.0/dashboards/visao_geral").json()
     con = duckdb_over_warehouse(args.warehouse)
+    tables = snapshots(args.warehouse)
+    ch = chdb.connect(":memory:")
     lines = [
-        f"# Query benchmark: the Looker API vs DuckDB direct ({args.rows:,} invoice rows)",
+        f"# Query benchmark: the Looker API vs DuckDB and chDB direct ({args.rows:,} invoice rows)",
         "",
-        f"Six tiles of `visao_geral` as customer 1, warm, {args.runs} runs each, alternating.",
-        "Times in ms; ratio = ponte API / DuckDB direct (lower is better for ponte).",
+        f"Six tiles of `visao_geral` as customer 1, warm, {args.runs} runs each, alternating; "
+        f"DuckDB {duckdb.__version__}, chDB {chdb.__version__}.",
+        "Times in ms; ratio = ponte API / the peer (below 1: ponte is faster).",
         "",
-        "| tile | rows | API p50 | API p99 | DuckDB p50 | DuckDB p99 | p50 ratio | p99 ratio |",
-        "|---|---|---|---|---|---|---|---|",
+        "| tile | rows | API p50 | API p99 | DuckDB p50 | DuckDB p99 | chDB p50 | chDB p99 "
+        "| p50 vs DuckDB | p99 vs DuckDB | p50 vs chDB | p99 vs chDB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     ratios = []
     parts = args.parts.split(",")
@@ -115,8 +175,16 @@ def main():
     for element in dashboard["dashboard_elements"] if "tiles" in parts else []:
         q = element["query"]
         body = {k: q[k] for k in ["model", "view", "fields", "filters", "sorts", "limit"] if q.get(k) is not None}
-        sql, params = split_sql(api.post(f"{args.base}/api/4.0/queries/run/sql", json=body).text)
-        ours, theirs = [], []
+        text = api.post(f"{args.base}/api/4.0/queries/run/sql", json=body).text
+        sql, params = split_sql(text)
+        ch_sql = clickhouse_sql(text, tables)
+        cur = ch.cursor()
+        cur.execute(ch_sql)
+        ch_rows, truth = cur.fetchall(), con.execute(sql, params).fetchall()
+        if normalized(ch_rows) != normalized(truth):
+            raise SystemExit(f"{element['title']}: chDB and DuckDB disagree\n{ch_sql}\n"
+                             f"chDB:   {normalized(ch_rows)[:5]}\nDuckDB: {normalized(truth)[:5]}")
+        ours, theirs, chs = [], [], []
         for i in range(args.runs + 3):
             t0 = time.perf_counter()
             r = api.post(f"{args.base}/api/4.0/queries/run/json?cache=false", json=body)
@@ -127,21 +195,27 @@ def main():
             t2 = time.perf_counter()
             truth = con.execute(sql, params).fetchall()
             t3 = time.perf_counter()
+            cur = ch.cursor()
+            cur.execute(ch_sql)
+            ch_rows = cur.fetchall()
+            t4 = time.perf_counter()
             assert len(truth) == rows, (element["title"], len(truth), rows)
+            assert len(ch_rows) == rows, (element["title"], len(ch_rows), rows)
             if i >= 3:
                 ours.append((t1 - t0) * 1000)
                 theirs.append((t3 - t2) * 1000)
-        p50 = (statistics.median(ours), statistics.median(theirs))
-        p99 = (percentile(ours, 99), percentile(theirs, 99))
-        ratios.append((p50[0] / p50[1], p99[0] / p99[1]))
+                chs.append((t4 - t3) * 1000)
+        p50 = (statistics.median(ours), statistics.median(theirs), statistics.median(chs))
+        p99 = (percentile(ours, 99), percentile(theirs, 99), percentile(chs, 99))
+        ratios.append((p50[0] / p50[1], p99[0] / p99[1], p50[0] / p50[2], p99[0] / p99[2]))
         lines.append(
             f"| {element['title']} | {rows} | {p50[0]:.1f} | {p99[0]:.1f} | {p50[1]:.1f} | {p99[1]:.1f} "
-            f"| {ratios[-1][0]:.2f}× | {ratios[-1][1]:.2f}× |"
+            f"| {p50[2]:.1f} | {p99[2]:.1f} | " + " | ".join(f"{r:.2f}×" for r in ratios[-1]) + " |"
         )
     geo = statistics.geometric_mean
     lines += [] if not ratios else [
-        f"| **geometric mean** | | | | | | **{geo([r[0] for r in ratios]):.2f}×** "
-        f"| **{geo([r[1] for r in ratios]):.2f}×** |",
+        "| **geometric mean** | | | | | | | | "
+        + " | ".join(f"**{geo([r[k] for r in ratios]):.2f}×**" for k in range(4)) + " |",
         "",
     ]
 

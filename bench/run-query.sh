@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: the Looker API of `ponte serve` vs DuckDB running the same SQL
-# (see query.py). Builds ponte in release mode, installs wrk (Debian) and the
-# Python environment with DuckDB, writes the demo's data at ROWS invoice rows
+# and chDB (ClickHouse in-process) running it in ClickHouse SQL (see
+# query.py). Builds ponte in release mode, installs wrk (Debian) and the
+# Python environment with DuckDB and chDB, writes the demo's data at ROWS invoice rows
 # (default 10 million) once into bench/out/query, and serves it.
 #
 # Usage: bench/run-query.sh [query.py options]   (ROWS=1000000 for a quick run)
