@@ -155,8 +155,8 @@ impl FieldCx<'_> {
     fn value_format(&self, r: &Reader<'_>, report: &mut Report) -> Option<String> {
         let explicit = r.text("value_format");
         let Some(named) = r.scalar("value_format_name") else { return explicit };
-        match named_format(&named.text) {
-            Some(format) => explicit.or(Some(format.to_owned())),
+        match ponte_semantic::calc::value_format_of(&named.text) {
+            Some(format) => explicit.or(Some(format)),
             None => {
                 report.push(
                     self.file,
@@ -168,29 +168,6 @@ impl FieldCx<'_> {
             }
         }
     }
-}
-
-/// Looker's built-in format names, as format strings.
-fn named_format(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "decimal_0" => "#,##0",
-        "decimal_1" => "#,##0.0",
-        "decimal_2" => "#,##0.00",
-        "decimal_3" => "#,##0.000",
-        "decimal_4" => "#,##0.0000",
-        "percent_0" => "0%",
-        "percent_1" => "0.0%",
-        "percent_2" => "0.00%",
-        "percent_3" => "0.000%",
-        "usd" => "$#,##0.00",
-        "usd_0" => "$#,##0",
-        "eur" => "€#,##0.00",
-        "eur_0" => "€#,##0",
-        "gbp" => "£#,##0.00",
-        "gbp_0" => "£#,##0",
-        "id" => "0",
-        _ => return None,
-    })
 }
 
 fn named_block(pair: &Pair) -> Option<(&crate::tree::Block, String)> {

@@ -204,8 +204,10 @@ impl Calc {
     }
 }
 
-/// The `value_format` of Looker's `value_format_name`s that have a fixed
-/// one (`percent_1` → `0.0%`, `decimal_2` → `#,##0.00`, `usd`, `id`).
+/// The `value_format` of Looker's built-in `value_format_name`s
+/// (`percent_1` → `0.0%`, `decimal_2` → `#,##0.00`, `usd`, `eur`, `gbp`
+/// and their `_0`, `id`): for table calculations and for models imported
+/// from LookML.
 pub fn value_format_of(name: &str) -> Option<String> {
     let digits = |n: &str| n.parse::<usize>().ok().filter(|d| *d <= 4);
     if let Some(d) = name.strip_prefix("percent_").and_then(digits) {
@@ -217,6 +219,10 @@ pub fn value_format_of(name: &str) -> Option<String> {
     match name {
         "usd" => Some("$#,##0.00".to_owned()),
         "usd_0" => Some("$#,##0".to_owned()),
+        "eur" => Some("€#,##0.00".to_owned()),
+        "eur_0" => Some("€#,##0".to_owned()),
+        "gbp" => Some("£#,##0.00".to_owned()),
+        "gbp_0" => Some("£#,##0".to_owned()),
         "id" => Some("0".to_owned()),
         _ => None,
     }
