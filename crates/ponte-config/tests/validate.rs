@@ -140,7 +140,7 @@ fn a_minimal_config_is_valid_and_relative_paths_follow_the_file() {
     let root = ponte_config::resolve_path(&std::env::current_dir().unwrap(), dir.path());
     assert_eq!(config.stores["src"].url, StoreUrl::File { path: root.join("src") });
     assert_eq!(config.functions[0].load.schema_file, root.join("schemas/t.json"));
-    assert_eq!(config.transfers[0].concurrency, 32);
+    assert_eq!(config.transfers[0].concurrency, 128);
 }
 
 #[test]

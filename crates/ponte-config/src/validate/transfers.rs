@@ -14,9 +14,14 @@ use crate::model::{
 use crate::raw::{IntOrString, RawEventStream, RawTransfer};
 use crate::{SqsQueue, StoreUrl};
 
-/// Objects in flight per transfer when none is configured: enough to hide
-/// S3's per-request latency, few enough to stay within a few MB each.
-pub(crate) const DEFAULT_CONCURRENCY: usize = 32;
+/// Objects in flight per transfer when none is configured. Small objects
+/// cost a round trip each, so this many hide a server's per-request
+/// latency: 20,000 objects of 1-64 KB from an S3 server on loopback whose
+/// answers take about 40 ms took 25.9 s at 32, 9.2 s at 128 (both cores
+/// then busy between client and server) and 12.0 s at 256. Memory does not
+/// grow with it: every copy claims its bytes from the run's memory budget
+/// first, so large objects are held back by the budget, not by this.
+pub(crate) const DEFAULT_CONCURRENCY: usize = 128;
 
 pub(super) fn transfers(
     raw: &[Spanned<RawTransfer>],
