@@ -2,11 +2,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore};
+use ponte_config::Backoff;
 use ponte_state::Listed;
 
 use crate::scope::Scope;
@@ -42,6 +44,12 @@ impl ObjectInfo {
 /// second per prefix).
 const LISTINGS_IN_FLIGHT: usize = 16;
 
+/// Attempts at each listing (a folder's first level, or one subfolder):
+/// split by subfolder a side takes several listings where it took one, so
+/// each is retried on its own rather than failing the whole run.
+const LISTING_ATTEMPTS: u32 = 3;
+const LISTING_BACKOFF: Backoff = Backoff { first: Duration::from_millis(100), max: Duration::from_secs(5) };
+
 /// Every object under `root` in `scope`, keyed by its path relative to
 /// `root`, in key order.
 ///
@@ -75,12 +83,12 @@ pub async fn list_side(
             (false, true) => Some(Path::from(root)),
             (false, false) => Some(Path::from(format!("{root}/{folder}"))),
         };
-        let top = store.list_with_delimiter(full.as_ref()).await?;
+        let top = with_retries(|| store.list_with_delimiter(full.as_ref())).await?;
         top.objects.into_iter().for_each(&mut add);
         let mut subfolders = futures::stream::iter(top.common_prefixes)
             .map(|prefix| {
                 let store = store.clone();
-                async move { store.list(Some(&prefix)).try_collect::<Vec<_>>().await }
+                async move { with_retries(|| store.list(Some(&prefix)).try_collect::<Vec<_>>()).await }
             })
             .buffer_unordered(LISTINGS_IN_FLIGHT);
         while let Some(objects) = subfolders.try_next().await? {
@@ -88,6 +96,39 @@ pub async fn list_side(
         }
     }
     Ok(out)
+}
+
+/// `listing`, tried again after a failure that another attempt may not
+/// meet (a lost connection, a server error), up to [`LISTING_ATTEMPTS`].
+async fn with_retries<T, F, Fut>(listing: F) -> object_store::Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = object_store::Result<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        match listing().await {
+            Err(e) if attempt < LISTING_ATTEMPTS && worth_retrying(&e) => {
+                tracing::debug!(attempt, error = %e, "listing failed; retrying");
+                tokio::time::sleep(LISTING_BACKOFF.after(attempt)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether another attempt could succeed: not when the store refused us or
+/// the request itself is wrong.
+fn worth_retrying(e: &object_store::Error) -> bool {
+    !matches!(
+        e,
+        object_store::Error::PermissionDenied { .. }
+            | object_store::Error::Unauthenticated { .. }
+            | object_store::Error::InvalidPath { .. }
+            | object_store::Error::NotSupported { .. }
+            | object_store::Error::NotImplemented { .. }
+    )
 }
 
 /// The store path of a relative key below `root`. Keys come from listings,
