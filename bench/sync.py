@@ -341,7 +341,7 @@ def write_report(rows, a):
         "carry no ETag and it hashes each object to answer a GET); moto (a Python S3 server). Sinks: a local "
         "folder; gcs (fake-gcs-server: ponte writes through the tests' XML-API front, gcs_xml.py, rclone to the "
         "emulator's JSON API). Ratios are the peer's time / ponte's time (above 1: ponte is faster). CPU s: the "
-        "tool's user + system time; server CPU s: what the S3 server (or, for a GCS sink, the GCS front) spent "
+        "tool's user + system time; server CPU s: what the S3 server (the GCS front for a folder source) spent "
         "meanwhile, so a server figure near the wall time means the server, not the tool, set the pace.",
         "",
         "| data | source | sink | tool | copy s | MB/s | objects/s | CPU s | server CPU s | peak RSS MB | re-sync s "
