@@ -317,7 +317,7 @@ def run_case(a, env, servers, gcs, data, dataset, source_kind, sink_kind, tool):
         shutil.rmtree(case / "state", ignore_errors=True)
         if sink_kind == "gcs":
             gcs_bucket(gcs[2], sink_bucket)
-        watched = server[0].pid if server else (gcs[0].pid if sink_kind == "gcs" else None)
+        watched = server[0].pid if server else None
         firsts.append(timed(run, env, watched))
         got = gcs_tree(gcs[2], sink_bucket) if sink_kind == "gcs" else tree_size(dst)
         if got != (objects, size):
@@ -341,7 +341,7 @@ def write_report(rows, a):
         "carry no ETag and it hashes each object to answer a GET); moto (a Python S3 server). Sinks: a local "
         "folder; gcs (fake-gcs-server: ponte writes through the tests' XML-API front, gcs_xml.py, rclone to the "
         "emulator's JSON API). Ratios are the peer's time / ponte's time (above 1: ponte is faster). CPU s: the "
-        "tool's user + system time; server CPU s: what the S3 server (the GCS front for a folder source) spent "
+        "tool's user + system time; server CPU s: what the S3 server spent "
         "meanwhile, so a server figure near the wall time means the server, not the tool, set the pace.",
         "",
         "| data | source | sink | tool | copy s | MB/s | objects/s | CPU s | server CPU s | peak RSS MB | re-sync s "

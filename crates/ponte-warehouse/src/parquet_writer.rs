@@ -17,7 +17,7 @@
 //! fresh helper thread: the column writers' buffers then grew on up to ten
 //! threads in turn, and glibc's allocator, which keeps an arena per thread,
 //! held each buffer's peak in every arena. With the same threads all along,
-//! a 5M-row load peaked at about 125 MB instead of 160-190 MB.
+//! a 5M-row load peaked at 131-144 MB instead of 160-190 MB.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
