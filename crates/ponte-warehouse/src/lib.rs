@@ -34,7 +34,9 @@ mod load;
 mod parquet_writer;
 mod query;
 mod result_cache;
+mod snapshot_table;
 mod spill_dir;
+mod truncate_dates;
 mod types;
 
 use arrow_array::RecordBatch;
