@@ -105,8 +105,14 @@ fn deal_row_groups(
             }
         }
     }
+    // Files without row groups (an empty table's) leave no share at all:
+    // DataFusion's plan stands, with its partition that yields no rows.
+    let groups: Vec<FileGroup> = groups.into_iter().filter(|g| !g.is_empty()).map(FileGroup::new).collect();
+    if groups.is_empty() {
+        return None;
+    }
     let mut config = config.clone();
-    config.file_groups = groups.into_iter().filter(|g| !g.is_empty()).map(FileGroup::new).collect();
+    config.file_groups = groups;
     Some(DataSourceExec::from_data_source(config))
 }
 
@@ -129,8 +135,13 @@ mod tests {
     /// 1,000 rows in 10 row groups of 100, `k` clustered: `k = 1` is rows
     /// 250..500, row groups 2 to 4.
     async fn table() -> (SessionContext, Arc<dyn ExecutionPlan>) {
-        let k: Int64Array = (0..1000).map(|i| i / 250).collect();
-        let v: Int64Array = (0..1000).collect();
+        table_of(1000).await
+    }
+
+    /// `rows` rows (`k = row / 250`) in row groups of 100.
+    async fn table_of(rows: i64) -> (SessionContext, Arc<dyn ExecutionPlan>) {
+        let k: Int64Array = (0..rows).map(|i| i / 250).collect();
+        let v: Int64Array = (0..rows).collect();
         let batch = RecordBatch::try_from_iter([("k", Arc::new(k) as _), ("v", Arc::new(v) as _)]).unwrap();
         let mut bytes = Vec::new();
         let properties = WriterProperties::builder().set_max_row_group_row_count(Some(100)).build();
@@ -153,7 +164,8 @@ mod tests {
                 .with_schema(batch.schema()),
         )
         .unwrap();
-        let table = SnapshotTable::new(files, HashMap::from([(path, 10)]));
+        let row_groups = usize::try_from(rows).unwrap().div_ceil(100);
+        let table = SnapshotTable::new(files, HashMap::from([(path, row_groups)]));
         ctx.register_table("t", Arc::new(table)).unwrap();
         let scan = ctx.sql("SELECT v FROM t WHERE k = 1").await.unwrap().create_physical_plan().await.unwrap();
         (ctx, scan)
@@ -188,5 +200,15 @@ mod tests {
         let of_key = collect(of_key.create_physical_plan().await.unwrap(), ctx.task_ctx()).await.unwrap();
         assert_eq!(of_key[0].column(0).as_primitive::<Int64Type>().value(0), 250);
         assert_eq!(of_key[0].column(1).as_primitive::<Int64Type>().value(0), (250..500).sum::<i64>());
+    }
+
+    #[tokio::test]
+    async fn an_empty_table_still_answers() {
+        let (ctx, _) = table_of(0).await;
+        let counted = ctx.sql("SELECT count(*), sum(v) FROM t").await.unwrap().collect().await.unwrap();
+        assert_eq!(counted[0].column(0).as_primitive::<Int64Type>().value(0), 0);
+        assert!(counted[0].column(1).is_null(0));
+        let rows = ctx.sql("SELECT v FROM t WHERE k = 1").await.unwrap().collect().await.unwrap();
+        assert_eq!(rows.iter().map(RecordBatch::num_rows).sum::<usize>(), 0);
     }
 }
