@@ -224,11 +224,13 @@ fn truncated_date<'a>(expr: &'a Expr, schema: &dyn ExprSchema) -> Option<(Unit, 
 mod tests {
     use super::*;
 
+    /// The day number (since 1970-01-01) of a date.
+    fn day(year: i32, month: u32, day: u32) -> i32 {
+        NaiveDate::from_ymd_opt(year, month, day).unwrap().num_days_from_ce() - EPOCH_FROM_CE
+    }
+
     #[test]
     fn units_follow_the_calendar() {
-        let day = |y, m, d| {
-            (NaiveDate::from_ymd_opt(y, m, d).unwrap() - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32
-        };
         assert_eq!(truncate(day(2024, 2, 29), Unit::Month), Some(day(2024, 2, 1)));
         assert_eq!(truncate(day(2024, 2, 29), Unit::Quarter), Some(day(2024, 1, 1)));
         assert_eq!(truncate(day(2024, 12, 31), Unit::Quarter), Some(day(2024, 10, 1)));
@@ -254,8 +256,8 @@ mod tests {
         use datafusion::execution::session_state::SessionStateBuilder;
         use datafusion::prelude::SessionContext;
 
-        let first = truncate_test_day(1700);
-        let days: Date32Array = (first..truncate_test_day(2262)).map(Some).chain([None]).collect();
+        let first = day(1700, 1, 1);
+        let days: Date32Array = (first..day(2262, 1, 1)).map(Some).chain([None]).collect();
         let batch = RecordBatch::try_from_iter([("d", Arc::new(days) as _)]).unwrap();
         let with_rule = SessionContext::new_with_state(
             SessionStateBuilder::new().with_default_features().with_optimizer_rule(Arc::new(TruncateDates)).build(),
@@ -286,11 +288,6 @@ mod tests {
             .collect()
             .await
             .unwrap();
-        let expected = NaiveDate::from_ymd_opt(9999, 12, 1).unwrap().num_days_from_ce() - EPOCH_FROM_CE;
-        assert_eq!(late[0].column(0).as_primitive::<Date32Type>().value(0), expected);
-    }
-
-    fn truncate_test_day(year: i32) -> i32 {
-        (NaiveDate::from_ymd_opt(year, 1, 1).unwrap().num_days_from_ce()) - EPOCH_FROM_CE
+        assert_eq!(late[0].column(0).as_primitive::<Date32Type>().value(0), day(9999, 12, 1));
     }
 }
