@@ -163,8 +163,8 @@ pub struct EmbeddedConfig {
     /// Bytes of query results kept in memory, keyed by the snapshots
     /// they were read from (so never stale); 0 turns the cache off.
     pub result_cache_bytes: u64,
-    /// Bytes of rows a clustered load sorts in memory before it spills
-    /// sorted runs to disk: the lever on a clustered load's peak memory.
+    /// Bytes of rows a clustered load holds in memory while it splits them
+    /// into ranges of keys and sorts each: the lever on its peak memory.
     pub sort_memory_bytes: u64,
 }
 
@@ -195,10 +195,11 @@ impl EmbeddedConfig {
     pub const DEFAULT_RESULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
     /// The default of `sort_memory_bytes`: 64 MiB. With the writer's
     /// slices, its encoding threads and the reader's queue on top, a
-    /// clustered load of the demo's 20M invoices peaked at 285 MB
+    /// clustered load of the demo's 20M invoices peaked at 277-287 MB
     /// (bench/results/load.md); the budget, not the table's size, sets that
-    /// peak. 128 MiB peaked at 359 MB and was slower (48 s against 38 s):
-    /// shorter runs merge about as fast and sort in cache.
+    /// peak. A quarter of it is split into the spill file at a time, and a
+    /// range of keys up to a quarter is sorted in memory: at 20M invoices
+    /// (about 3 GB in memory) 512 ranges fit, so no range is split twice.
     pub const DEFAULT_SORT_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
 }
 

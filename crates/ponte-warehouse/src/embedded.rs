@@ -131,8 +131,8 @@ impl EmbeddedWarehouse {
         }
     }
 
-    /// Lets a clustered write hold `bytes` of rows in memory before it
-    /// spills sorted runs to disk (the default is 64 MiB).
+    /// Lets a clustered write hold `bytes` of rows in memory while it
+    /// splits and sorts them (the default is 64 MiB).
     pub fn with_sort_memory(mut self, bytes: usize) -> Self {
         self.sort_memory_bytes = bytes;
         self

@@ -20,7 +20,7 @@
 //! a 5M-row load peaked at 131-144 MB instead of 160-190 MB.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use arrow_array::RecordBatch;
@@ -56,6 +56,8 @@ pub(crate) struct ParallelParquetWriter<W> {
     leaves_per_field: Vec<usize>,
     row_group_rows: usize,
     encoders: Encoders,
+    /// Time spent encoding each field so far, in nanoseconds.
+    costs: Arc<Vec<AtomicU64>>,
     /// Rows gathered for the next slice.
     gathering: Vec<RecordBatch>,
     gathered_rows: usize,
@@ -79,7 +81,8 @@ impl<W: AsyncFileWriter> ParallelParquetWriter<W> {
         let leaves_per_field: Vec<usize> =
             file.schema_descr().root_schema().get_fields().iter().map(|f| leaf_count(f)).collect();
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let encoders = Encoders::start(threads.min(leaves_per_field.len()).max(1))?;
+        let fields = leaves_per_field.len();
+        let encoders = Encoders::start(threads.min(fields).max(1))?;
         Ok(Self {
             schema,
             file,
@@ -87,6 +90,7 @@ impl<W: AsyncFileWriter> ParallelParquetWriter<W> {
             leaves_per_field,
             row_group_rows,
             encoders,
+            costs: Arc::new((0..fields).map(|_| AtomicU64::new(0)).collect()),
             gathering: Vec::new(),
             gathered_rows: 0,
             group_rows: 0,
@@ -121,6 +125,14 @@ impl<W: AsyncFileWriter> ParallelParquetWriter<W> {
             self.encode_slice(true).await?;
         }
         self.collect_encoded().await?;
+        let costs: Vec<String> = self
+            .schema
+            .fields()
+            .iter()
+            .zip(self.costs.iter())
+            .map(|(f, c)| format!("{}={}ms", f.name(), c.load(Ordering::Relaxed) / 1_000_000))
+            .collect();
+        tracing::debug!(costs = %costs.join(" "), "column encoding time");
         self.file.finish()?;
         self.drain().await?;
         self.out.complete().await?;
@@ -146,7 +158,19 @@ impl<W: AsyncFileWriter> ParallelParquetWriter<W> {
             self.group_rows = 0;
             self.row_groups += 1;
         }
-        let (work, done) = SliceWork::new(self.schema.clone(), &self.leaves_per_field, batches, writers, last);
+        // The costliest fields first: a slice is done when its last field
+        // is, and a cheap field last leaves the other threads idle least.
+        let mut order: Vec<usize> = (0..self.leaves_per_field.len()).collect();
+        order.sort_by_key(|&f| std::cmp::Reverse(self.costs[f].load(Ordering::Relaxed)));
+        let (work, done) = SliceWork::new(
+            self.schema.clone(),
+            &self.leaves_per_field,
+            batches,
+            writers,
+            last,
+            order,
+            self.costs.clone(),
+        );
         self.encoders.run(&work)?;
         self.encoding = Some((work, done));
         Ok(())
@@ -223,8 +247,11 @@ struct SliceWork {
     close: bool,
     writers: Vec<Mutex<Option<Vec<ArrowColumnWriter>>>>,
     done: Vec<Mutex<Option<Result<FieldDone, ParquetError>>>>,
-    /// The next field to take.
+    /// The order fields are taken in, and the next to take.
+    order: Vec<usize>,
     next: AtomicUsize,
+    /// Where each field's encoding time is added up.
+    costs: Arc<Vec<AtomicU64>>,
     /// Threads still working on the slice; the last one to finish says so.
     working: AtomicUsize,
     finished: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
@@ -237,6 +264,8 @@ impl SliceWork {
         batches: Vec<RecordBatch>,
         writers: Vec<ArrowColumnWriter>,
         close: bool,
+        order: Vec<usize>,
+        costs: Arc<Vec<AtomicU64>>,
     ) -> (Arc<Self>, tokio::sync::oneshot::Receiver<()>) {
         let mut writers = writers.into_iter();
         let per_field =
@@ -248,7 +277,9 @@ impl SliceWork {
             close,
             writers: per_field,
             done: leaves_per_field.iter().map(|_| Mutex::new(None)).collect(),
+            order,
             next: AtomicUsize::new(0),
+            costs,
             working: AtomicUsize::new(0),
             finished: Mutex::new(Some(finished)),
         };
@@ -259,11 +290,8 @@ impl SliceWork {
     /// fails that field (and so the load), not the thread.
     fn run(&self) {
         self.working.fetch_add(1, Ordering::AcqRel);
-        loop {
-            let field = self.next.fetch_add(1, Ordering::AcqRel);
-            if field >= self.writers.len() {
-                break;
-            }
+        while let Some(&field) = self.order.get(self.next.fetch_add(1, Ordering::AcqRel)) {
+            let started = std::time::Instant::now();
             let writers = self.writers[field].lock().expect("not poisoned").take().unwrap_or_default();
             let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 encode_field(&self.schema, field, &self.batches, writers, self.close)
@@ -271,6 +299,7 @@ impl SliceWork {
             .unwrap_or_else(|_| {
                 Err(ParquetError::General(format!("encoding column `{}` panicked", self.schema.field(field).name())))
             });
+            self.costs[field].fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
             *self.done[field].lock().expect("not poisoned") = Some(result);
         }
         // The last thread out says the slice is done: every field was taken

@@ -96,8 +96,8 @@ impl Progress {
 
     fn show(&self) {
         let (done, files) = (self.files_done.load(Ordering::Relaxed), self.files.load(Ordering::Relaxed));
-        // After the last file, a clustered table still merges its sorted
-        // runs and every table finishes its file: say so, or the bar looks stuck.
+        // After the last file, a clustered table still sorts its ranges of
+        // keys and every table finishes its file: say so, or the bar looks stuck.
         let then = if done == files && files > 0 { "; finishing the table" } else { "" };
         self.bar
             .set_message(format!("{done}/{files} files, {} rows{then}", HumanCount(self.rows.load(Ordering::Relaxed))));

@@ -1,19 +1,10 @@
-//! Clustering for the embedded warehouse: a table's rows written sorted by
-//! its cluster columns, in bounded memory.
-//!
-//! Sorted rows give every row group and page of the snapshot a narrow range
-//! of the cluster columns in its statistics, so a query filtering on them
-//! (an explore's access filter on the customer's id) reads the few row
-//! groups and pages that hold its rows and skips the rest. BigQuery does the
-//! same with its clustered tables; this is the embedded warehouse's way.
-//!
-//! The sort is DataFusion's external sort: rows are buffered up to a memory
-//! budget, then sorted and spilled to disk as compressed Arrow IPC runs,
-//! which are merged at the end. Spill files live in a folder of the write's
-//! own that is removed when the sort ends, whether it finished or failed,
-//! and by the next write if the process was killed ([`crate::spill_dir`]).
+//! The fallback for a share of a clustered write that splitting could not
+//! bring within the memory budget: DataFusion's external sort. Rows are
+//! buffered up to the budget, sorted and spilled as LZ4-compressed Arrow IPC
+//! runs, which are merged at the end. Slower than the split (its merge runs
+//! on one core and re-spills), but bounded whatever the keys.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use arrow_schema::{SchemaRef, SortOptions};
@@ -32,28 +23,20 @@ use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::{StreamExt, TryStreamExt};
 
-use crate::spill_dir::SpillDir;
 use crate::{BatchStream, WarehouseError};
 
-/// How a clustered write sorts.
-#[derive(Debug, Clone)]
-pub(crate) struct SortBudget {
-    /// Bytes of rows held in memory before a sorted run is spilled.
-    pub memory_bytes: usize,
-    /// Where spill files go; `None`: the system's temporary folder.
-    pub spill_dir: Option<PathBuf>,
-}
-
-/// `batches`, sorted by `columns` (ascending, NULLs first), as a stream.
+/// `batches`, sorted by `columns` (ascending, NULLs first), spilling into
+/// `spill_dir`.
 ///
 /// Nothing is read until the returned stream is polled. An error from
 /// `batches` ends the sorted stream with that error; so does a failed
 /// spill (a full disk), naming the folder.
-pub(crate) fn sorted(
+pub(super) fn sorted(
     batches: BatchStream,
     schema: SchemaRef,
     columns: &[String],
-    budget: &SortBudget,
+    memory_bytes: usize,
+    spill_dir: &Path,
 ) -> Result<BatchStream, WarehouseError> {
     let ordering = columns
         .iter()
@@ -65,31 +48,20 @@ pub(crate) fn sorted(
     let Some(ordering) = LexOrdering::new(ordering) else {
         return Ok(batches);
     };
-    // The write's own folder under the spill root, swept by the next
-    // write if this process is killed mid-sort.
-    let spill = match &budget.spill_dir {
-        Some(root) => Some(SpillDir::create(root).map_err(|e| {
-            WarehouseError::Sort(format!("cannot create a spill folder under {}: {e}", root.display()))
-        })?),
-        None => None,
-    };
-    let task = task_context(budget.memory_bytes, spill.as_ref().map(SpillDir::path))?;
+    let task = task_context(memory_bytes, spill_dir)?;
     let input = Arc::new(OnceStream::new(schema.clone(), batches));
     let source = StreamingTableExec::try_new(schema.clone(), vec![input], None, [], false, None)
         .map_err(|e| WarehouseError::Sort(format!("cannot set it up: {e}")))?;
     let sort = SortExec::new(ordering, Arc::new(source));
     let output = sort.execute(0, task).map_err(|e| WarehouseError::Sort(format!("cannot start it: {e}")))?;
-    // The stream owns the folder: it goes when the stream is dropped.
-    Ok(output.map_err(move |e| from_datafusion(e, spill.as_ref().map(SpillDir::path))).boxed())
+    let spill_dir = spill_dir.to_path_buf();
+    Ok(output.map_err(move |e| from_datafusion(e, &spill_dir)).boxed())
 }
 
 /// A task context whose runtime holds `memory_bytes` and spills,
-/// LZ4-compressed, into `spill_dir` (the system's temporary folder if none).
-fn task_context(memory_bytes: usize, spill_dir: Option<&Path>) -> Result<Arc<TaskContext>, WarehouseError> {
-    let mode = match spill_dir {
-        Some(dir) => DiskManagerMode::Directories(vec![dir.to_path_buf()]),
-        None => DiskManagerMode::OsTmpDirectory,
-    };
+/// LZ4-compressed, into `spill_dir`.
+fn task_context(memory_bytes: usize, spill_dir: &Path) -> Result<Arc<TaskContext>, WarehouseError> {
+    let mode = DiskManagerMode::Directories(vec![spill_dir.to_path_buf()]);
     let runtime = RuntimeEnvBuilder::new()
         .with_memory_pool(Arc::new(FairSpillPool::new(memory_bytes)))
         .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(mode))
@@ -105,7 +77,7 @@ fn task_context(memory_bytes: usize, spill_dir: Option<&Path>) -> Result<Arc<Tas
 
 /// The sort's error as the warehouse's: an error the input stream carried
 /// comes back as it was; the sort's own names what failed.
-fn from_datafusion(e: DataFusionError, spill_dir: Option<&Path>) -> WarehouseError {
+fn from_datafusion(e: DataFusionError, spill_dir: &Path) -> WarehouseError {
     match e.find_root() {
         DataFusionError::External(inner) => match inner.downcast_ref::<InputError>() {
             Some(InputError(message)) => WarehouseError::Source(message.clone()),
@@ -114,11 +86,7 @@ fn from_datafusion(e: DataFusionError, spill_dir: Option<&Path>) -> WarehouseErr
         DataFusionError::ResourcesExhausted(message) => {
             WarehouseError::Sort(format!("ran out of its memory budget: {message}"))
         }
-        other => {
-            let place =
-                spill_dir.map_or_else(|| "the system's temporary folder".to_owned(), |d| d.display().to_string());
-            WarehouseError::Sort(format!("failed (spilling to {place}): {other}"))
-        }
+        other => WarehouseError::Sort(format!("failed (spilling to {}): {other}", spill_dir.display())),
     }
 }
 

@@ -1,0 +1,293 @@
+//! The cluster key of a row, and how the key space is split into ranges.
+//!
+//! Keys are compared in arrow's row format: one byte string per row whose
+//! byte order is the sort's order (ascending, NULLs first, floats in total
+//! order), whatever the columns' types. The split between ranges and the
+//! sort inside a range therefore agree on every key.
+
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_ord::sort::{SortColumn, lexsort_to_indices};
+use arrow_row::{OwnedRow, Row, RowConverter, Rows, SortField};
+use arrow_schema::{SchemaRef, SortOptions};
+
+use crate::WarehouseError;
+
+/// The order a clustered table's rows are written in.
+const ORDER: SortOptions = SortOptions { descending: false, nulls_first: true };
+
+/// The cluster columns of a schema, and their keys.
+pub(super) struct SortKeys {
+    columns: Vec<usize>,
+    converter: RowConverter,
+    /// Whether every row's key has the same length (fixed-width columns
+    /// only): such keys of up to 16 bytes compare as integers.
+    fixed_width: bool,
+}
+
+impl SortKeys {
+    /// The keys of `names` in `schema`; an error names a column that is not
+    /// there or cannot be ordered.
+    pub(super) fn new(schema: &SchemaRef, names: &[String]) -> Result<Self, WarehouseError> {
+        let mut columns = Vec::with_capacity(names.len());
+        let mut fields = Vec::with_capacity(names.len());
+        for name in names {
+            let index = schema
+                .index_of(name)
+                .map_err(|_| WarehouseError::Sort(format!("cannot cluster by `{name}`: no such column")))?;
+            columns.push(index);
+            fields.push(SortField::new_with_options(schema.field(index).data_type().clone(), ORDER));
+        }
+        let fixed_width = columns.iter().all(|&c| schema.field(c).data_type().primitive_width().is_some());
+        let converter = RowConverter::new(fields)
+            .map_err(|e| WarehouseError::Sort(format!("cannot cluster by {}: {e}", names.join(", "))))?;
+        Ok(Self { columns, converter, fixed_width })
+    }
+
+    pub(super) fn fixed_width(&self) -> bool {
+        self.fixed_width
+    }
+
+    /// The keys of a batch's rows, comparable as bytes.
+    pub(super) fn rows(&self, batch: &RecordBatch) -> Result<Rows, WarehouseError> {
+        let columns: Vec<ArrayRef> = self.columns.iter().map(|&c| batch.column(c).clone()).collect();
+        self.converter.convert_columns(&columns).map_err(sort_error)
+    }
+
+    /// The rows of `batches` in key order, as (batch, row) pairs.
+    pub(super) fn order(&self, batches: &[RecordBatch]) -> Result<Vec<(usize, usize)>, WarehouseError> {
+        let mut sort_columns = Vec::with_capacity(self.columns.len());
+        for &c in &self.columns {
+            let parts: Vec<&dyn arrow_array::Array> = batches.iter().map(|b| b.column(c).as_ref()).collect();
+            let values = arrow_select::concat::concat(&parts).map_err(sort_error)?;
+            sort_columns.push(SortColumn { values, options: Some(ORDER) });
+        }
+        let sorted = lexsort_to_indices(&sort_columns, None).map_err(sort_error)?;
+        // Where each batch starts among all the rows.
+        let starts: Vec<usize> = batches
+            .iter()
+            .scan(0, |start, b| {
+                let this = *start;
+                *start += b.num_rows();
+                Some(this)
+            })
+            .collect();
+        Ok(sorted
+            .values()
+            .iter()
+            .map(|&i| {
+                let i = i as usize;
+                let batch = starts.partition_point(|&s| s <= i) - 1;
+                (batch, i - starts[batch])
+            })
+            .collect())
+    }
+}
+
+pub(super) fn sort_error(e: impl std::fmt::Display) -> WarehouseError {
+    WarehouseError::Sort(e.to_string())
+}
+
+/// An evenly spaced sample of the keys offered to it, of bounded size.
+///
+/// Every `stride`-th key is kept; when the sample is full, every other
+/// kept key is dropped and the stride doubles. The sample stays spread
+/// over all the keys seen so far, in any number, without a random source.
+#[derive(Debug, Clone)]
+pub(super) struct KeySample {
+    keys: Vec<OwnedRow>,
+    capacity: usize,
+    stride: u64,
+    seen: u64,
+}
+
+impl KeySample {
+    /// A sample that keeps between `capacity / 2` and `capacity` keys once
+    /// that many were seen.
+    pub(super) fn new(capacity: usize) -> Self {
+        Self { keys: Vec::new(), capacity: capacity.max(2), stride: 1, seen: 0 }
+    }
+
+    pub(super) fn offer(&mut self, key: Row<'_>) {
+        if self.seen.is_multiple_of(self.stride) {
+            self.keys.push(key.owned());
+            if self.keys.len() >= self.capacity {
+                let mut index = 0;
+                self.keys.retain(|_| {
+                    index += 1;
+                    index % 2 == 1
+                });
+                self.stride *= 2;
+            }
+        }
+        self.seen += 1;
+    }
+
+    /// The sampled keys, sorted.
+    pub(super) fn into_sorted(mut self) -> Vec<OwnedRow> {
+        self.keys.sort_unstable();
+        self.keys
+    }
+}
+
+/// How the key space is split: ranges between boundary keys, in order, and
+/// a share of its own for each key so frequent that it would fill a range
+/// alone. Such a share holds one key, so it needs no sorting, and it is
+/// never split again.
+#[derive(Debug)]
+pub(super) struct Splitter {
+    boundaries: Vec<OwnedRow>,
+    /// The boundaries as integers, when keys are short and of one length:
+    /// a row's share is then found without comparing bytes.
+    short: Option<Vec<u128>>,
+    /// For each boundary, the share of keys below it (down to the previous
+    /// boundary) and, for a frequent key, the share of the key itself.
+    below: Vec<usize>,
+    equal: Vec<Option<usize>>,
+    /// The share of keys above the last boundary.
+    above: usize,
+}
+
+impl Splitter {
+    /// Up to `ranges` ranges from a sorted sample of the keys: the sample's
+    /// quantiles bound them, so each range expects about as many rows.
+    ///
+    /// `fixed_width`: every key has the same length (see [`SortKeys`]).
+    pub(super) fn from_sample(sample: &[OwnedRow], ranges: usize, fixed_width: bool) -> Self {
+        let n = sample.len();
+        let ranges = ranges.max(1);
+        // A key is frequent when its sampled rows alone would fill a range.
+        let frequent = (n / ranges).max(2);
+        let mut boundaries: Vec<OwnedRow> = Vec::new();
+        for i in 1..ranges {
+            let key = &sample[i * n / ranges..];
+            let Some(key) = key.first() else { break };
+            if boundaries.last().is_none_or(|last| last.row() < key.row()) {
+                boundaries.push(key.clone());
+            }
+        }
+        let mut below = Vec::with_capacity(boundaries.len());
+        let mut equal = Vec::with_capacity(boundaries.len());
+        let mut share = 0;
+        for key in &boundaries {
+            below.push(share);
+            share += 1;
+            let first = sample.partition_point(|k| k.row() < key.row());
+            let past = sample.partition_point(|k| k.row() <= key.row());
+            if past - first >= frequent {
+                equal.push(Some(share));
+                share += 1;
+            } else {
+                equal.push(None);
+            }
+        }
+        let short = (fixed_width && sample.first().is_some_and(|k| k.row().as_ref().len() <= 16))
+            .then(|| boundaries.iter().map(|b| short_key(b.row())).collect());
+        Self { boundaries, short, below, equal, above: share }
+    }
+
+    /// How many shares the rows are split into.
+    pub(super) fn shares(&self) -> usize {
+        self.above + 1
+    }
+
+    /// Whether a share holds one key only.
+    pub(super) fn is_single_key(&self, share: usize) -> bool {
+        self.equal.contains(&Some(share))
+    }
+
+    /// The share of a key.
+    pub(super) fn share_of(&self, key: Row<'_>) -> usize {
+        let (at, equal) = match &self.short {
+            Some(short) => {
+                let key = short_key(key);
+                let at = short.partition_point(|&b| b < key);
+                (at, short.get(at) == Some(&key))
+            }
+            None => {
+                let at = self.boundaries.partition_point(|b| b.row() < key);
+                (at, self.boundaries.get(at).is_some_and(|b| b.row() == key))
+            }
+        };
+        if at == self.boundaries.len() {
+            return self.above;
+        }
+        match self.equal[at] {
+            Some(own) if equal => own,
+            _ => self.below[at],
+        }
+    }
+}
+
+/// A key of at most 16 bytes as an integer that orders as its bytes do
+/// among keys of the same length (big-endian, zero-padded).
+fn short_key(key: Row<'_>) -> u128 {
+    let mut bytes = [0u8; 16];
+    let key = key.as_ref();
+    bytes[..key.len()].copy_from_slice(key);
+    u128::from_be_bytes(bytes)
+}
+
+/// Keys of a single Int64 column, for tests.
+#[cfg(test)]
+pub(super) fn int_keys(values: &[Option<i64>]) -> Vec<OwnedRow> {
+    let converter = RowConverter::new(vec![SortField::new_with_options(arrow_schema::DataType::Int64, ORDER)]).unwrap();
+    let array: ArrayRef = std::sync::Arc::new(arrow_array::Int64Array::from(values.to_vec()));
+    let rows = converter.convert_columns(&[array]).unwrap();
+    rows.iter().map(|r| r.owned()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sample_stays_bounded_and_evenly_spread() {
+        let keys = int_keys(&(0..10_000).map(Some).collect::<Vec<_>>());
+        let mut sample = KeySample::new(100);
+        for k in &keys {
+            sample.offer(k.row());
+        }
+        let sampled = sample.into_sorted();
+        assert!((50..100).contains(&sampled.len()), "{}", sampled.len());
+        // Every 128th key: 0, 128, 256, ...
+        let expected = int_keys(&(0..10_000).step_by(128).map(Some).collect::<Vec<_>>());
+        assert_eq!(sampled, expected);
+    }
+
+    #[test]
+    fn shares_follow_the_key_order_and_a_frequent_key_gets_its_own() {
+        // 1..=100 once each, and 50 a hundred times more: half the sample.
+        let mut values: Vec<Option<i64>> = (1..=100).map(Some).collect();
+        values.extend(std::iter::repeat_n(Some(50), 100));
+        values.push(None);
+        let mut sample = int_keys(&values);
+        sample.sort_unstable();
+        for short in [true, false] {
+            shares_in_order(&Splitter::from_sample(&sample, 8, short));
+        }
+    }
+
+    fn shares_in_order(splitter: &Splitter) {
+        let fifty = splitter.share_of(int_keys(&[Some(50)])[0].row());
+        assert!(splitter.is_single_key(fifty));
+        assert_eq!((0..splitter.shares()).filter(|&s| splitter.is_single_key(s)).count(), 1);
+        let probe: Vec<Option<i64>> = [None].into_iter().chain((-5..=110).map(Some)).collect();
+        let shares: Vec<usize> = int_keys(&probe).iter().map(|k| splitter.share_of(k.row())).collect();
+        assert!(shares.windows(2).all(|w| w[0] <= w[1]), "shares in key order: {shares:?}");
+        assert_eq!(shares[0], 0, "NULLs come first");
+        assert_eq!(*shares.last().unwrap(), splitter.shares() - 1);
+        let around: Vec<usize> = int_keys(&[Some(49), Some(51)]).iter().map(|k| splitter.share_of(k.row())).collect();
+        assert!(around[0] < fifty && fifty < around[1], "{around:?} around {fifty}");
+    }
+
+    #[test]
+    fn an_empty_or_single_key_sample_makes_one_share() {
+        assert_eq!(Splitter::from_sample(&[], 16, true).shares(), 1);
+        let one = int_keys(&[Some(7); 64]);
+        let splitter = Splitter::from_sample(&one, 16, false);
+        // The key itself is a boundary with a share of its own, between
+        // the keys below and above it.
+        assert_eq!(splitter.shares(), 3);
+        assert!(splitter.is_single_key(splitter.share_of(one[0].row())));
+    }
+}

@@ -1,0 +1,130 @@
+//! One spill file of a clustered write: the rows of every share of one
+//! split, in one Arrow IPC file.
+//!
+//! Rows arrive in chunks; each chunk's rows, grouped by share, are appended
+//! as one IPC batch per share, and the file remembers which batches are
+//! whose. A share is read back by seeking to its batches, so one file
+//! written front to back serves every share, however many there are, and
+//! the write keeps one file open, not one per share. Batches are
+//! LZ4-compressed (what DataFusion's sort spilled with before).
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use arrow_array::RecordBatch;
+use arrow_ipc::reader::FileReader;
+use arrow_ipc::writer::FileWriter;
+use arrow_schema::Schema;
+
+use crate::WarehouseError;
+
+/// What the file holds of one share.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Share {
+    /// Its IPC batches, in the order written.
+    batches: Vec<usize>,
+    pub(super) rows: usize,
+    /// Its rows' size in memory, estimated from the chunks they came in.
+    pub(super) bytes: usize,
+}
+
+/// A spill file being written.
+pub(super) struct SpillWriter {
+    path: RemovedOnDrop,
+    writer: FileWriter<BufWriter<File>>,
+    written: usize,
+    shares: Vec<Share>,
+}
+
+impl SpillWriter {
+    /// A new file at `path` for `shares` shares of rows of `schema`.
+    pub(super) fn create(path: PathBuf, schema: &Schema, shares: usize) -> Result<Self, WarehouseError> {
+        let file = File::create(&path).map_err(|e| io_error("create", &path, e))?;
+        let path = RemovedOnDrop(path);
+        let writer = FileWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema)
+            .map_err(|e| io_error("create", &path.0, e))?;
+        Ok(Self { path, writer, written: 0, shares: vec![Share::default(); shares] })
+    }
+
+    /// Appends rows of `share`; `bytes` is their estimated size in memory.
+    pub(super) fn append(&mut self, share: usize, rows: &RecordBatch, bytes: usize) -> Result<(), WarehouseError> {
+        self.writer.write(rows).map_err(|e| io_error("write", &self.path.0, e))?;
+        let entry = &mut self.shares[share];
+        entry.batches.push(self.written);
+        entry.rows += rows.num_rows();
+        entry.bytes += bytes;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Completes the file, ready to be read share by share.
+    pub(super) fn finish(self) -> Result<Spilled, WarehouseError> {
+        let Self { path, mut writer, shares, .. } = self;
+        let failed = |e: &dyn std::fmt::Display| io_error("write", &path.0, e);
+        writer.finish().map_err(|e| failed(&e))?;
+        let file = writer.into_inner().map_err(|e| failed(&e))?;
+        file.into_inner().map_err(|e| failed(&e.into_error()))?;
+        Ok(Spilled { path, shares })
+    }
+}
+
+/// A spill file's path; the file goes with it, whether it was completed
+/// or the write failed or was cancelled half way.
+#[derive(Debug)]
+struct RemovedOnDrop(PathBuf);
+
+impl Drop for RemovedOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A completed spill file; removed when dropped.
+#[derive(Debug)]
+pub(super) struct Spilled {
+    path: RemovedOnDrop,
+    shares: Vec<Share>,
+}
+
+impl Spilled {
+    pub(super) fn shares(&self) -> &[Share] {
+        &self.shares
+    }
+
+    /// The rows of share `index`, batch by batch, in the order written.
+    pub(super) fn read(&self, index: usize) -> Result<ShareReader, WarehouseError> {
+        let path = &self.path.0;
+        let file = File::open(path).map_err(|e| io_error("read", path, e))?;
+        // Unbuffered: every batch is a seek, which would drop a buffer's
+        // contents, and the reader asks for a batch's bytes in one read.
+        let reader = FileReader::try_new(file, None).map_err(|e| io_error("read", path, e))?;
+        Ok(ShareReader { path: path.clone(), reader, batches: self.shares[index].batches.clone().into_iter() })
+    }
+}
+
+/// The batches of one share of a spill file.
+pub(super) struct ShareReader {
+    path: PathBuf,
+    reader: FileReader<File>,
+    batches: std::vec::IntoIter<usize>,
+}
+
+impl Iterator for ShareReader {
+    type Item = Result<RecordBatch, WarehouseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let index = self.batches.next()?;
+        let batch =
+            self.reader.set_index(index).and_then(|()| self.reader.next().transpose()).map_err(|e| e.to_string());
+        Some(match batch {
+            Ok(Some(batch)) => Ok(batch),
+            Ok(None) => Err(io_error("read", &self.path, format!("batch {index} is missing"))),
+            Err(e) => Err(io_error("read", &self.path, e)),
+        })
+    }
+}
+
+fn io_error(what: &str, path: &Path, e: impl std::fmt::Display) -> WarehouseError {
+    WarehouseError::Sort(format!("cannot {what} its spill file {}: {e}", path.display()))
+}

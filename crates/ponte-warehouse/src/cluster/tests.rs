@@ -1,0 +1,200 @@
+//! The split sort against its contract, down every path it can take: rows
+//! that fit in memory, one split, shares split again, a frequent key, the
+//! external sort, a failing input and a reader that goes away.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use arrow_array::builder::{Int32Builder, ListBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, Int64Type};
+use arrow_array::{Array, ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray, StructArray};
+use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
+use futures::StreamExt;
+
+use super::*;
+
+fn schema() -> SchemaRef {
+    let member = Fields::from(vec![Field::new("a", DataType::Int32, false)]);
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("k", DataType::Int64, true),
+        Field::new("s", DataType::Utf8, false),
+        Field::new("list", DataType::List(Arc::new(Field::new("item", DataType::Int32, true))), false),
+        Field::new("st", DataType::Struct(member), false),
+    ]))
+}
+
+/// The rows with ids `ids`, every column a function of the id, so a row
+/// put together from two source rows shows; `key` gives `k`.
+fn batch(ids: &[i64], key: &dyn Fn(i64) -> Option<i64>) -> RecordBatch {
+    let mut list = ListBuilder::new(Int32Builder::new());
+    for &id in ids {
+        for n in 0..id % 3 {
+            list.values().append_value((id + n) as i32);
+        }
+        list.append(true);
+    }
+    let member: ArrayRef = Arc::new(Int32Array::from_iter_values(ids.iter().map(|&id| id as i32)));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from(ids.to_vec())),
+        Arc::new(Int64Array::from(ids.iter().map(|&id| key(id)).collect::<Vec<_>>())),
+        Arc::new(StringArray::from_iter_values(ids.iter().map(|id| format!("v{}", id % 13)))),
+        Arc::new(list.finish()),
+        Arc::new(StructArray::from(vec![(Arc::new(Field::new("a", DataType::Int32, false)), member)])),
+    ];
+    RecordBatch::try_new(schema(), columns).unwrap()
+}
+
+fn input(rows: i64, key: &dyn Fn(i64) -> Option<i64>) -> BatchStream {
+    let batches: Vec<_> = (0..rows).collect::<Vec<_>>().chunks(1000).map(|ids| Ok(batch(ids, key))).collect();
+    futures::stream::iter(batches).boxed()
+}
+
+/// Scattered keys, a NULL now and then.
+fn scattered(id: i64) -> Option<i64> {
+    (id % 97 != 0).then_some(id * 2_654_435_761 % 1000)
+}
+
+fn budget(dir: &Path, memory_bytes: usize) -> SortBudget {
+    SortBudget { memory_bytes, spill_dir: Some(dir.to_path_buf()) }
+}
+
+fn columns() -> Vec<String> {
+    vec!["k".into(), "s".into()]
+}
+
+/// Every row once, whole, in (k, s) order; the spill folder emptied.
+async fn check(sorted: BatchStream, rows: i64, dir: &Path) {
+    let batches: Vec<RecordBatch> = sorted.map(Result::unwrap).collect().await;
+    let mut ids = Vec::new();
+    let mut keys = Vec::new();
+    for b in &batches {
+        let id = b.column(0).as_primitive::<Int64Type>();
+        let k = b.column(1).as_primitive::<Int64Type>();
+        let s = b.column(2).as_string::<i32>();
+        let list = b.column(3).as_list::<i32>();
+        let st = b.column(4).as_struct().column(0).as_primitive::<Int32Type>();
+        for r in 0..b.num_rows() {
+            let i = id.value(r);
+            assert_eq!(s.value(r), format!("v{}", i % 13), "row {i}");
+            let items: Vec<i32> = list.value(r).as_primitive::<Int32Type>().values().to_vec();
+            assert_eq!(items, (0..i % 3).map(|n| (i + n) as i32).collect::<Vec<_>>(), "row {i}");
+            assert_eq!(st.value(r), i as i32, "row {i}");
+            ids.push(i);
+            keys.push(((!k.is_null(r)).then(|| k.value(r)), s.value(r).to_owned()));
+        }
+    }
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "rows in (k, s) order, NULLs first");
+    ids.sort_unstable();
+    assert_eq!(ids, (0..rows).collect::<Vec<_>>(), "every row once");
+    assert_eq!(std::fs::read_dir(dir).unwrap().count(), 0, "the spill folder is removed");
+}
+
+fn count(counter: &AtomicUsize) -> usize {
+    counter.load(Ordering::Relaxed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_that_fit_sort_in_memory_without_spilling() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = Arc::new(SortReport::default());
+    let sorted =
+        sort_with(input(5_000, &scattered), schema(), &columns(), &budget(dir.path(), 64 << 20), 3, report.clone());
+    check(sorted.unwrap(), 5_000, dir.path()).await;
+    assert_eq!(count(&report.spill_files), 0);
+    assert_eq!(count(&report.shares_sorted), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_beyond_the_budget_are_split_once_and_each_share_sorted_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = Arc::new(SortReport::default());
+    // About 5 MB of rows, a 1 MB budget.
+    let sorted =
+        sort_with(input(100_000, &scattered), schema(), &columns(), &budget(dir.path(), 1 << 20), 3, report.clone());
+    check(sorted.unwrap(), 100_000, dir.path()).await;
+    assert_eq!(count(&report.spill_files), 1, "one split, no share split again");
+    assert!(count(&report.shares_sorted) > 10, "{report:?}");
+    assert_eq!(count(&report.external_sorts), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_ordered_by_the_key_splits_its_last_share_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = Arc::new(SortReport::default());
+    // The first rows hold the lowest keys only: the split they make sends
+    // almost every row to the last share, which is split from its own sample.
+    let ordered = |id: i64| Some(id / 10);
+    let sorted =
+        sort_with(input(100_000, &ordered), schema(), &columns(), &budget(dir.path(), 1 << 20), 3, report.clone());
+    check(sorted.unwrap(), 100_000, dir.path()).await;
+    assert!(count(&report.spill_files) > 1, "{report:?}");
+    assert_eq!(count(&report.external_sorts), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_share_still_too_large_at_the_last_depth_is_sorted_externally() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = Arc::new(SortReport::default());
+    let ordered = |id: i64| Some(id / 10);
+    // The smallest budget the config takes (the external sort needs room
+    // for a few batches), and rows well beyond it.
+    let sorted =
+        sort_with(input(400_000, &ordered), schema(), &columns(), &budget(dir.path(), 8 << 20), 0, report.clone());
+    check(sorted.unwrap(), 400_000, dir.path()).await;
+    assert_eq!(count(&report.spill_files), 1);
+    assert!(count(&report.external_sorts) > 0, "{report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_of_half_the_rows_gets_a_share_that_needs_no_sort() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = Arc::new(SortReport::default());
+    let half = |id: i64| if id % 2 == 0 { Some(500) } else { scattered(id) };
+    // One sort column: the frequent key is the whole key.
+    let sorted =
+        sort_with(input(100_000, &half), schema(), &["k".into()], &budget(dir.path(), 1 << 20), 3, report.clone());
+    let batches: Vec<RecordBatch> = sorted.unwrap().map(Result::unwrap).collect().await;
+    let keys: Vec<Option<i64>> = batches.iter().flat_map(|b| b.column(1).as_primitive::<Int64Type>().iter()).collect();
+    assert_eq!(keys.len(), 100_000);
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(
+        keys.iter().filter(|k| **k == Some(500)).count(),
+        50_000 + (0..100_000).filter(|&i| i % 2 == 1 && scattered(i) == Some(500)).count()
+    );
+    assert!(count(&report.single_key_shares) > 0, "{report:?}");
+    assert_eq!(count(&report.external_sorts), 0);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_input_ends_the_sort_with_its_error_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let good: Vec<_> =
+        (0..60).map(|n| Ok(batch(&(n * 1000..(n + 1) * 1000).collect::<Vec<_>>(), &scattered))).collect();
+    let failing = futures::stream::iter(good)
+        .chain(futures::stream::iter([Err(WarehouseError::Source("day-42.parquet: truncated".into()))]))
+        .boxed();
+    let sorted = sorted(failing, schema(), &columns(), &budget(dir.path(), 1 << 20)).unwrap();
+    let results: Vec<_> = sorted.collect().await;
+    assert_eq!(results.len(), 1, "no rows before the error");
+    let err = results.into_iter().next().unwrap().unwrap_err().to_string();
+    assert!(err.contains("day-42.parquet: truncated"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_goes_away_stops_the_sort_and_its_files_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sorted = sorted(input(100_000, &scattered), schema(), &columns(), &budget(dir.path(), 1 << 20)).unwrap();
+    assert!(sorted.next().await.unwrap().is_ok());
+    assert!(std::fs::read_dir(dir.path()).unwrap().count() > 0, "the sort is under way");
+    drop(sorted);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_dir(dir.path()).unwrap().count() > 0 {
+        assert!(std::time::Instant::now() < deadline, "the spill folder is still there");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
