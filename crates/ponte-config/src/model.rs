@@ -195,7 +195,7 @@ impl EmbeddedConfig {
     pub const DEFAULT_RESULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
     /// The default of `sort_memory_bytes`: 64 MiB. With the writer's
     /// slices, its encoding threads and the reader's queue on top, a
-    /// clustered load of the demo's 20M invoices peaked at 277-287 MB
+    /// clustered load of the demo's 20M invoices peaked at 267-273 MB
     /// (bench/results/load.md); the budget, not the table's size, sets that
     /// peak. A quarter of it is split into the spill file at a time, and a
     /// range of keys up to a quarter is sorted in memory: at 20M invoices

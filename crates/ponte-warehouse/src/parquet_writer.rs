@@ -125,14 +125,16 @@ impl<W: AsyncFileWriter> ParallelParquetWriter<W> {
             self.encode_slice(true).await?;
         }
         self.collect_encoded().await?;
-        let costs: Vec<String> = self
-            .schema
-            .fields()
-            .iter()
-            .zip(self.costs.iter())
-            .map(|(f, c)| format!("{}={}ms", f.name(), c.load(Ordering::Relaxed) / 1_000_000))
-            .collect();
-        tracing::debug!(costs = %costs.join(" "), "column encoding time");
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let costs: Vec<String> = self
+                .schema
+                .fields()
+                .iter()
+                .zip(self.costs.iter())
+                .map(|(f, c)| format!("{}={}ms", f.name(), c.load(Ordering::Relaxed) / 1_000_000))
+                .collect();
+            tracing::debug!(costs = %costs.join(" "), "column encoding time");
+        }
         self.file.finish()?;
         self.drain().await?;
         self.out.complete().await?;

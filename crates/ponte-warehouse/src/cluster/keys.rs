@@ -7,7 +7,7 @@
 
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_ord::sort::{SortColumn, lexsort_to_indices};
-use arrow_row::{OwnedRow, Row, RowConverter, Rows, SortField};
+use arrow_row::{OwnedRow, Row, RowConverter, RowParser, Rows, SortField};
 use arrow_schema::{SchemaRef, SortOptions};
 
 use crate::WarehouseError;
@@ -47,6 +47,11 @@ impl SortKeys {
         self.fixed_width
     }
 
+    /// Reads back keys sampled as bytes.
+    pub(super) fn parser(&self) -> RowParser {
+        self.converter.parser()
+    }
+
     /// The keys of a batch's rows, comparable as bytes.
     pub(super) fn rows(&self, batch: &RecordBatch) -> Result<Rows, WarehouseError> {
         let columns: Vec<ArrayRef> = self.columns.iter().map(|&c| batch.column(c).clone()).collect();
@@ -63,14 +68,7 @@ impl SortKeys {
         }
         let sorted = lexsort_to_indices(&sort_columns, None).map_err(sort_error)?;
         // Where each batch starts among all the rows.
-        let starts: Vec<usize> = batches
-            .iter()
-            .scan(0, |start, b| {
-                let this = *start;
-                *start += b.num_rows();
-                Some(this)
-            })
-            .collect();
+        let starts = starts(batches.iter().map(RecordBatch::num_rows));
         Ok(sorted
             .values()
             .iter()
@@ -83,6 +81,18 @@ impl SortKeys {
     }
 }
 
+/// Where each of consecutive runs of `lengths` starts.
+pub(super) fn starts(lengths: impl IntoIterator<Item = usize>) -> Vec<usize> {
+    lengths
+        .into_iter()
+        .scan(0, |start, length| {
+            let this = *start;
+            *start += length;
+            Some(this)
+        })
+        .collect()
+}
+
 pub(super) fn sort_error(e: impl std::fmt::Display) -> WarehouseError {
     WarehouseError::Sort(e.to_string())
 }
@@ -92,9 +102,15 @@ pub(super) fn sort_error(e: impl std::fmt::Display) -> WarehouseError {
 /// Every `stride`-th key is kept; when the sample is full, every other
 /// kept key is dropped and the stride doubles. The sample stays spread
 /// over all the keys seen so far, in any number, without a random source.
+///
+/// Keys are kept as bytes end to end: a split keeps a sample for each of
+/// its up to a thousand shares, and an owned row apiece would cost several
+/// times the key.
 #[derive(Debug, Clone)]
 pub(super) struct KeySample {
-    keys: Vec<OwnedRow>,
+    bytes: Vec<u8>,
+    /// Where each kept key ends in `bytes`.
+    ends: Vec<usize>,
     capacity: usize,
     stride: u64,
     seen: u64,
@@ -104,28 +120,40 @@ impl KeySample {
     /// A sample that keeps between `capacity / 2` and `capacity` keys once
     /// that many were seen.
     pub(super) fn new(capacity: usize) -> Self {
-        Self { keys: Vec::new(), capacity: capacity.max(2), stride: 1, seen: 0 }
+        Self { bytes: Vec::new(), ends: Vec::new(), capacity: capacity.max(2), stride: 1, seen: 0 }
     }
 
     pub(super) fn offer(&mut self, key: Row<'_>) {
         if self.seen.is_multiple_of(self.stride) {
-            self.keys.push(key.owned());
-            if self.keys.len() >= self.capacity {
-                let mut index = 0;
-                self.keys.retain(|_| {
-                    index += 1;
-                    index % 2 == 1
-                });
+            self.bytes.extend_from_slice(key.as_ref());
+            self.ends.push(self.bytes.len());
+            if self.ends.len() >= self.capacity {
+                self.keep_every_other();
                 self.stride *= 2;
             }
         }
         self.seen += 1;
     }
 
-    /// The sampled keys, sorted.
-    pub(super) fn into_sorted(mut self) -> Vec<OwnedRow> {
-        self.keys.sort_unstable();
-        self.keys
+    fn keep_every_other(&mut self) {
+        let (mut bytes, mut ends) = (Vec::with_capacity(self.bytes.len() / 2), Vec::with_capacity(self.ends.len() / 2));
+        for (start, end) in self.spans().step_by(2) {
+            bytes.extend_from_slice(&self.bytes[start..end]);
+            ends.push(bytes.len());
+        }
+        (self.bytes, self.ends) = (bytes, ends);
+    }
+
+    fn spans(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        std::iter::once(0).chain(self.ends.iter().copied()).zip(self.ends.iter().copied())
+    }
+
+    /// The sampled keys, sorted; `parser` is the converter's that made them.
+    pub(super) fn into_sorted(self, parser: &RowParser) -> Vec<OwnedRow> {
+        let mut keys: Vec<OwnedRow> =
+            self.spans().map(|(start, end)| parser.parse(&self.bytes[start..end]).owned()).collect();
+        keys.sort_unstable();
+        keys
     }
 }
 
@@ -227,10 +255,16 @@ fn short_key(key: Row<'_>) -> u128 {
     u128::from_be_bytes(bytes)
 }
 
+/// The converter of a single Int64 column's keys, for tests.
+#[cfg(test)]
+fn int_converter() -> RowConverter {
+    RowConverter::new(vec![SortField::new_with_options(arrow_schema::DataType::Int64, ORDER)]).unwrap()
+}
+
 /// Keys of a single Int64 column, for tests.
 #[cfg(test)]
 pub(super) fn int_keys(values: &[Option<i64>]) -> Vec<OwnedRow> {
-    let converter = RowConverter::new(vec![SortField::new_with_options(arrow_schema::DataType::Int64, ORDER)]).unwrap();
+    let converter = int_converter();
     let array: ArrayRef = std::sync::Arc::new(arrow_array::Int64Array::from(values.to_vec()));
     let rows = converter.convert_columns(&[array]).unwrap();
     rows.iter().map(|r| r.owned()).collect()
@@ -247,7 +281,7 @@ mod tests {
         for k in &keys {
             sample.offer(k.row());
         }
-        let sampled = sample.into_sorted();
+        let sampled = sample.into_sorted(&int_converter().parser());
         assert!((50..100).contains(&sampled.len()), "{}", sampled.len());
         // Every 128th key: 0, 128, 256, ...
         let expected = int_keys(&(0..10_000).step_by(128).map(Some).collect::<Vec<_>>());

@@ -53,9 +53,11 @@ use spill::SpillWriter;
 /// How a clustered write sorts.
 #[derive(Debug, Clone)]
 pub(crate) struct SortBudget {
-    /// Bytes of rows the sort holds in memory: a quarter for the rows being
-    /// split, a quarter for a share being sorted, and the sorted shares on
-    /// their way to the writer.
+    /// Bytes of rows the sort holds in memory. While splitting: the chunk
+    /// being routed and the one being copied into the spill file, a quarter
+    /// each with their row indices, and that one's grouped copy. Then: a
+    /// share being sorted (up to a quarter) and sorted batches on their way
+    /// to the writer (a sixteenth each, [`SORTED_QUEUE`] of them).
     pub memory_bytes: usize,
     /// Where spill files go; `None`: the system's temporary folder.
     pub spill_dir: Option<PathBuf>,
@@ -72,11 +74,17 @@ const FIRST_SAMPLE: usize = 16 * 1024;
 const SHARE_SAMPLE: usize = 256;
 /// Splits a share goes through before the external sort takes it.
 const MAX_DEPTH: usize = 3;
-/// Rows per sorted batch handed to the writer.
+/// Rows per sorted batch handed to the writer, at most: a sixteenth of the
+/// budget sets fewer for wide rows.
 const OUTPUT_ROWS: usize = 32 * 1024;
-/// Sorted batches on their way to the writer: a row group's worth, so the
-/// writer has rows while the next share is read and ordered.
+/// Sorted batches on their way to the writer, so it has rows while the
+/// next share is read and ordered.
 const SORTED_QUEUE: usize = 4;
+/// What routing a row costs beside the row: its share and its place in the
+/// grouped order.
+const INDEX_BYTES_PER_ROW: usize = 24;
+/// The least budget the sort works with (the config's least is 8 MiB).
+const MIN_MEMORY_BYTES: usize = 1 << 20;
 
 /// What a clustered sort did, for the log and tests.
 #[derive(Debug, Default)]
@@ -89,10 +97,11 @@ pub(crate) struct SortReport {
 
 /// `batches`, sorted by `columns` (ascending, NULLs first), as a stream.
 ///
-/// The sort runs on a thread of its own from the first poll of the output
-/// until its last row is taken. An error from `batches` ends the sorted
-/// stream with that error; so does a failed spill (a full disk), naming
-/// the file. Dropping the stream stops the sort and removes its files.
+/// The sort starts on a thread of its own at once and runs until its last
+/// row is taken. An error from `batches` ends the sorted stream with that
+/// error; so does a failed spill (a full disk), naming the file. Dropping
+/// the stream stops the sort at the next batch it reads or hands on, and
+/// removes its files.
 pub(crate) fn sorted(
     batches: BatchStream,
     schema: SchemaRef,
@@ -124,7 +133,7 @@ fn sort_with(
         keys,
         schema,
         columns: columns.to_vec(),
-        memory_bytes: budget.memory_bytes,
+        memory_bytes: budget.memory_bytes.max(MIN_MEMORY_BYTES),
         dir: folder.path().to_path_buf(),
         runtime: Handle::current(),
         out: out.clone(),
@@ -132,17 +141,22 @@ fn sort_with(
         files: 0,
         report,
     };
-    tokio::task::spawn_blocking(move || {
-        let ended = match std::panic::catch_unwind(AssertUnwindSafe(|| sorter.run(batches))) {
-            Ok(Ok(())) => Sorted::Done,
-            Ok(Err(Stop::Failed(e))) => Sorted::Failed(e),
-            Ok(Err(Stop::Cancelled)) => return,
-            Err(_) => Sorted::Failed(WarehouseError::Sort("its thread panicked".into())),
-        };
-        // The folder goes before the reader learns that the sort ended.
-        drop(folder);
-        let _ = out.blocking_send(ended);
-    });
+    // A thread of its own, not the blocking pool's: it lives as long as the
+    // load, and the reads it waits for may need the pool's threads.
+    std::thread::Builder::new()
+        .name("cluster-sort".into())
+        .spawn(move || {
+            let ended = match std::panic::catch_unwind(AssertUnwindSafe(|| sorter.run(batches))) {
+                Ok(Ok(())) => Sorted::Done,
+                Ok(Err(Stop::Failed(e))) => Sorted::Failed(e),
+                Ok(Err(Stop::Cancelled)) => return,
+                Err(_) => Sorted::Failed(WarehouseError::Sort("its thread panicked".into())),
+            };
+            // The folder goes before the reader learns that the sort ended.
+            drop(folder);
+            let _ = out.blocking_send(ended);
+        })
+        .map_err(|e| WarehouseError::Sort(format!("cannot start its thread: {e}")))?;
     Ok(output(sorted))
 }
 
@@ -209,8 +223,9 @@ impl Sorter {
         self.memory_bytes / 4
     }
 
-    fn run(mut self, mut input: BatchStream) -> Result<(), Stop> {
+    fn run(mut self, input: BatchStream) -> Result<(), Stop> {
         let runtime = self.runtime.clone();
+        let mut input = input.fuse();
         let mut rows = std::iter::from_fn(move || runtime.block_on(input.next()));
         let (first, ended) = self.chunk(&mut rows)?;
         if ended {
@@ -222,7 +237,7 @@ impl Sorter {
             first_rows += batch.num_rows();
             self.keys.rows(batch)?.iter().for_each(|key| sample.offer(key));
         }
-        let sample = sample.into_sorted();
+        let sample = sample.into_sorted(&self.keys.parser());
         let ranges = (first_rows / MIN_SHARE_ROWS).min(sample.len() / 4).clamp(2, MAX_SHARES);
         self.split(first, &mut rows, &Splitter::from_sample(&sample, ranges, self.keys.fixed_width()), 0)?;
         let report = &self.report;
@@ -236,15 +251,19 @@ impl Sorter {
         Ok(())
     }
 
-    /// The next quarter budget of rows, and whether the input ended.
+    /// The next quarter budget of rows (with their routing), and whether
+    /// the input ended. Stops when the sorted rows' reader is gone.
     fn chunk(&self, rows: Rows) -> Result<(Vec<RecordBatch>, bool), Stop> {
         let mut batches = Vec::new();
         let mut bytes = 0;
         while bytes < self.quarter() {
+            if self.out.is_closed() {
+                return Err(Stop::Cancelled);
+            }
             let Some(batch) = rows.next() else { return Ok((batches, true)) };
             let batch = batch?;
             if batch.num_rows() > 0 {
-                bytes += batch.get_array_memory_size();
+                bytes += batch_bytes(&batch) + batch.num_rows() * INDEX_BYTES_PER_ROW;
                 batches.push(batch);
             }
         }
@@ -293,7 +312,7 @@ impl Sorter {
                     depth,
                     "splitting a share again"
                 );
-                let sample = sample.into_sorted();
+                let sample = sample.into_sorted(&self.keys.parser());
                 let ranges = (sample.len() / 4).clamp(2, MAX_SHARES);
                 self.split(
                     Vec::new(),
@@ -353,14 +372,7 @@ impl Sorter {
                 shares.push(share);
             }
         }
-        let starts: Vec<usize> = counts
-            .iter()
-            .scan(0, |start, count| {
-                let this = *start;
-                *start += count;
-                Some(this)
-            })
-            .collect();
+        let starts = keys::starts(counts.iter().copied());
         let mut next = starts.clone();
         let mut order = vec![(0, 0); total];
         let mut shares = shares.into_iter();
@@ -380,8 +392,9 @@ impl Sorter {
         }
         let order = self.keys.order(&batches)?;
         let refs: Vec<&RecordBatch> = batches.iter().collect();
+        let batch_rows = self.batch_rows(&batches[0]);
         // Batch by batch, so the sorted copy never holds the whole share.
-        for rows in order.chunks(OUTPUT_ROWS) {
+        for rows in order.chunks(batch_rows) {
             self.send(interleave_record_batch(&refs, rows).map_err(sort_error)?)?;
         }
         self.report.shares_sorted.fetch_add(1, Ordering::Relaxed);
@@ -391,9 +404,20 @@ impl Sorter {
     /// Hands on rows that are in order already (one key).
     fn pass_on(&self, rows: Rows) -> Result<(), Stop> {
         for batch in rows {
-            self.send(batch?)?;
+            let batch = batch?;
+            let rows = self.batch_rows(&batch);
+            for start in (0..batch.num_rows()).step_by(rows) {
+                self.send(batch.slice(start, rows.min(batch.num_rows() - start)))?;
+            }
         }
         Ok(())
+    }
+
+    /// Rows per batch handed to the writer for rows as wide as `like`'s: a
+    /// sixteenth of the budget, at most [`OUTPUT_ROWS`].
+    fn batch_rows(&self, like: &RecordBatch) -> usize {
+        let row_bytes = batch_bytes(like) / like.num_rows().max(1);
+        (self.memory_bytes / 16 / row_bytes.max(1)).clamp(1024, OUTPUT_ROWS)
     }
 
     /// Sorts a share that splitting did not bring within the budget with
@@ -430,14 +454,24 @@ fn spill_chunks(
     for (chunk, Grouping { order, starts, counts }) in chunks {
         let batches: Vec<&RecordBatch> = chunk.iter().collect();
         let grouped = interleave_record_batch(&batches, &order).map_err(sort_error)?;
-        let bytes_per_row = grouped.get_array_memory_size() as f64 / order.len().max(1) as f64;
         for (share, (&start, &count)) in starts.iter().zip(&counts).enumerate() {
             if count > 0 {
-                file.append(share, &grouped.slice(start, count), (count as f64 * bytes_per_row) as usize)?;
+                file.append(share, &grouped.slice(start, count))?;
             }
         }
     }
     Ok(file)
+}
+
+/// The bytes of a batch's rows: of its slice of each buffer, not of whole
+/// buffers it may share (a batch read from a spill file is a view of one
+/// block).
+fn batch_bytes(batch: &RecordBatch) -> usize {
+    batch
+        .columns()
+        .iter()
+        .map(|c| c.to_data().get_slice_memory_size().unwrap_or_else(|_| c.get_array_memory_size()))
+        .sum()
 }
 
 #[cfg(test)]

@@ -96,25 +96,29 @@ fn count(counter: &AtomicUsize) -> usize {
     counter.load(Ordering::Relaxed)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rows_that_fit_sort_in_memory_without_spilling() {
+/// Sorts `rows` rows keyed by `key` by (k, s) in `memory` bytes with up
+/// to `max_depth` splits of a share, checks the result and tells what the
+/// sort did.
+async fn sort_and_check(rows: i64, key: &dyn Fn(i64) -> Option<i64>, memory: usize, max_depth: usize) -> SortReport {
     let dir = tempfile::tempdir().unwrap();
     let report = Arc::new(SortReport::default());
     let sorted =
-        sort_with(input(5_000, &scattered), schema(), &columns(), &budget(dir.path(), 64 << 20), 3, report.clone());
-    check(sorted.unwrap(), 5_000, dir.path()).await;
+        sort_with(input(rows, key), schema(), &columns(), &budget(dir.path(), memory), max_depth, report.clone());
+    check(sorted.unwrap(), rows, dir.path()).await;
+    Arc::into_inner(report).expect("the sort is over")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_that_fit_sort_in_memory_without_spilling() {
+    let report = sort_and_check(5_000, &scattered, 64 << 20, MAX_DEPTH).await;
     assert_eq!(count(&report.spill_files), 0);
     assert_eq!(count(&report.shares_sorted), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_beyond_the_budget_are_split_once_and_each_share_sorted_in_memory() {
-    let dir = tempfile::tempdir().unwrap();
-    let report = Arc::new(SortReport::default());
     // About 5 MB of rows, a 1 MB budget.
-    let sorted =
-        sort_with(input(100_000, &scattered), schema(), &columns(), &budget(dir.path(), 1 << 20), 3, report.clone());
-    check(sorted.unwrap(), 100_000, dir.path()).await;
+    let report = sort_and_check(100_000, &scattered, 1 << 20, MAX_DEPTH).await;
     assert_eq!(count(&report.spill_files), 1, "one split, no share split again");
     assert!(count(&report.shares_sorted) > 10, "{report:?}");
     assert_eq!(count(&report.external_sorts), 0);
@@ -122,28 +126,18 @@ async fn rows_beyond_the_budget_are_split_once_and_each_share_sorted_in_memory()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn input_ordered_by_the_key_splits_its_last_share_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let report = Arc::new(SortReport::default());
     // The first rows hold the lowest keys only: the split they make sends
     // almost every row to the last share, which is split from its own sample.
-    let ordered = |id: i64| Some(id / 10);
-    let sorted =
-        sort_with(input(100_000, &ordered), schema(), &columns(), &budget(dir.path(), 1 << 20), 3, report.clone());
-    check(sorted.unwrap(), 100_000, dir.path()).await;
+    let report = sort_and_check(100_000, &|id| Some(id / 10), 1 << 20, MAX_DEPTH).await;
     assert!(count(&report.spill_files) > 1, "{report:?}");
     assert_eq!(count(&report.external_sorts), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_share_still_too_large_at_the_last_depth_is_sorted_externally() {
-    let dir = tempfile::tempdir().unwrap();
-    let report = Arc::new(SortReport::default());
-    let ordered = |id: i64| Some(id / 10);
     // The smallest budget the config takes (the external sort needs room
-    // for a few batches), and rows well beyond it.
-    let sorted =
-        sort_with(input(400_000, &ordered), schema(), &columns(), &budget(dir.path(), 8 << 20), 0, report.clone());
-    check(sorted.unwrap(), 400_000, dir.path()).await;
+    // for a few batches), rows well beyond it, and no second split.
+    let report = sort_and_check(400_000, &|id| Some(id / 10), 8 << 20, 0).await;
     assert_eq!(count(&report.spill_files), 1);
     assert!(count(&report.external_sorts) > 0, "{report:?}");
 }
@@ -197,4 +191,35 @@ async fn a_reader_that_goes_away_stops_the_sort_and_its_files_go() {
         assert!(std::time::Instant::now() < deadline, "the spill folder is still there");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// Dropped while it is still taking rows in (the writer failed, the load
+/// was cancelled), the sort stops reading at once instead of spilling the
+/// rest of the input: this input never ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_gone_during_the_split_stops_the_input_and_the_files_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counter = pulled.clone();
+    let endless = futures::stream::iter(0..)
+        .map(move |n: i64| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            Ok(batch(&(n * 1000..(n + 1) * 1000).collect::<Vec<_>>(), &scattered))
+        })
+        .boxed();
+    let sorted = sorted(endless, schema(), &columns(), &budget(dir.path(), 1 << 20)).unwrap();
+    // Let it split a while: the spill file is there and growing.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while count(&pulled) < 200 {
+        assert!(std::time::Instant::now() < deadline, "the sort does not read");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    drop(sorted);
+    while std::fs::read_dir(dir.path()).unwrap().count() > 0 {
+        assert!(std::time::Instant::now() < deadline, "the sort goes on without a reader");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let stopped_at = count(&pulled);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(count(&pulled), stopped_at, "no batch is read after the sort stopped");
 }
