@@ -313,7 +313,9 @@ impl Sorter {
                     "splitting a share again"
                 );
                 let sample = sample.into_sorted(&self.keys.parser());
-                let ranges = (sample.len() / 4).clamp(2, MAX_SHARES);
+                // Enough ranges for each to fit with room to spare, as far
+                // as the sample can tell them apart.
+                let ranges = (2 * share.bytes / self.quarter().max(1) + 1).clamp(2, MAX_SHARES).min(sample.len());
                 self.split(
                     Vec::new(),
                     &mut rows,
