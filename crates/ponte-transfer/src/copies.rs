@@ -115,6 +115,8 @@ fn copier(r: &Run<'_>) -> Result<Copier, TransferError> {
         ponte_store::hash_reporter(store)
             .map_err(|e| TransferError::Store { job: job.name.clone(), source: Box::new(e) })
     };
+    let ranged_reads = Capabilities::of(&job.source.store).cheap_ranged_reads;
+    let budget = r.options.memory_budget.unwrap_or_else(|| crate::default_memory_budget(ranged_reads));
     Ok(Copier {
         source: r.source.clone(),
         sink: r.sink.clone(),
@@ -124,10 +126,8 @@ fn copier(r: &Run<'_>) -> Result<Copier, TransferError> {
         sink_etags: Capabilities::of(&job.sink.store).etags,
         source_hashes: reporter(&job.source.store)?,
         sink_hashes: reporter(&job.sink.store)?,
-        ranged_reads: Capabilities::of(&job.source.store).cheap_ranged_reads,
-        budget: Arc::new(Semaphore::new(
-            (r.options.memory_budget / 1024).max(crate::PART_SIZE * crate::copy::PARTS_HELD / 1024),
-        )),
+        ranged_reads,
+        budget: Arc::new(Semaphore::new((budget / 1024).max(crate::PART_SIZE * crate::copy::PARTS_HELD / 1024))),
         observer: r.observer.clone(),
     })
 }
