@@ -8,6 +8,7 @@
 //! quarters as `2024-Q1`, years as numbers, times as `2024-01-31 13:45:00`.
 
 mod cell;
+mod json_text;
 pub mod pivoted;
 mod stream;
 mod table;
@@ -22,6 +23,7 @@ use ponte_semantic::compile::{CompiledQuery, FieldKind, OutputColumn, QueryParam
 use serde_json::{Map, Value, json};
 
 use cell::cell;
+pub use json_text::json_text;
 use pivoted::PivotTable;
 pub use stream::stream_chunks;
 pub use table::table;

@@ -9,7 +9,8 @@ use futures::stream::BoxStream;
 use ponte_semantic::compile::CompiledQuery;
 use ponte_warehouse::{BatchStream, WarehouseError};
 
-use super::{ResultFormat, csv_header, csv_rows, json_rows};
+use super::json_text::write_rows;
+use super::{ResultFormat, csv_header, csv_rows};
 
 /// A result in `format` (`csv` or `json`; the others are built whole) as a
 /// stream of chunks: the header or opening bracket, then each batch's rows
@@ -32,14 +33,10 @@ pub fn stream_chunks(
         let text = match format {
             ResultFormat::Csv => csv_rows(&query, std::slice::from_ref(&batch)),
             _ => {
-                let mut text = String::new();
-                for row in json_rows(&query, std::slice::from_ref(&batch)) {
-                    if !std::mem::take(&mut first) {
-                        text.push(',');
-                    }
-                    text.push_str(&row.to_string());
-                }
-                text
+                let mut text = Vec::new();
+                write_rows(&query, &batch, &mut first, &mut text)
+                    .map_err(|e| WarehouseError::Query(format!("cannot write a row as JSON: {e}")))?;
+                return Ok(Bytes::from(text));
             }
         };
         Ok::<_, WarehouseError>(Bytes::from(text))

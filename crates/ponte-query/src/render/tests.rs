@@ -272,3 +272,98 @@ async fn streamed_csv_and_json_are_the_bytes_of_the_whole_result() {
         assert_eq!(String::from_utf8(streamed).unwrap(), whole, "{format:?}");
     }
 }
+
+/// The `json` text written directly is byte for byte the printout of
+/// [`json_rows`]' values: every type `cell` knows, nulls, NaN and
+/// infinities, text that needs escaping, two columns of one name, a
+/// column missing from the batch, several batches, and a pivoted query.
+#[test]
+fn json_text_is_the_printout_of_the_json_rows() {
+    use arrow_array::types::Int32Type;
+    use arrow_array::{
+        Decimal128Array, DictionaryArray, LargeStringArray, StringViewArray, TimestampMicrosecondArray, UInt8Array,
+    };
+    let columns = vec![
+        column("t.text", "a", FieldKind::Dimension, "string"),
+        column("t.large", "b", FieldKind::Dimension, "string"),
+        column("t.view", "c", FieldKind::Dimension, "string"),
+        column("t.i64", "d", FieldKind::Measure, "number"),
+        column("t.f64", "e", FieldKind::Measure, "number"),
+        column("t.dec", "f", FieldKind::Measure, "sum"),
+        column("t.day", "g", FieldKind::Dimension, "date"),
+        column("t.at", "h", FieldKind::Dimension, "time"),
+        column("t.yes", "i", FieldKind::Dimension, "yesno"),
+        column("t.small", "j", FieldKind::Measure, "number"),
+        column("t.dict", "k", FieldKind::Dimension, "string"),
+        column("t.i32", "l", FieldKind::Measure, "number"),
+        column("t.text", "m", FieldKind::Dimension, "string"),
+        column("t.absent", "not_in_the_batch", FieldKind::Dimension, "string"),
+    ];
+    let fields = [
+        ("a", DataType::Utf8),
+        ("b", DataType::LargeUtf8),
+        ("c", DataType::Utf8View),
+        ("d", DataType::Int64),
+        ("e", DataType::Float64),
+        ("f", DataType::Decimal128(18, 2)),
+        ("g", DataType::Date32),
+        ("h", DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, Some("UTC".into()))),
+        ("i", DataType::Boolean),
+        ("j", DataType::UInt8),
+        ("k", DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))),
+        ("l", DataType::Int32),
+        ("m", DataType::Utf8),
+    ];
+    let schema = Arc::new(Schema::new(fields.iter().map(|(n, t)| Field::new(*n, t.clone(), true)).collect::<Vec<_>>()));
+    let text = ["\"quoted\" \\ back", "tab\tnew\nline \u{1} ctl", "ção – ✓ 😀", "</script>"];
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(StringArray::from(vec![Some(text[0]), None, Some(text[2]), Some(text[3])])),
+            Arc::new(LargeStringArray::from(vec![Some(text[1]), Some(text[2]), None, Some("")])),
+            Arc::new(StringViewArray::from(vec![
+                Some(text[2]),
+                Some("a string longer than twelve bytes"),
+                None,
+                Some(text[0]),
+            ])),
+            Arc::new(Int64Array::from(vec![Some(i64::MIN), Some(i64::MAX), None, Some(0)])),
+            Arc::new(Float64Array::from(vec![Some(f64::NAN), Some(f64::INFINITY), Some(-0.1 + 0.3), Some(1e300)])),
+            Arc::new(
+                Decimal128Array::from(vec![Some(12345), Some(-1), None, Some(i128::from(i64::MAX))])
+                    .with_precision_and_scale(18, 2)
+                    .unwrap(),
+            ),
+            Arc::new(Date32Array::from(vec![Some(0), None, Some(19_000), Some(-1)])),
+            Arc::new(
+                TimestampMicrosecondArray::from(vec![Some(1_700_000_000_123_456), None, Some(0), Some(-1)])
+                    .with_timezone("UTC"),
+            ),
+            Arc::new(BooleanArray::from(vec![Some(true), Some(false), None, Some(true)])),
+            Arc::new(UInt8Array::from(vec![Some(255), None, Some(0), Some(7)])),
+            Arc::new(DictionaryArray::<Int32Type>::from_iter([Some("x\"y"), None, Some("z"), Some("x\"y")])),
+            Arc::new(arrow_array::Int32Array::from(vec![Some(i32::MIN), None, Some(-7), Some(i32::MAX)])),
+            Arc::new(StringArray::from(vec![Some("the last of the name wins"), None, Some("m"), Some("")])),
+        ],
+    )
+    .unwrap();
+    let query = CompiledQuery {
+        sql: "SELECT 1".into(),
+        params: vec![],
+        columns,
+        limit: 500,
+        table_calculations: vec![],
+        sorts_after: vec![],
+        pivot: None,
+    };
+    for batches in [vec![], vec![batch.clone()], vec![batch.clone(), batch.slice(1, 2), batch.slice(0, 0), batch]] {
+        let text = String::from_utf8(json_text(&query, &batches).unwrap()).unwrap();
+        assert_eq!(text, Value::Array(json_rows(&query, &batches)).to_string());
+        let parsed: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed.as_array().unwrap().len(), batches.iter().map(RecordBatch::num_rows).sum::<usize>());
+    }
+
+    let (pivoted, batches) = pivoted_sample();
+    let text = String::from_utf8(json_text(&pivoted, &batches).unwrap()).unwrap();
+    assert_eq!(text, Value::Array(json_rows(&pivoted, &batches)).to_string());
+}

@@ -6,7 +6,7 @@ use std::time::Instant;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{Uri, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use ponte_semantic::Limit;
 use ponte_semantic::compile::{QueryError, QueryRequest, compile, look_request};
@@ -255,10 +255,12 @@ async fn run(
         return Ok((headers, body).into_response());
     }
     let body = match format {
-        ResultFormat::Sql => render::sql_text(&compiled),
-        ResultFormat::Json => Value::Array(render::json_rows(&compiled, batches)).to_string(),
-        ResultFormat::JsonBi => render::json_bi(&compiled, &request.filters, batches).to_string(),
-        ResultFormat::Csv => render::csv(&compiled, batches),
+        ResultFormat::Sql => render::sql_text(&compiled).into_bytes(),
+        ResultFormat::Json => render::json_text(&compiled, batches).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot write the rows as JSON: {e}"))
+        })?,
+        ResultFormat::JsonBi => render::json_bi(&compiled, &request.filters, batches).to_string().into_bytes(),
+        ResultFormat::Csv => render::csv(&compiled, batches).into_bytes(),
     };
     let cache = match &result {
         Some(r) if r.cache_hit => ", cache;desc=hit",

@@ -68,7 +68,7 @@ fn pairs(args: &[String], flag: &str, shape: &str) -> anyhow::Result<BTreeMap<St
 fn print(compiled: &CompiledQuery, batches: &[arrow_array::RecordBatch], format: QueryFormat) -> anyhow::Result<()> {
     match format {
         QueryFormat::Table => println!("{}", render::table(compiled, batches)?),
-        QueryFormat::Json => println!("{}", serde_json::Value::Array(render::json_rows(compiled, batches))),
+        QueryFormat::Json => println!("{}", String::from_utf8_lossy(&render::json_text(compiled, batches)?)),
         QueryFormat::Csv => print!("{}", render::csv(compiled, batches)),
         QueryFormat::Sql => println!("{}", render::sql_text(compiled)),
     }
