@@ -183,7 +183,7 @@ def main():
     lines = [
         f"# Query benchmark: the Looker API vs DuckDB and chDB direct ({args.rows:,} invoice rows)",
         "",
-        f"Six tiles of `visao_geral` as customer 1, warm, {args.runs} runs each, alternating; "
+        f"Six tiles of `visao_geral` as customer 1, warm, {args.runs} runs each, in turn (rotating which goes first); "
         f"DuckDB {duckdb.__version__}, chDB {chdb.__version__}.",
         "Times in ms; ratio = ponte API / the peer (below 1: ponte is faster); \"the better\" is the faster "
         "of DuckDB and chDB on that tile.",
