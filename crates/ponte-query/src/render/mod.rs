@@ -8,6 +8,7 @@
 //! quarters as `2024-Q1`, years as numbers, times as `2024-01-31 13:45:00`.
 
 mod cell;
+mod csv_lines;
 mod json_text;
 pub mod pivoted;
 mod stream;
@@ -194,7 +195,7 @@ pub fn csv(query: &CompiledQuery, batches: &[RecordBatch]) -> String {
     }
     let mut out = csv_header(query);
     for batch in batches {
-        out.push_str(&csv_rows(query, std::slice::from_ref(batch)));
+        csv_lines::write_rows(query, batch, &mut out);
     }
     out
 }
@@ -228,11 +229,9 @@ fn pivoted_csv(table: &PivotTable) -> String {
 
 /// One value of a CSV cell, as [`csv_rows`] writes it.
 fn csv_value(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => csv_text(s),
-        other => other.to_string(),
-    }
+    let mut out = String::new();
+    csv_lines::push_csv_value(&mut out, value);
+    out
 }
 
 /// The CSV header line: the columns' labels.
@@ -245,17 +244,8 @@ pub fn csv_header(query: &CompiledQuery) -> String {
 /// them a batch at a time.
 pub fn csv_rows(query: &CompiledQuery, batches: &[RecordBatch]) -> String {
     let mut out = String::new();
-    for row in json_rows(query, batches) {
-        let Value::Object(object) = row else { continue };
-        let cells: Vec<String> = query
-            .columns
-            .iter()
-            // Numbers and booleans as JSON writes them: `-5` stays a number
-            // in the spreadsheet.
-            .map(|c| object.get(&c.name).map_or_else(String::new, csv_value))
-            .collect();
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
+    for batch in batches {
+        csv_lines::write_rows(query, batch, &mut out);
     }
     out
 }
@@ -268,7 +258,7 @@ pub fn csv_rows(query: &CompiledQuery, batches: &[RecordBatch]) -> String {
 /// leading `'` (shown as text, not evaluated) and every cell with a
 /// quote, separator or line break is quoted with its quotes doubled.
 pub fn csv_text(text: &str) -> String {
-    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let cell = if formula { format!("'{text}") } else { text.to_owned() };
-    if cell.contains([',', '"', '\n', '\r']) { format!("\"{}\"", cell.replace('"', "\"\"")) } else { cell }
+    let mut out = String::with_capacity(text.len() + 3);
+    csv_lines::push_csv_text(&mut out, text);
+    out
 }

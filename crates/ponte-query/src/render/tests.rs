@@ -273,12 +273,10 @@ async fn streamed_csv_and_json_are_the_bytes_of_the_whole_result() {
     }
 }
 
-/// The `json` text written directly is byte for byte the printout of
-/// [`json_rows`]' values: every type `cell` knows, nulls, NaN and
-/// infinities, text that needs escaping, two columns of one name, a
-/// column missing from the batch, several batches, and a pivoted query.
-#[test]
-fn json_text_is_the_printout_of_the_json_rows() {
+/// One batch of every type `cell` knows, with nulls, NaN and infinities,
+/// text that needs escaping, two columns of one name and a column the
+/// batch does not have.
+fn every_type_sample() -> (CompiledQuery, RecordBatch) {
     use arrow_array::types::Int32Type;
     use arrow_array::{
         Decimal128Array, DictionaryArray, LargeStringArray, StringViewArray, TimestampMicrosecondArray, UInt8Array,
@@ -356,6 +354,15 @@ fn json_text_is_the_printout_of_the_json_rows() {
         sorts_after: vec![],
         pivot: None,
     };
+    (query, batch)
+}
+
+/// The `json` text written directly is byte for byte the printout of
+/// [`json_rows`]' values, over several batches of every type, and for a
+/// pivoted query.
+#[test]
+fn json_text_is_the_printout_of_the_json_rows() {
+    let (query, batch) = every_type_sample();
     for batches in [vec![], vec![batch.clone()], vec![batch.clone(), batch.slice(1, 2), batch.slice(0, 0), batch]] {
         let text = String::from_utf8(json_text(&query, &batches).unwrap()).unwrap();
         assert_eq!(text, Value::Array(json_rows(&query, &batches)).to_string());
@@ -366,4 +373,49 @@ fn json_text_is_the_printout_of_the_json_rows() {
     let (pivoted, batches) = pivoted_sample();
     let text = String::from_utf8(json_text(&pivoted, &batches).unwrap()).unwrap();
     assert_eq!(text, Value::Array(json_rows(&pivoted, &batches)).to_string());
+}
+
+/// The CSV lines written directly are the ones made from [`json_rows`]'
+/// values, as they were before (the oracle below), over the same batches
+/// as the JSON test: every type, escaping and formula text, NaN and
+/// infinities (empty cells), two columns of one name, a missing column.
+#[test]
+fn csv_lines_are_the_ones_made_from_the_json_rows() {
+    fn from_values(query: &CompiledQuery, batches: &[RecordBatch]) -> String {
+        let mut out = csv_header(query);
+        for row in json_rows(query, batches) {
+            let Value::Object(object) = row else { unreachable!() };
+            let cells: Vec<String> = query
+                .columns
+                .iter()
+                .map(|c| match object.get(&c.name) {
+                    None | Some(Value::Null) => String::new(),
+                    Some(Value::String(s)) => {
+                        let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+                        let cell = if formula { format!("'{s}") } else { s.clone() };
+                        if cell.contains([',', '"', '\n', '\r']) {
+                            format!("\"{}\"", cell.replace('"', "\"\""))
+                        } else {
+                            cell
+                        }
+                    }
+                    Some(other) => other.to_string(),
+                })
+                .collect();
+            out.push_str(&cells.join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+    let (query, batch) = every_type_sample();
+    // Formula text in a column of its own name (the first text column's
+    // value is shown under its name's last column).
+    let formulas = arrow_array::LargeStringArray::from(vec![Some("=1+1"), Some("-5"), Some("@x,\"y\""), Some("\tz")]);
+    let mut columns = batch.columns().to_vec();
+    columns[1] = Arc::new(formulas);
+    let batch = RecordBatch::try_new(batch.schema(), columns).unwrap();
+    for batches in [vec![], vec![batch.clone()], vec![batch.clone(), batch.slice(1, 2), batch.slice(0, 0), batch]] {
+        assert_eq!(csv(&query, &batches), from_values(&query, &batches));
+        assert_eq!(csv_header(&query) + &csv_rows(&query, &batches), from_values(&query, &batches));
+    }
 }
