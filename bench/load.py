@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -118,6 +119,29 @@ load = {{ store = "landing", prefix = "{DATASET}/", table = "{DATASET}", schema_
     return cfg
 
 
+def run_tool(a, tool, cmd, src, truth):
+    """One timed run of `tool` on the folder `src`; returns (seconds, peak RSS MB)."""
+    case = Path(a.dest) if a.dest else Path(a.work) / "run"
+    shutil.rmtree(case, ignore_errors=True)
+    case.mkdir(parents=True)
+    # The same warm page cache for every tool.
+    subprocess.run(["sh", "-c", f"cat {src}/*.parquet > /dev/null"], check=True)
+    if cmd is None or tool.startswith("ponte"):
+        cfg = ponte_config(case, src.parent, cmd)
+        seconds, rss, stdout = timed([a.ponte, "load", "load", "--json", "--config", str(cfg)])
+        report = json.loads(stdout)
+        loaded, updates = report["rows"], report["table_updates"]
+        assert updates == 1, report
+    else:
+        out = case / ("t.duckdb" if tool.startswith("DuckDB CREATE") else "t.parquet")
+        seconds, rss, stdout = timed(cmd + [str(src), str(out)])
+        loaded = int(stdout.strip().splitlines()[-1])
+    if loaded != truth:
+        sys.exit(f"{tool}: loaded {loaded} rows, the files hold {truth}")
+    shutil.rmtree(case, ignore_errors=True)
+    return seconds, rss
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ponte", required=True)
@@ -128,6 +152,8 @@ def main():
     ap.add_argument("--out", default=str(ROOT / "bench/results/load.md"))
     ap.add_argument("--tools", default="",
                     help="run only these tools (comma-separated names as in the report; default: all)")
+    ap.add_argument("--reps", type=int, default=1,
+                    help="rounds of every tool, each round in a rotated order; the report shows medians")
     ap.add_argument("--skip-pandas-above", type=int, default=0,
                     help="skip pandas above this many invoices (0: never skip)")
     a = ap.parse_args()
@@ -148,33 +174,24 @@ def main():
             "DuckDB COPY read_parquet TO parquet zstd": [a.python, "-c", DUCKDB_COPY],
             "Polars scan_parquet + sink_parquet zstd": [a.python, "-c", POLARS],
         }
-        for tool, cmd in tools.items():
-            if a.tools and tool not in a.tools.split(","):
-                continue
-            if tool.startswith("pandas") and a.skip_pandas_above and rows > a.skip_pandas_above:
-                continue
-            case = Path(a.dest) if a.dest else Path(a.work) / "run"
-            shutil.rmtree(case, ignore_errors=True)
-            case.mkdir(parents=True)
-            # The same warm page cache for every tool.
-            subprocess.run(["sh", "-c", f"cat {src}/*.parquet > /dev/null"], check=True)
-            if cmd is None or tool.startswith("ponte"):
-                cfg = ponte_config(case, src.parent, cmd)
-                seconds, rss, stdout = timed([a.ponte, "load", "load", "--json", "--config", str(cfg)])
-                report = json.loads(stdout)
-                loaded, updates = report["rows"], report["table_updates"]
-                assert updates == 1, report
-            else:
-                out = case / ("t.duckdb" if tool.startswith("DuckDB CREATE") else "t.parquet")
-                seconds, rss, stdout = timed(cmd + [str(src), str(out)])
-                loaded = int(stdout.strip().splitlines()[-1])
-            if loaded != truth:
-                sys.exit(f"{tool}: loaded {loaded} rows, the files hold {truth}")
+        names = [t for t in tools
+                 if not (a.tools and t not in a.tools.split(","))
+                 and not (t.startswith("pandas") and a.skip_pandas_above and rows > a.skip_pandas_above)]
+        runs = {t: [] for t in names}
+        # Rounds of every tool, each round starting one tool further along:
+        # on a shared machine the noise of one hour is spread over all.
+        for rep in range(a.reps):
+            shift = rep % len(names)
+            for tool in names[shift:] + names[:shift]:
+                seconds, rss = run_tool(a, tool, tools[tool], src, truth)
+                runs[tool].append((seconds, rss))
+                print(f"  {tool:38} {seconds:7.2f} s {truth / seconds / 1e6:6.2f} M rows/s "
+                      f"{size / 1e6 / seconds:6.1f} MB/s {rss:7.0f} MB peak RSS", flush=True)
+        for tool in names:
             results.append(dict(invoices=rows, tool=tool, rows=truth, bytes=size, files=len(files),
-                                seconds=seconds, rss=rss))
-            print(f"  {tool:38} {seconds:7.2f} s {truth / seconds / 1e6:6.2f} M rows/s "
-                  f"{size / 1e6 / seconds:6.1f} MB/s {rss:7.0f} MB peak RSS", flush=True)
-            shutil.rmtree(case, ignore_errors=True)
+                                seconds=statistics.median(r[0] for r in runs[tool]),
+                                rss=statistics.median(r[1] for r in runs[tool]),
+                                runs=[r[0] for r in runs[tool]]))
     write_report(results, a)
 
 
@@ -182,13 +199,17 @@ def write_report(results, a):
     lines = [
         "# ponte load vs pandas vs DuckDB vs Polars",
         "",
-        f"One run, {time.strftime('%Y-%m-%d')}, release build, {os.cpu_count()} cores. The demo's invoices dataset "
+        f"One run, {time.strftime('%Y-%m-%d')}, release build, {os.cpu_count()} cores"
+        + (f", {a.reps} rounds of every tool in a rotated order (seconds and peak RSS are the medians; "
+           "every round's seconds in the last column)" if a.reps > 1 else "")
+        + ". The demo's invoices dataset "
         f"({DATASET}), one parquet file per day; outputs written to {a.dest or 'the work folder'}. "
         "MB/s counts the source parquet bytes. \"vs ponte\" is the tool's time / ponte's time (above 1: ponte is "
         "faster) and the tool's peak RSS / ponte's.",
         "",
-        "| invoices | rows | files | tool | seconds | M rows/s | MB/s | peak RSS MB | vs ponte: time | vs ponte: RSS |",
-        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| invoices | rows | files | tool | seconds | M rows/s | MB/s | peak RSS MB | vs ponte: time | vs ponte: RSS "
+        "| rounds (s) |",
+        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         ponte = next((x for x in results if x["invoices"] == r["invoices"] and x["tool"] == "ponte load"), None)
@@ -197,7 +218,7 @@ def write_report(results, a):
         lines.append(
             f"| {r['invoices']:,} | {r['rows']:,} | {r['files']} | {r['tool']} | {r['seconds']:.2f} | "
             f"{r['rows'] / r['seconds'] / 1e6:.2f} | {r['bytes'] / 1e6 / r['seconds']:.1f} | {r['rss']:.0f} | "
-            f"{ratio_t} | {ratio_m} |")
+            f"{ratio_t} | {ratio_m} | {', '.join(f'{x:.2f}' for x in r['runs'])} |")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
