@@ -23,6 +23,19 @@ fn column(name: &str, alias: &str, kind: FieldKind, field_type: &str) -> OutputC
     }
 }
 
+/// A query of `columns`, neither pivoted nor with table calculations.
+fn plain_query(columns: Vec<OutputColumn>) -> CompiledQuery {
+    CompiledQuery {
+        sql: "SELECT 1".into(),
+        params: vec![],
+        columns,
+        limit: 500,
+        table_calculations: vec![],
+        sorts_after: vec![],
+        pivot: None,
+    }
+}
+
 fn sample() -> (CompiledQuery, Vec<RecordBatch>) {
     let columns = vec![
         column("f.mes_month", "f__mes_month", FieldKind::Dimension, "date_month"),
@@ -54,15 +67,7 @@ fn sample() -> (CompiledQuery, Vec<RecordBatch>) {
         ],
     )
     .unwrap();
-    let query = CompiledQuery {
-        sql: "SELECT 1".into(),
-        params: vec![],
-        columns,
-        limit: 500,
-        table_calculations: vec![],
-        sorts_after: vec![],
-        pivot: None,
-    };
+    let query = plain_query(columns);
     (query, vec![batch])
 }
 
@@ -345,15 +350,7 @@ fn every_type_sample() -> (CompiledQuery, RecordBatch) {
         ],
     )
     .unwrap();
-    let query = CompiledQuery {
-        sql: "SELECT 1".into(),
-        params: vec![],
-        columns,
-        limit: 500,
-        table_calculations: vec![],
-        sorts_after: vec![],
-        pivot: None,
-    };
+    let query = plain_query(columns);
     (query, batch)
 }
 
