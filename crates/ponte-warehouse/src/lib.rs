@@ -30,6 +30,7 @@ pub mod bigquery;
 mod cluster;
 pub mod embedded;
 mod error;
+mod large_limits;
 mod load;
 mod parquet_writer;
 mod query;

@@ -153,7 +153,7 @@ impl QueryCache {
     /// A session for one query: the template's functions, rules and
     /// settings, and an empty catalog of its own, so that the tables one
     /// query registers are never seen by another.
-    fn new_session(&self) -> Result<SessionContext, WarehouseError> {
+    pub(crate) fn new_session(&self) -> Result<SessionContext, WarehouseError> {
         let mut state = self.template.clone();
         let options = state.config().options().catalog.clone();
         let catalog = Arc::new(MemoryCatalogProvider::new());
@@ -284,6 +284,7 @@ impl EmbeddedWarehouse {
         let state = ctx.state();
         let dialect = state.config().options().sql_parser.dialect;
         let statement = state.sql_to_statement(sql, &dialect).map_err(query_error)?;
+        crate::large_limits::tune_for_limit(&mut ctx.state_ref().write(), &statement);
         let mut seen = std::collections::HashSet::new();
         let mut tables = Vec::new();
         for reference in state.resolve_table_references(&statement).map_err(query_error)? {

@@ -174,3 +174,31 @@ fn schema() -> ponte_config::TableSchema {
     let path = ponte_testkit::repo_root().join("examples/comerc/schemas/comerc.json");
     ponte_config::schema::load_schema_file(&path).unwrap().table(TABLE).unwrap().clone()
 }
+
+/// A query for more than a page of rows runs without DataFusion's TopK
+/// aggregation (see `large_limits.rs`), a page keeps it; both give every
+/// key in order. EXPLAIN shows the plan that runs.
+#[tokio::test]
+async fn many_rows_are_grouped_without_the_topk_heap_and_a_page_with_it() {
+    let (_dir, warehouse) = loaded().await;
+    let plan = |limit: u64| {
+        let warehouse = &warehouse;
+        async move {
+            let sql =
+                format!("EXPLAIN SELECT id_fatura FROM {TABLE} GROUP BY id_fatura ORDER BY id_fatura LIMIT {limit}");
+            let r = warehouse.query(&sql, &[]).await.unwrap();
+            arrow_cast::pretty::pretty_format_batches(&r.batches).unwrap().to_string()
+        }
+    };
+    assert!(plan(500).await.contains("lim=[500]"));
+    let every_row = plan(1_000_000).await;
+    assert!(every_row.contains("AggregateExec") && !every_row.contains("lim=["), "{every_row}");
+    for limit in [500, 1_000_000] {
+        let sql = format!("SELECT id_fatura FROM {TABLE} GROUP BY id_fatura ORDER BY id_fatura LIMIT {limit}");
+        let r = warehouse.query(&sql, &[]).await.unwrap();
+        let ids: Vec<i64> =
+            r.batches.iter().flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec()).collect();
+        assert_eq!(ids.len(), limit.min(30_000) as usize);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "in order, each once");
+    }
+}
