@@ -10,7 +10,7 @@ use arrow_array::types::{
     UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow_schema::{DataType, TimeUnit};
-use chrono::{DateTime, Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike};
 use ponte_semantic::compile::OutputColumn;
 use serde_json::Value;
 
@@ -43,33 +43,101 @@ pub(crate) fn cell(array: &dyn Array, row: usize, column: &OutputColumn) -> Valu
         DataType::Utf8 => Value::from(array.as_string::<i32>().value(row)),
         DataType::LargeUtf8 => Value::from(array.as_string::<i64>().value(row)),
         DataType::Utf8View => Value::from(array.as_string_view().value(row)),
-        DataType::Date32 => {
-            let days = array.as_primitive::<Date32Type>().value(row);
-            date_value(NaiveDate::from_epoch_days(days), &column.field_type)
-        }
-        DataType::Date64 => {
-            let ms = array.as_primitive::<Date64Type>().value(row);
-            date_value(DateTime::from_timestamp_millis(ms).map(|t| t.date_naive()), &column.field_type)
-        }
-        DataType::Timestamp(unit, _) => {
-            let t = match unit {
-                TimeUnit::Second => DateTime::from_timestamp(array.as_primitive::<TimestampSecondType>().value(row), 0),
-                TimeUnit::Millisecond => {
-                    DateTime::from_timestamp_millis(array.as_primitive::<TimestampMillisecondType>().value(row))
-                }
-                TimeUnit::Microsecond => {
-                    DateTime::from_timestamp_micros(array.as_primitive::<TimestampMicrosecondType>().value(row))
-                }
-                TimeUnit::Nanosecond => {
-                    Some(DateTime::from_timestamp_nanos(array.as_primitive::<TimestampNanosecondType>().value(row)))
-                }
-            };
-            t.map_or(Value::Null, |t| Value::from(t.format("%Y-%m-%d %H:%M:%S").to_string()))
+        DataType::Date32 | DataType::Date64 => date_value(date_at(array, row), &column.field_type),
+        DataType::Timestamp(..) => {
+            timestamp_at(array, row).map_or(Value::Null, |t| Value::from(t.format("%Y-%m-%d %H:%M:%S").to_string()))
         }
         _ => {
             let options = arrow_cast::display::FormatOptions::default();
             arrow_cast::display::ArrayFormatter::try_new(array, &options)
                 .map_or(Value::Null, |f| Value::from(f.value(row).to_string()))
+        }
+    }
+}
+
+/// The date in a Date32 or Date64 array's `row`.
+fn date_at(array: &dyn Array, row: usize) -> Option<NaiveDate> {
+    match array.data_type() {
+        DataType::Date32 => NaiveDate::from_epoch_days(array.as_primitive::<Date32Type>().value(row)),
+        DataType::Date64 => {
+            DateTime::from_timestamp_millis(array.as_primitive::<Date64Type>().value(row)).map(|t| t.date_naive())
+        }
+        _ => None,
+    }
+}
+
+/// The time (UTC) in a timestamp array's `row`, whatever its unit.
+fn timestamp_at(array: &dyn Array, row: usize) -> Option<NaiveDateTime> {
+    let DataType::Timestamp(unit, _) = array.data_type() else { return None };
+    let t = match unit {
+        TimeUnit::Second => DateTime::from_timestamp(array.as_primitive::<TimestampSecondType>().value(row), 0),
+        TimeUnit::Millisecond => {
+            DateTime::from_timestamp_millis(array.as_primitive::<TimestampMillisecondType>().value(row))
+        }
+        TimeUnit::Microsecond => {
+            DateTime::from_timestamp_micros(array.as_primitive::<TimestampMicrosecondType>().value(row))
+        }
+        TimeUnit::Nanosecond => {
+            Some(DateTime::from_timestamp_nanos(array.as_primitive::<TimestampNanosecondType>().value(row)))
+        }
+    };
+    t.map(|t| t.naive_utc())
+}
+
+/// A date or time as [`cell`] shows it, formatted where it is written
+/// (the result writers' fast path: no string per cell). Only years 0 to
+/// 9999, which chrono writes as four digits; a year timeframe is a number.
+pub(crate) enum CalendarText {
+    Day(NaiveDate),
+    Month(NaiveDate),
+    Quarter(NaiveDate),
+    Time(NaiveDateTime),
+}
+
+impl CalendarText {
+    /// `row` of a date or timestamp `array` as text, or `None` where
+    /// [`cell`] gives something else (a null, a year, a year past 9999).
+    pub(crate) fn of(array: &dyn Array, row: usize, column: &OutputColumn) -> Option<Self> {
+        if array.is_null(row) {
+            return None;
+        }
+        let text = match array.data_type() {
+            DataType::Date32 | DataType::Date64 => {
+                let d = date_at(array, row)?;
+                match column.field_type.as_str() {
+                    "date_month" => Self::Month(d),
+                    "date_quarter" => Self::Quarter(d),
+                    "date_year" => return None,
+                    _ => Self::Day(d),
+                }
+            }
+            DataType::Timestamp(..) => Self::Time(timestamp_at(array, row)?),
+            _ => return None,
+        };
+        let year = match &text {
+            Self::Day(d) | Self::Month(d) | Self::Quarter(d) => d.year(),
+            Self::Time(t) => t.year(),
+        };
+        (0..=9999).contains(&year).then_some(text)
+    }
+}
+
+impl std::fmt::Display for CalendarText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Day(d) => write!(f, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+            Self::Month(d) => write!(f, "{:04}-{:02}", d.year(), d.month()),
+            Self::Quarter(d) => write!(f, "{}-Q{}", d.year(), d.month0() / 3 + 1),
+            Self::Time(t) => write!(
+                f,
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            ),
         }
     }
 }

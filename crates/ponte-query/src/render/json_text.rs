@@ -6,8 +6,11 @@
 //! columns that took about 1 ms of a 20 ms request. Here each row is
 //! written as it is read, the keys once per batch; text and numbers go
 //! through `serde_json`'s own serializer (its escaping, its number
-//! format), every other type through [`cell`], so the text is the same as
-//! printing [`json_rows`](super::json_rows)' values.
+//! format), dates and times through [`CalendarText`], every other type
+//! through [`cell`], so the text is the same as printing
+//! [`json_rows`](super::json_rows)' values.
+
+use std::io::Write as _;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Decimal128Type, Float64Type, Int32Type, Int64Type};
@@ -16,7 +19,7 @@ use arrow_schema::DataType;
 use ponte_semantic::compile::{CompiledQuery, OutputColumn};
 use serde_json::Value;
 
-use super::cell::cell;
+use super::cell::{CalendarText, cell};
 use super::json_rows;
 
 /// The `json` format of `batches`: an array of rows keyed `view.field`.
@@ -110,6 +113,11 @@ fn write_cell(out: &mut Vec<u8>, array: &dyn Array, row: usize, column: &OutputC
             let v = array.as_primitive::<Decimal128Type>().value(row);
             serde_json::to_writer(out, &(v as f64 / 10f64.powi(i32::from(*scale))))
         }
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => match CalendarText::of(array, row, column) {
+            // Digits, dashes, colons, a space, a Q: nothing to escape.
+            Some(text) => write!(out, "\"{text}\"").map_err(serde_json::Error::io),
+            None => serde_json::to_writer(out, &cell(array, row, column)),
+        },
         _ => serde_json::to_writer(out, &cell(array, row, column)),
     }
 }

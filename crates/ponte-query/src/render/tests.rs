@@ -300,6 +300,12 @@ fn every_type_sample() -> (CompiledQuery, RecordBatch) {
         column("t.dict", "k", FieldKind::Dimension, "string"),
         column("t.i32", "l", FieldKind::Measure, "number"),
         column("t.text", "m", FieldKind::Dimension, "string"),
+        column("t.month", "n", FieldKind::Dimension, "date_month"),
+        column("t.quarter", "o", FieldKind::Dimension, "date_quarter"),
+        column("t.year", "p", FieldKind::Dimension, "date_year"),
+        column("t.day64", "q", FieldKind::Dimension, "date"),
+        column("t.secs", "r", FieldKind::Dimension, "time"),
+        column("t.nanos", "s", FieldKind::Dimension, "time"),
         column("t.absent", "not_in_the_batch", FieldKind::Dimension, "string"),
     ];
     let fields = [
@@ -316,6 +322,12 @@ fn every_type_sample() -> (CompiledQuery, RecordBatch) {
         ("k", DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))),
         ("l", DataType::Int32),
         ("m", DataType::Utf8),
+        ("n", DataType::Date32),
+        ("o", DataType::Date32),
+        ("p", DataType::Date32),
+        ("q", DataType::Date64),
+        ("r", DataType::Timestamp(arrow_schema::TimeUnit::Second, None)),
+        ("s", DataType::Timestamp(arrow_schema::TimeUnit::Nanosecond, None)),
     ];
     let schema = Arc::new(Schema::new(fields.iter().map(|(n, t)| Field::new(*n, t.clone(), true)).collect::<Vec<_>>()));
     let text = ["\"quoted\" \\ back", "tab\tnew\nline \u{1} ctl", "ção – ✓ 😀", "</script>"];
@@ -347,6 +359,20 @@ fn every_type_sample() -> (CompiledQuery, RecordBatch) {
             Arc::new(DictionaryArray::<Int32Type>::from_iter([Some("x\"y"), None, Some("z"), Some("x\"y")])),
             Arc::new(arrow_array::Int32Array::from(vec![Some(i32::MIN), None, Some(-7), Some(i32::MAX)])),
             Arc::new(StringArray::from(vec![Some("the last of the name wins"), None, Some("m"), Some("")])),
+            // Years 0 and 10000 (days since 1970), years -1 and 1, and
+            // their like in milliseconds and seconds: chrono writes years
+            // outside 0-9999 with a sign, and those go through `cell`.
+            Arc::new(Date32Array::from(vec![Some(-719_468), Some(2_932_897), None, Some(20_000)])),
+            Arc::new(Date32Array::from(vec![Some(-719_893), Some(19_100), Some(-719_162), None])),
+            Arc::new(Date32Array::from(vec![Some(19_000), None, Some(2_932_897), Some(-719_893)])),
+            Arc::new(arrow_array::Date64Array::from(vec![Some(0), Some(-86_400_000), None, Some(253_402_300_800_000)])),
+            Arc::new(arrow_array::TimestampSecondArray::from(vec![
+                Some(253_402_300_799),
+                Some(253_402_300_800),
+                None,
+                Some(-62_167_219_200),
+            ])),
+            Arc::new(arrow_array::TimestampNanosecondArray::from(vec![Some(i64::MIN), Some(i64::MAX), None, Some(1)])),
         ],
     )
     .unwrap();
