@@ -36,10 +36,7 @@ pub(crate) fn cell(array: &dyn Array, row: usize, column: &OutputColumn) -> Valu
         DataType::Float16 => float(array.as_primitive::<Float16Type>().value(row).to_f64()),
         DataType::Float32 => float(f64::from(array.as_primitive::<Float32Type>().value(row))),
         DataType::Float64 => float(array.as_primitive::<Float64Type>().value(row)),
-        DataType::Decimal128(_, scale) => {
-            let v = array.as_primitive::<arrow_array::types::Decimal128Type>().value(row);
-            float(v as f64 / 10f64.powi(i32::from(*scale)))
-        }
+        DataType::Decimal128(..) => float(decimal_at(array, row)),
         DataType::Utf8 => Value::from(array.as_string::<i32>().value(row)),
         DataType::LargeUtf8 => Value::from(array.as_string::<i64>().value(row)),
         DataType::Utf8View => Value::from(array.as_string_view().value(row)),
@@ -53,6 +50,14 @@ pub(crate) fn cell(array: &dyn Array, row: usize, column: &OutputColumn) -> Valu
                 .map_or(Value::Null, |f| Value::from(f.value(row).to_string()))
         }
     }
+}
+
+/// A Decimal128 array's `row` as a float: JSON has no decimals, and
+/// Looker's unformatted JSON shows amounts as numbers.
+pub(crate) fn decimal_at(array: &dyn Array, row: usize) -> f64 {
+    let DataType::Decimal128(_, scale) = array.data_type() else { return f64::NAN };
+    let v = array.as_primitive::<arrow_array::types::Decimal128Type>().value(row);
+    v as f64 / 10f64.powi(i32::from(*scale))
 }
 
 /// The date in a Date32 or Date64 array's `row`.

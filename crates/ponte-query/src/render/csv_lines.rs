@@ -11,13 +11,13 @@
 use std::fmt::Write as _;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Decimal128Type, Float64Type, Int32Type, Int64Type};
+use arrow_array::types::{Float64Type, Int32Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use ponte_semantic::compile::{CompiledQuery, OutputColumn};
 use serde_json::{Number, Value};
 
-use super::cell::{CalendarText, cell};
+use super::cell::{CalendarText, cell, decimal_at};
 
 /// `batch`'s rows as CSV lines, a cell per column of the query. Two
 /// columns of one name both show the last one's value, as the `json`
@@ -58,10 +58,7 @@ fn write_cell(out: &mut String, array: &dyn Array, row: usize, column: &OutputCo
         DataType::Int32 => push_display(out, array.as_primitive::<Int32Type>().value(row)),
         DataType::Int64 => push_display(out, array.as_primitive::<Int64Type>().value(row)),
         DataType::Float64 => push_float(out, array.as_primitive::<Float64Type>().value(row)),
-        DataType::Decimal128(_, scale) => {
-            let v = array.as_primitive::<Decimal128Type>().value(row);
-            push_float(out, v as f64 / 10f64.powi(i32::from(*scale)));
-        }
+        DataType::Decimal128(..) => push_float(out, decimal_at(array, row)),
         DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => match CalendarText::of(array, row, column) {
             // Starts with a digit; no separator, quote or line break.
             Some(text) => push_display(out, text),

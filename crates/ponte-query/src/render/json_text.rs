@@ -13,13 +13,13 @@
 use std::io::Write as _;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Decimal128Type, Float64Type, Int32Type, Int64Type};
+use arrow_array::types::{Float64Type, Int32Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use ponte_semantic::compile::{CompiledQuery, OutputColumn};
 use serde_json::Value;
 
-use super::cell::{CalendarText, cell};
+use super::cell::{CalendarText, cell, decimal_at};
 use super::json_rows;
 
 /// The `json` format of `batches`: an array of rows keyed `view.field`.
@@ -109,10 +109,7 @@ fn write_cell(out: &mut Vec<u8>, array: &dyn Array, row: usize, column: &OutputC
         DataType::Int64 => serde_json::to_writer(out, &array.as_primitive::<Int64Type>().value(row)),
         // serde_json writes a NaN or an infinity as `null`, as `cell` has it.
         DataType::Float64 => serde_json::to_writer(out, &array.as_primitive::<Float64Type>().value(row)),
-        DataType::Decimal128(_, scale) => {
-            let v = array.as_primitive::<Decimal128Type>().value(row);
-            serde_json::to_writer(out, &(v as f64 / 10f64.powi(i32::from(*scale))))
-        }
+        DataType::Decimal128(..) => serde_json::to_writer(out, &decimal_at(array, row)),
         DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => match CalendarText::of(array, row, column) {
             // Digits, dashes, colons, a space, a Q: nothing to escape.
             Some(text) => write!(out, "\"{text}\"").map_err(serde_json::Error::io),
