@@ -9,7 +9,7 @@
 //!
 //! The sort splits rather than merges. The first rows, a quarter of the
 //! memory budget, are a sample of the keys; its quantiles cut the key space
-//! into up to 256 ranges ("shares"), and every row is written once to its
+//! into up to 512 ranges ("shares"), and every row is written once to its
 //! share of one spill file ([`spill`]). The shares are then read back in key
 //! order and each is sorted in memory on the sort's own thread while the
 //! writer encodes the one before on its threads. Nothing is merged and
@@ -30,6 +30,7 @@
 
 mod external;
 mod keys;
+mod narrow;
 mod spill;
 
 use std::panic::AssertUnwindSafe;
@@ -297,7 +298,7 @@ impl Sorter {
             if share.rows == 0 {
                 continue;
             }
-            let mut rows = spilled.read(index)?;
+            let mut rows = spilled.read(index);
             if splitter.is_single_key(index) {
                 self.report.single_key_shares.fetch_add(1, Ordering::Relaxed);
                 self.pass_on(&mut rows)?;
@@ -454,6 +455,8 @@ fn spill_chunks(
     chunks: Receiver<(Vec<RecordBatch>, Grouping)>,
 ) -> Result<SpillWriter, WarehouseError> {
     for (chunk, Grouping { order, starts, counts }) in chunks {
+        // Narrowed first, so the grouped copy is narrow too.
+        let chunk = chunk.iter().map(|batch| file.narrow(batch)).collect::<Result<Vec<_>, _>>()?;
         let batches: Vec<&RecordBatch> = chunk.iter().collect();
         let grouped = interleave_record_batch(&batches, &order).map_err(sort_error)?;
         for (share, (&start, &count)) in starts.iter().zip(&counts).enumerate() {

@@ -5,19 +5,24 @@
 //! as one IPC batch per share, and the file remembers which batches are
 //! whose. A share is read back by seeking to its batches, so one file
 //! written front to back serves every share, however many there are, and
-//! the write keeps one file open, not one per share. Batches are not
+//! the write keeps one file open, not one per share, and reads it through
+//! one reader (opening a reader parses the file's footer, an entry per
+//! batch: hundreds of thousands for a large load). Batches are not
 //! compressed: LZ4 took 30% of the CPU of taking a 20M-row load in, and
-//! the file is read once, soon after it is written.
+//! the file is read once, soon after it is written. Narrow decimals are
+//! written narrow ([`super::narrow`]).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use arrow_array::RecordBatch;
 use arrow_ipc::reader::FileReader;
 use arrow_ipc::writer::FileWriter;
-use arrow_schema::Schema;
+use arrow_schema::SchemaRef;
 
+use super::narrow::Narrowing;
 use crate::WarehouseError;
 
 /// What the file holds of one share.
@@ -26,7 +31,8 @@ pub(super) struct Share {
     /// Its IPC batches, in the order written.
     batches: Vec<usize>,
     pub(super) rows: usize,
-    /// Its rows' size in the file, about their size in memory once read.
+    /// Its rows' size in memory once read: their size in the file, with
+    /// narrowed decimals at their full width.
     pub(super) bytes: usize,
 }
 
@@ -36,40 +42,54 @@ pub(super) struct SpillWriter {
     writer: FileWriter<Counted<BufWriter<File>>>,
     written: usize,
     shares: Vec<Share>,
+    narrowing: Arc<Narrowing>,
 }
 
 impl SpillWriter {
     /// A new file at `path` for `shares` shares of rows of `schema`.
-    pub(super) fn create(path: PathBuf, schema: &Schema, shares: usize) -> Result<Self, WarehouseError> {
+    pub(super) fn create(path: PathBuf, schema: &SchemaRef, shares: usize) -> Result<Self, WarehouseError> {
+        let narrowing = Arc::new(Narrowing::new(schema));
         let file = File::create(&path).map_err(|e| io_error("create", &path, e))?;
         let path = RemovedOnDrop(path);
-        let writer = FileWriter::try_new(Counted { inner: BufWriter::with_capacity(1 << 20, file), bytes: 0 }, schema)
-            .map_err(|e| io_error("create", &path.0, e))?;
-        Ok(Self { path, writer, written: 0, shares: vec![Share::default(); shares] })
+        let out = Counted { inner: BufWriter::with_capacity(1 << 20, file), bytes: 0 };
+        let writer =
+            FileWriter::try_new(out, narrowing.spilled_schema()).map_err(|e| io_error("create", &path.0, e))?;
+        Ok(Self { path, writer, written: 0, shares: vec![Share::default(); shares], narrowing })
     }
 
-    /// Appends rows of `share`.
+    /// `rows` in the form the file holds them, to be appended.
+    pub(super) fn narrow(&self, rows: &RecordBatch) -> Result<RecordBatch, WarehouseError> {
+        self.narrowing.narrow(rows).map_err(|e| io_error("write", &self.path.0, e))
+    }
+
+    /// Appends rows of `share`, narrowed ([`Self::narrow`]).
     pub(super) fn append(&mut self, share: usize, rows: &RecordBatch) -> Result<(), WarehouseError> {
         let before = self.writer.get_ref().bytes;
         self.writer.write(rows).map_err(|e| io_error("write", &self.path.0, e))?;
         let entry = &mut self.shares[share];
         entry.batches.push(self.written);
         entry.rows += rows.num_rows();
-        // What the batch took in the file: only the rows' own part of each
-        // buffer is written, however the slice shares its parent's buffers.
-        entry.bytes += self.writer.get_ref().bytes - before;
+        // What the batch took in the file (only the rows' own part of each
+        // buffer is written, however the slice shares its parent's
+        // buffers), and what its narrowed columns take beyond that once
+        // read back.
+        entry.bytes += self.writer.get_ref().bytes - before + rows.num_rows() * self.narrowing.widened_bytes_per_row();
         self.written += 1;
         Ok(())
     }
 
     /// Completes the file, ready to be read share by share.
     pub(super) fn finish(self) -> Result<Spilled, WarehouseError> {
-        let Self { path, mut writer, shares, .. } = self;
+        let Self { path, mut writer, shares, narrowing, .. } = self;
         let failed = |e: &dyn std::fmt::Display| io_error("write", &path.0, e);
         writer.finish().map_err(|e| failed(&e))?;
         let file = writer.into_inner().map_err(|e| failed(&e))?;
         file.inner.into_inner().map_err(|e| failed(&e.into_error()))?;
-        Ok(Spilled { path, shares })
+        let file = File::open(&path.0).map_err(|e| io_error("read", &path.0, e))?;
+        // Unbuffered: every batch is a seek, which would drop a buffer's
+        // contents, and the reader asks for a batch's bytes in one read.
+        let reader = FileReader::try_new(file, None).map_err(|e| io_error("read", &path.0, e))?;
+        Ok(Spilled { path, shares, reader: Arc::new(Mutex::new(reader)), narrowing })
     }
 }
 
@@ -107,6 +127,8 @@ impl Drop for RemovedOnDrop {
 pub(super) struct Spilled {
     path: RemovedOnDrop,
     shares: Vec<Share>,
+    reader: Arc<Mutex<FileReader<File>>>,
+    narrowing: Arc<Narrowing>,
 }
 
 impl Spilled {
@@ -115,20 +137,21 @@ impl Spilled {
     }
 
     /// The rows of share `index`, batch by batch, in the order written.
-    pub(super) fn read(&self, index: usize) -> Result<ShareReader, WarehouseError> {
-        let path = &self.path.0;
-        let file = File::open(path).map_err(|e| io_error("read", path, e))?;
-        // Unbuffered: every batch is a seek, which would drop a buffer's
-        // contents, and the reader asks for a batch's bytes in one read.
-        let reader = FileReader::try_new(file, None).map_err(|e| io_error("read", path, e))?;
-        Ok(ShareReader { path: path.clone(), reader, batches: self.shares[index].batches.clone().into_iter() })
+    pub(super) fn read(&self, index: usize) -> ShareReader {
+        ShareReader {
+            path: self.path.0.clone(),
+            reader: self.reader.clone(),
+            narrowing: self.narrowing.clone(),
+            batches: self.shares[index].batches.clone().into_iter(),
+        }
     }
 }
 
 /// The batches of one share of a spill file.
 pub(super) struct ShareReader {
     path: PathBuf,
-    reader: FileReader<File>,
+    reader: Arc<Mutex<FileReader<File>>>,
+    narrowing: Arc<Narrowing>,
     batches: std::vec::IntoIter<usize>,
 }
 
@@ -137,10 +160,14 @@ impl Iterator for ShareReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         let index = self.batches.next()?;
-        let batch =
-            self.reader.set_index(index).and_then(|()| self.reader.next().transpose()).map_err(|e| e.to_string());
+        let batch = {
+            // A panic elsewhere while reading leaves the reader usable: each
+            // read seeks to its batch first.
+            let mut reader = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
+            reader.set_index(index).and_then(|()| reader.next().transpose())
+        };
         Some(match batch {
-            Ok(Some(batch)) => Ok(batch),
+            Ok(Some(batch)) => self.narrowing.widen(batch).map_err(|e| io_error("read", &self.path, e)),
             Ok(None) => Err(io_error("read", &self.path, format!("batch {index} is missing"))),
             Err(e) => Err(io_error("read", &self.path, e)),
         })

@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 
 use arrow_array::builder::{Int32Builder, ListBuilder};
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int32Type, Int64Type};
-use arrow_array::{Array, ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray, StructArray};
+use arrow_array::types::{Decimal128Type, Int32Type, Int64Type};
+use arrow_array::{Array, ArrayRef, Decimal128Array, Int32Array, Int64Array, RecordBatch, StringArray, StructArray};
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
 use futures::StreamExt;
 
@@ -23,7 +23,14 @@ fn schema() -> SchemaRef {
         Field::new("s", DataType::Utf8, false),
         Field::new("list", DataType::List(Arc::new(Field::new("item", DataType::Int32, true))), false),
         Field::new("st", DataType::Struct(member), false),
+        // Spilled narrow: it must come back whole.
+        Field::new("amount", DataType::Decimal128(18, 2), true),
     ]))
+}
+
+/// An amount of 18 digits, negative for odd ids, NULL for every seventh.
+fn amount(id: i64) -> Option<i128> {
+    (id % 7 != 0).then(|| (999_999_999_999_000_000 + i128::from(id)) * if id % 2 == 0 { 1 } else { -1 })
 }
 
 /// The rows with ids `ids`, every column a function of the id, so a row
@@ -43,6 +50,11 @@ fn batch(ids: &[i64], key: &dyn Fn(i64) -> Option<i64>) -> RecordBatch {
         Arc::new(StringArray::from_iter_values(ids.iter().map(|id| format!("v{}", id % 13)))),
         Arc::new(list.finish()),
         Arc::new(StructArray::from(vec![(Arc::new(Field::new("a", DataType::Int32, false)), member)])),
+        Arc::new(
+            Decimal128Array::from(ids.iter().map(|&id| amount(id)).collect::<Vec<_>>())
+                .with_precision_and_scale(18, 2)
+                .unwrap(),
+        ),
     ];
     RecordBatch::try_new(schema(), columns).unwrap()
 }
@@ -76,12 +88,15 @@ async fn check(sorted: BatchStream, rows: i64, dir: &Path) {
         let s = b.column(2).as_string::<i32>();
         let list = b.column(3).as_list::<i32>();
         let st = b.column(4).as_struct().column(0).as_primitive::<Int32Type>();
+        let amounts = b.column(5).as_primitive::<Decimal128Type>();
+        assert_eq!(amounts.data_type(), &DataType::Decimal128(18, 2));
         for r in 0..b.num_rows() {
             let i = id.value(r);
             assert_eq!(s.value(r), format!("v{}", i % 13), "row {i}");
             let items: Vec<i32> = list.value(r).as_primitive::<Int32Type>().values().to_vec();
             assert_eq!(items, (0..i % 3).map(|n| (i + n) as i32).collect::<Vec<_>>(), "row {i}");
             assert_eq!(st.value(r), i as i32, "row {i}");
+            assert_eq!((!amounts.is_null(r)).then(|| amounts.value(r)), amount(i), "row {i}");
             ids.push(i);
             keys.push(((!k.is_null(r)).then(|| k.value(r)), s.value(r).to_owned()));
         }
