@@ -8,7 +8,7 @@ use super::expr_sql;
 use super::filter_sql::condition;
 use super::resolve::{Plan, Planned, time_kind};
 use super::{CompiledQuery, Dialect, FieldKind, OutputColumn, QueryError};
-use crate::model::{Aggregate, BinaryOp, FieldRef, JoinType, Measure, MeasureKind, NumberExpr, View};
+use crate::model::{Aggregate, BinaryOp, FieldRef, JoinType, Measure, MeasureKind, NumberExpr, Relationship, View};
 
 pub(crate) fn render(plan: &Plan<'_>, dialect: Dialect) -> Result<CompiledQuery, QueryError> {
     if !plan.symmetric.is_empty() {
@@ -150,6 +150,17 @@ pub(crate) fn measure_filters(
     Ok(all_of(conditions))
 }
 
+/// Whether a `count` over `view` counts its distinct primary keys rather
+/// than rows. Looker counts keys where the query may repeat the view's
+/// rows or add rows of NULLs to it (a joined view; the explore's base
+/// under a `one_to_many` or `many_to_many` join) and rows otherwise:
+/// `COUNT(*)`, which a portal moved from Looker then gets the same numbers
+/// from, and which a warehouse answers without hashing every key.
+fn counts_keys(plan: &Plan<'_>, view: &View) -> bool {
+    view.name != plan.explore.base.name
+        || plan.joins.iter().any(|j| matches!(j.relationship, Relationship::OneToMany | Relationship::ManyToMany))
+}
+
 /// A measure as an aggregate. Filtered measures aggregate
 /// `CASE WHEN <filters> THEN <column> END`, so rows failing the filters
 /// count as NULL, which every aggregate skips.
@@ -161,7 +172,12 @@ fn measure_sql(
     depth: usize,
 ) -> Result<String, QueryError> {
     let when = measure_filters(w, plan, view, m)?;
-    let key = view.dimensions.iter().find(|d| d.primary_key).map(|d| expr_sql::render(w, plan.explore, view, &d.sql));
+    let key = view
+        .dimensions
+        .iter()
+        .find(|d| d.primary_key)
+        .filter(|_| counts_keys(plan, view))
+        .map(|d| expr_sql::render(w, plan.explore, view, &d.sql));
     Ok(match &m.kind {
         MeasureKind::Count => match (key, when) {
             (Some(key), Some(when)) => format!("COUNT(DISTINCT CASE WHEN {when} THEN {key} END)"),

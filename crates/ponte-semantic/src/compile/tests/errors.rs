@@ -203,6 +203,11 @@ relationship = "one_to_many"
     // Without the join the sum is a plain query; counts on the key and maxima never repeat.
     assert!(!go(r#""customers.credit""#).unwrap().sql.contains("ROW_NUMBER"));
     assert!(!go(r#""customers.count", "orders.largest", "orders.total""#).unwrap().sql.contains("ROW_NUMBER"));
+    // The base's count under the one_to_many join counts its keys; alone, its rows.
+    let q = go(r#""customers.count", "orders.total""#).unwrap();
+    assert!(q.sql.contains("COUNT(DISTINCT `customers`.`id`) AS `customers__count`"), "{}", q.sql);
+    let q = go(r#""customers.count""#).unwrap();
+    assert!(q.sql.contains("COUNT(*) AS `customers__count`"), "{}", q.sql);
     // A repeated view without a key cannot be deduped: refused, saying why.
     let keyless = crate::model::parse_model(
         &text.replace(

@@ -195,7 +195,7 @@ fn a_measure_filter_goes_to_having() {
     assert!(
         q.sql.contains("\nWHERE `faturas`.`id_cliente` = $1\n  AND `unidades`.`uf` = $2\nGROUP BY `unidades`.`uf`\n")
     );
-    assert!(q.sql.contains("\nHAVING COUNT(DISTINCT `faturas`.`id_fatura`) > $3\n"));
+    assert!(q.sql.contains("\nHAVING COUNT(*) > $3\n"), "{}", q.sql);
     assert_eq!(q.params, [QueryParam::Int(7), s("SP"), QueryParam::Int(10)]);
 }
 

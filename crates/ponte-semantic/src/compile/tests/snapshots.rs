@@ -166,16 +166,24 @@ FROM"#
 }
 
 #[test]
-fn counts_use_the_primary_key_and_filtered_measures_use_case() {
+fn a_count_counts_rows_of_the_base_and_keys_where_a_join_may_repeat_them() {
+    // The explore's base, nothing joined: rows, as Looker writes it.
     let q = ok(
         r#"{"model": "comerc", "view": "unidades", "fields": ["unidades.quantidade_unidades", "unidades.unidades_ativas"]}"#,
         &bq(),
     );
-    assert!(q.sql.contains("COUNT(DISTINCT `unidades`.`id_unidade`) AS `unidades__quantidade_unidades`"));
+    assert!(q.sql.contains("COUNT(*) AS `unidades__quantidade_unidades`"), "{}", q.sql);
     assert!(q.sql.contains(
-        "COUNT(DISTINCT CASE WHEN COALESCE(`unidades`.`ativa`, FALSE) = $1 THEN `unidades`.`id_unidade` END) AS `unidades__unidades_ativas`"
+        "COUNT(CASE WHEN COALESCE(`unidades`.`ativa`, FALSE) = $1 THEN 1 END) AS `unidades__unidades_ativas`"
     ));
     assert_eq!(q.params, [QueryParam::Bool(true), QueryParam::Int(7)]);
+    // A many_to_one join repeats the joined view's rows, not the base's.
+    let q = ok(
+        r#"{"model": "comerc", "view": "faturas", "fields": ["unidades.uf", "faturas.quantidade_faturas", "unidades.quantidade_unidades"]}"#,
+        &bq(),
+    );
+    assert!(q.sql.contains("COUNT(*) AS `faturas__quantidade_faturas`"), "{}", q.sql);
+    assert!(q.sql.contains("COUNT(DISTINCT `unidades`.`id_unidade`) AS `unidades__quantidade_unidades`"), "{}", q.sql);
 }
 
 #[test]
