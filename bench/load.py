@@ -208,17 +208,23 @@ def write_report(results, a):
         "faster) and the tool's peak RSS / ponte's.",
         "",
         "| invoices | rows | files | tool | seconds | M rows/s | MB/s | peak RSS MB | vs ponte: time | vs ponte: RSS "
-        "| rounds (s) |",
-        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|",
+        "| rounds (s) | vs ponte, round by round |",
+        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
         ponte = next((x for x in results if x["invoices"] == r["invoices"] and x["tool"] == "ponte load"), None)
         ratio_t = "" if ponte is None or r is ponte else f"{r['seconds'] / ponte['seconds']:.2f}x"
         ratio_m = "" if ponte is None or r is ponte else f"{r['rss'] / ponte['rss']:.2f}x"
+        # Each round's time against ponte's in the same round: the machine's
+        # speed drifts over a run, less within a round.
+        by_round = ""
+        if ponte is not None and r is not ponte and len(r["runs"]) > 1:
+            paired = [mine / theirs for mine, theirs in zip(r["runs"], ponte["runs"])]
+            by_round = f"{', '.join(f'{x:.2f}' for x in paired)} (median {statistics.median(paired):.2f}x)"
         lines.append(
             f"| {r['invoices']:,} | {r['rows']:,} | {r['files']} | {r['tool']} | {r['seconds']:.2f} | "
             f"{r['rows'] / r['seconds'] / 1e6:.2f} | {r['bytes'] / 1e6 / r['seconds']:.1f} | {r['rss']:.0f} | "
-            f"{ratio_t} | {ratio_m} | {', '.join(f'{x:.2f}' for x in r['runs'])} |")
+            f"{ratio_t} | {ratio_m} | {', '.join(f'{x:.2f}' for x in r['runs'])} | {by_round} |")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
