@@ -29,8 +29,10 @@ use crate::{BatchStream, WarehouseError};
 /// `spill_dir`.
 ///
 /// Nothing is read until the returned stream is polled. An error from
-/// `batches` ends the sorted stream with that error; so does a failed
-/// spill (a full disk), naming the folder.
+/// `batches` ends the sorted stream with that error, as it was (a failed
+/// read of the clustered write's own spill file stays a sort error, not
+/// one of the load's source); a failed spill of this sort's own (a full
+/// disk) ends it naming the folder.
 pub(super) fn sorted(
     batches: BatchStream,
     schema: SchemaRef,
@@ -49,13 +51,14 @@ pub(super) fn sorted(
         return Ok(batches);
     };
     let task = task_context(memory_bytes, spill_dir)?;
-    let input = Arc::new(OnceStream::new(schema.clone(), batches));
+    let failure = InputFailure::default();
+    let input = Arc::new(OnceStream::new(schema.clone(), batches, failure.clone()));
     let source = StreamingTableExec::try_new(schema.clone(), vec![input], None, [], false, None)
         .map_err(|e| WarehouseError::Sort(format!("cannot set it up: {e}")))?;
     let sort = SortExec::new(ordering, Arc::new(source));
     let output = sort.execute(0, task).map_err(|e| WarehouseError::Sort(format!("cannot start it: {e}")))?;
     let spill_dir = spill_dir.to_path_buf();
-    Ok(output.map_err(move |e| from_datafusion(e, &spill_dir)).boxed())
+    Ok(output.map_err(move |e| failure.take().unwrap_or_else(|| from_datafusion(e, &spill_dir))).boxed())
 }
 
 /// A task context whose runtime holds `memory_bytes` and spills,
@@ -75,14 +78,9 @@ fn task_context(memory_bytes: usize, spill_dir: &Path) -> Result<Arc<TaskContext
     Ok(SessionContext::new_with_config_rt(config, runtime).task_ctx())
 }
 
-/// The sort's error as the warehouse's: an error the input stream carried
-/// comes back as it was; the sort's own names what failed.
+/// The sort's own error as the warehouse's, naming what failed.
 fn from_datafusion(e: DataFusionError, spill_dir: &Path) -> WarehouseError {
     match e.find_root() {
-        DataFusionError::External(inner) => match inner.downcast_ref::<InputError>() {
-            Some(InputError(message)) => WarehouseError::Source(message.clone()),
-            None => WarehouseError::Source(inner.to_string()),
-        },
         DataFusionError::ResourcesExhausted(message) => {
             WarehouseError::Sort(format!("ran out of its memory budget: {message}"))
         }
@@ -90,20 +88,34 @@ fn from_datafusion(e: DataFusionError, spill_dir: &Path) -> WarehouseError {
     }
 }
 
-/// An error of the input stream, carried through DataFusion.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct InputError(String);
+/// The input's error, kept as it was while DataFusion carries its text
+/// to the end of the sort.
+#[derive(Debug, Default, Clone)]
+struct InputFailure(Arc<Mutex<Option<WarehouseError>>>);
+
+impl InputFailure {
+    /// Keeps the first error; the text goes on through DataFusion.
+    fn keep(&self, e: WarehouseError) -> DataFusionError {
+        let message = e.to_string();
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_or_insert(e);
+        DataFusionError::External(message.into())
+    }
+
+    fn take(&self) -> Option<WarehouseError> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
+}
 
 /// The input batches as a partition DataFusion can execute once.
 struct OnceStream {
     schema: SchemaRef,
     batches: Mutex<Option<BatchStream>>,
+    failure: InputFailure,
 }
 
 impl OnceStream {
-    fn new(schema: SchemaRef, batches: BatchStream) -> Self {
-        Self { schema, batches: Mutex::new(Some(batches)) }
+    fn new(schema: SchemaRef, batches: BatchStream, failure: InputFailure) -> Self {
+        Self { schema, batches: Mutex::new(Some(batches)), failure }
     }
 }
 
@@ -122,7 +134,8 @@ impl PartitionStream for OnceStream {
         let taken = self.batches.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         let stream = match taken {
             Some(batches) => {
-                batches.map_err(|e| DataFusionError::External(Box::new(InputError(e.to_string())))).boxed()
+                let failure = self.failure.clone();
+                batches.map_err(move |e| failure.keep(e)).boxed()
             }
             None => futures::stream::once(async {
                 Err(DataFusionError::Internal("the load's rows were already read".into()))
@@ -130,5 +143,36 @@ impl PartitionStream for OnceStream {
             .boxed(),
         };
         Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow_array::{Int64Array, RecordBatch};
+    use arrow_schema::{DataType, Field, Schema};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_input_error_comes_out_as_it_went_in() {
+        let schema = Arc::new(Schema::new(vec![Field::new("k", DataType::Int64, false)]));
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![3, 1, 2]))]).unwrap();
+        let input = futures::stream::iter([
+            Ok(batch),
+            Err(WarehouseError::Sort("cannot read its spill file /x/split-0.arrow: truncated".into())),
+        ])
+        .boxed();
+        let dir = tempfile::tempdir().unwrap();
+        let sorted = sorted(input, schema, &["k".into()], 8 << 20, dir.path()).unwrap();
+        let results: Vec<_> = sorted.collect().await;
+        let errors: Vec<String> = results
+            .into_iter()
+            .filter_map(Result::err)
+            .map(|e| match e {
+                WarehouseError::Sort(message) => message,
+                other => panic!("not a sort error: {other:?}"),
+            })
+            .collect();
+        assert_eq!(errors, ["cannot read its spill file /x/split-0.arrow: truncated"]);
     }
 }
