@@ -76,12 +76,12 @@ print(pq.ParquetFile(out).metadata.num_rows)
 
 
 def timed(cmd, env=None):
-    """Runs cmd under /usr/bin/time; returns (seconds, peak RSS in MB, stdout)."""
-    out = subprocess.run(["/usr/bin/time", "-f", "%e %M", *cmd], env=env, capture_output=True, text=True)
+    """Runs cmd under /usr/bin/time; returns (seconds, peak RSS in MB, CPU seconds (user + system), stdout)."""
+    out = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", *cmd], env=env, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{out.stdout}\n{out.stderr}")
-    seconds, kb = out.stderr.strip().splitlines()[-1].split()
-    return float(seconds), int(kb) / 1024, out.stdout
+    seconds, kb, user, system = out.stderr.strip().splitlines()[-1].split()
+    return float(seconds), int(kb) / 1024, float(user) + float(system), out.stdout
 
 
 def ensure_data(ponte: str, data: Path, rows: int) -> Path:
@@ -120,7 +120,7 @@ load = {{ store = "landing", prefix = "{DATASET}/", table = "{DATASET}", schema_
 
 
 def run_tool(a, tool, cmd, src, truth):
-    """One timed run of `tool` on the folder `src`; returns (seconds, peak RSS MB)."""
+    """One timed run of `tool` on the folder `src`; returns (seconds, peak RSS MB, CPU seconds)."""
     case = Path(a.dest) if a.dest else Path(a.work) / "run"
     shutil.rmtree(case, ignore_errors=True)
     case.mkdir(parents=True)
@@ -128,18 +128,18 @@ def run_tool(a, tool, cmd, src, truth):
     subprocess.run(["sh", "-c", f"cat {src}/*.parquet > /dev/null"], check=True)
     if cmd is None or tool.startswith("ponte"):
         cfg = ponte_config(case, src.parent, cmd)
-        seconds, rss, stdout = timed([a.ponte, "load", "load", "--json", "--config", str(cfg)])
+        seconds, rss, cpu, stdout = timed([a.ponte, "load", "load", "--json", "--config", str(cfg)])
         report = json.loads(stdout)
         loaded, updates = report["rows"], report["table_updates"]
         assert updates == 1, report
     else:
         out = case / ("t.duckdb" if tool.startswith("DuckDB CREATE") else "t.parquet")
-        seconds, rss, stdout = timed(cmd + [str(src), str(out)])
+        seconds, rss, cpu, stdout = timed(cmd + [str(src), str(out)])
         loaded = int(stdout.strip().splitlines()[-1])
     if loaded != truth:
         sys.exit(f"{tool}: loaded {loaded} rows, the files hold {truth}")
     shutil.rmtree(case, ignore_errors=True)
-    return seconds, rss
+    return seconds, rss, cpu
 
 
 def main():
@@ -183,14 +183,15 @@ def main():
         for rep in range(a.reps):
             shift = rep % len(names)
             for tool in names[shift:] + names[:shift]:
-                seconds, rss = run_tool(a, tool, tools[tool], src, truth)
-                runs[tool].append((seconds, rss))
+                seconds, rss, cpu = run_tool(a, tool, tools[tool], src, truth)
+                runs[tool].append((seconds, rss, cpu))
                 print(f"  {tool:38} {seconds:7.2f} s {truth / seconds / 1e6:6.2f} M rows/s "
-                      f"{size / 1e6 / seconds:6.1f} MB/s {rss:7.0f} MB peak RSS", flush=True)
+                      f"{size / 1e6 / seconds:6.1f} MB/s {rss:7.0f} MB peak RSS {cpu:6.1f} CPU s", flush=True)
         for tool in names:
             results.append(dict(invoices=rows, tool=tool, rows=truth, bytes=size, files=len(files),
                                 seconds=statistics.median(r[0] for r in runs[tool]),
                                 rss=statistics.median(r[1] for r in runs[tool]),
+                                cpu=statistics.median(r[2] for r in runs[tool]),
                                 runs=[r[0] for r in runs[tool]]))
     write_report(results, a)
 
@@ -205,16 +206,18 @@ def write_report(results, a):
         + ". The demo's invoices dataset "
         f"({DATASET}), one parquet file per day; outputs written to {a.dest or 'the work folder'}. "
         "MB/s counts the source parquet bytes. \"vs ponte\" is the tool's time / ponte's time (above 1: ponte is "
-        "faster) and the tool's peak RSS / ponte's.",
+        "faster) and the tool's peak RSS / ponte's. CPU s is user + system time (all cores): on a machine whose "
+        "cores are all busy, the wall time is at least CPU s / cores.",
         "",
-        "| invoices | rows | files | tool | seconds | M rows/s | MB/s | peak RSS MB | vs ponte: time | vs ponte: RSS "
-        "| rounds (s) | vs ponte, round by round |",
-        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| invoices | rows | files | tool | seconds | M rows/s | MB/s | peak RSS MB | CPU s | vs ponte: time "
+        "| vs ponte: RSS | vs ponte: CPU | rounds (s) | vs ponte, round by round |",
+        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
         ponte = next((x for x in results if x["invoices"] == r["invoices"] and x["tool"] == "ponte load"), None)
         ratio_t = "" if ponte is None or r is ponte else f"{r['seconds'] / ponte['seconds']:.2f}x"
         ratio_m = "" if ponte is None or r is ponte else f"{r['rss'] / ponte['rss']:.2f}x"
+        ratio_c = "" if ponte is None or r is ponte else f"{r['cpu'] / ponte['cpu']:.2f}x"
         # Each round's time against ponte's in the same round: the machine's
         # speed drifts over a run, less within a round.
         by_round = ""
@@ -224,7 +227,8 @@ def write_report(results, a):
         lines.append(
             f"| {r['invoices']:,} | {r['rows']:,} | {r['files']} | {r['tool']} | {r['seconds']:.2f} | "
             f"{r['rows'] / r['seconds'] / 1e6:.2f} | {r['bytes'] / 1e6 / r['seconds']:.1f} | {r['rss']:.0f} | "
-            f"{ratio_t} | {ratio_m} | {', '.join(f'{x:.2f}' for x in r['runs'])} | {by_round} |")
+            f"{r['cpu']:.1f} | {ratio_t} | {ratio_m} | {ratio_c} | {', '.join(f'{x:.2f}' for x in r['runs'])} "
+            f"| {by_round} |")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
