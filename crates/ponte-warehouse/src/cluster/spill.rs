@@ -89,7 +89,7 @@ impl SpillWriter {
         // Unbuffered: every batch is a seek, which would drop a buffer's
         // contents, and the reader asks for a batch's bytes in one read.
         let reader = FileReader::try_new(file, None).map_err(|e| io_error("read", &path.0, e))?;
-        Ok(Spilled { path, shares, reader: Arc::new(Mutex::new(reader)), narrowing })
+        Ok(Spilled { reader: Arc::new(Mutex::new(reader)), narrowing, shares, path })
     }
 }
 
@@ -125,10 +125,12 @@ impl Drop for RemovedOnDrop {
 /// A completed spill file; removed when dropped.
 #[derive(Debug)]
 pub(super) struct Spilled {
-    path: RemovedOnDrop,
-    shares: Vec<Share>,
+    // Fields drop in this order: the reader closes the file before it is
+    // removed (a system that cannot remove an open file would keep it).
     reader: Arc<Mutex<FileReader<File>>>,
     narrowing: Arc<Narrowing>,
+    shares: Vec<Share>,
+    path: RemovedOnDrop,
 }
 
 impl Spilled {
