@@ -114,23 +114,27 @@ pub(super) struct KeySample {
     capacity: usize,
     stride: u64,
     seen: u64,
+    /// The next key kept: the next multiple of `stride` (counted rather
+    /// than tested with a division on every key).
+    next: u64,
 }
 
 impl KeySample {
     /// A sample that keeps between `capacity / 2` and `capacity` keys once
     /// that many were seen.
     pub(super) fn new(capacity: usize) -> Self {
-        Self { bytes: Vec::new(), ends: Vec::new(), capacity: capacity.max(2), stride: 1, seen: 0 }
+        Self { bytes: Vec::new(), ends: Vec::new(), capacity: capacity.max(2), stride: 1, seen: 0, next: 0 }
     }
 
     pub(super) fn offer(&mut self, key: Row<'_>) {
-        if self.seen.is_multiple_of(self.stride) {
+        if self.seen == self.next {
             self.bytes.extend_from_slice(key.as_ref());
             self.ends.push(self.bytes.len());
             if self.ends.len() >= self.capacity {
                 self.keep_every_other();
                 self.stride *= 2;
             }
+            self.next = (self.seen / self.stride + 1) * self.stride;
         }
         self.seen += 1;
     }
