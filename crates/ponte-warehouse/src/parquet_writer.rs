@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
+use arrow_schema::{DataType, Field, SchemaRef};
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
@@ -347,7 +347,11 @@ fn encode_field(
 ) -> Result<FieldDone, ParquetError> {
     let arrow_field = schema.field(field);
     for batch in batches {
-        let leaves = compute_leaves(arrow_field, batch.column(field))?;
+        let column = batch.column(field);
+        let leaves = match narrow_decimal(arrow_field, column.data_type()) {
+            Some(narrow) => compute_leaves(&narrow, column)?,
+            None => compute_leaves(arrow_field, column)?,
+        };
         if leaves.len() != writers.len() {
             return Err(ParquetError::General(format!(
                 "column `{}` has {} leaves, the file has {}",
@@ -364,6 +368,22 @@ fn encode_field(
         writers.into_iter().map(ArrowColumnWriter::close).collect::<Result<_, _>>().map(FieldDone::Closed)
     } else {
         Ok(FieldDone::Open(writers))
+    }
+}
+
+/// `field`, a decimal of up to 18 digits, as the narrower decimal type
+/// `column` holds it in (a clustered write's rows, [`crate::cluster`]):
+/// the same precision and scale in the 32 or 64 bits parquet stores, which
+/// its writer takes as they are instead of casting each value. `None` for
+/// any other pair of types.
+fn narrow_decimal(field: &Field, column: &DataType) -> Option<Field> {
+    match (field.data_type(), column) {
+        (DataType::Decimal128(precision, scale), DataType::Decimal32(p, s) | DataType::Decimal64(p, s))
+            if (precision, scale) == (p, s) =>
+        {
+            Some(field.clone().with_data_type(column.clone()))
+        }
+        _ => None,
     }
 }
 
@@ -446,6 +466,70 @@ mod tests {
         let read: Vec<RecordBatch> = reader.build().unwrap().collect::<Result<_, _>>().unwrap();
         let expected = arrow_select_concat(&schema, &input);
         assert_eq!(arrow_select_concat(&schema, &read), expected);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn decimals_given_narrow_make_the_same_file_as_at_full_width() {
+        use arrow_array::{Decimal32Array, Decimal64Array, Decimal128Array};
+
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("amount", DataType::Decimal128(18, 2), true),
+            Field::new("rate", DataType::Decimal128(9, 4), false),
+        ]));
+        let amounts: Vec<Option<i64>> =
+            (0..5000).map(|i| (i % 7 != 0).then_some((i - 2500) * 999_999_999_999_999 / 2500)).collect();
+        let rates: Vec<i32> = (0..5000).map(|i| (i - 2500) * 399_999).collect();
+        let wide = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(
+                    amounts
+                        .iter()
+                        .map(|a| a.map(i128::from))
+                        .collect::<Decimal128Array>()
+                        .with_precision_and_scale(18, 2)
+                        .unwrap(),
+                ),
+                Arc::new(
+                    rates
+                        .iter()
+                        .map(|&r| i128::from(r))
+                        .map(Some)
+                        .collect::<Decimal128Array>()
+                        .with_precision_and_scale(9, 4)
+                        .unwrap(),
+                ),
+            ],
+        )
+        .unwrap();
+        let narrow_schema = Arc::new(Schema::new(vec![
+            Field::new("amount", DataType::Decimal64(18, 2), true),
+            Field::new("rate", DataType::Decimal32(9, 4), false),
+        ]));
+        let narrow = RecordBatch::try_new(
+            narrow_schema,
+            vec![
+                Arc::new(Decimal64Array::from(amounts).with_precision_and_scale(18, 2).unwrap()),
+                Arc::new(Decimal32Array::from(rates).with_precision_and_scale(9, 4).unwrap()),
+            ],
+        )
+        .unwrap();
+        let mut files = Vec::new();
+        for batches in
+            [vec![wide.slice(0, 3000), wide.slice(3000, 2000)], vec![narrow.slice(0, 3000), narrow.slice(3000, 2000)]]
+        {
+            let mut writer =
+                ParallelParquetWriter::try_new(Vec::<u8>::new(), schema.clone(), WriterProperties::default()).unwrap();
+            for b in &batches {
+                writer.write(b).await.unwrap();
+            }
+            files.push(writer.finish().await.unwrap());
+        }
+        assert_eq!(files[0], files[1], "byte for byte");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(Bytes::from(files.pop().unwrap())).unwrap();
+        assert_eq!(reader.schema(), &schema, "decimals at full width in the file's Arrow schema");
+        let read: Vec<RecordBatch> = reader.build().unwrap().collect::<Result<_, _>>().unwrap();
+        assert_eq!(arrow_select_concat(&schema, &read), wide);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

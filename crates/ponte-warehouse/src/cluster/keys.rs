@@ -43,6 +43,11 @@ impl SortKeys {
         Ok(Self { columns, converter, fixed_width })
     }
 
+    /// The cluster columns' indices in the schema.
+    pub(super) fn columns(&self) -> &[usize] {
+        &self.columns
+    }
+
     pub(super) fn fixed_width(&self) -> bool {
         self.fixed_width
     }

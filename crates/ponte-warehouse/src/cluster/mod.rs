@@ -51,6 +51,7 @@ use tokio::sync::mpsc;
 use crate::spill_dir::SpillDir;
 use crate::{BatchStream, WarehouseError};
 use keys::{KeySample, SortKeys, Splitter, sort_error};
+use narrow::Narrowing;
 use spill::SpillWriter;
 
 /// How a clustered write sorts.
@@ -99,6 +100,8 @@ pub(crate) struct SortReport {
 }
 
 /// `batches`, sorted by `columns` (ascending, NULLs first), as a stream.
+/// Its batches are of `schema`, or of its narrow form ([`narrow`]): decimal
+/// columns of up to 18 digits other than `columns` in 32 or 64 bits.
 ///
 /// The sort starts on a thread of its own at once and runs until its last
 /// row is taken. An error from `batches` ends the sorted stream with that
@@ -126,6 +129,7 @@ fn sort_with(
         return Ok(batches);
     }
     let keys = SortKeys::new(&schema, columns)?;
+    let narrowing = Arc::new(Narrowing::new(&schema, keys.columns()));
     // The write's own folder under the spill root, swept by the next
     // write if this process is killed mid-sort.
     let root = budget.spill_dir.clone().unwrap_or_else(|| std::env::temp_dir().join("ponte-spill"));
@@ -135,6 +139,7 @@ fn sort_with(
     let sorter = Sorter {
         keys,
         schema,
+        narrowing,
         columns: columns.to_vec(),
         memory_bytes: budget.memory_bytes.max(MIN_MEMORY_BYTES),
         dir: folder.path().to_path_buf(),
@@ -206,6 +211,8 @@ type Rows<'a> = &'a mut dyn Iterator<Item = Result<RecordBatch, WarehouseError>>
 struct Sorter {
     keys: SortKeys,
     schema: SchemaRef,
+    /// The rows' form in spill files and once read back.
+    narrowing: Arc<Narrowing>,
     columns: Vec<String>,
     memory_bytes: usize,
     /// The write's spill folder.
@@ -279,7 +286,7 @@ impl Sorter {
         let path = self.dir.join(format!("split-{}.arrow", self.files));
         self.files += 1;
         self.report.spill_files.fetch_add(1, Ordering::Relaxed);
-        let file = SpillWriter::create(path, &self.schema, splitter.shares())?;
+        let file = SpillWriter::create(path, self.narrowing.clone(), splitter.shares())?;
         let mut samples = vec![KeySample::new(SHARE_SAMPLE); splitter.shares()];
         // This thread finds each row's share while another copies the rows
         // of the chunk before into the file, grouped.
@@ -430,7 +437,7 @@ impl Sorter {
     /// for twice a spilled batch, which can be a whole chunk of rows.
     fn sort_externally(&self, rows: spill::ShareReader) -> Result<(), Stop> {
         self.report.external_sorts.fetch_add(1, Ordering::Relaxed);
-        let input = futures::stream::iter(rows).boxed();
+        let input = futures::stream::iter(rows.widened()).boxed();
         let mut sorted = external::sorted(input, self.schema.clone(), &self.columns, self.memory_bytes, &self.dir)?;
         let runtime = self.runtime.clone();
         let mut sorted = std::iter::from_fn(move || runtime.block_on(sorted.next()));

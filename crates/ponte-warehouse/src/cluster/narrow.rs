@@ -1,20 +1,24 @@
-//! Rows as a spill file holds them: decimals of up to 18 digits as the
-//! 32- or 64-bit integers parquet stores them as.
+//! Rows as a spill file holds them, and as the sort hands them to the
+//! writer: decimals of up to 18 digits in 32 or 64 bits, the width parquet
+//! stores them in.
 //!
 //! Arrow holds every `Decimal128` in 16 bytes; money columns (NUMERIC(18,2)
 //! and the like) need 8 at most. A clustered write copies every row into
-//! the spill file and back, so those bytes are written, read and freed for
-//! nothing: the demo's invoices are 153 bytes a row, 64 of them in four
-//! such decimals. Narrowed, a row is 121 bytes.
+//! the spill file, back, and once more in order, so those bytes are
+//! copied for nothing: the demo's invoices are 153 bytes a row, 64 of them
+//! in four such decimals. Narrowed, a row is 121 bytes. The writer takes
+//! a `Decimal64` column as the 64-bit integers it writes
+//! ([`crate::parquet_writer`]), where a `Decimal128` one is cast first.
 //!
 //! Narrowing casts the way parquet's writer does for the same precision
 //! (`v as i64`, `v as i32`), so the table file is the same whether its rows
-//! went through a spill file or not.
+//! went through a spill file or not. The cluster columns stay as they are:
+//! their keys are compared in the schema's own types.
 
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Decimal128Type, Int32Type, Int64Type};
+use arrow_array::types::{Decimal32Type, Decimal64Type, Decimal128Type};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
@@ -23,63 +27,60 @@ const INT32_DIGITS: u8 = 9;
 /// Precision up to which parquet stores a decimal as an INT64.
 const INT64_DIGITS: u8 = 18;
 
-/// A schema's rows, and their narrower form in a spill file.
+/// A schema's rows, and their narrower form.
 #[derive(Debug)]
 pub(super) struct Narrowing {
     rows: SchemaRef,
-    spilled: SchemaRef,
+    narrow: SchemaRef,
     /// The columns narrowed: index, precision and scale.
     decimals: Vec<(usize, u8, i8)>,
 }
 
 impl Narrowing {
-    pub(super) fn new(rows: &SchemaRef) -> Self {
+    /// The narrow form of `rows`, with the columns at `keep` as they are.
+    pub(super) fn new(rows: &SchemaRef, keep: &[usize]) -> Self {
         let mut decimals = Vec::new();
         let fields: Vec<Field> = rows
             .fields()
             .iter()
             .enumerate()
             .map(|(index, field)| match *field.data_type() {
-                DataType::Decimal128(precision, scale) if precision <= INT64_DIGITS => {
+                DataType::Decimal128(precision, scale) if precision <= INT64_DIGITS && !keep.contains(&index) => {
                     decimals.push((index, precision, scale));
-                    let narrow = if precision <= INT32_DIGITS { DataType::Int32 } else { DataType::Int64 };
-                    field.as_ref().clone().with_data_type(narrow)
+                    field.as_ref().clone().with_data_type(narrow_type(precision, scale))
                 }
                 _ => field.as_ref().clone(),
             })
             .collect();
-        let spilled = Arc::new(Schema::new_with_metadata(fields, rows.metadata().clone()));
-        Self { rows: rows.clone(), spilled, decimals }
+        let narrow = Arc::new(Schema::new_with_metadata(fields, rows.metadata().clone()));
+        Self { rows: rows.clone(), narrow, decimals }
     }
 
-    /// The schema of the spill file.
-    pub(super) fn spilled_schema(&self) -> &SchemaRef {
-        &self.spilled
+    /// The schema of the narrow rows (and of the spill file).
+    pub(super) fn narrow_schema(&self) -> &SchemaRef {
+        &self.narrow
     }
 
-    /// What a row takes in memory beyond what it takes narrowed.
-    pub(super) fn widened_bytes_per_row(&self) -> usize {
-        self.decimals.iter().map(|&(_, precision, _)| if precision <= INT32_DIGITS { 12 } else { 8 }).sum()
-    }
-
-    /// `batch` (of the rows' schema) in the spill file's form.
+    /// `batch`, of the rows' schema or narrow already, in the narrow form.
     pub(super) fn narrow(&self, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-        if self.decimals.is_empty() {
+        if self.decimals.is_empty() || batch.schema_ref() == &self.narrow {
             return Ok(batch.clone());
         }
         let mut columns = batch.columns().to_vec();
-        for &(index, precision, _) in &self.decimals {
+        for &(index, precision, scale) in &self.decimals {
             let decimals = columns[index].as_primitive::<Decimal128Type>();
             columns[index] = if precision <= INT32_DIGITS {
-                Arc::new(decimals.unary::<_, Int32Type>(|v| v as i32)) as ArrayRef
+                Arc::new(decimals.unary::<_, Decimal32Type>(|v| v as i32).with_precision_and_scale(precision, scale)?)
+                    as ArrayRef
             } else {
-                Arc::new(decimals.unary::<_, Int64Type>(|v| v as i64))
+                Arc::new(decimals.unary::<_, Decimal64Type>(|v| v as i64).with_precision_and_scale(precision, scale)?)
             };
         }
-        RecordBatch::try_new(self.spilled.clone(), columns)
+        RecordBatch::try_new(self.narrow.clone(), columns)
     }
 
-    /// `batch`, read from the spill file, in the rows' own schema.
+    /// `batch`, narrow, in the rows' own schema: for DataFusion's external
+    /// sort, whose spill files take the schema it was given.
     pub(super) fn widen(&self, batch: RecordBatch) -> Result<RecordBatch, ArrowError> {
         if self.decimals.is_empty() {
             return Ok(batch);
@@ -88,13 +89,22 @@ impl Narrowing {
         for &(index, precision, scale) in &self.decimals {
             let column = &columns[index];
             let wide = if precision <= INT32_DIGITS {
-                column.as_primitive::<Int32Type>().unary::<_, Decimal128Type>(i128::from)
+                column.as_primitive::<Decimal32Type>().unary::<_, Decimal128Type>(i128::from)
             } else {
-                column.as_primitive::<Int64Type>().unary::<_, Decimal128Type>(i128::from)
+                column.as_primitive::<Decimal64Type>().unary::<_, Decimal128Type>(i128::from)
             };
             columns[index] = Arc::new(wide.with_precision_and_scale(precision, scale)?);
         }
         RecordBatch::try_new(self.rows.clone(), columns)
+    }
+}
+
+/// The narrowest decimal type parquet's storage of `precision` digits fits.
+fn narrow_type(precision: u8, scale: i8) -> DataType {
+    if precision <= INT32_DIGITS {
+        DataType::Decimal32(precision, scale)
+    } else {
+        DataType::Decimal64(precision, scale)
     }
 }
 
@@ -109,7 +119,7 @@ mod tests {
     }
 
     #[test]
-    fn decimals_of_up_to_18_digits_are_spilled_as_integers_and_come_back_the_same() {
+    fn decimals_of_up_to_18_digits_are_narrowed_to_32_or_64_bits_and_come_back_the_same() {
         let schema = Arc::new(Schema::new(vec![
             Field::new("id", DataType::Int64, false),
             Field::new("amount", DataType::Decimal128(18, 2), true),
@@ -131,26 +141,37 @@ mod tests {
             ],
         )
         .unwrap();
-        let narrowing = Narrowing::new(&schema);
-        assert_eq!(narrowing.widened_bytes_per_row(), 8 + 12);
-        let types: Vec<DataType> = narrowing.spilled_schema().fields().iter().map(|f| f.data_type().clone()).collect();
+        let narrowing = Narrowing::new(&schema, &[]);
+        let types: Vec<DataType> = narrowing.narrow_schema().fields().iter().map(|f| f.data_type().clone()).collect();
         assert_eq!(
             types,
-            [DataType::Int64, DataType::Int64, DataType::Int32, DataType::Decimal128(38, 9), DataType::Utf8]
+            [
+                DataType::Int64,
+                DataType::Decimal64(18, 2),
+                DataType::Decimal32(9, 4),
+                DataType::Decimal128(38, 9),
+                DataType::Utf8
+            ]
         );
         let spilled = narrowing.narrow(&batch).unwrap();
         assert!(spilled.get_array_memory_size() < batch.get_array_memory_size());
+        // Narrow rows stay as they are.
+        assert_eq!(narrowing.narrow(&spilled).unwrap(), spilled);
         // Sliced, as the spill file takes a chunk's rows share by share.
         assert_eq!(narrowing.widen(spilled.slice(1, 3)).unwrap(), batch.slice(1, 3));
         assert_eq!(narrowing.widen(spilled).unwrap(), batch);
+        // A cluster column keeps its type.
+        let keeping = Narrowing::new(&schema, &[1]);
+        assert_eq!(keeping.narrow_schema().field(1).data_type(), &DataType::Decimal128(18, 2));
+        assert_eq!(keeping.narrow_schema().field(2).data_type(), &DataType::Decimal32(9, 4));
     }
 
     #[test]
     fn a_schema_without_narrow_decimals_is_spilled_as_it_is() {
         let schema = Arc::new(Schema::new(vec![Field::new("big", DataType::Decimal128(19, 0), true)]));
         let batch = RecordBatch::try_new(schema.clone(), vec![decimals(&[Some(10_i128.pow(18))], 19, 0)]).unwrap();
-        let narrowing = Narrowing::new(&schema);
-        assert_eq!(narrowing.spilled_schema(), &schema);
+        let narrowing = Narrowing::new(&schema, &[]);
+        assert_eq!(narrowing.narrow_schema(), &schema);
         assert_eq!(narrowing.widen(narrowing.narrow(&batch).unwrap()).unwrap(), batch);
     }
 }

@@ -9,8 +9,8 @@
 //! one reader (opening a reader parses the file's footer, an entry per
 //! batch: hundreds of thousands for a large load). Batches are not
 //! compressed: LZ4 took 30% of the CPU of taking a 20M-row load in, and
-//! the file is read once, soon after it is written. Narrow decimals are
-//! written narrow ([`super::narrow`]).
+//! the file is read once, soon after it is written. Rows are written and
+//! read back narrow ([`super::narrow`]).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -20,7 +20,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use arrow_array::RecordBatch;
 use arrow_ipc::reader::FileReader;
 use arrow_ipc::writer::FileWriter;
-use arrow_schema::SchemaRef;
 
 use super::narrow::Narrowing;
 use crate::WarehouseError;
@@ -31,8 +30,7 @@ pub(super) struct Share {
     /// Its IPC batches, in the order written.
     batches: Vec<usize>,
     pub(super) rows: usize,
-    /// Its rows' size in memory once read: their size in the file, with
-    /// narrowed decimals at their full width.
+    /// Its rows' size in memory once read: their size in the file.
     pub(super) bytes: usize,
 }
 
@@ -46,14 +44,13 @@ pub(super) struct SpillWriter {
 }
 
 impl SpillWriter {
-    /// A new file at `path` for `shares` shares of rows of `schema`.
-    pub(super) fn create(path: PathBuf, schema: &SchemaRef, shares: usize) -> Result<Self, WarehouseError> {
-        let narrowing = Arc::new(Narrowing::new(schema));
+    /// A new file at `path` for `shares` shares of rows in `narrowing`'s
+    /// narrow form.
+    pub(super) fn create(path: PathBuf, narrowing: Arc<Narrowing>, shares: usize) -> Result<Self, WarehouseError> {
         let file = File::create(&path).map_err(|e| io_error("create", &path, e))?;
         let path = RemovedOnDrop(path);
         let out = Counted { inner: BufWriter::with_capacity(1 << 20, file), bytes: 0 };
-        let writer =
-            FileWriter::try_new(out, narrowing.spilled_schema()).map_err(|e| io_error("create", &path.0, e))?;
+        let writer = FileWriter::try_new(out, narrowing.narrow_schema()).map_err(|e| io_error("create", &path.0, e))?;
         Ok(Self { path, writer, written: 0, shares: vec![Share::default(); shares], narrowing })
     }
 
@@ -69,11 +66,9 @@ impl SpillWriter {
         let entry = &mut self.shares[share];
         entry.batches.push(self.written);
         entry.rows += rows.num_rows();
-        // What the batch took in the file (only the rows' own part of each
-        // buffer is written, however the slice shares its parent's
-        // buffers), and what its narrowed columns take beyond that once
-        // read back.
-        entry.bytes += self.writer.get_ref().bytes - before + rows.num_rows() * self.narrowing.widened_bytes_per_row();
+        // What the batch took in the file: only the rows' own part of each
+        // buffer is written, however the slice shares its parent's buffers.
+        entry.bytes += self.writer.get_ref().bytes - before;
         self.written += 1;
         Ok(())
     }
@@ -138,7 +133,8 @@ impl Spilled {
         &self.shares
     }
 
-    /// The rows of share `index`, batch by batch, in the order written.
+    /// The rows of share `index`, batch by batch, in the order written,
+    /// narrow.
     pub(super) fn read(&self, index: usize) -> ShareReader {
         ShareReader {
             path: self.path.0.clone(),
@@ -157,6 +153,14 @@ pub(super) struct ShareReader {
     batches: std::vec::IntoIter<usize>,
 }
 
+impl ShareReader {
+    /// The share's rows in the rows' own schema, decimals at full width.
+    pub(super) fn widened(self) -> impl Iterator<Item = Result<RecordBatch, WarehouseError>> {
+        let (path, narrowing) = (self.path.clone(), self.narrowing.clone());
+        self.map(move |batch| narrowing.widen(batch?).map_err(|e| io_error("read", &path, e)))
+    }
+}
+
 impl Iterator for ShareReader {
     type Item = Result<RecordBatch, WarehouseError>;
 
@@ -169,7 +173,7 @@ impl Iterator for ShareReader {
             reader.set_index(index).and_then(|()| reader.next().transpose())
         };
         Some(match batch {
-            Ok(Some(batch)) => self.narrowing.widen(batch).map_err(|e| io_error("read", &self.path, e)),
+            Ok(Some(batch)) => Ok(batch),
             Ok(None) => Err(io_error("read", &self.path, format!("batch {index} is missing"))),
             Err(e) => Err(io_error("read", &self.path, e)),
         })
