@@ -164,6 +164,36 @@ async fn a_share_still_too_large_at_the_last_depth_is_sorted_externally() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decimal_cluster_column_keeps_its_type_through_the_spill() {
+    // Other decimals are spilled narrow; a cluster column is compared in
+    // the schema's own type, so it stays as it is.
+    let dir = tempfile::tempdir().unwrap();
+    let report = Arc::new(SortReport::default());
+    let sorted = sort_with(
+        input(100_000, &scattered),
+        schema(),
+        &["amount".into()],
+        &budget(dir.path(), 1 << 20),
+        MAX_DEPTH,
+        report.clone(),
+    );
+    let batches: Vec<RecordBatch> = sorted.unwrap().map(Result::unwrap).collect().await;
+    assert!(count(&report.spill_files) > 0 && count(&report.shares_sorted) > 10, "{report:?}");
+    let mut amounts = Vec::new();
+    for b in &batches {
+        assert_eq!(b.column(5).data_type(), &DataType::Decimal128(18, 2));
+        let ids = b.column(0).as_primitive::<Int64Type>();
+        let column = b.column(5).as_primitive::<Decimal128Type>();
+        for (id, value) in ids.values().iter().zip(column.iter()) {
+            assert_eq!(value, amount(*id), "row {id}");
+            amounts.push(value);
+        }
+    }
+    assert_eq!(amounts.len(), 100_000);
+    assert!(amounts.windows(2).all(|w| w[0] <= w[1]), "amounts in order, NULLs first");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_of_half_the_rows_gets_a_share_that_needs_no_sort() {
     let dir = tempfile::tempdir().unwrap();
     let report = Arc::new(SortReport::default());
