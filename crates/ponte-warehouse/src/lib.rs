@@ -108,7 +108,9 @@ pub struct SourceObjects<'a> {
 /// (`tests/conformance`).
 ///
 /// Tables follow a BigQuery schema ([`TableSchema`], what a schema file
-/// holds); the batches written must have [`arrow_schema`] of it.
+/// holds); the batches written must have [`arrow_schema`] of it, except
+/// that a `Decimal128` column of up to 18 digits may come as the
+/// `Decimal32`/`Decimal64` parquet stores it in (as loads read it).
 #[async_trait]
 pub trait Warehouse: Send + Sync {
     /// Writes `batches` into `table`, replacing its rows ([`WriteMode::Truncate`])

@@ -6,12 +6,12 @@ use std::time::Instant;
 
 use arrow_array::{Array, RecordBatch, new_null_array};
 use arrow_cast::{CastOptions, cast_with_options};
-use arrow_schema::{ArrowError, DataType, Schema, SchemaRef};
+use arrow_schema::{ArrowError, DataType, Field, FieldRef, Schema, SchemaRef};
 use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectStore;
 use object_store::path::Path;
 use parquet::arrow::ParquetRecordBatchStreamBuilder;
-use parquet::arrow::arrow_reader::ArrowReaderMetadata;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 // parquet 59 deprecates this adapter in favour of implementing
 // `AsyncFileReader` ourselves; it still works and is what DataFusion 55 uses.
 #[allow(deprecated)]
@@ -19,7 +19,7 @@ use parquet::arrow::async_reader::ParquetObjectReader;
 use ponte_config::LoadSpec;
 use serde::Serialize;
 
-use crate::types::{arrow_schema, describe, loads_into};
+use crate::types::{arrow_schema, describe, loads_into, stored_decimal};
 use crate::{Commit, SourceObjects, TableWrite, Warehouse, WarehouseError};
 
 /// Rows per batch read from a file.
@@ -198,7 +198,10 @@ pub async fn load_with(
         match ArrowReaderMetadata::load_async(&mut reader, Default::default()).await {
             Err(e) => problems.push(format!("{key}: not a readable parquet file: {e}")),
             Ok(metadata) => match plan_columns(&key, metadata.schema(), &target) {
-                Ok(columns) => plans.push(FilePlan { key, size, metadata, columns }),
+                Ok(columns) => {
+                    let metadata = read_narrow(metadata, &target, &columns, &spec.cluster_by);
+                    plans.push(FilePlan { key, size, metadata, columns })
+                }
                 Err(mut p) => problems.append(&mut p),
             },
         }
@@ -358,8 +361,59 @@ struct DataError {
     warehouse_gone: bool,
 }
 
+/// `metadata`, to read decimals of up to 18 digits in the 32 or 64 bits
+/// parquet stores them in ([`stored_decimal`]) where the file's column has
+/// the table column's precision and scale. parquet's reader then hands the
+/// integers on instead of widening each to 16 bytes, and the writer takes
+/// them back as they are (a 20M-invoice load cast four such columns twice).
+/// Cluster columns stay as they are: their keys are compared in the
+/// table's types. Unchanged when nothing narrows or the reader refuses.
+fn read_narrow(
+    metadata: ArrowReaderMetadata,
+    target: &Schema,
+    columns: &[Option<usize>],
+    cluster_by: &[String],
+) -> ArrowReaderMetadata {
+    let file = metadata.schema();
+    let mut fields: Vec<FieldRef> = file.fields().iter().cloned().collect();
+    let mut narrowed = false;
+    for (column, source) in target.fields().iter().zip(columns) {
+        let Some(i) = *source else { continue };
+        let clustered = cluster_by.iter().any(|c| c.eq_ignore_ascii_case(column.name()));
+        if let Some(narrow) = stored_decimal(column.data_type()).filter(|_| !clustered)
+            && fields[i].data_type() == column.data_type()
+        {
+            fields[i] = Arc::new(fields[i].as_ref().clone().with_data_type(narrow));
+            narrowed = true;
+        }
+    }
+    if !narrowed {
+        return metadata;
+    }
+    let hint = Arc::new(Schema::new_with_metadata(fields, file.metadata().clone()));
+    ArrowReaderMetadata::try_new(metadata.metadata().clone(), ArrowReaderOptions::new().with_schema(hint))
+        .unwrap_or(metadata)
+}
+
+/// The schema a file's rows are carried in: the table's, with the decimals
+/// the file is read narrow in ([`read_narrow`]) narrow.
+fn carried_schema(target: &SchemaRef, columns: &[Option<usize>], file: &Schema) -> SchemaRef {
+    let narrow = |(column, source): (&FieldRef, &Option<usize>)| {
+        let read = file.field((*source)?).data_type();
+        (stored_decimal(column.data_type()).as_ref() == Some(read))
+            .then(|| column.as_ref().clone().with_data_type(read.clone()))
+    };
+    if target.fields().iter().zip(columns).all(|c| narrow(c).is_none()) {
+        return target.clone();
+    }
+    let fields: Vec<Field> =
+        target.fields().iter().zip(columns).map(|c| narrow(c).unwrap_or_else(|| c.0.as_ref().clone())).collect();
+    Arc::new(Schema::new_with_metadata(fields, target.metadata().clone()))
+}
+
 /// Streams a file's rows, a row group at a time, coerced to the target
-/// schema; returns how many rows it sent.
+/// schema (decimals narrow where the file is read so, [`read_narrow`]);
+/// returns how many rows it sent.
 async fn read_file(
     source: &Arc<dyn ObjectStore>,
     plan: &FilePlan,
@@ -368,6 +422,7 @@ async fn read_file(
     observer: Option<&dyn LoadObserver>,
 ) -> Result<u64, DataError> {
     let err = |message: String| DataError { key: plan.key.clone(), message, warehouse_gone: false };
+    let target = &carried_schema(target, &plan.columns, plan.metadata.schema());
     let mut rows = 0;
     for row_group in 0..plan.metadata.metadata().num_row_groups() {
         if let Some(o) = observer {

@@ -54,6 +54,19 @@ fn arrow_type(f: &FieldSchema) -> DataType {
     }
 }
 
+/// The narrower decimal type parquet stores a `Decimal128` of up to 18
+/// digits in: `Decimal32` up to 9 digits, `Decimal64` up to 18, of the same
+/// precision and scale. `None` for any other type. Loads and clustered
+/// writes carry such columns narrow, and the parquet writer takes them as
+/// the integers it stores ([`crate::parquet_writer`]).
+pub(crate) fn stored_decimal(t: &DataType) -> Option<DataType> {
+    match *t {
+        DataType::Decimal128(precision, scale) if precision <= 9 => Some(DataType::Decimal32(precision, scale)),
+        DataType::Decimal128(precision, scale) if precision <= 18 => Some(DataType::Decimal64(precision, scale)),
+        _ => None,
+    }
+}
+
 /// Whether a parquet column of type `from` loads into `to` (a type made by
 /// [`arrow_schema`]), following BigQuery's parquet rules: integers widen to
 /// INT64, timestamps of any unit become microseconds, decimals fit NUMERIC,

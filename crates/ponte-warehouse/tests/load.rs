@@ -7,7 +7,7 @@ use std::sync::Arc;
 use arrow_array::builder::{Decimal128Builder, Int32Builder, StringDictionaryBuilder, TimestampNanosecondBuilder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, Decimal128Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
@@ -199,6 +199,52 @@ async fn foreign_types_are_coerced_as_bigquery_does() {
     assert_eq!(s.field(3).data_type(), &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())));
     assert_eq!(batch.column(1).as_any().downcast_ref::<StringArray>().unwrap().value(1), "ímpar");
     assert_eq!(batch.column(4).null_count(), 3, "a NULLABLE column missing from the file loads as nulls");
+}
+
+/// One table from two files whose decimals differ: one read narrow (its
+/// DECIMAL(18,2) is the table's), one cast (DECIMAL(10,2)). Plain, and
+/// clustered by another column and by the decimal itself, which the sort
+/// compares at the table's width: the same values every time.
+#[tokio::test]
+async fn decimals_read_narrow_and_decimals_cast_load_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    foreign_file(&src.join("t/a.parquet"), 0..3, false);
+    let amounts = Decimal128Array::from(vec![Some(123_456_789_012_345_678), None, Some(-5)]);
+    write_parquet(
+        &src.join("t/b.parquet"),
+        vec![
+            ("id", Arc::new(Int64Array::from(vec![10, 11, 12])), false),
+            ("amount", Arc::new(amounts.with_precision_and_scale(18, 2).unwrap()), true),
+        ],
+    );
+    for (case, cluster_by) in [vec![], vec!["id".to_string()], vec!["amount".to_string()]].into_iter().enumerate() {
+        let wh_root = dir.path().join(format!("wh{case}"));
+        let warehouse = EmbeddedWarehouse::new(store(&wh_root), 1);
+        let mut spec = spec(&src, "t", "t", small_schema());
+        spec.cluster_by = cluster_by.clone();
+        assert_eq!(load(&spec, store(&src), &warehouse).await.unwrap().rows, 6, "{cluster_by:?}");
+        let files = snapshot_files(&warehouse, &wh_root, "t").await;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&files[0]).unwrap()).unwrap();
+        assert_eq!(reader.schema().field(2).data_type(), &DataType::Decimal128(18, 2));
+        let mut rows: Vec<(i64, Option<i128>)> = Vec::new();
+        for batch in reader.build().unwrap() {
+            let batch = batch.unwrap();
+            let ids = batch.column(0).as_primitive::<arrow_array::types::Int64Type>();
+            let amounts = batch.column(2).as_primitive::<arrow_array::types::Decimal128Type>();
+            rows.extend(ids.values().iter().zip(amounts.iter()).map(|(&id, amount)| (id, amount)));
+        }
+        rows.sort_unstable();
+        let expected = [
+            (0, Some(0)),
+            (1, Some(150)),
+            (2, Some(300)),
+            (10, Some(123_456_789_012_345_678)),
+            (11, None),
+            (12, Some(-5)),
+        ];
+        assert_eq!(rows, expected, "{cluster_by:?}");
+    }
 }
 
 /// A source folder with one five-row file of table `t`, and an empty

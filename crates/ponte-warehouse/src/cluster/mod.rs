@@ -402,6 +402,10 @@ impl Sorter {
         if batches.is_empty() {
             return Ok(());
         }
+        // One form for all: a load's files may differ in which decimals
+        // they could be read narrow.
+        let batches =
+            batches.iter().map(|b| self.narrowing.narrow(b)).collect::<Result<Vec<_>, _>>().map_err(sort_error)?;
         let order = self.keys.order(&batches)?;
         let refs: Vec<&RecordBatch> = batches.iter().collect();
         let batch_rows = self.batch_rows(&batches[0]);

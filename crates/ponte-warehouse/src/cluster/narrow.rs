@@ -22,10 +22,10 @@ use arrow_array::types::{Decimal32Type, Decimal64Type, Decimal128Type};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
+use crate::types::stored_decimal;
+
 /// Precision up to which parquet stores a decimal as an INT32.
 const INT32_DIGITS: u8 = 9;
-/// Precision up to which parquet stores a decimal as an INT64.
-const INT64_DIGITS: u8 = 18;
 
 /// A schema's rows, and their narrower form.
 #[derive(Debug)]
@@ -44,10 +44,10 @@ impl Narrowing {
             .fields()
             .iter()
             .enumerate()
-            .map(|(index, field)| match *field.data_type() {
-                DataType::Decimal128(precision, scale) if precision <= INT64_DIGITS && !keep.contains(&index) => {
+            .map(|(index, field)| match (field.data_type(), stored_decimal(field.data_type())) {
+                (&DataType::Decimal128(precision, scale), Some(narrow)) if !keep.contains(&index) => {
                     decimals.push((index, precision, scale));
-                    field.as_ref().clone().with_data_type(narrow_type(precision, scale))
+                    field.as_ref().clone().with_data_type(narrow)
                 }
                 _ => field.as_ref().clone(),
             })
@@ -61,14 +61,15 @@ impl Narrowing {
         &self.narrow
     }
 
-    /// `batch`, of the rows' schema or narrow already, in the narrow form.
+    /// `batch`, of the rows' schema or with some or all of its decimals
+    /// narrow already (as a load reads them), in the narrow form.
     pub(super) fn narrow(&self, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
         if self.decimals.is_empty() || batch.schema_ref() == &self.narrow {
             return Ok(batch.clone());
         }
         let mut columns = batch.columns().to_vec();
         for &(index, precision, scale) in &self.decimals {
-            let decimals = columns[index].as_primitive::<Decimal128Type>();
+            let Some(decimals) = columns[index].as_primitive_opt::<Decimal128Type>() else { continue };
             columns[index] = if precision <= INT32_DIGITS {
                 Arc::new(decimals.unary::<_, Decimal32Type>(|v| v as i32).with_precision_and_scale(precision, scale)?)
                     as ArrayRef
@@ -88,6 +89,9 @@ impl Narrowing {
         let mut columns = batch.columns().to_vec();
         for &(index, precision, scale) in &self.decimals {
             let column = &columns[index];
+            if matches!(column.data_type(), DataType::Decimal128(..)) {
+                continue;
+            }
             let wide = if precision <= INT32_DIGITS {
                 column.as_primitive::<Decimal32Type>().unary::<_, Decimal128Type>(i128::from)
             } else {
@@ -96,15 +100,6 @@ impl Narrowing {
             columns[index] = Arc::new(wide.with_precision_and_scale(precision, scale)?);
         }
         RecordBatch::try_new(self.rows.clone(), columns)
-    }
-}
-
-/// The narrowest decimal type parquet's storage of `precision` digits fits.
-fn narrow_type(precision: u8, scale: i8) -> DataType {
-    if precision <= INT32_DIGITS {
-        DataType::Decimal32(precision, scale)
-    } else {
-        DataType::Decimal64(precision, scale)
     }
 }
 
