@@ -25,6 +25,8 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, SchemaRef};
+
+use crate::types::stored_decimal;
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
@@ -377,14 +379,7 @@ fn encode_field(
 /// its writer takes as they are instead of casting each value. `None` for
 /// any other pair of types.
 fn narrow_decimal(field: &Field, column: &DataType) -> Option<Field> {
-    match (field.data_type(), column) {
-        (DataType::Decimal128(precision, scale), DataType::Decimal32(p, s) | DataType::Decimal64(p, s))
-            if (precision, scale) == (p, s) =>
-        {
-            Some(field.clone().with_data_type(column.clone()))
-        }
-        _ => None,
-    }
+    (stored_decimal(field.data_type()).as_ref() == Some(column)).then(|| field.clone().with_data_type(column.clone()))
 }
 
 /// Primitive (leaf) columns under a parquet type.

@@ -24,16 +24,13 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
 use crate::types::stored_decimal;
 
-/// Precision up to which parquet stores a decimal as an INT32.
-const INT32_DIGITS: u8 = 9;
-
 /// A schema's rows, and their narrower form.
 #[derive(Debug)]
 pub(super) struct Narrowing {
     rows: SchemaRef,
     narrow: SchemaRef,
-    /// The columns narrowed: index, precision and scale.
-    decimals: Vec<(usize, u8, i8)>,
+    /// The columns narrowed: index, and their narrow type.
+    decimals: Vec<(usize, DataType)>,
 }
 
 impl Narrowing {
@@ -45,8 +42,8 @@ impl Narrowing {
             .iter()
             .enumerate()
             .map(|(index, field)| match (field.data_type(), stored_decimal(field.data_type())) {
-                (&DataType::Decimal128(precision, scale), Some(narrow)) if !keep.contains(&index) => {
-                    decimals.push((index, precision, scale));
+                (DataType::Decimal128(..), Some(narrow)) if !keep.contains(&index) => {
+                    decimals.push((index, narrow.clone()));
                     field.as_ref().clone().with_data_type(narrow)
                 }
                 _ => field.as_ref().clone(),
@@ -68,13 +65,16 @@ impl Narrowing {
             return Ok(batch.clone());
         }
         let mut columns = batch.columns().to_vec();
-        for &(index, precision, scale) in &self.decimals {
-            let Some(decimals) = columns[index].as_primitive_opt::<Decimal128Type>() else { continue };
-            columns[index] = if precision <= INT32_DIGITS {
-                Arc::new(decimals.unary::<_, Decimal32Type>(|v| v as i32).with_precision_and_scale(precision, scale)?)
-                    as ArrayRef
-            } else {
-                Arc::new(decimals.unary::<_, Decimal64Type>(|v| v as i64).with_precision_and_scale(precision, scale)?)
+        for (index, narrow) in &self.decimals {
+            let Some(decimals) = columns[*index].as_primitive_opt::<Decimal128Type>() else { continue };
+            columns[*index] = match *narrow {
+                DataType::Decimal32(precision, scale) => Arc::new(
+                    decimals.unary::<_, Decimal32Type>(|v| v as i32).with_precision_and_scale(precision, scale)?,
+                ) as ArrayRef,
+                DataType::Decimal64(precision, scale) => Arc::new(
+                    decimals.unary::<_, Decimal64Type>(|v| v as i64).with_precision_and_scale(precision, scale)?,
+                ),
+                _ => unreachable!("stored_decimal gives Decimal32 or Decimal64"),
             };
         }
         RecordBatch::try_new(self.narrow.clone(), columns)
@@ -87,17 +87,21 @@ impl Narrowing {
             return Ok(batch);
         }
         let mut columns = batch.columns().to_vec();
-        for &(index, precision, scale) in &self.decimals {
-            let column = &columns[index];
-            if matches!(column.data_type(), DataType::Decimal128(..)) {
-                continue;
-            }
-            let wide = if precision <= INT32_DIGITS {
-                column.as_primitive::<Decimal32Type>().unary::<_, Decimal128Type>(i128::from)
-            } else {
-                column.as_primitive::<Decimal64Type>().unary::<_, Decimal128Type>(i128::from)
+        for (index, _) in &self.decimals {
+            let column = &columns[*index];
+            let wide = match *column.data_type() {
+                DataType::Decimal32(precision, scale) => column
+                    .as_primitive::<Decimal32Type>()
+                    .unary::<_, Decimal128Type>(i128::from)
+                    .with_precision_and_scale(precision, scale)?,
+                DataType::Decimal64(precision, scale) => column
+                    .as_primitive::<Decimal64Type>()
+                    .unary::<_, Decimal128Type>(i128::from)
+                    .with_precision_and_scale(precision, scale)?,
+                // Wide already.
+                _ => continue,
             };
-            columns[index] = Arc::new(wide.with_precision_and_scale(precision, scale)?);
+            columns[*index] = Arc::new(wide);
         }
         RecordBatch::try_new(self.rows.clone(), columns)
     }
