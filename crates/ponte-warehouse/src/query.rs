@@ -34,6 +34,7 @@ use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use object_store::ObjectStore;
 use object_store::path::Path;
+use parquet::file::metadata::ParquetMetaData;
 pub use ponte_semantic::compile::QueryParam;
 
 use crate::embedded::Manifest;
@@ -178,8 +179,8 @@ impl QueryCache {
         let manifest: Manifest = serde_json::from_slice(&bytes)
             .map_err(|e| WarehouseError::Manifest { table: table.to_owned(), message: e.to_string() })?;
         let files = self.listing_table(table, &manifest)?;
-        let row_groups = self.row_groups(table, &manifest).await?;
-        let provider = Arc::new(SnapshotTable::new(files, row_groups));
+        let footers = self.footers(table, &manifest).await?;
+        let provider = Arc::new(SnapshotTable::new(files, footers));
         let snapshot = manifest.current.clone();
         let mut tables = self.tables.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         tables.insert(
@@ -189,10 +190,14 @@ impl QueryCache {
         Ok((provider, snapshot))
     }
 
-    /// How many row groups each of a snapshot's files has, from their
-    /// footers: read once per snapshot, a few at a time, into DataFusion's
-    /// footer cache, where the query's scan finds them.
-    async fn row_groups(&self, table: &str, manifest: &Manifest) -> Result<HashMap<Path, usize>, WarehouseError> {
+    /// The footers (with page indexes) of a snapshot's files: read once per
+    /// snapshot, a few at a time, into DataFusion's footer cache, where the
+    /// query's scan finds them.
+    async fn footers(
+        &self,
+        table: &str,
+        manifest: &Manifest,
+    ) -> Result<HashMap<Path, Arc<ParquetMetaData>>, WarehouseError> {
         use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
         use futures::{StreamExt as _, TryStreamExt as _};
         use object_store::ObjectStoreExt as _;
@@ -217,7 +222,7 @@ impl QueryCache {
                         .fetch_metadata()
                         .await
                         .map_err(|e| unreadable(&e))?;
-                    Ok::<_, WarehouseError>((path, footer.num_row_groups()))
+                    Ok::<_, WarehouseError>((path, footer))
                 }
             })
             .collect();
