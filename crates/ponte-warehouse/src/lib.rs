@@ -35,6 +35,7 @@ mod load;
 mod parquet_writer;
 mod query;
 mod result_cache;
+mod row_group_stats;
 mod row_shares;
 mod snapshot_table;
 mod spill_dir;

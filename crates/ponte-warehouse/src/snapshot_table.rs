@@ -22,7 +22,7 @@ use datafusion::catalog::Session;
 use datafusion::common::{DFSchema, Result, Statistics};
 use datafusion::datasource::listing::{ListingTable, PartitionedFile};
 use datafusion::datasource::physical_plan::parquet::{
-    PagePruningAccessPlanFilter, ParquetAccessPlan, ParquetFileMetrics, RowGroupAccess, RowGroupAccessPlanFilter,
+    PagePruningAccessPlanFilter, ParquetAccessPlan, ParquetFileMetrics, RowGroupAccess,
 };
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig};
 use datafusion::datasource::source::DataSourceExec;
@@ -37,6 +37,9 @@ use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use object_store::path::Path;
 use parquet::file::metadata::ParquetMetaData;
 
+use parquet::arrow::arrow_reader::RowSelection;
+
+use crate::row_group_stats::RowGroupStatistics;
 use crate::row_shares::{self, Candidates};
 
 /// The snapshot's files (DataFusion's [`ListingTable`]) and their footers
@@ -76,17 +79,14 @@ impl SnapshotTable {
         let config = scan.data_source().downcast_ref::<FileScanConfig>()?;
         let files: Vec<&PartitionedFile> = config.file_groups.iter().flat_map(FileGroup::iter).collect();
         let schema = self.schema();
-        let pruning = Pruning::new(predicate, &schema);
-        let mut candidates = Vec::new();
         let mut footers = Vec::new();
-        for (index, file) in files.iter().enumerate() {
-            let footer = self.footers.get(&file.object_meta.location)?;
+        for file in &files {
             if file.range.is_some() {
                 return None;
             }
-            candidates.extend(pruning.candidates(index, footer, &schema));
-            footers.push(footer);
+            footers.push(self.footers.get(&file.object_meta.location)?.as_ref());
         }
+        let candidates = Pruning::new(predicate, &schema).candidates(&footers, &schema, partitions);
         let mut groups = Vec::new();
         for share in row_shares::deal(&candidates, partitions) {
             let mut parts: Vec<(usize, ParquetAccessPlan)> = Vec::new();
@@ -119,11 +119,14 @@ impl SnapshotTable {
 }
 
 /// A query's filters as DataFusion's pruning sees them: against row-group
-/// statistics, then against the page index.
+/// statistics, then, where row groups are to be cut, against the page
+/// index.
 struct Pruning {
     statistics: Option<Arc<PruningPredicate>>,
     pages: Option<PagePruningAccessPlanFilter>,
-    metrics: ExecutionPlanMetricsSet,
+    /// Metrics DataFusion's page pruning wants, made once per scan (about
+    /// 40 counters); the scan reports its own.
+    metrics: ParquetFileMetrics,
 }
 
 impl Pruning {
@@ -131,52 +134,68 @@ impl Pruning {
         let statistics =
             predicate.and_then(|p| PruningPredicateBuilder::new().with_file_schema(schema.clone()).build(p.clone()));
         let pages = predicate.map(|p| PagePruningAccessPlanFilter::new(p, schema.clone()));
-        Self { statistics, pages, metrics: ExecutionPlanMetricsSet::new() }
+        let metrics = ParquetFileMetrics::new(0, "planning", &ExecutionPlanMetricsSet::new());
+        Self { statistics, pages, metrics }
     }
 
-    /// The row groups of file `index` (and rows within them) that the
-    /// filters cannot rule out.
-    fn candidates(&self, index: usize, footer: &ParquetMetaData, schema: &Schema) -> Vec<Candidates> {
-        let groups = footer.row_groups();
-        let mut access = ParquetAccessPlan::new_all(groups.len());
+    /// The row groups of `footers` (by position) that the filters cannot
+    /// rule out. With fewer than `partitions` of them, which rows of each
+    /// may match too, from the page index: those are cut by rows.
+    fn candidates(&self, footers: &[&ParquetMetaData], schema: &SchemaRef, partitions: usize) -> Vec<Candidates> {
         // Statistics are matched to the table's columns by position: a file
         // whose columns are not the table's, in its order, is read whole.
-        let parquet_schema = footer.file_metadata().schema_descr();
-        let same_columns = parquet_schema.num_columns() == schema.fields().len()
-            && parquet_schema.columns().iter().zip(schema.fields()).all(|(c, f)| c.name() == f.name());
-        if let Some(statistics) = self.statistics.as_ref().filter(|_| same_columns) {
-            // Metrics DataFusion's pruning wants; the scan reports its own.
-            let metrics = ParquetFileMetrics::new(0, "planning", &self.metrics);
-            let mut by_statistics = RowGroupAccessPlanFilter::new(access);
-            by_statistics.prune_by_statistics(schema, parquet_schema, groups, statistics, &metrics);
-            access = by_statistics.build();
-            if let Some(pages) = &self.pages {
-                access = pages.prune_plan_with_page_index(access, schema, parquet_schema, footer, &metrics);
+        let same_columns = |footer: &ParquetMetaData| {
+            let columns = footer.file_metadata().schema_descr();
+            columns.num_columns() == schema.fields().len()
+                && columns.columns().iter().zip(schema.fields()).all(|(c, f)| c.name() == f.name())
+        };
+        let pruned: Vec<bool> = footers.iter().map(|f| self.statistics.is_some() && same_columns(f)).collect();
+        let kept = self.statistics.as_ref().and_then(|statistics| {
+            let files = footers.iter().zip(&pruned).filter(|(_, p)| **p).map(|(f, _)| *f).collect();
+            statistics.prune(&RowGroupStatistics::new(schema, files)).ok()
+        });
+        let mut kept = kept.unwrap_or_default().into_iter();
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        for (file, footer) in footers.iter().enumerate() {
+            for group in 0..footer.num_row_groups() {
+                // A failed evaluation keeps every row group.
+                if !pruned[file] || kept.next().unwrap_or(true) {
+                    groups.push((file, group));
+                }
             }
         }
-        let page_starts = |group: usize| -> Vec<usize> {
-            let pages = footer.offset_index().and_then(|index| index.get(group)?.first());
-            pages.map(|c| c.page_locations().iter().map(|p| p.first_row_index as usize).collect()).unwrap_or_default()
-        };
-        access
-            .into_inner()
+        let cut = groups.len() < partitions;
+        groups
             .into_iter()
-            .enumerate()
-            .filter_map(|(group, access)| {
-                let selection = match access {
-                    RowGroupAccess::Skip => return None,
-                    RowGroupAccess::Scan => None,
-                    RowGroupAccess::Selection(selection) => Some(selection),
-                };
-                Some(Candidates {
-                    file: index,
+            .map(|(file, group)| {
+                let footer = footers[file];
+                let selection = if cut && pruned[file] { self.pages_of(footer, group, schema) } else { None };
+                let pages = footer.offset_index().and_then(|index| index.get(group)?.first());
+                Candidates {
+                    file,
                     row_group: group,
-                    rows: usize::try_from(groups[group].num_rows()).unwrap_or(0),
+                    rows: usize::try_from(footer.row_group(group).num_rows()).unwrap_or(0),
                     selection,
-                    page_starts: page_starts(group),
-                })
+                    page_starts: pages
+                        .map(|c| c.page_locations().iter().map(|p| p.first_row_index as usize).collect())
+                        .unwrap_or_default(),
+                }
             })
             .collect()
+    }
+
+    /// The rows of one row group the page index cannot rule out, if it
+    /// rules any out.
+    fn pages_of(&self, footer: &ParquetMetaData, group: usize, schema: &Schema) -> Option<RowSelection> {
+        let pages = self.pages.as_ref()?;
+        let mut access = ParquetAccessPlan::new_none(footer.num_row_groups());
+        access.scan(group);
+        let parquet_schema = footer.file_metadata().schema_descr();
+        let access = pages.prune_plan_with_page_index(access, schema, parquet_schema, footer, &self.metrics);
+        match access.inner().get(group) {
+            Some(RowGroupAccess::Selection(selection)) => Some(selection.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -236,33 +255,43 @@ mod tests {
         row_group_rows: usize,
         page_rows: usize,
         partitions: usize,
+        /// The rows are split evenly over this many files, in order.
+        files: i64,
     }
 
     /// 1,000 rows in 10 row groups of 100, read by 3 partitions; `k = 1`
     /// is rows 250..500, in row groups 2 to 4.
-    const SMALL: Layout = Layout { rows: 1000, key_rows: 250, row_group_rows: 100, page_rows: 100, partitions: 3 };
+    const SMALL: Layout =
+        Layout { rows: 1000, key_rows: 250, row_group_rows: 100, page_rows: 100, partitions: 3, files: 1 };
 
     /// A session with table `t` laid out as `layout`: `k` and `v = row`.
     async fn table_of(layout: &Layout) -> SessionContext {
-        let k: Int64Array = (0..layout.rows).map(|i| i / layout.key_rows).collect();
-        let v: Int64Array = (0..layout.rows).collect();
-        let batch = RecordBatch::try_from_iter([("k", Arc::new(k) as _), ("v", Arc::new(v) as _)]).unwrap();
-        let mut bytes = Vec::new();
-        let properties = WriterProperties::builder()
-            .set_max_row_group_row_count(Some(layout.row_group_rows))
-            .set_data_page_row_count_limit(layout.page_rows)
-            .set_write_batch_size(layout.page_rows.min(1000))
-            .build();
-        let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(properties)).unwrap();
-        writer.write(&batch).unwrap();
-        writer.close().unwrap();
-        let footer = ParquetMetaDataReader::new()
-            .with_page_index_policy(PageIndexPolicy::Required)
-            .parse_and_finish(&bytes::Bytes::from(bytes.clone()))
-            .unwrap();
         let store = Arc::new(InMemory::new());
-        let path = Path::from("t/part-0.parquet");
-        store.put(&path, PutPayload::from(bytes)).await.unwrap();
+        let (mut urls, mut footers, mut schema) = (Vec::new(), HashMap::new(), None);
+        for file in 0..layout.files {
+            let rows = file * layout.rows / layout.files..(file + 1) * layout.rows / layout.files;
+            let k: Int64Array = rows.clone().map(|i| i / layout.key_rows).collect();
+            let v: Int64Array = rows.collect();
+            let batch = RecordBatch::try_from_iter([("k", Arc::new(k) as _), ("v", Arc::new(v) as _)]).unwrap();
+            let mut bytes = Vec::new();
+            let properties = WriterProperties::builder()
+                .set_max_row_group_row_count(Some(layout.row_group_rows))
+                .set_data_page_row_count_limit(layout.page_rows)
+                .set_write_batch_size(layout.page_rows.min(1000))
+                .build();
+            let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(properties)).unwrap();
+            writer.write(&batch).unwrap();
+            writer.close().unwrap();
+            let footer = ParquetMetaDataReader::new()
+                .with_page_index_policy(PageIndexPolicy::Required)
+                .parse_and_finish(&bytes::Bytes::from(bytes.clone()))
+                .unwrap();
+            let path = Path::from(format!("t/part-{file}.parquet"));
+            store.put(&path, PutPayload::from(bytes)).await.unwrap();
+            footers.insert(path, Arc::new(footer));
+            urls.push(ListingTableUrl::parse(format!("memory:///t/part-{file}.parquet")).unwrap());
+            schema = Some(batch.schema());
+        }
 
         let mut config = SessionConfig::new().with_target_partitions(layout.partitions);
         config.options_mut().optimizer.repartition_file_scans = false;
@@ -271,14 +300,25 @@ mod tests {
         let url = ObjectStoreUrl::parse("memory://").unwrap();
         ctx.register_object_store(url.as_ref(), store as Arc<dyn ObjectStore>);
         let files = ListingTable::try_new(
-            ListingTableConfig::new(ListingTableUrl::parse("memory:///t/part-0.parquet").unwrap())
+            ListingTableConfig::new_with_multi_paths(urls)
                 .with_listing_options(ListingOptions::new(Arc::new(ParquetFormat::default())))
-                .with_schema(batch.schema()),
+                .with_schema(schema.unwrap()),
         )
         .unwrap();
-        let table = SnapshotTable::new(files, HashMap::from([(path, Arc::new(footer))]));
-        ctx.register_table("t", Arc::new(table)).unwrap();
+        ctx.register_table("t", Arc::new(SnapshotTable::new(files, footers))).unwrap();
         ctx
+    }
+
+    /// Which files each partition's scan of `sql` reads, by name.
+    async fn files_dealt(ctx: &SessionContext, sql: &str) -> Vec<Vec<String>> {
+        let mut scan = ctx.sql(sql).await.unwrap().create_physical_plan().await.unwrap();
+        while scan.downcast_ref::<DataSourceExec>().is_none() {
+            scan = scan.children()[0].clone();
+        }
+        let config =
+            scan.downcast_ref::<DataSourceExec>().unwrap().data_source().downcast_ref::<FileScanConfig>().unwrap();
+        let name = |f: &PartitionedFile| f.object_meta.location.filename().unwrap_or_default().to_owned();
+        config.file_groups.iter().map(|g| g.iter().map(name).collect()).collect()
     }
 
     /// Each partition's (row group, first row, rows) in the scan of `sql`.
@@ -320,10 +360,9 @@ mod tests {
     #[tokio::test]
     async fn only_the_row_groups_a_filter_may_keep_are_dealt() {
         let ctx = table_of(&SMALL).await;
-        // `k = 1` may be in row groups 2, 3 and 4 (2 partly: its statistics
-        // cannot tell, nor its one page): one to each partition.
+        // `k = 1` may be in row groups 2, 3 and 4: one to each partition.
         let scan = dealt(&ctx, "SELECT v FROM t WHERE k = 1").await;
-        assert_eq!(scan, [vec![(2, 0, 100)], vec![(3, 0, usize::MAX)], vec![(4, 0, usize::MAX)]]);
+        assert_eq!(scan, [vec![(2, 0, usize::MAX)], vec![(3, 0, usize::MAX)], vec![(4, 0, usize::MAX)]]);
         let rows = ctx.sql("SELECT v FROM t WHERE k = 1").await.unwrap().collect().await.unwrap();
         assert_eq!(rows.iter().map(RecordBatch::num_rows).sum::<usize>(), 250);
 
@@ -340,8 +379,14 @@ mod tests {
     async fn one_row_group_for_two_cores_is_split() {
         // 3 row groups of 100,000 rows in pages of 10,000; `k = 0` is the
         // first row group, `k = 1` rows 100,000..115,000.
-        let layout =
-            Layout { rows: 300_000, key_rows: 100_000, row_group_rows: 100_000, page_rows: 10_000, partitions: 2 };
+        let layout = Layout {
+            rows: 300_000,
+            key_rows: 100_000,
+            row_group_rows: 100_000,
+            page_rows: 10_000,
+            partitions: 2,
+            files: 1,
+        };
         let ctx = table_of(&layout).await;
         let scan = dealt(&ctx, "SELECT v FROM t WHERE k = 0").await;
         assert_eq!(scan, [vec![(0, 0, 50_000)], vec![(0, 50_000, 50_000)]]);
@@ -362,6 +407,23 @@ mod tests {
             count_and_sum(&ctx, "SELECT count(*), sum(v) FROM t").await,
             (300_000, Some((0..300_000).sum::<i64>()))
         );
+    }
+
+    #[tokio::test]
+    async fn the_row_groups_of_every_file_are_pruned_together() {
+        // 4,000 rows in 4 files of 10 row groups; `k = 5` is rows
+        // 1,250..1,500: row groups 2 to 4 of the second file.
+        let ctx = table_of(&Layout { rows: 4000, files: 4, ..SMALL }).await;
+        let sql = "SELECT v FROM t WHERE k = 5";
+        assert_eq!(files_dealt(&ctx, sql).await, [["part-1.parquet"], ["part-1.parquet"], ["part-1.parquet"]]);
+        assert_eq!(dealt(&ctx, sql).await, [[(2, 0, usize::MAX)], [(3, 0, usize::MAX)], [(4, 0, usize::MAX)]]);
+        let of_key = count_and_sum(&ctx, "SELECT count(*), sum(v) FROM t WHERE k = 5").await;
+        assert_eq!(of_key, (250, Some((1250..1500).sum::<i64>())));
+        // Keys in two files: the last row group of the first and the first of the second.
+        let sql = "SELECT count(*), sum(v) FROM t WHERE v >= 950 AND v < 1050";
+        let files: Vec<String> = files_dealt(&ctx, sql).await.concat();
+        assert_eq!(files, ["part-0.parquet", "part-1.parquet"]);
+        assert_eq!(count_and_sum(&ctx, sql).await, (100, Some((950..1050).sum::<i64>())));
     }
 
     #[tokio::test]
