@@ -6,11 +6,11 @@
 //! each core the same number of row groups, not of rows a filter keeps: a
 //! small customer's rows, part of one row group of a clustered table, went
 //! to one core while the other had nothing. So only the candidate row
-//! groups (those the row-group statistics and the page index cannot rule
-//! out, [`crate::snapshot_table`] finds them) are dealt here, whole, to the
-//! partition with the fewest candidate rows so far; where there are fewer
-//! of them than partitions, they are cut into row ranges, at a page start
-//! where one is near.
+//! groups (those the row-group statistics cannot rule out, narrowed by the
+//! page index where they are cut; [`crate::snapshot_table`] finds them) are
+//! dealt here, whole, to the partition with the fewest candidate rows so
+//! far; where there are fewer of them than partitions, they are cut into
+//! row ranges, at a page start where one is near.
 
 use std::ops::Range;
 

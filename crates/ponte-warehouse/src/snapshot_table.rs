@@ -7,11 +7,12 @@
 //! reads them all while the other finds nothing: measured at 10M invoices,
 //! customer 1's 9 row groups (1.1 M rows) all came out of one of two
 //! partitions (DataFusion's `output_rows_skew=100%`). Here the query's
-//! filters are first held against every row group's statistics and page
-//! index (DataFusion's own pruning, run at planning on the footers read
-//! when the snapshot was first queried), and the rows they cannot rule out
-//! are dealt by count ([`crate::row_shares`]). The scan prunes again within
-//! each share and filters rows as before.
+//! filters are first held against every row group's statistics (with
+//! DataFusion's pruning, at planning, on the footers read when the
+//! snapshot was first queried), and the row groups they cannot rule out
+//! are dealt by row count ([`crate::row_shares`]); where there are fewer
+//! than partitions, the page index narrows them to the rows that are then
+//! cut. The scan prunes again within each share and filters rows as before.
 
 use std::collections::HashMap;
 use std::sync::Arc;
