@@ -36,9 +36,8 @@ use datafusion::physical_optimizer::pruning::{PruningPredicate, PruningPredicate
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use object_store::path::Path;
-use parquet::file::metadata::ParquetMetaData;
-
 use parquet::arrow::arrow_reader::RowSelection;
+use parquet::file::metadata::ParquetMetaData;
 
 use crate::row_group_stats::RowGroupStatistics;
 use crate::row_shares::{self, Candidates};
@@ -122,21 +121,16 @@ impl SnapshotTable {
 /// A query's filters as DataFusion's pruning sees them: against row-group
 /// statistics, then, where row groups are to be cut, against the page
 /// index.
-struct Pruning {
+struct Pruning<'a> {
+    predicate: Option<&'a Arc<dyn PhysicalExpr>>,
     statistics: Option<Arc<PruningPredicate>>,
-    pages: Option<PagePruningAccessPlanFilter>,
-    /// Metrics DataFusion's page pruning wants, made once per scan (about
-    /// 40 counters); the scan reports its own.
-    metrics: ParquetFileMetrics,
 }
 
-impl Pruning {
-    fn new(predicate: Option<&Arc<dyn PhysicalExpr>>, schema: &SchemaRef) -> Self {
+impl<'a> Pruning<'a> {
+    fn new(predicate: Option<&'a Arc<dyn PhysicalExpr>>, schema: &SchemaRef) -> Self {
         let statistics =
             predicate.and_then(|p| PruningPredicateBuilder::new().with_file_schema(schema.clone()).build(p.clone()));
-        let pages = predicate.map(|p| PagePruningAccessPlanFilter::new(p, schema.clone()));
-        let metrics = ParquetFileMetrics::new(0, "planning", &ExecutionPlanMetricsSet::new());
-        Self { statistics, pages, metrics }
+        Self { predicate, statistics }
     }
 
     /// The row groups of `footers` (by position) that the filters cannot
@@ -165,12 +159,15 @@ impl Pruning {
                 }
             }
         }
-        let cut = groups.len() < partitions;
+        // The page index is read only where rows are to be cut: built per
+        // query, its pruning predicates cost more than the rest.
+        let pages =
+            self.predicate.filter(|_| row_shares::cuts(groups.len(), partitions)).map(|p| PageIndex::new(p, schema));
         groups
             .into_iter()
             .map(|(file, group)| {
                 let footer = footers[file];
-                let selection = if cut && pruned[file] { self.pages_of(footer, group, schema) } else { None };
+                let selection = pages.as_ref().filter(|_| pruned[file]).and_then(|p| p.rows_of(footer, group, schema));
                 let pages = footer.offset_index().and_then(|index| index.get(group)?.first());
                 Candidates {
                     file,
@@ -184,15 +181,28 @@ impl Pruning {
             })
             .collect()
     }
+}
+
+/// The filters against the page index (DataFusion's page pruning).
+struct PageIndex {
+    filter: PagePruningAccessPlanFilter,
+    /// The metrics DataFusion's page pruning wants; the scan reports its own.
+    metrics: ParquetFileMetrics,
+}
+
+impl PageIndex {
+    fn new(predicate: &Arc<dyn PhysicalExpr>, schema: &SchemaRef) -> Self {
+        let metrics = ParquetFileMetrics::new(0, "planning", &ExecutionPlanMetricsSet::new());
+        Self { filter: PagePruningAccessPlanFilter::new(predicate, schema.clone()), metrics }
+    }
 
     /// The rows of one row group the page index cannot rule out, if it
     /// rules any out.
-    fn pages_of(&self, footer: &ParquetMetaData, group: usize, schema: &Schema) -> Option<RowSelection> {
-        let pages = self.pages.as_ref()?;
+    fn rows_of(&self, footer: &ParquetMetaData, group: usize, schema: &Schema) -> Option<RowSelection> {
         let mut access = ParquetAccessPlan::new_none(footer.num_row_groups());
         access.scan(group);
         let parquet_schema = footer.file_metadata().schema_descr();
-        let access = pages.prune_plan_with_page_index(access, schema, parquet_schema, footer, &self.metrics);
+        let access = self.filter.prune_plan_with_page_index(access, schema, parquet_schema, footer, &self.metrics);
         match access.inner().get(group) {
             Some(RowGroupAccess::Selection(selection)) => Some(selection.clone()),
             _ => None,
