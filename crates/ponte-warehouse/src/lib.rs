@@ -33,6 +33,7 @@ mod error;
 mod large_limits;
 mod load;
 mod parquet_writer;
+mod proven_filters;
 mod query;
 mod result_cache;
 mod row_group_stats;

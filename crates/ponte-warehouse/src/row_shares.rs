@@ -25,7 +25,8 @@ pub(crate) const MIN_SPLIT_ROWS: usize = 8192;
 /// The rows of one row group that a query may read.
 #[derive(Debug, Clone)]
 pub(crate) struct Candidates {
-    /// Which file of the scan, by position.
+    /// Which file of the table, by position (the snapshot table keeps them
+    /// in path order).
     pub file: usize,
     pub row_group: usize,
     /// The row group's row count.
