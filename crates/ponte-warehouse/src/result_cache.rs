@@ -16,6 +16,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use arrow_array::cast::AsArray as _;
+use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
+use arrow_schema::DataType;
 use hashlink::LruCache;
 
 use crate::{QueryParam, QueryResult, WarehouseError};
@@ -113,6 +116,7 @@ impl ResultCache {
     /// capacity. A result larger than a quarter of the cache is not kept:
     /// one export must not flush every dashboard's tiles.
     fn put(&self, key: ResultKey, result: &QueryResult) {
+        let result = &compacted(result);
         let size = key.0.len() + result.batches.iter().map(|b| b.get_array_memory_size()).sum::<usize>();
         if size > self.capacity / 4 {
             return;
@@ -134,6 +138,30 @@ impl ResultCache {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         (entries.lru.len(), entries.bytes)
     }
+}
+
+/// `result` with its string views' strings copied out of the buffers they
+/// point into: read from parquet, those are whole decoded pages, and a
+/// tile's 500 rows kept as they came would hold megabytes of them.
+fn compacted(result: &QueryResult) -> QueryResult {
+    let batches = result
+        .batches
+        .iter()
+        .map(|batch| {
+            let columns: Vec<ArrayRef> = batch
+                .columns()
+                .iter()
+                .map(|column| match column.data_type() {
+                    DataType::Utf8View => Arc::new(column.as_string_view().gc()) as ArrayRef,
+                    DataType::BinaryView => Arc::new(column.as_binary_view().gc()) as ArrayRef,
+                    _ => column.clone(),
+                })
+                .collect();
+            let rows = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+            RecordBatch::try_new_with_options(batch.schema(), columns, &rows).unwrap_or_else(|_| batch.clone())
+        })
+        .collect();
+    QueryResult { batches, ..result.clone() }
 }
 
 #[cfg(test)]
@@ -225,6 +253,30 @@ mod tests {
         // Larger than a quarter of the cache: returned, not kept.
         cache.get_or_run(key("big"), true, async { Ok(result(2000)) }).await.unwrap();
         assert!(!cache.get_or_run(key("big"), true, async { Ok(result(2000)) }).await.unwrap().cache_hit);
+    }
+
+    #[tokio::test]
+    async fn string_views_are_kept_without_the_pages_they_point_into() {
+        // Ten strings that point into a 1 MB buffer, as a page read from
+        // parquet would be.
+        let page: String = (0..100_000).map(|i| format!("unit {i:05}")).collect();
+        let views = arrow_array::StringViewArray::from_iter_values((0..10).map(|i| &page[i * 10..i * 10 + 10]));
+        let views = arrow_array::StringViewArray::from_iter_values(
+            std::iter::once(page.as_str()).chain(views.iter().map(Option::unwrap)),
+        )
+        .slice(1, 10);
+        assert!(arrow_array::Array::get_array_memory_size(&views) > 1_000_000);
+        let schema = Arc::new(Schema::new(vec![Field::new("name", DataType::Utf8View, false)]));
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(views)]).unwrap();
+        let cache = ResultCache::new(1 << 20);
+        let found = QueryResult { batches: vec![batch], schema, cache_hit: false };
+        cache.get_or_run(key("q"), true, async { Ok(found) }).await.unwrap();
+        let (kept, bytes) = cache.usage();
+        assert_eq!(kept, 1);
+        assert!(bytes < 10_000, "{bytes} bytes kept");
+        let hit = cache.get_or_run(key("q"), true, async { unreachable!() }).await.unwrap();
+        let names: Vec<&str> = hit.batches[0].column(0).as_string_view().iter().map(Option::unwrap).collect();
+        assert_eq!(names, (0..10).map(|i| format!("unit {i:05}")).collect::<Vec<_>>());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -111,6 +111,20 @@ async fn results_match_duckdb_on_the_source_files() {
         .await
         .unwrap();
     assert_eq!(r.batches[0].column(0).as_primitive::<Int64Type>().value(0), truth["customer3"].as_i64().unwrap());
+
+    // Strings are read as string views, and come back as such, in the
+    // schema and the rows alike.
+    let r = warehouse
+        .query(&format!("SELECT status_pagamento, count(*) AS n FROM {TABLE} GROUP BY 1 ORDER BY 1"), &[])
+        .await
+        .unwrap();
+    assert_eq!(r.schema.field(0).data_type(), &arrow_schema::DataType::Utf8View);
+    let b = &r.batches[0];
+    assert_eq!(b.schema(), r.schema);
+    let statuses: Vec<&str> = b.column(0).as_string_view().iter().map(Option::unwrap).collect();
+    assert_eq!(statuses, ["em_aberto", "paga", "vencida"]);
+    let n: i64 = b.column(1).as_primitive::<Int64Type>().values().iter().sum();
+    assert_eq!(n, truth["total"][0].as_i64().unwrap());
 }
 
 #[tokio::test]
