@@ -111,7 +111,9 @@ impl SnapshotTable {
         let config = scan.data_source().downcast_ref::<FileScanConfig>()?;
         let files: HashMap<&Path, &PartitionedFile> =
             config.file_groups.iter().flat_map(FileGroup::iter).map(|f| (&f.object_meta.location, f)).collect();
-        let whole = files.len() == self.footers.len()
+        let listed: usize = config.file_groups.iter().map(FileGroup::len).sum();
+        let whole = listed == self.footers.len()
+            && files.len() == listed
             && files.values().all(|file| file.range.is_none())
             && self.footers.iter().all(|(path, _)| files.contains_key(path));
         whole.then_some((config, files))
