@@ -291,7 +291,7 @@ impl TableProvider for SnapshotTable {
 
     /// Exact for the filters this table can prove from statistics: it
     /// leaves them out where they are proven and applies them itself where
-    /// not ([`SnapshotTable::plan`]); DataFusion applies the others.
+    /// not (`scan`); DataFusion applies the others.
     fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
         let schema = self.schema();
         let theirs = self.files.supports_filters_pushdown(filters)?;
